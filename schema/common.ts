@@ -1,0 +1,76 @@
+import { z } from "zod";
+
+/**
+ * Building blocks shared by every wire object. Both halves import these: the backend validates
+ * requests with them, the OpenAPI document is generated from them, and the Pulumi provider's
+ * `check` runs the very same schemas, so a rule is written once.
+ */
+
+// Characters that make two names look alike or hide what a name says: C0/C1 controls,
+// zero-width characters and bidirectional overrides (the "RTL override" trick).
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+
+/** Human-readable text: NFC-normalised, trimmed, no control, zero-width or bidi-override characters. */
+export function text(max: number, min = 1) {
+  return z
+    .string()
+    .normalize("NFC")
+    .trim()
+    .min(min, min === 1 ? "must not be empty" : `must be at least ${min} characters`)
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !INVISIBLE.test(s), "must not contain control, zero-width or bidirectional-override characters");
+}
+
+export const name = text(100);
+export const description = text(1000, 0);
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254, "must be at most 254 characters")
+  .pipe(z.email("must be an email address such as ana@example.com"));
+
+export const externalId = text(512);
+export const days = z.int("must be a whole number of days").min(1, "must be at least 1 day").max(3650, "must be at most 3650 days");
+export const timestamp = z.iso.datetime({ offset: true });
+export const version = z.int().min(1);
+
+export const labels = z
+  .record(
+    z.string().regex(/^[a-z0-9]([a-z0-9._\/-]{0,61}[a-z0-9])?$/, "label keys are 1-63 lowercase letters, digits, '.', '_', '-' or '/'"),
+    text(256, 0),
+  )
+  .refine((m) => Object.keys(m).length <= 64, "at most 64 labels");
+
+/** Fields every stored object carries on the wire. */
+export const meta = {
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  version,
+};
+
+/** An id is a type prefix and an opaque random part: `org_…`, `proj_…`, `user_…`, `key_…`. */
+export const ID_PREFIX = {
+  organization: "org",
+  project: "proj",
+  user: "user",
+  apiKey: "key",
+  token: "tok",
+  auditEvent: "evt",
+  request: "req",
+} as const;
+export type IdKind = keyof typeof ID_PREFIX;
+
+export function idOf(kind: IdKind) {
+  return z.string().regex(new RegExp(`^${ID_PREFIX[kind]}_[A-Za-z0-9]{8,40}$`), `must be a ${ID_PREFIX[kind]}_… id`);
+}
+
+/** List responses: `{data, hasMore, nextCursor}`, with `?limit=` 1-100 (default 20) and `?after=`. */
+export function page<T extends z.ZodType>(item: T) {
+  return z.strictObject({ data: z.array(item), hasMore: z.boolean(), nextCursor: z.string().nullable() });
+}
+
+export const pageQuery = {
+  limit: z.coerce.number().int("must be a whole number from 1 to 100").min(1, "must be from 1 to 100").max(100, "must be from 1 to 100").default(20),
+  after: z.string().min(1).max(200).optional(),
+};

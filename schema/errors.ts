@@ -1,0 +1,122 @@
+import { z } from "zod";
+
+/**
+ * The one error vocabulary of tenancy. The backend throws `TenancyError`s and renders them as
+ * problem+json; the client rebuilds the same class from the body; the provider wraps it with the
+ * resource it was working on. A new code must be added here, with its status, or nothing compiles.
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthenticated: 401,
+  token_too_old: 401,
+  forbidden: 403,
+  ip_not_allowed: 403,
+  not_found: 404,
+  name_taken: 409,
+  member_exists: 409,
+  external_id_taken: 409,
+  last_admin: 409,
+  owns_active_keys: 409,
+  has_active_projects: 409,
+  version_mismatch: 412,
+  payload_too_large: 413,
+  idempotency_mismatch: 422,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+const TITLES: Record<ErrorCode, string> = {
+  invalid_request: "Invalid request",
+  unauthenticated: "Unauthenticated",
+  token_too_old: "Token too old",
+  forbidden: "Forbidden",
+  ip_not_allowed: "IP address not allowed",
+  not_found: "Not found",
+  name_taken: "Name taken",
+  member_exists: "Member exists",
+  external_id_taken: "External id taken",
+  last_admin: "Last admin",
+  owns_active_keys: "Owns active keys",
+  has_active_projects: "Has active projects",
+  version_mismatch: "Version mismatch",
+  payload_too_large: "Payload too large",
+  idempotency_mismatch: "Idempotency key reused",
+  rate_limited: "Rate limited",
+  internal: "Internal error",
+  unavailable: "Service unavailable",
+};
+
+export const fieldError = z.strictObject({ path: z.string(), message: z.string() });
+export type FieldError = z.infer<typeof fieldError>;
+
+export const problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string(),
+  code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]),
+  errors: z.array(fieldError).optional(),
+  requestId: z.string(),
+  // Conflicts carry what they conflict with (the existing membership, the keys still owned).
+  existing: z.unknown().optional(),
+  keys: z.array(z.unknown()).optional(),
+});
+export type Problem = z.infer<typeof problem>;
+
+export interface ErrorExtras {
+  errors?: FieldError[];
+  existing?: unknown;
+  keys?: unknown[];
+  retryAfterSeconds?: number;
+}
+
+/** A failure with a stable code; `message` is lowercase, names the input, says what is valid. */
+export class TenancyError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extras: ErrorExtras = {},
+  ) {
+    super(message);
+    this.name = "TenancyError";
+    this.status = ERROR_STATUS[code];
+  }
+
+  /** The problem+json body; `requestId` ties it to the server's log line. */
+  toProblem(requestId: string): Problem {
+    const { errors, existing, keys } = this.extras;
+    return {
+      type: `https://tenancy.dev/problems/${this.code.replace(/_/g, "-")}`,
+      title: TITLES[this.code],
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+      ...(errors ? { errors } : {}),
+      ...(existing !== undefined ? { existing } : {}),
+      ...(keys ? { keys } : {}),
+      requestId,
+    };
+  }
+}
+
+/** Turns zod issues into the `errors[]` of a 400, one entry per offending field. */
+export function fieldErrors(issues: readonly z.core.$ZodIssue[], prefix = ""): FieldError[] {
+  return issues.map((i) => {
+    const path = [prefix, ...i.path.map(String)].filter((s) => s !== "").join(".");
+    if (i.code === "unrecognized_keys") {
+      return { path: [path, ...i.keys].filter(Boolean).join("."), message: `unknown field ${i.keys.map((k) => `"${k}"`).join(", ")}` };
+    }
+    return { path: path || "(body)", message: i.message };
+  });
+}
+
+/** A 400 naming every bad field, with a one-line summary as its detail. */
+export function invalid(issues: readonly z.core.$ZodIssue[], prefix = ""): TenancyError {
+  const errors = fieldErrors(issues, prefix);
+  const detail = errors.map((e) => `${e.path}: ${e.message}`).join("; ");
+  return new TenancyError("invalid_request", detail, { errors });
+}

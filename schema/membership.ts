@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { email, externalId, idOf, meta, name } from "./common";
+import { orgRole } from "./organization";
+import { projectRole } from "./project";
+
+/** POST body of both organization and project members; the role set depends on the scope. */
+export const orgMemberInput = z.strictObject({ email, role: orgRole, externalId: externalId.optional() });
+export const projectMemberInput = z.strictObject({ email, role: projectRole, externalId: externalId.optional() });
+export const orgMemberPatch = z.strictObject({ role: orgRole });
+export const projectMemberPatch = z.strictObject({ role: projectRole });
+
+export const membership = z.strictObject({
+  userId: idOf("user"),
+  email,
+  // A service account's membership carries its display name; people have none.
+  kind: z.enum(["person", "service_account"]),
+  name: name.optional(),
+  role: z.union([orgRole, projectRole]),
+  organizationId: idOf("organization"),
+  projectId: idOf("project").optional(),
+  externalId: externalId.optional(),
+  ...meta,
+});
+export type Membership = z.infer<typeof membership>;
+
+export const serviceAccountInput = z.strictObject({ name, role: orgRole, externalId: externalId.optional() });

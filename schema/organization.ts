@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { days, email, externalId, idOf, meta, name, text } from "./common";
+
+export const ORG_ROLES = ["admin", "billing", "member"] as const;
+export const orgRole = z.enum(ORG_ROLES);
+export type OrgRole = z.infer<typeof orgRole>;
+
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a domain name such as acme.test");
+
+export const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "must be a CIDR range such as 203.0.113.0/24 or 2001:db8::/32" });
+
+export const billing = z.strictObject({
+  plan: z.enum(["free", "team", "enterprise"]).default("free"),
+  billingEmail: email.optional(),
+  financeContacts: z.array(email).max(20).default([]),
+  renewalDate: z.iso.date("must be a date such as 2027-01-31").optional(),
+});
+
+export const settings = z.strictObject({
+  allowedEmailDomains: z.array(domain).max(100).default([]),
+  apiKeyMaxLifetimeDays: days.optional(),
+  membersCanCreateProjects: z.boolean().default(false),
+});
+
+export const sso = z
+  .strictObject({
+    enforced: z.boolean().default(false),
+    protocol: z.enum(["saml", "oidc"]).optional(),
+    metadataUrl: z.url().max(2048).optional(),
+    issuer: text(512).optional(),
+    clientId: text(512).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.enforced && !v.protocol) {
+      ctx.addIssue({ code: "custom", path: ["protocol"], message: "is required when sso.enforced is true (saml or oidc)" });
+    }
+  });
+
+export const session = z.strictObject({
+  maxTokenLifetimeDays: days.optional(),
+  idleTimeoutMinutes: z.int().min(1).max(10080).optional(),
+  requireMfa: z.boolean().default(false),
+});
+
+export const securityPolicy = z.strictObject({
+  sso: sso.default({ enforced: false }),
+  session: session.default({ requireMfa: false }),
+  ipAllowlist: z.array(cidr).max(200).default([]),
+});
+
+/** What a client sends to create an organization, and what a merged PATCH must still satisfy. */
+export const organizationInput = z.strictObject({
+  name,
+  externalId: externalId.optional(),
+  billing: billing.default({ plan: "free", financeContacts: [] }),
+  settings: settings.default({ allowedEmailDomains: [], membersCanCreateProjects: false }),
+  securityPolicy: securityPolicy.default({ sso: { enforced: false }, session: { requireMfa: false }, ipAllowlist: [] }),
+});
+export type OrganizationInput = z.input<typeof organizationInput>;
+
+export const organization = z.strictObject({
+  id: idOf("organization"),
+  ...organizationInput.shape,
+  // Only admins and billing see billing; for other members the field is absent.
+  billing: billing.optional(),
+  ...meta,
+});
+export type Organization = z.infer<typeof organization>;

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { description, email, externalId, idOf, labels, meta, name } from "./common";
+
+export const PROJECT_ROLES = ["owner", "member", "viewer"] as const;
+export const projectRole = z.enum(PROJECT_ROLES);
+export type ProjectRole = z.infer<typeof projectRole>;
+
+export const ENVIRONMENTS = ["development", "staging", "production", "other"] as const;
+export const WORKLOADS = ["chat", "extraction", "media_generation", "batch", "other"] as const;
+
+export const limits = z.strictObject({
+  requestsPerMinute: z.int().min(1).max(10_000_000).optional(),
+  tokensPerMinute: z.int().min(1).max(1_000_000_000).optional(),
+  monthlyBudgetUsd: z.number().min(0).max(1e9).optional(),
+});
+
+/** The launch checklist: what a production project must document before it exists. */
+export const LAUNCH_CHECKLIST = ["owner", "keyOwner", "escalationContact", "expectedMonthlySpendUsd"] as const;
+
+const projectFields = z.strictObject({
+  name,
+  environment: z.enum(ENVIRONMENTS),
+  externalId: externalId.optional(),
+  team: name.optional(),
+  workload: z.enum(WORKLOADS).optional(),
+  owner: email.optional(),
+  keyOwner: email.optional(),
+  escalationContact: email.optional(),
+  expectedMonthlySpendUsd: z.number().min(0).max(1e9).optional(),
+  description: description.optional(),
+  labels: labels.default({}),
+  limits: limits.default({}),
+});
+
+/** What a client sends to create a project, and what a merged PATCH must still satisfy. */
+export const projectInput = projectFields.superRefine((p, ctx) => {
+  if (p.environment !== "production") return;
+  for (const field of LAUNCH_CHECKLIST) {
+    if (p[field] === undefined) {
+      ctx.addIssue({ code: "custom", path: [field], message: "is required for a production project (launch checklist)" });
+    }
+  }
+});
+export type ProjectInput = z.input<typeof projectInput>;
+
+/** Fields a project owner may change; the rest of a project is the organization admin's. */
+export const OWNER_EDITABLE = ["description", "labels", "team", "owner", "keyOwner", "escalationContact", "expectedMonthlySpendUsd"] as const;
+
+export const project = z.strictObject({
+  id: idOf("project"),
+  organizationId: idOf("organization"),
+  ...projectFields.shape,
+  status: z.enum(["active", "archived"]),
+  archivedAt: z.iso.datetime({ offset: true }).optional(),
+  ...meta,
+});
+export type Project = z.infer<typeof project>;

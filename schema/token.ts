@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { days, idOf, name, timestamp } from "./common";
+
+export const tokenInput = z.strictObject({ name, expiresInDays: days.optional() });
+
+/** A management token as listed: never the token itself, only its redacted hint. */
+export const token = z.strictObject({
+  id: idOf("token"),
+  userId: idOf("user"),
+  name,
+  redactedValue: z.string(),
+  expiresAt: timestamp.optional(),
+  lastUsedAt: timestamp.optional(),
+  status: z.enum(["active", "revoked", "expired"]),
+  createdAt: timestamp,
+});
+export type Token = z.infer<typeof token>;
+
+/** The create response: the only time the token is ever shown. */
+export const createdToken = token.extend({ token: z.string().optional() });
