@@ -1,0 +1,53 @@
+import { Backend, DIALECTS, Dialect, startBackend } from "../test/support/backend";
+import { Comparison, compare, load } from "./measure";
+
+/**
+ * What the management API's guarantees cost, per store: an authorized read against a bare
+ * request, a full list page against a single read, and an idempotent create (the key stored in
+ * the same transaction) against a plain one.
+ */
+
+const REQUESTS = 400;
+const CONCURRENCY = 8;
+
+async function call(b: Backend, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(b.url + path, {
+    method,
+    headers: { authorization: `Bearer ${b.token}`, ...(body ? { "content-type": "application/json" } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+export async function apiBenchmarks(dialect: Dialect): Promise<Comparison[]> {
+  const b = await startBackend({ dialect, env: { TENANCY_LOG_LEVEL: "warn" } });
+  try {
+    const org = await call(b, "POST", "/v1/organizations", { name: "Bench" });
+    const projects = `/v1/organizations/${org.id}/projects`;
+    let first: { id: string } | undefined;
+    for (let i = 0; i < 100; i++) {
+      const p = await call(b, "POST", projects, { name: `p-${i}`, environment: "development" });
+      first ??= p;
+    }
+    const one = `${projects}/${first!.id}`;
+    const many = (path: string) => () => load(REQUESTS, CONCURRENCY, () => call(b, "GET", path));
+    let n = 0;
+    const creates = (idempotent: boolean) => () =>
+      load(100, CONCURRENCY, () => {
+        const i = n++;
+        return call(b, "POST", `${one}/api-keys`, { name: `k-${i}`, owner: b.email }, idempotent ? { "idempotency-key": `bench-${i}` } : {});
+      });
+    await call(b, "POST", `${one}/members`, { email: b.email, role: "owner" }).catch(() => undefined);
+    return [
+      await compare(`${dialect.name}: authorized read`, ["GET /healthz", many("/healthz")], ["GET one project", many(one)]),
+      await compare(`${dialect.name}: list page`, ["GET one project", many(one)], ["GET 100 projects", many(`${projects}?limit=100`)]),
+      await compare(`${dialect.name}: idempotent create`, ["POST key", creates(false)], ["POST key with Idempotency-Key", creates(true)], 5),
+    ];
+  } finally {
+    await b.dispose();
+  }
+}
+
+export const dialects = DIALECTS;

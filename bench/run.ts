@@ -1,0 +1,14 @@
+import { apiBenchmarks, dialects } from "./api.bench";
+import { Comparison, report } from "./measure";
+
+/** `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run. */
+async function main() {
+  const results: Comparison[] = [];
+  for (const dialect of dialects) results.push(...(await apiBenchmarks(dialect)));
+  report(results);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
