@@ -1,0 +1,120 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { problem, TenancyError } from "../../schema/errors";
+
+/**
+ * The transport under the typed client: JSON over HTTP with the backend's problem+json errors
+ * rebuilt as `TenancyError`, retries of transient failures, and an `Idempotency-Key` on every POST
+ * that stays the same across the retries of one call, so a retried create never makes two objects.
+ */
+
+export interface HttpOptions {
+  endpoint: string;
+  token: string;
+  /** Attempts per request, the first included. */
+  attempts?: number;
+  /** First backoff delay in milliseconds; doubles per attempt (with jitter) unless `Retry-After` says otherwise. */
+  backoffMs?: number;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | undefined>;
+}
+
+const RETRY_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "EAI_AGAIN"]);
+
+export class Http {
+  private readonly endpoint: string;
+  private readonly attempts: number;
+  private readonly backoffMs: number;
+
+  constructor(private readonly options: HttpOptions) {
+    this.endpoint = options.endpoint.replace(/\/+$/, "");
+    this.attempts = options.attempts ?? 6;
+    this.backoffMs = options.backoffMs ?? 200;
+  }
+
+  /** Sends one request, validates the answer with `schema`; `undefined` for a 204. */
+  async send<T extends z.ZodType>(schema: T, method: string, path: string, opts: RequestOptions = {}): Promise<z.infer<T>> {
+    const url = new URL(this.endpoint + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, accept: "application/json" };
+    if (opts.body !== undefined) headers["content-type"] = "application/json";
+    if (method === "POST") headers["idempotency-key"] = randomUUID();
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(url, { method, headers, body });
+      } catch (err) {
+        if (attempt < this.attempts && isTransient(err)) {
+          await sleep(this.delay(attempt));
+          continue;
+        }
+        throw new TenancyError("unavailable", `cannot reach the tenancy backend at ${this.endpoint} (${describe(err)})`);
+      }
+      if ((res.status === 429 || res.status >= 500) && attempt < this.attempts) {
+        await res.arrayBuffer().catch(() => undefined);
+        await sleep(this.delay(attempt, res.headers.get("retry-after")));
+        continue;
+      }
+      if (res.status === 204) return undefined as z.infer<T>;
+      const text = await res.text();
+      if (!res.ok) throw toError(res, text, method, path);
+      const parsed = schema.safeParse(text === "" ? undefined : JSON.parse(text));
+      if (!parsed.success) {
+        const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+        throw new TenancyError("internal", `unexpected response to ${method} ${path}: ${where}`);
+      }
+      return parsed.data;
+    }
+  }
+
+  private delay(attempt: number, retryAfter?: string | null): number {
+    const seconds = retryAfter ? Number(retryAfter) : NaN;
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 60) * 1000;
+    if (retryAfter && !Number.isNaN(Date.parse(retryAfter))) return Math.min(Math.max(Date.parse(retryAfter) - Date.now(), 0), 60_000);
+    const base = this.backoffMs * 2 ** (attempt - 1);
+    return Math.min(base + Math.random() * base * 0.2, 10_000);
+  }
+}
+
+/** Rebuilds the backend's `TenancyError` from its problem+json body. */
+function toError(res: Response, text: string, method: string, path: string): TenancyError {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const p = problem.safeParse(body);
+  if (!p.success) return new TenancyError(res.status === 404 ? "not_found" : "internal", `unexpected ${res.status} answer to ${method} ${path}`);
+  const retryAfter = Number(res.headers.get("retry-after"));
+  return new TenancyError(p.data.code, p.data.detail, {
+    errors: p.data.errors,
+    existing: p.data.existing,
+    keys: p.data.keys,
+    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+  });
+}
+
+function isTransient(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: string }).code;
+    if (code && RETRY_CODES.has(code)) return true;
+    if (e.message === "other side closed") return true;
+  }
+  return false;
+}
+
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause) parts.push((e as { code?: string }).code ?? e.message);
+  return parts.join(": ") || String(err);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

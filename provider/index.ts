@@ -1,0 +1,16 @@
+/**
+ * pulumi-tenancy: organizations, projects, memberships and API keys of the tenancy platform as
+ * Pulumi resources, and the `tenancy.yaml` layout loader.
+ *
+ * ```ts
+ * import * as tenancy from "pulumi-tenancy";
+ * const org = new tenancy.Organization("acme", { name: "Acme" });
+ * ```
+ */
+export { Organization, OrganizationArgs } from "./organization";
+export { Project, ProjectArgs } from "./project";
+export { Membership, MembershipArgs } from "./membership";
+export { ApiKey, ApiKeyArgs } from "./api-key";
+export { TenancyClient } from "./client";
+export { TenancyError } from "../schema/errors";
+export * as layout from "./layout";

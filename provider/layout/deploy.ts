@@ -1,0 +1,66 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ApiKey } from "../api-key";
+import { Membership } from "../membership";
+import { Organization } from "../organization";
+import { Project } from "../project";
+import { Layout } from "./schema";
+
+/**
+ * Turns a validated layout into resources. Logical names follow the file, so a reviewer can map
+ * a preview line back to it: the organization by name, `member:EMAIL`, the project by name,
+ * `PROJECT:member:EMAIL`, `PROJECT:key:NAME`. A project membership waits for the organization
+ * membership it needs, a key for its owner's project membership.
+ */
+export interface DeployedLayout {
+  organization: Organization;
+  projects: Record<string, Project>;
+  keys: Record<string, ApiKey>;
+  /** The layout as a table a person reads; keys appear by their redacted value only. */
+  table: pulumi.Output<string>;
+  /** Every key's secret by `PROJECT/KEY`, as one Pulumi secret. */
+  secrets: pulumi.Output<Record<string, string>>;
+}
+
+export function deployLayout(layout: Layout, opts: pulumi.CustomResourceOptions = {}): DeployedLayout {
+  const { organization: orgArgs } = layout;
+  const org = new Organization(orgArgs.name, { name: orgArgs.name, billing: orgArgs.billing, settings: orgArgs.settings, securityPolicy: orgArgs.securityPolicy }, opts);
+  const orgMembers = new Map<string, Membership>();
+  for (const m of layout.members) {
+    orgMembers.set(m.email, new Membership(`member:${m.email}`, { organizationId: org.id, email: m.email, role: m.role, adopt: m.adopt }, opts));
+  }
+
+  const projects: Record<string, Project> = {};
+  const keys: Record<string, ApiKey> = {};
+  const rows: pulumi.Output<string[]>[] = [];
+  for (const { members, keys: keyList, externalId: _, ...fields } of layout.projects) {
+    const project = new Project(fields.name, { ...fields, organizationId: org.id }, opts);
+    projects[fields.name] = project;
+    const projectMembers = new Map<string, Membership>();
+    for (const m of members) {
+      const dependsOn = orgMembers.get(m.email);
+      projectMembers.set(
+        m.email,
+        new Membership(`${fields.name}:member:${m.email}`, { organizationId: org.id, projectId: project.id, email: m.email, role: m.role, adopt: m.adopt }, { ...opts, dependsOn }),
+      );
+    }
+    const redacted: pulumi.Output<string>[] = [];
+    for (const { externalId: __, ...k } of keyList) {
+      const dependsOn = projectMembers.get(k.owner);
+      const key = new ApiKey(`${fields.name}:key:${k.name}`, { ...k, projectId: project.id }, { ...opts, dependsOn });
+      keys[`${fields.name}/${k.name}`] = key;
+      redacted.push(pulumi.interpolate`${k.name} (${key.redactedValue})`);
+    }
+    rows.push(pulumi.all(redacted).apply((ks) => [fields.name, fields.environment, fields.owner ?? "-", fields.keyOwner ?? "-", ks.join(", ") || "-"]));
+  }
+
+  const table = pulumi.all(rows).apply((r) => formatTable(["project", "environment", "owner", "key owner", "keys"], r));
+  const secrets = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, key.secret]))));
+  return { organization: org, projects, keys, table, secrets };
+}
+
+/** A plain-text table with aligned columns and a rule under the header. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}

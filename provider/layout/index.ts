@@ -1,0 +1,4 @@
+/** The `tenancy.yaml` layout: its schema, its loader (errors with line and field) and its deployment. */
+export { layoutSchema, Layout, LayoutProject } from "./schema";
+export { loadLayoutFile, parseLayout, LayoutError, LayoutProblem } from "./load";
+export { deployLayout, DeployedLayout, formatTable } from "./deploy";

@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { apiKeyInput, email, organizationInput, orgRole, projectInput, projectRole } from "../../schema";
+
+/**
+ * The `tenancy.yaml` document: one organization, its members, and its projects with their
+ * members and keys. Composed from the wire schemas, so a rule holds in the file exactly as in the
+ * API; the checks across entries (a project member must be an organization member, a key owner a
+ * member of the project) are the ones the backend would refuse later, reported here with a line.
+ */
+
+const setByProvider = z.undefined({ error: "is set by the provider (the resource's URN); remove it" }).optional();
+
+export const layoutMember = z.strictObject({ email, role: orgRole, adopt: z.boolean().optional() });
+export const layoutProjectMember = z.strictObject({ email, role: projectRole, adopt: z.boolean().optional() });
+
+export const layoutKey = apiKeyInput.safeExtend({
+  externalId: setByProvider,
+  rotationTriggers: z.record(z.string(), z.string()).optional(),
+});
+
+export const layoutProject = projectInput.safeExtend({
+  externalId: setByProvider,
+  adopt: z.boolean().optional(),
+  members: z.array(layoutProjectMember).default([]),
+  keys: z.array(layoutKey).default([]),
+});
+
+export const layoutSchema = z
+  .strictObject({
+    organization: organizationInput.safeExtend({ externalId: setByProvider }),
+    members: z.array(layoutMember).default([]),
+    projects: z.array(layoutProject).default([]),
+  })
+  .superRefine((layout, ctx) => {
+    const orgMembers = new Set(layout.members.map((m) => m.email));
+    duplicates(layout.members.map((m) => m.email), (i) => ctx.addIssue({ code: "custom", path: ["members", i, "email"], message: "is listed twice" }));
+    duplicates(layout.projects.map((p) => p.name), (i) => ctx.addIssue({ code: "custom", path: ["projects", i, "name"], message: "is used by two projects" }));
+    layout.projects.forEach((p, pi) => {
+      const projectMembers = new Set(p.members.map((m) => m.email));
+      p.members.forEach((m, mi) => {
+        if (!orgMembers.has(m.email)) {
+          ctx.addIssue({ code: "custom", path: ["projects", pi, "members", mi, "email"], message: `${m.email} must first be listed under the organization's members` });
+        }
+      });
+      duplicates(p.members.map((m) => m.email), (i) => ctx.addIssue({ code: "custom", path: ["projects", pi, "members", i, "email"], message: "is listed twice" }));
+      duplicates(p.keys.map((k) => k.name), (i) => ctx.addIssue({ code: "custom", path: ["projects", pi, "keys", i, "name"], message: "is used by two keys of this project" }));
+      p.keys.forEach((k, ki) => {
+        if (!projectMembers.has(k.owner)) {
+          ctx.addIssue({ code: "custom", path: ["projects", pi, "keys", ki, "owner"], message: `${k.owner} must be listed under this project's members to own a key` });
+        }
+      });
+    });
+  });
+
+export type Layout = z.infer<typeof layoutSchema>;
+export type LayoutProject = z.infer<typeof layoutProject>;
+
+function duplicates(values: string[], report: (index: number) => void): void {
+  values.forEach((v, i) => {
+    if (values.indexOf(v) !== i) report(i);
+  });
+}

@@ -1,0 +1,34 @@
+import * as pulumi from "@pulumi/pulumi";
+import { TenancyClient } from "./client";
+import { assertTokenIsSecret, clientFor, StackSettings } from "./config";
+import { Props } from "./inputs";
+
+/** The provider implementation of one kind, made per call from the stack settings. */
+export type Implementation = (settings: StackSettings) => pulumi.dynamic.ResourceProvider;
+
+/** Builds the client on first use, so `check` and `diff` work without credentials. */
+export function lazyClient(settings: StackSettings): () => TenancyClient {
+  let client: TenancyClient | undefined;
+  return () => (client ??= clientFor(settings));
+}
+
+/** Pulumi's type token of a tenancy resource: `pulumi-nodejs:dynamic/tenancy:Project`. */
+export const MODULE = "tenancy";
+
+/**
+ * The property bag a resource class passes to `dynamic.Resource`: the user's args, the URN as
+ * `externalId` (every create sends it, so a create the engine lost track of is found again), and
+ * every output-only field as `undefined` so that it is registered as an output.
+ */
+export function resourceProps(type: string, name: string, args: object, outputs: readonly string[], opts?: pulumi.CustomResourceOptions): Props {
+  assertTokenIsSecret();
+  const props: Props = Object.fromEntries(outputs.map((k) => [k, undefined]));
+  Object.assign(props, args);
+  props.externalId = pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${type}`, opts?.parent);
+  return props;
+}
+
+/** Prints a warning the engine shows with the update's diagnostics. */
+export function warn(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
+}

@@ -1,0 +1,36 @@
+import * as pulumi from "@pulumi/pulumi";
+import { apiKeyImplementation } from "./api-key";
+import { stackSettings, StackSettings } from "./config";
+import { membershipImplementation } from "./membership";
+import { organizationImplementation } from "./organization";
+import { projectImplementation } from "./project";
+import { Implementation } from "./resource";
+import { Method, ResourceKind } from "./stub";
+
+/**
+ * The implementation behind the serialized provider stubs. Public API at a stable path
+ * (`pulumi-tenancy/dist/provider/runtime`, export `dispatch`): stubs already stored in users'
+ * state require it, so a provider upgrade takes effect on refresh and delete too.
+ */
+
+const IMPLEMENTATIONS: Record<ResourceKind, Implementation> = {
+  organization: organizationImplementation,
+  project: projectImplementation,
+  membership: membershipImplementation,
+  apiKey: apiKeyImplementation,
+};
+
+// The provider host process configures each stub once, then calls its methods; one stack per process.
+const configured = new Map<ResourceKind, StackSettings>();
+
+/** Runs `method` of the `kind` provider with the stub's arguments. */
+export async function dispatch(kind: ResourceKind, method: Method, args: unknown[]): Promise<unknown> {
+  const implementation = IMPLEMENTATIONS[kind];
+  if (!implementation) throw new Error(`unknown tenancy resource kind "${kind}"; this pulumi-tenancy is older than the stack's state`);
+  if (method === "configure") {
+    configured.set(kind, stackSettings((args[0] as pulumi.dynamic.ConfigureRequest | undefined)?.config));
+    return;
+  }
+  const provider = implementation(configured.get(kind) ?? {}) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  return provider[method](...args);
+}

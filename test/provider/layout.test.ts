@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { LayoutError, parseLayout } from "../../provider/layout";
+import { ROOT } from "../support/backend";
+
+/** The `tenancy.yaml` loader: the repository's own file, and errors that name line and field. */
+const SEED = readFileSync(join(ROOT, "tenancy.yaml"), "utf8");
+
+function problems(text: string): string[] {
+  try {
+    parseLayout(text);
+  } catch (err) {
+    assert.ok(err instanceof LayoutError, String(err));
+    return err.message.split("\n");
+  }
+  throw new Error("the layout was accepted");
+}
+
+describe("tenancy.yaml", () => {
+  it("loads the repository's layout: one organization, three environments, every project with its people and keys", () => {
+    const layout = parseLayout(SEED);
+    assert.equal(layout.organization.name, "Acme");
+    assert.deepEqual(
+      layout.projects.map((p) => [p.name, p.environment, p.owner, p.keyOwner, p.escalationContact !== undefined, p.expectedMonthlySpendUsd !== undefined]),
+      [
+        ["assistant-dev", "development", "ben@acme.test", "dev@acme.test", true, true],
+        ["assistant-staging", "staging", "ben@acme.test", "ben@acme.test", true, true],
+        ["assistant-prod", "production", "ben@acme.test", "ben@acme.test", true, true],
+      ],
+    );
+    assert.ok(layout.projects.every((p) => p.members.length > 0 && p.keys.length > 0));
+  });
+
+  it("names the line, column and field of every invalid value", () => {
+    const text = [
+      "organization:",
+      "  name: Acme",
+      "members:",
+      "  - email: ana@acme.test",
+      "    role: boss",
+      "projects:",
+      "  - name: chat",
+      "    environment: prod",
+      "    colour: red",
+      "  - name: chat-prod",
+      "    environment: production",
+      "    owner: not-an-email",
+      "",
+    ].join("\n");
+    assert.deepEqual(problems(text), [
+      'tenancy.yaml:5:5: members[0].role: invalid option: expected one of "admin"|"billing"|"member"',
+      'tenancy.yaml:8:5: projects[0].environment: invalid option: expected one of "development"|"staging"|"production"|"other"',
+      "tenancy.yaml:9:5: projects[0].colour: unknown field",
+      "tenancy.yaml:10:5: projects[1].keyOwner: is required for a production project (launch checklist)",
+      "tenancy.yaml:10:5: projects[1].escalationContact: is required for a production project (launch checklist)",
+      "tenancy.yaml:10:5: projects[1].expectedMonthlySpendUsd: is required for a production project (launch checklist)",
+      "tenancy.yaml:12:5: projects[1].owner: must be an email address such as ana@example.com",
+    ]);
+  });
+
+  it("points a missing field at the entry that lacks it", () => {
+    const text = ["organization:", "  name: Acme", "projects:", "  - name: chat-prod", "    environment: production", "    owner: ben@acme.test", "    keyOwner: ben@acme.test", ""].join("\n");
+    assert.deepEqual(problems(text), [
+      "tenancy.yaml:4:5: projects[0].escalationContact: is required for a production project (launch checklist)",
+      "tenancy.yaml:4:5: projects[0].expectedMonthlySpendUsd: is required for a production project (launch checklist)",
+    ]);
+    assert.deepEqual(problems("organization:\n  billing: {plan: team}\n"), ["tenancy.yaml:2:3: organization.name: is required"]);
+  });
+
+  it("refuses a project member who is not an organization member, and a key owner outside the project", () => {
+    const text = [
+      "organization: { name: Acme }",
+      "members:",
+      "  - { email: ana@acme.test, role: admin }",
+      "projects:",
+      "  - name: chat",
+      "    environment: development",
+      "    members:",
+      "      - { email: ana@acme.test, role: owner }",
+      "      - { email: zoe@acme.test, role: member }",
+      "    keys:",
+      "      - { name: ci, owner: ben@acme.test }",
+      "",
+    ].join("\n");
+    assert.deepEqual(problems(text), [
+      "tenancy.yaml:9:11: projects[0].members[1].email: zoe@acme.test must first be listed under the organization's members",
+      "tenancy.yaml:11:21: projects[0].keys[0].owner: ben@acme.test must be listed under this project's members to own a key",
+    ]);
+  });
+
+  it("reports a YAML syntax error with its line", () => {
+    assert.deepEqual(problems("organization:\n  name: [Acme\nmembers: []\n"), ["tenancy.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]"]);
+  });
+});

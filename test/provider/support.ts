@@ -1,0 +1,74 @@
+import { InlineProgramArgs, LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { TenancyClient } from "../../provider/client";
+import { ROOT } from "../support/backend";
+import { engineEnv, pulumiCommand } from "../support/engine";
+
+/**
+ * A stack of the real engine with local file state, for a program of the test's own. Its work
+ * folder is inside the checkout (under .tenancy/, ignored by git): the dynamic-provider host runs
+ * there and finds @pulumi/pulumi and pulumi-tenancy by walking up from it.
+ */
+export interface TestStack {
+  stack: Stack;
+  dir: string;
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+export interface StackOptions {
+  endpoint: string;
+  token: string;
+  /** The inline program; omit for a program folder (`Pulumi.yaml` written by the test into `dir`). */
+  program?: PulumiFn;
+  projectName?: string;
+  /** Store the token without --secret (to prove it is refused). */
+  plainToken?: boolean;
+}
+
+export function workDir(): string {
+  const dir = join(ROOT, ".tenancy", "test-stacks", randomBytes(5).toString("hex"));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export async function testStack(options: StackOptions, dir = workDir()): Promise<TestStack> {
+  const env = engineEnv(join(dir, "state"));
+  const pulumiCmd = await pulumiCommand();
+  const projectName = options.projectName ?? "tenancy-test";
+  const stack = options.program
+    ? await LocalWorkspace.createOrSelectStack({ stackName: "test", projectName, program: options.program } as InlineProgramArgs, {
+        workDir: dir,
+        pulumiCommand: pulumiCmd,
+        envVars: env,
+        projectSettings: { name: projectName, runtime: "nodejs" },
+      })
+    : await LocalWorkspace.createOrSelectStack({ stackName: "test", workDir: dir }, { pulumiCommand: pulumiCmd, envVars: env });
+  await stack.setConfig("tenancy:endpoint", { value: options.endpoint });
+  await stack.setConfig("tenancy:token", { value: options.token, secret: !options.plainToken });
+  return {
+    stack,
+    dir,
+    env,
+    async dispose() {
+      await stack.workspace.removeStack("test", { force: true }).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function api(endpoint: string, token: string): TenancyClient {
+  return new TenancyClient({ endpoint, token });
+}
+
+/** The engine's own words from a failed operation (the Automation API puts them in the error). */
+export async function failure(op: Promise<unknown>): Promise<string> {
+  try {
+    await op;
+  } catch (err) {
+    return String((err as Error).message);
+  }
+  throw new Error("the operation succeeded; expected it to fail");
+}
