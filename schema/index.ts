@@ -6,3 +6,4 @@ export * from "./membership";
 export * from "./api-key";
 export * from "./token";
 export * from "./audit";
+export * from "./me";

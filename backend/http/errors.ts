@@ -1,0 +1,56 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { TenancyError } from "../../schema/errors";
+
+function dbConflict(error: { code?: string; message?: string; constraint?: string }): TenancyError | undefined {
+  const unique = error.code === "23505" || error.code === "SQLITE_CONSTRAINT_UNIQUE" || error.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+  if (!unique) return undefined;
+  // The services check these under a lock first; an index firing means a race they lost.
+  const what = `${error.constraint ?? ""} ${error.message ?? ""}`;
+  if (what.includes("external_id")) return new TenancyError("external_id_taken", "externalId is already used by another live object in this scope");
+  if (what.includes("members")) return new TenancyError("member_exists", "this user is already a member");
+  if (what.includes("name")) return new TenancyError("name_taken", "an active project with this name already exists in this organization");
+  return undefined;
+}
+
+function transient(error: { code?: string }): boolean {
+  // PostgreSQL serialization failure / deadlock, SQLite busy: safe for the client to retry.
+  return error.code === "40001" || error.code === "40P01" || error.code === "SQLITE_BUSY";
+}
+
+/** Any thrown value → the one error vocabulary; undefined means "unexpected" (a 500). */
+export function toTenancyError(error: unknown): TenancyError | undefined {
+  if (error instanceof TenancyError) return error;
+  const e = error as FastifyError & { constraint?: string };
+  if (e?.code === "FST_ERR_CTP_BODY_TOO_LARGE" || e?.statusCode === 413) {
+    return new TenancyError("payload_too_large", "the request body is larger than this server accepts");
+  }
+  if (e?.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || e?.statusCode === 415) {
+    return new TenancyError("invalid_request", "content-type must be application/json (or application/merge-patch+json for PATCH)", {
+      errors: [{ path: "(body)", message: "content-type must be application/json" }],
+    });
+  }
+  if (e?.statusCode === 400 || e instanceof SyntaxError) {
+    // Never echo the parser's message: it quotes the body, which may hold anything.
+    return new TenancyError("invalid_request", "(body): must be a valid JSON document", { errors: [{ path: "(body)", message: "must be a valid JSON document" }] });
+  }
+  const conflict = dbConflict(e ?? {});
+  if (conflict) return conflict;
+  if (transient(e ?? {})) return new TenancyError("unavailable", "the store is busy; retry shortly", { retryAfterSeconds: 1 });
+  return undefined;
+}
+
+export function sendProblem(reply: FastifyReply, error: TenancyError, requestId: string): FastifyReply {
+  if (error.extras.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.extras.retryAfterSeconds));
+  return reply.status(error.status).type("application/problem+json").send(error.toProblem(requestId));
+}
+
+/** The one error handler: known failures become problem+json; anything else a fixed 500, logged. */
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const known = toTenancyError(error);
+  if (known) {
+    if (known.status >= 500) request.log.warn({ err: error }, "request failed");
+    return sendProblem(reply, known, request.id);
+  }
+  request.log.error({ err: error }, "request failed");
+  return sendProblem(reply, new TenancyError("internal", "the server failed to handle this request; it has been logged under this requestId"), request.id);
+}

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { pageQuery } from "../../schema/common";
+import { TenancyError } from "../../schema/errors";
+import type { Cursor, PageRequest, RowPage } from "../store/page";
+
+/** The query fields of every list: `limit` and `after`, plus the list's own filters. */
+export function listQuery<T extends z.ZodRawShape>(filters: T) {
+  return z.strictObject({ ...pageQuery, ...filters });
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
+}
+
+function decodeCursor(value: string): Cursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === "string")) return [parsed[0], parsed[1]];
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new TenancyError("invalid_request", "after: must be a nextCursor value from a previous page", {
+    errors: [{ path: "after", message: "must be a nextCursor value from a previous page" }],
+  });
+}
+
+export function pageRequest(query: { limit: number; after?: string }): PageRequest {
+  return { limit: query.limit, after: query.after === undefined ? undefined : decodeCursor(query.after) };
+}
+
+/** The wire shape of a list: `{data, hasMore, nextCursor}`. */
+export function toPage<R, T>(page: RowPage<R>, map: (row: R) => T) {
+  return { data: page.rows.map(map), hasMore: page.hasMore, nextCursor: page.next ? encodeCursor(page.next) : null };
+}

@@ -1,0 +1,21 @@
+import { apiKeyRoutes } from "./api-keys.routes";
+import { auditRoutes } from "./audit.routes";
+import { memberRoutes } from "./members.routes";
+import { organizationRoutes } from "./organizations.routes";
+import { projectMemberRoutes } from "./project-members.routes";
+import { projectRoutes } from "./projects.routes";
+import { tokenRoutes } from "./tokens.routes";
+import type { RouteDef } from "../http/route";
+
+/** The management API's route table: the router registers it and /openapi.json describes it. */
+export const API_ROUTES: readonly RouteDef[] = [
+  ...tokenRoutes,
+  ...organizationRoutes,
+  ...memberRoutes,
+  ...projectRoutes,
+  ...projectMemberRoutes,
+  ...apiKeyRoutes,
+  ...auditRoutes,
+];
+
+export { systemRoutes } from "./system.routes";

@@ -1,0 +1,42 @@
+import { sql } from "kysely";
+import { z } from "zod";
+import type { Metrics } from "../http/metrics";
+import { openApiDocument } from "../http/openapi";
+import { ok, publicRoute, RouteDef } from "../http/route";
+
+/** Unauthenticated operational routes; none of them returns tenant data. */
+export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): RouteDef[] {
+  const system: RouteDef[] = [
+    publicRoute({
+      method: "GET",
+      path: "/healthz",
+      summary: "Liveness and store reachability",
+      status: 200,
+      response: z.strictObject({ status: z.literal("ok") }),
+      async handler({ store }) {
+        await sql`select 1`.execute(store.db);
+        return ok({ status: "ok" });
+      },
+    }),
+    publicRoute({
+      method: "GET",
+      path: "/metrics",
+      summary: "Prometheus metrics (request counts and latencies by route template)",
+      status: 200,
+      handler: async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
+    }),
+  ];
+  // Built after the table is complete, so the document lists itself too.
+  let document: unknown;
+  system.push(
+    publicRoute({
+      method: "GET",
+      path: "/openapi.json",
+      summary: "This document",
+      status: 200,
+      handler: async () => ok(document),
+    }),
+  );
+  document = openApiDocument([...apiRoutes, ...system]);
+  return system;
+}

@@ -1,0 +1,41 @@
+import { buildApp } from "./app";
+import { ConfigError, loadConfig } from "./config";
+import { bootstrapIfEmpty } from "./services/bootstrap.service";
+import { openStore } from "./store/db";
+import { pruneIdempotencyRecords } from "./store/idempotency.repository";
+import { migrateToLatest } from "./store/migrate";
+
+const KEEP_IDEMPOTENCY_MS = 48 * 3600_000;
+
+/** The only process entry: config, store, migrations, bootstrap, listen; SIGTERM closes cleanly. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const store = openStore(config.databaseUrl);
+  await migrateToLatest(store.db);
+  await bootstrapIfEmpty(store, config.bootstrap);
+  await pruneIdempotencyRecords(store.db, new Date(Date.now() - KEEP_IDEMPOTENCY_MS).toISOString());
+  const app = buildApp({ config, store });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  app.log.info({ url: `http://${host.includes(":") ? `[${host}]` : host}:${port}` }, "listening");
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "shutting down");
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : `tenancy backend failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,23 @@
+import { hashSecret } from "../auth/credentials";
+import type { Store } from "../store/db";
+import { findTokenByHash } from "../store/tokens.repository";
+import { ensurePerson } from "../store/users.repository";
+import { mintToken } from "./tokens.service";
+
+/**
+ * On an empty store, installs the operator's bootstrap user and token (dev, CI). Several
+ * instances may start at once on one PostgreSQL: the user insert tolerates a winner, and the
+ * token is only added if no instance added it first.
+ */
+export async function bootstrapIfEmpty(store: Store, bootstrap: { email: string; token: string } | undefined): Promise<boolean> {
+  if (!bootstrap) return false;
+  return store.db.transaction().execute(async (trx) => {
+    const any = await trx.selectFrom("users").select("id").limit(1).executeTakeFirst();
+    const existing = await findTokenByHash(trx, hashSecret(bootstrap.token));
+    if (existing || (any && any.id)) return false;
+    const now = new Date().toISOString();
+    const user = await ensurePerson(trx, bootstrap.email, now);
+    await mintToken(trx, user.id, "bootstrap", now, undefined, bootstrap.token);
+    return true;
+  });
+}

@@ -1,0 +1,60 @@
+import BetterSqlite3 from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { CompiledQuery, DatabaseConnection, Driver, Kysely, PostgresDialect, SqliteDialect, SqliteDialectConfig, SqliteDriver, Transaction } from "kysely";
+import { Pool } from "pg";
+import type { Database } from "./tables";
+
+export type Db = Kysely<Database>;
+export type Trx = Transaction<Database>;
+export type Executor = Db | Trx;
+export type DialectName = "sqlite" | "postgres";
+
+/**
+ * SQLite's plain BEGIN takes the write lock only at the first write, so two processes that both
+ * read first (the server and `npm run token`) can deadlock on the upgrade. BEGIN IMMEDIATE takes
+ * it up front: every write transaction is serialized, which is what check-then-write rules need.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
+export interface Store {
+  readonly db: Db;
+  readonly dialect: DialectName;
+  close(): Promise<void>;
+}
+
+function openSqlite(path: string): BetterSqlite3.Database {
+  const file = resolve(path);
+  mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("foreign_keys = ON");
+  // FULL: an acknowledged commit survives power loss, not only a process crash.
+  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma("busy_timeout = 10000");
+  return sqlite;
+}
+
+/** Opens the store named by a `sqlite:PATH` or `postgres://…` URL. */
+export function openStore(url: string): Store {
+  if (url.startsWith("sqlite:")) {
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: openSqlite(url.slice("sqlite:".length)) }) });
+    return { db, dialect: "sqlite", close: () => db.destroy() };
+  }
+  const pool = new Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: "postgres", close: () => db.destroy() };
+}

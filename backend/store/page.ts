@@ -1,0 +1,30 @@
+import { SelectQueryBuilder, sql } from "kysely";
+
+/** Keyset pagination over (created_at, id): stable under inserts, no offsets to drift. */
+export type Cursor = readonly [string, string];
+
+export interface PageRequest {
+  limit: number;
+  after?: Cursor;
+}
+
+export interface RowPage<R> {
+  rows: R[];
+  hasMore: boolean;
+  next: Cursor | null;
+}
+
+export async function fetchPage<R>(
+  query: SelectQueryBuilder<any, any, R>,
+  columns: readonly [string, string],
+  page: PageRequest,
+  cursorOf: (row: R) => Cursor,
+): Promise<RowPage<R>> {
+  const [a, b] = columns;
+  let q = query;
+  if (page.after) q = q.where(sql<boolean>`(${sql.ref(a)}, ${sql.ref(b)}) > (${page.after[0]}, ${page.after[1]})`);
+  const rows = await q.orderBy(sql.ref(a)).orderBy(sql.ref(b)).limit(page.limit + 1).execute();
+  const hasMore = rows.length > page.limit;
+  const kept = rows.slice(0, page.limit);
+  return { rows: kept, hasMore, next: hasMore ? cursorOf(kept[kept.length - 1]) : null };
+}

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { Backend, DIALECTS, startBackend } from "../support/backend";
+import { Api, client, expectStatus, ISO, person } from "./helpers";
+
+for (const dialect of DIALECTS) {
+  describe(`audit log (${dialect.name})`, () => {
+    let backend: Backend;
+    let root: Api;
+    let owner: Api & { email: string };
+    let orgId: string;
+    let mine: string;
+    let other: string;
+
+    before(async () => {
+      backend = await startBackend({ dialect });
+      root = client(backend, backend.token);
+      owner = await person(backend, "owner@audit.test");
+      orgId = expectStatus(await root.post("/v1/organizations", { name: "Audited" }), 201).id;
+      expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: owner.email, role: "member" }), 201);
+      mine = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "mine", environment: "development" }), 201).id;
+      other = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "other", environment: "development" }), 201).id;
+      expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${mine}/members`, { email: owner.email, role: "owner" }), 201);
+      expectStatus(await owner.patch(`/v1/organizations/${orgId}/projects/${mine}`, { description: "owned" }), 200);
+      expectStatus(await root.patch(`/v1/organizations/${orgId}`, { name: "Audited Co", securityPolicy: { session: { requireMfa: true } } }), 200);
+    });
+    after(() => backend.dispose());
+
+    it("records every change with its actor, target, changes and request id", async () => {
+      const log = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?limit=100`), 200);
+      assert.deepEqual(
+        log.data.map((e: any) => e.action),
+        ["organization.created", "member.added", "member.added", "project.created", "project.created", "member.added", "project.updated", "policy.updated", "organization.updated"],
+      );
+      const updated = log.data.find((e: any) => e.action === "project.updated");
+      assert.match(updated.at, ISO);
+      assert.deepEqual(updated, {
+        id: updated.id,
+        organizationId: orgId,
+        projectId: mine,
+        actor: { userId: updated.actor.userId, email: owner.email, ip: "127.0.0.1" },
+        action: "project.updated",
+        target: { type: "project", id: mine },
+        changes: { description: { from: null, to: "owned" } },
+        requestId: updated.requestId,
+        at: updated.at,
+      });
+      const policy = log.data.find((e: any) => e.action === "policy.updated");
+      assert.deepEqual(policy.changes.securityPolicy.to.session, { requireMfa: true });
+      assert.deepEqual(log.data.find((e: any) => e.action === "organization.updated").changes, { name: { from: "Audited", to: "Audited Co" } });
+    });
+
+    it("filters by projectId, action, actor and time range", async () => {
+      const byProject = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?projectId=${other}`), 200);
+      assert.deepEqual(byProject.data.map((e: any) => e.action), ["project.created"]);
+      const byAction = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?action=member.added`), 200);
+      assert.equal(byAction.data.length, 3);
+      const byActor = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?actor=${owner.email}`), 200);
+      assert.deepEqual(byActor.data.map((e: any) => e.action), ["project.updated"]);
+      const future = new Date(Date.now() + 3600_000).toISOString();
+      assert.deepEqual(expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?from=${future}`), 200).data, []);
+      assert.equal(expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?to=${future}&limit=100`), 200).data.length, 9);
+    });
+
+    it("shows a project owner only the events of their projects, and billing nothing", async () => {
+      const seen = expectStatus(await owner.get(`/v1/organizations/${orgId}/audit-events?limit=100`), 200);
+      assert.ok(seen.data.length > 0);
+      assert.ok(seen.data.every((e: any) => e.projectId === mine));
+      const billing = await person(backend, "billing@audit.test");
+      expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: billing.email, role: "billing" }), 201);
+      assert.equal(expectStatus(await billing.get(`/v1/organizations/${orgId}/audit-events`), 403).code, "forbidden");
+    });
+  });
+}

@@ -1,0 +1,100 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Client } from "pg";
+import { Backend, ROOT } from "../support/backend";
+
+/** A response as the tests look at it: status, lower-cased headers, parsed JSON (or text). */
+export interface Res {
+  status: number;
+  headers: Record<string, string>;
+  body: any;
+  text: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Sent as-is instead of JSON-encoding `body`. */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export async function call(url: string, method: string, path: string, token: string | undefined, options: RequestOptions = {}): Promise<Res> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  let payload: string | undefined;
+  if (options.raw !== undefined) payload = options.raw;
+  else if (options.body !== undefined) payload = JSON.stringify(options.body);
+  if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
+  const res = await fetch(`${url}${path}`, { method, headers, body: payload });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON (metrics): keep the text
+  }
+  return { status: res.status, headers: Object.fromEntries(res.headers.entries()), body, text };
+}
+
+/** A client bound to one backend and one token. */
+export function client(backend: Backend, token: string | undefined) {
+  return {
+    token,
+    get: (path: string, o?: RequestOptions) => call(backend.url, "GET", path, token, o),
+    post: (path: string, body?: unknown, o?: RequestOptions) => call(backend.url, "POST", path, token, { body, ...o }),
+    patch: (path: string, body?: unknown, o?: RequestOptions) => call(backend.url, "PATCH", path, token, { body, ...o }),
+    delete: (path: string, o?: RequestOptions) => call(backend.url, "DELETE", path, token, o),
+  };
+}
+export type Api = ReturnType<typeof client>;
+
+const exec = promisify(execFile);
+
+/** `npm run -s token -- EMAIL` against the backend's store, as an operator would on the host. */
+export async function mintToken(backend: Backend, email: string, expiresInDays?: number): Promise<string> {
+  const args = [join(ROOT, "dist", "scripts", "token.js"), email, ...(expiresInDays ? ["--expires-in-days", String(expiresInDays)] : [])];
+  const { stdout } = await exec(process.execPath, args, { cwd: ROOT, env: { ...process.env, TENANCY_DATABASE_URL: backend.databaseUrl } });
+  return stdout.trim();
+}
+
+/** A user with a token and a client, minted on the host. */
+export async function person(backend: Backend, email: string): Promise<Api & { email: string }> {
+  return { ...client(backend, await mintToken(backend, email)), email };
+}
+
+/** Runs SQL directly on the backend's store (for backdating, scans and integrity checks). */
+export async function sqlQuery(backend: Backend, text: string, params: unknown[] = []): Promise<any[]> {
+  if (backend.databaseUrl.startsWith("sqlite:")) {
+    const db = new BetterSqlite3(backend.databaseUrl.slice("sqlite:".length));
+    try {
+      db.pragma("busy_timeout = 10000");
+      const stmt = db.prepare(text.replace(/\$\d+/g, "?"));
+      return stmt.reader ? stmt.all(...params) : (stmt.run(...params), []);
+    } finally {
+      db.close();
+    }
+  }
+  const pg = new Client({ connectionString: backend.databaseUrl });
+  await pg.connect();
+  try {
+    return (await pg.query(text, params)).rows;
+  } finally {
+    await pg.end();
+  }
+}
+
+/** The parts of a problem body that do not depend on the request: for byte-for-byte comparisons. */
+export function problemShape(body: any): any {
+  const { requestId, ...rest } = body;
+  return { ...rest, requestId: typeof requestId };
+}
+
+export const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** Asserts a 2xx/4xx and returns the body; a mismatch shows the whole response. */
+export function expectStatus(res: Res, status: number): any {
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${res.text}`);
+  return res.body;
+}

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { Backend, DIALECTS, startBackend } from "../support/backend";
+import { Api, call, client, expectStatus } from "./helpers";
+
+for (const dialect of DIALECTS) {
+  describe(`protocol: errors, pagination, versions, idempotency (${dialect.name})`, () => {
+    let backend: Backend;
+    let root: Api;
+    let orgId: string;
+
+    before(async () => {
+      backend = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "400" } });
+      root = client(backend, backend.token);
+      orgId = expectStatus(await root.post("/v1/organizations", { name: "Protocol" }), 201).id;
+    });
+    after(() => backend.dispose());
+
+    it("pages through a list with limit and after, in creation order", async () => {
+      const created: string[] = [];
+      for (let i = 0; i < 5; i++) created.push(expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: `p${i}`, environment: "other" }), 201).id);
+      const seen: string[] = [];
+      let after = "";
+      for (;;) {
+        const page = expectStatus(await root.get(`/v1/organizations/${orgId}/projects?limit=2${after ? `&after=${after}` : ""}`), 200);
+        seen.push(...page.data.map((p: any) => p.id));
+        assert.equal(page.hasMore, page.nextCursor !== null);
+        if (!page.hasMore) break;
+        after = page.nextCursor;
+      }
+      assert.deepEqual(seen, created);
+      const bad = expectStatus(await root.get(`/v1/organizations/${orgId}/projects?limit=0`), 400);
+      assert.deepEqual(bad.errors, [{ path: "limit", message: "must be from 1 to 100" }]);
+      assert.deepEqual(expectStatus(await root.get(`/v1/organizations/${orgId}/projects?after=garbage`), 400).errors, [{ path: "after", message: "must be a nextCursor value from a previous page" }]);
+      assert.deepEqual(expectStatus(await root.get(`/v1/organizations/${orgId}/projects?colour=red`), 400).errors, [{ path: "colour", message: 'unknown field "colour"' }]);
+    });
+
+    it("replays an idempotent create with 200 and refuses the key with another body (422)", async () => {
+      const headers = { "idempotency-key": "create-proj-1" };
+      const first = await root.post(`/v1/organizations/${orgId}/projects`, { name: "idem", environment: "other" }, { headers });
+      const again = await root.post(`/v1/organizations/${orgId}/projects`, { environment: "other", name: "idem" }, { headers });
+      assert.equal(first.status, 201);
+      assert.equal(again.status, 200);
+      assert.deepEqual(again.body, first.body);
+      const other = await root.post(`/v1/organizations/${orgId}/projects`, { name: "idem2", environment: "other" }, { headers });
+      assert.equal(expectStatus(other, 422).code, "idempotency_mismatch");
+      // Keys are per caller: someone else's identical key is a new request.
+      const sa = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts`, { name: "bot", role: "admin" }), 201);
+      const tok = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts/${sa.userId}/tokens`, { name: "t" }), 201);
+      const bot = client(backend, tok.token);
+      expectStatus(await bot.post(`/v1/organizations/${orgId}/projects`, { name: "idem-bot", environment: "other" }, { headers }), 201);
+    });
+
+    it("replays a key creation without its secret", async () => {
+      const p = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "keyed", environment: "other" }), 201);
+      expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${p.id}/members`, { email: backend.email, role: "owner" }), 201);
+      const headers = { "idempotency-key": "key-1" };
+      const body = { name: "k", owner: backend.email };
+      const first = expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${p.id}/api-keys`, body, { headers }), 201);
+      const replay = expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${p.id}/api-keys`, body, { headers }), 200);
+      const { secret, ...rest } = first;
+      assert.ok(secret);
+      assert.deepEqual(replay, rest);
+    });
+
+    it("answers 412 for a stale If-Match and honours a matching one", async () => {
+      const p = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "etag", environment: "other" }), 201);
+      const path = `/v1/organizations/${orgId}/projects/${p.id}`;
+      expectStatus(await root.patch(path, { description: "one" }, { headers: { "if-match": '"1"' } }), 200);
+      const stale = await root.patch(path, { description: "two" }, { headers: { "if-match": '"1"' } });
+      assert.equal(expectStatus(stale, 412).code, "version_mismatch");
+      assert.equal(expectStatus(await root.delete(path, { headers: { "if-match": '"1"' } }), 412).code, "version_mismatch");
+      expectStatus(await root.delete(path, { headers: { "if-match": 'W/"2"' } }), 204);
+    });
+
+    it("answers problem+json for malformed JSON, oversized bodies, unknown routes and wrong content types", async () => {
+      const malformed = await call(backend.url, "POST", "/v1/organizations", backend.token, { raw: '{"name": "x",' });
+      assert.deepEqual(expectStatus(malformed, 400).errors, [{ path: "(body)", message: "must be a valid JSON document" }]);
+      assert.equal(malformed.headers["content-type"], "application/problem+json; charset=utf-8");
+      const big = await root.post("/v1/organizations", { name: "x", pad: "y".repeat(100_000) });
+      const problem = expectStatus(big, 413);
+      assert.deepEqual(problem, {
+        type: "https://tenancy.dev/problems/payload-too-large",
+        title: "Payload too large",
+        status: 413,
+        detail: "the request body is larger than this server accepts",
+        code: "payload_too_large",
+        requestId: problem.requestId,
+      });
+      assert.equal(expectStatus(await root.get("/v1/nothing-here"), 404).code, "not_found");
+      const text = await call(backend.url, "POST", "/v1/organizations", backend.token, { raw: "name=x", headers: { "content-type": "text/plain" } });
+      assert.equal(expectStatus(text, 400).code, "invalid_request");
+    });
+
+    it("echoes a sane X-Request-Id and puts the request id in every error", async () => {
+      const res = await root.get("/v1/organizations/org_missing000", { headers: { "x-request-id": "trace-123" } });
+      assert.equal(res.headers["x-request-id"], "trace-123");
+      assert.equal(expectStatus(res, 404).requestId, "trace-123");
+      const generated = await root.get("/v1/organizations/org_missing000", { headers: { "x-request-id": "bad id with spaces" } });
+      assert.match(generated.body.requestId, /^req_/);
+      assert.equal(generated.headers["x-request-id"], generated.body.requestId);
+    });
+
+    it("rate-limits a caller with 429 and Retry-After", async () => {
+      const sa = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts`, { name: "noisy", role: "member" }), 201);
+      const noisy = client(backend, expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts/${sa.userId}/tokens`, { name: "t" }), 201).token);
+      let limited;
+      for (let i = 0; i < 450 && !limited; i++) {
+        const res = await noisy.get("/v1/me");
+        if (res.status === 429) limited = res;
+      }
+      assert.ok(limited, "no 429 after 450 requests");
+      assert.equal(limited.body.code, "rate_limited");
+      assert.match(limited.headers["retry-after"], /^\d+$/);
+    });
+
+    it("serves /healthz, /metrics without tenant data and /openapi.json without auth", async () => {
+      assert.deepEqual(expectStatus(await call(backend.url, "GET", "/healthz", undefined), 200), { status: "ok" });
+      const metrics = await call(backend.url, "GET", "/metrics", undefined);
+      assert.equal(metrics.status, 200);
+      assert.match(metrics.text, /tenancy_http_requests_total\{method="GET",route="\/v1\/organizations\/:orgId\/projects",status="200"\}/);
+      assert.ok(!metrics.text.includes(orgId), "metrics must not name organizations");
+      const doc = expectStatus(await call(backend.url, "GET", "/openapi.json", undefined), 200);
+      assert.equal(doc.openapi, "3.1.0");
+      assert.deepEqual(Object.keys(doc.paths["/v1/organizations/{orgId}/projects/{projectId}"]).sort(), ["delete", "get", "patch"]);
+      assert.equal(doc.paths["/v1/organizations"].post.requestBody.content["application/json"].schema.required[0], "name");
+    });
+  });
+}
