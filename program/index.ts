@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { deployLayout, LayoutError, loadLayoutFile } from "../provider/layout";
 
 /**
@@ -7,7 +8,7 @@ import { deployLayout, LayoutError, loadLayoutFile } from "../provider/layout";
  * named by the stack config `tenancy:layout`, and exports the layout as a table.
  */
 function load() {
-  const file = resolve(new pulumi.Config("tenancy").get("layout") ?? "tenancy.yaml");
+  const file = resolve(projectRoot(), new pulumi.Config("tenancy").get("layout") ?? "tenancy.yaml");
   try {
     return loadLayoutFile(file);
   } catch (err) {
@@ -15,6 +16,14 @@ function load() {
     if (err instanceof LayoutError) throw new pulumi.RunError(`${file} is not a valid tenancy layout:\n${err.message}`);
     throw err;
   }
+}
+
+/** The folder of Pulumi.yaml: the language host runs the program from the folder of its `main`. */
+function projectRoot(): string {
+  for (let dir = process.cwd(); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, "Pulumi.yaml"))) return dir;
+  }
+  return process.cwd();
 }
 
 const deployed = deployLayout(load());

@@ -1,0 +1,105 @@
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+/**
+ * `npm start`, the main job: starts a local backend (SQLite under .tenancy/), deploys tenancy.yaml
+ * with the real Pulumi engine and a local state folder, prints the layout, stops the backend.
+ * Everything it makes stays under .tenancy/; a second run reports no changes. The state, Pulumi
+ * home and passphrase are the ones `npm run pulumi` uses, so `npm run pulumi -- stack output`
+ * shows the same stack afterwards.
+ */
+
+const ROOT = resolve(__dirname, "..", "..");
+const HOME = join(ROOT, ".tenancy");
+const STACK = "dev";
+const DEPLOYER = "deployer@acme.test";
+
+/** A value made once and kept under .tenancy/, readable by its user only. */
+function kept(name: string, make: () => string): string {
+  const file = join(HOME, name);
+  if (!existsSync(file)) writeFileSync(file, make(), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return readFileSync(file, "utf8").trim();
+}
+
+function startBackend(token: string): Promise<{ url: string; child: ChildProcess }> {
+  const log = openSync(join(HOME, "backend.log"), "a");
+  const child = spawn(process.execPath, [join(ROOT, "dist", "backend", "server.js")], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TENANCY_HOST: "127.0.0.1",
+      TENANCY_PORT: "0",
+      TENANCY_DATABASE_URL: `sqlite:${join(HOME, "tenancy.db")}`,
+      TENANCY_BOOTSTRAP_EMAIL: DEPLOYER,
+      TENANCY_BOOTSTRAP_TOKEN: token,
+    },
+    stdio: ["ignore", "pipe", log],
+  });
+  return new Promise((done, fail) => {
+    let seen = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      writeFileSync(join(HOME, "backend.log"), chunk, { flag: "a" });
+      seen += chunk.toString();
+      const m = /"msg":"listening"[^\n]*?"url":"(http:\/\/[^"]+)"|"url":"(http:\/\/[^"]+)"[^\n]*?"msg":"listening"/.exec(seen);
+      if (m) done({ url: m[1] ?? m[2], child });
+    });
+    child.once("exit", (code) => fail(new Error(`the backend exited (code ${code}) before listening; see .tenancy/backend.log`)));
+  }).finally(() => closeSync(log)) as Promise<{ url: string; child: ChildProcess }>;
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once("exit", () => done());
+    child.kill("SIGTERM");
+  });
+}
+
+async function main(): Promise<void> {
+  mkdirSync(join(HOME, "state"), { recursive: true, mode: 0o700 });
+  mkdirSync(join(HOME, "pulumi-home"), { recursive: true });
+  const token = kept("bootstrap-token", () => `bootstrap-${randomBytes(32).toString("hex")}`);
+  kept("passphrase", () => randomBytes(24).toString("base64"));
+
+  process.stderr.write("tenancy: provisioning the Pulumi engine (built once, then cached)…\n");
+  const bin = execFileSync("bash", [join(ROOT, "scripts", "engine.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  const { url, child } = await startBackend(token);
+  process.stderr.write(`tenancy: backend on ${url} (store .tenancy/tenancy.db, log .tenancy/backend.log)\n`);
+  try {
+    // Endpoint and token travel in the environment, not the stack config: the port changes per
+    // run, and config changes would show up as changes of the provider.
+    const envVars = {
+      PATH: [bin, join(ROOT, "node_modules", "@pulumi", "pulumi"), process.env.PATH].join(":"),
+      PULUMI_HOME: join(HOME, "pulumi-home"),
+      PULUMI_BACKEND_URL: `file://${join(HOME, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE_FILE: join(HOME, "passphrase"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      TENANCY_ENDPOINT: url,
+      TENANCY_TOKEN: token,
+    };
+    const pulumiCommand = await PulumiCommand.get({ root: dirname(bin) });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, workDir: ROOT }, { pulumiCommand, envVars });
+    const started = Date.now();
+    const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
+    const changes = Object.entries(up.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
+    process.stdout.write(`\nThe tenancy layout (stack ${STACK}, ${((Date.now() - started) / 1000).toFixed(1)} s):\n\n${up.outputs.layout?.value ?? ""}\n\n`);
+    process.stdout.write(changes.length === 0 ? "No changes: the backend already matches tenancy.yaml.\n" : `Changes: ${changes.map(([op, n]) => `${n} ${op}`).join(", ")}.\n`);
+    process.stdout.write("Key secrets: npm run -s pulumi -- stack output apiKeys --show-secrets --stack dev\n");
+  } finally {
+    await stop(child);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`tenancy: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
