@@ -99,6 +99,9 @@ export async function patchOrganization(ctx: Ctx, orgId: string, patch: unknown)
     const after = compact(mergeAndValidate(organizationInput, before, patch) as Record<string, unknown>);
     const changes = changedFields(before, after);
     const fields = Object.keys(changes);
+    // Someone who may change nothing here is refused even a no-op patch: the answer must not
+    // depend on whether their values happen to match.
+    allow(policy.changeBilling(access), "change this organization");
     if (fields.length === 0) return toOrganization(access.org, access.orgRole);
     if (fields.every((f) => f === "billing")) allow(policy.changeBilling(access), "change billing");
     else allow(policy.changeOrganization(access), `change ${fields.filter((f) => f !== "billing").join(", ")}`);

@@ -105,6 +105,7 @@ export async function patchProject(ctx: Ctx, orgId: string, projectId: string, p
     const after = compact(mergeAndValidate(projectInput, before, patch) as Record<string, unknown>);
     const changes = changedFields(before, after);
     const fields = Object.keys(changes);
+    allow(policy.changeProjectOwnerFields(access), "change this project");
     if (fields.length === 0) return toProject(access.project);
     const ownerOnly = fields.every((f) => (OWNER_EDITABLE as readonly string[]).includes(f));
     allow(ownerOnly ? policy.changeProjectOwnerFields(access) : policy.changeProjectAdminFields(access), `change ${fields.join(", ")}`);

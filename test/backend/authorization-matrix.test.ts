@@ -1,0 +1,250 @@
+import assert from "node:assert/strict";
+import { Backend, DIALECTS, startBackend } from "../support/backend";
+import { Api, call, client, expectStatus, mintToken, Res, sqlQuery } from "./helpers";
+
+/**
+ * The role matrix of DESIGN.md, checked route by route against the router's own table
+ * (/openapi.json): an operation without a row here fails the suite, so a new route cannot ship
+ * without its authorization decided.
+ */
+const ACTORS = ["admin", "billing", "member", "owner", "pmember", "viewer", "outsider", "anonymous", "revoked", "expired"] as const;
+type Actor = (typeof ACTORS)[number];
+type Expect = Partial<Record<Actor, number>>;
+
+// Statuses for the six insiders of organization A (admin … viewer); outsiders and bad tokens are derived.
+const everyone = (s: number): Expect => ({ admin: s, billing: s, member: s, owner: s, pmember: s, viewer: s });
+const adminOnly = (ok: number): Expect => ({ ...everyone(403), admin: ok });
+const projectVisible = (s: number): Expect => ({ admin: s, billing: s, member: 404, owner: s, pmember: s, viewer: s });
+const projectManage = (ok: number): Expect => ({ admin: ok, billing: 403, member: 404, owner: ok, pmember: 403, viewer: 403 });
+
+interface Ids {
+  orgId: string;
+  projectId: string;
+  userId: string;
+  keyId: string;
+  tokenId: string;
+}
+
+interface Row {
+  expect: Expect;
+  /** Outside organization A, the route is the caller's own (tokens, me, organization list). */
+  ownScope?: boolean;
+  body?: (actor: Actor) => unknown;
+  /** Fresh objects for calls that change or destroy what they touch. */
+  prepare?: (actor: Actor) => Promise<Partial<Ids>>;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`authorization matrix (${dialect.name})`, function () {
+    let backend: Backend;
+    let root: Api;
+    const apis = {} as Record<Actor, Api>;
+    const emails = {} as Record<Actor, string>;
+    let ids: Ids;
+    let orgB: string;
+    let serviceAccount: string;
+    let counter = 0;
+    const fresh = (tag: string) => `${tag}-${++counter}@matrix.test`;
+
+    async function freshProject(): Promise<string> {
+      const p = expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects`, { name: `p-${++counter}`, environment: "development" }), 201).id;
+      for (const [actor, role] of [["owner", "owner"], ["pmember", "member"], ["viewer", "viewer"]] as const) {
+        expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${p}/members`, { email: emails[actor], role }), 201);
+      }
+      return p;
+    }
+    async function freshOrgMember(): Promise<string> {
+      return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/members`, { email: fresh("target"), role: "member" }), 201).userId;
+    }
+    async function freshProjectMember(): Promise<string> {
+      const email = fresh("ptarget");
+      expectStatus(await root.post(`/v1/organizations/${ids.orgId}/members`, { email, role: "member" }), 201);
+      return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${ids.projectId}/members`, { email, role: "viewer" }), 201).userId;
+    }
+    async function freshKey(): Promise<string> {
+      return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${ids.projectId}/api-keys`, { name: `k-${++counter}`, owner: emails.pmember }), 201).id;
+    }
+
+    const MATRIX: Record<string, Row> = {
+      "GET /v1/me": { expect: everyone(200), ownScope: true },
+      "GET /v1/tokens": { expect: everyone(200), ownScope: true },
+      "POST /v1/tokens": { expect: everyone(201), ownScope: true, body: () => ({ name: "matrix" }) },
+      "GET /v1/tokens/{tokenId}": { expect: everyone(200), ownScope: true },
+      "DELETE /v1/tokens/{tokenId}": {
+        expect: everyone(204),
+        ownScope: true,
+        prepare: async (actor) => (apis[actor].token && !["revoked", "expired", "anonymous"].includes(actor) ? { tokenId: expectStatus(await apis[actor].post("/v1/tokens", { name: "doomed" }), 201).id } : {}),
+      },
+      "GET /v1/organizations": { expect: everyone(200), ownScope: true },
+      "POST /v1/organizations": { expect: everyone(201), ownScope: true, body: () => ({ name: "Mine" }) },
+      "GET /v1/organizations/{orgId}": { expect: everyone(200) },
+      "PATCH /v1/organizations/{orgId}": { expect: adminOnly(200), body: () => ({ name: `Org A ${++counter}` }) },
+      "DELETE /v1/organizations/{orgId}": {
+        expect: adminOnly(204),
+        prepare: async () => {
+          const org = expectStatus(await root.post("/v1/organizations", { name: "Disposable" }), 201).id;
+          for (const a of ["billing", "member", "owner", "pmember", "viewer"] as const) {
+            expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: emails[a], role: a === "billing" ? "billing" : "member" }), 201);
+          }
+          return { orgId: org };
+        },
+      },
+      "GET /v1/organizations/{orgId}/members": { expect: everyone(200) },
+      "POST /v1/organizations/{orgId}/members": { expect: adminOnly(201), body: () => ({ email: fresh("new"), role: "member" }) },
+      "GET /v1/organizations/{orgId}/members/{userId}": { expect: everyone(200) },
+      "PATCH /v1/organizations/{orgId}/members/{userId}": { expect: adminOnly(200), body: () => ({ role: "billing" }), prepare: async () => ({ userId: await freshOrgMember() }) },
+      "DELETE /v1/organizations/{orgId}/members/{userId}": { expect: adminOnly(204), prepare: async () => ({ userId: await freshOrgMember() }) },
+      "GET /v1/organizations/{orgId}/service-accounts": { expect: everyone(200) },
+      "POST /v1/organizations/{orgId}/service-accounts": { expect: adminOnly(201), body: () => ({ name: "bot", role: "member" }) },
+      "POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens": { expect: adminOnly(201), body: () => ({ name: "ci" }), prepare: async () => ({ userId: serviceAccount }) },
+      "GET /v1/organizations/{orgId}/projects": { expect: everyone(200) },
+      "POST /v1/organizations/{orgId}/projects": { expect: adminOnly(201), body: () => ({ name: `new-${++counter}`, environment: "other" }) },
+      "GET /v1/organizations/{orgId}/projects/{projectId}": { expect: projectVisible(200) },
+      "PATCH /v1/organizations/{orgId}/projects/{projectId}": { expect: projectManage(200), body: () => ({ description: `d${++counter}` }) },
+      "DELETE /v1/organizations/{orgId}/projects/{projectId}": {
+        expect: { admin: 204, billing: 403, member: 404, owner: 403, pmember: 403, viewer: 403 },
+        prepare: async () => ({ projectId: await freshProject() }),
+      },
+      "GET /v1/projects/{projectId}": { expect: projectVisible(200) },
+      "GET /v1/organizations/{orgId}/projects/{projectId}/members": { expect: projectVisible(200) },
+      "POST /v1/organizations/{orgId}/projects/{projectId}/members": {
+        expect: projectManage(201),
+        body: () => ({ email: emails.billing, role: "viewer" }),
+        prepare: async () => ({ projectId: await freshProject() }),
+      },
+      "GET /v1/organizations/{orgId}/projects/{projectId}/members/{userId}": { expect: projectVisible(200) },
+      "PATCH /v1/organizations/{orgId}/projects/{projectId}/members/{userId}": {
+        expect: projectManage(200),
+        body: () => ({ role: "member" }),
+        prepare: async () => ({ userId: await freshProjectMember() }),
+      },
+      "DELETE /v1/organizations/{orgId}/projects/{projectId}/members/{userId}": { expect: projectManage(204), prepare: async () => ({ userId: await freshProjectMember() }) },
+      "GET /v1/organizations/{orgId}/projects/{projectId}/api-keys": { expect: projectVisible(200) },
+      "POST /v1/organizations/{orgId}/projects/{projectId}/api-keys": {
+        expect: { ...projectManage(201), pmember: 201 },
+        body: () => ({ name: `k-${++counter}`, owner: emails.pmember }),
+      },
+      "GET /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": { expect: projectVisible(200) },
+      "PATCH /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": { expect: { ...projectManage(200), pmember: 200 }, body: () => ({ name: `r-${++counter}` }) },
+      "DELETE /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": { expect: { ...projectManage(204), pmember: 204 }, prepare: async () => ({ keyId: await freshKey() }) },
+      "GET /v1/organizations/{orgId}/audit-events": { expect: { admin: 200, billing: 403, member: 403, owner: 200, pmember: 403, viewer: 403 } },
+    };
+
+    function expected(row: Row, actor: Actor): number {
+      if (actor === "anonymous" || actor === "revoked" || actor === "expired") return 401;
+      if (actor === "outsider") return row.ownScope ? row.expect.admin! : 404;
+      return row.expect[actor]!;
+    }
+
+    const fill = (template: string, v: Ids) => template.replace(/\{(\w+)\}/g, (_, k: keyof Ids) => v[k]);
+
+    before(async function () {
+      backend = await startBackend({ dialect });
+      root = client(backend, backend.token);
+      const org = expectStatus(await root.post("/v1/organizations", { name: "Org A" }), 201).id;
+      for (const a of ACTORS) emails[a] = `${a}@matrix.test`;
+      const tokens = await Promise.all(ACTORS.map((a) => (a === "admin" ? backend.token : a === "anonymous" ? undefined : mintToken(backend, emails[a], a === "expired" ? 1 : undefined))));
+      ACTORS.forEach((a, i) => (apis[a] = client(backend, tokens[i])));
+      emails.admin = backend.email;
+      orgB = expectStatus(await apis.outsider.post("/v1/organizations", { name: "Org B" }), 201).id;
+      for (const a of ["billing", "member", "owner", "pmember", "viewer"] as const) {
+        expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: emails[a], role: a === "billing" ? "billing" : "member" }), 201);
+      }
+      ids = { orgId: org, projectId: "", userId: "", keyId: "", tokenId: "" };
+      ids.projectId = await freshProject();
+      await freshProject(); // a second project in the same organization
+      ids.userId = await freshProjectMember();
+      ids.keyId = await freshKey();
+      serviceAccount = expectStatus(await root.post(`/v1/organizations/${org}/service-accounts`, { name: "deployer", role: "member" }), 201).userId;
+      const revokedMe = expectStatus(await apis.revoked.get("/v1/me"), 200);
+      expectStatus(await apis.revoked.delete(`/v1/tokens/${revokedMe.token.id}`), 204);
+      await sqlQuery(backend, "UPDATE tokens SET expires_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)", [new Date(Date.now() - 1000).toISOString(), emails.expired]);
+    });
+    after(() => backend.dispose());
+
+    it("has a row for every operation in /openapi.json, and no row for an operation that does not exist", async () => {
+      const doc = expectStatus(await call(backend.url, "GET", "/openapi.json", undefined), 200);
+      const operations = Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(([path, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) => !(Array.isArray(op.security) && op.security.length === 0))
+          .map(([method]) => `${method.toUpperCase()} ${path}`),
+      );
+      assert.deepEqual(operations.filter((o) => !(o in MATRIX)), [], "routes without matrix rows");
+      assert.deepEqual(Object.keys(MATRIX).filter((o) => !operations.includes(o)), [], "matrix rows without routes");
+    });
+
+    it("answers every route × method × actor with the status of the role matrix", async function () {
+      const failures: string[] = [];
+      let checked = 0;
+      for (const [op, row] of Object.entries(MATRIX)) {
+        const [method, template] = op.split(" ");
+        for (const actor of ACTORS) {
+          const own = actor !== "anonymous" && template.includes("{tokenId}") ? (await apis[actor === "revoked" || actor === "expired" ? "admin" : actor].get("/v1/me")).body.token.id : "";
+          const v: Ids = { ...ids, tokenId: own, ...(row.prepare ? await row.prepare(actor) : {}) };
+          const res = await call(backend.url, method, fill(template, v), apis[actor].token, { body: row.body?.(actor) });
+          checked++;
+          const want = expected(row, actor);
+          if (res.status !== want) failures.push(`${op} as ${actor}: expected ${want}, got ${res.status} ${res.text.slice(0, 200)}`);
+          if (res.status >= 400) assert.equal(res.headers["content-type"], "application/problem+json; charset=utf-8", `${op} as ${actor}`);
+        }
+      }
+      console.log(`      authorization matrix: ${Object.keys(MATRIX).length} operations × ${ACTORS.length} actors = ${checked} calls checked`);
+      assert.deepEqual(failures, []);
+    });
+
+    it("answers an invisible object exactly as a missing or malformed id", async () => {
+      const shape = (res: Res, id: string) => ({
+        status: res.status,
+        type: res.headers["content-type"],
+        body: { ...res.body, detail: res.body.detail.replace(id, "<id>"), requestId: typeof res.body.requestId },
+      });
+      const cases: Array<[Api, string, string, string]> = [
+        [apis.outsider, "/v1/organizations/{id}", ids.orgId, "org_0000000000000000missing"],
+        [apis.outsider, "/v1/organizations/{id}/projects", ids.orgId, "org_not-even-an-id"],
+        [apis.member, `/v1/organizations/${ids.orgId}/projects/{id}`, ids.projectId, "proj_0000000000000000missing"],
+        [apis.member, "/v1/projects/{id}", ids.projectId, "proj_x"],
+        [apis.outsider, "/v1/projects/{id}", ids.projectId, "proj_0000000000000000missing"],
+        [apis.member, `/v1/organizations/${ids.orgId}/projects/{id}/api-keys`, ids.projectId, "proj_0000000000000000missing"],
+      ];
+      for (const [api, template, hidden, missing] of cases) {
+        const a = await api.get(template.replace("{id}", hidden));
+        const b = await api.get(template.replace("{id}", missing));
+        assert.equal(a.status, 404, template);
+        assert.deepEqual(shape(a, hidden), shape(b, missing), template);
+      }
+      // Writes too: the outsider's POST into another tenant looks like a POST into nothing.
+      const a = await apis.outsider.post(`/v1/organizations/${ids.orgId}/members`, { email: "x@y.test", role: "admin" });
+      const b = await apis.outsider.post(`/v1/organizations/org_0000000000000000missing/members`, { email: "x@y.test", role: "admin" });
+      assert.deepEqual(shape(a, ids.orgId), shape(b, "org_0000000000000000missing"));
+    });
+
+    it("refuses escalation: granting above one's role, re-roling oneself, mass-assigning fields", async () => {
+      const org = `/v1/organizations/${ids.orgId}`;
+      const project = `${org}/projects/${ids.projectId}`;
+      const ownerMe = expectStatus(await apis.owner.get("/v1/me"), 200).user.id;
+      const pmemberMe = expectStatus(await apis.pmember.get("/v1/me"), 200).user.id;
+      const attempts: Array<[string, Promise<Res>, number]> = [
+        ["owner grants org admin", apis.owner.post(`${org}/members`, { email: emails.owner, role: "admin" }), 403],
+        ["owner re-roles self in the org", apis.owner.patch(`${org}/members/${ownerMe}`, { role: "admin" }), 403],
+        ["member re-roles self to project owner", apis.pmember.patch(`${project}/members/${pmemberMe}`, { role: "owner" }), 403],
+        ["viewer adds self as owner", apis.viewer.post(`${project}/members`, { email: emails.viewer, role: "owner" }), 403],
+        ["billing grants admin", apis.billing.post(`${org}/members`, { email: fresh("b"), role: "admin" }), 403],
+        ["outsider joins org A", apis.outsider.post(`${org}/members`, { email: emails.outsider, role: "admin" }), 404],
+        ["project moved to another organization", root.patch(project, { organizationId: orgB }), 400],
+        ["project created with organizationId", root.post(`${org}/projects`, { name: "mass", environment: "other", organizationId: orgB }), 400],
+        ["member patched with userId", root.patch(`${org}/members/${ownerMe}`, { role: "member", userId: pmemberMe }), 400],
+        ["key created with its own hash", root.post(`${project}/api-keys`, { name: "h", owner: emails.pmember, hash: "00" }), 400],
+        ["key re-owned by patch", apis.pmember.patch(`${project}/api-keys/${ids.keyId}`, { owner: emails.owner }), 400],
+        ["organization patched with id and version", root.patch(org, { id: orgB, version: 99 }), 400],
+        ["token minted for someone else", apis.pmember.post("/v1/tokens", { name: "x", userId: ownerMe }), 400],
+        ["project status forced", root.patch(project, { status: "archived" }), 400],
+      ];
+      for (const [what, pending, status] of attempts) {
+        const res = await pending;
+        assert.equal(res.status, status, `${what}: ${res.text}`);
+      }
+      const roles = expectStatus(await root.get(`${org}/members/${ownerMe}`), 200);
+      assert.equal(roles.role, "member");
+    });
+  });
+}
