@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { TenancyClient } from "../../provider/client";
+import { Backend, ROOT, startBackend } from "../support/backend";
+import { api, failure, TestStack, testStack, workDir } from "./support";
+
+/**
+ * The root program (dist/program/index.js, what Pulumi.yaml at the root runs) deploying a
+ * tenancy.yaml from a folder of its own: line-numbered errors, and an `up` killed mid-run that
+ * the next `up` completes without duplicates.
+ */
+describe("the tenancy.yaml program", function () {
+  this.timeout(10 * 60 * 1000);
+
+  let backend: Backend;
+  let client: TenancyClient;
+  let t: TestStack;
+  const layoutFile = () => join(t.dir, "tenancy.yaml");
+
+  before(async () => {
+    backend = await startBackend();
+    client = api(backend.url, backend.token);
+    const dir = workDir();
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: tenancy-test\nruntime: nodejs\nmain: index.js\n");
+    writeFileSync(join(dir, "index.js"), `module.exports = require(${JSON.stringify(join(ROOT, "dist", "program", "index.js"))});\n`);
+    t = await testStack({ endpoint: backend.url, token: backend.token }, dir);
+  });
+  after(async () => {
+    await t?.stack.destroy().catch(() => undefined);
+    await t?.dispose();
+    await backend?.dispose();
+  });
+
+  it("fails a preview of an invalid tenancy.yaml with the line and field of each problem", async () => {
+    const seed = readFileSync(join(ROOT, "tenancy.yaml"), "utf8");
+    writeFileSync(layoutFile(), seed.replace("environment: staging", "environment: stage").replace("role: billing", "role: accountant"));
+    const message = await failure(t.stack.preview());
+    assert.match(message, /tenancy\.yaml is not a valid tenancy layout:/);
+    assert.match(message, /tenancy\.yaml:\d+:5: members\[4\]\.role: invalid option: expected one of "admin"\|"billing"\|"member"/);
+    assert.match(message, /tenancy\.yaml:\d+:5: projects\[1\]\.environment: invalid option/);
+  });
+
+  it("completes an up killed mid-run on the next up, with no duplicate objects", async () => {
+    writeFileSync(layoutFile(), bigLayout());
+    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", "test", "--non-interactive"], {
+      cwd: t.dir,
+      env: { ...process.env, ...t.env },
+      detached: true,
+      stdio: "ignore",
+    });
+    const exited = new Promise((done) => child.once("exit", done));
+    // Kill the engine, its language host and provider host as soon as the first keys exist.
+    for (let i = 0; i < 600 && child.exitCode === null; i++) {
+      const created = (await auditActions(backend)).filter((a) => a === "api_key.created").length;
+      if (created > 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    process.kill(-child.pid!, "SIGKILL");
+    await exited;
+    const before = await keysByProject(client);
+    const total = Object.values(before).flat().length;
+    assert.ok(total > 0 && total < 12, `expected the kill mid-run, found ${total} keys`);
+
+    // The engine warns about the creates it lost track of; the provider finds them by externalId.
+    const up = await t.stack.up();
+    console.log(`      killed with ${total} keys made; the next up: ${JSON.stringify(up.summary.resourceChanges)}; ${(up.stdout.match(/warning: [^\n]*/g) ?? []).join(" / ")}`);
+    assert.ok(up.outputs.layout.value.includes("team-3"));
+    const after = await keysByProject(client);
+    assert.deepEqual(Object.keys(after).sort(), ["team-1", "team-2", "team-3"]);
+    for (const keys of Object.values(after)) assert.deepEqual(keys.sort(), ["k1", "k2", "k3", "k4"]);
+    const orgs = (await client.organizations.list({})).data;
+    assert.deepEqual(orgs.map((o) => o.name), ["Umbrella"]);
+    assert.deepEqual((await t.stack.preview()).changeSummary, { same: 1 + 1 + 1 + 3 + 3 + 12 });
+  });
+});
+
+/** One organization, three projects with four keys each: enough creates to kill the run mid-way. */
+function bigLayout(): string {
+  const projects = [1, 2, 3].map((n) =>
+    [
+      `  - name: team-${n}`,
+      "    environment: development",
+      "    members: [{ email: ana@umbrella.test, role: owner }]",
+      "    keys:",
+      ...[1, 2, 3, 4].map((k) => `      - { name: k${k}, owner: ana@umbrella.test }`),
+    ].join("\n"),
+  );
+  return ["organization: { name: Umbrella }", "members:", "  - { email: ana@umbrella.test, role: member }", "projects:", ...projects, ""].join("\n");
+}
+
+/** The names of the active keys of every active project, by project name. */
+async function keysByProject(client: TenancyClient): Promise<Record<string, string[]>> {
+  const result: Record<string, string[]> = {};
+  for (const org of (await client.organizations.list({})).data) {
+    for (const p of (await client.projects.list(org.id, {})).data.filter((p) => p.status === "active")) {
+      result[p.name] = (await client.apiKeys.list(org.id, p.id, {})).data.filter((k) => k.status === "active").map((k) => k.name);
+    }
+  }
+  return result;
+}
+
+async function auditActions(backend: Backend): Promise<string[]> {
+  const headers = { authorization: `Bearer ${backend.token}` };
+  const orgs = (await (await fetch(`${backend.url}/v1/organizations`, { headers })).json()) as { data: { id: string }[] };
+  const actions: string[] = [];
+  for (const org of orgs.data) {
+    const res = await fetch(`${backend.url}/v1/organizations/${org.id}/audit-events?limit=100`, { headers });
+    actions.push(...((await res.json()) as { data: { action: string }[] }).data.map((e) => e.action));
+  }
+  return actions;
+}
