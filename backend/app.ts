@@ -1,7 +1,7 @@
 import Fastify, { FastifyInstance, FastifyRequest } from "fastify";
 import { TenancyError } from "../schema/errors";
 import { resolveCaller } from "./auth/caller";
-import { newId } from "./auth/credentials";
+import { newId, scrubSecrets } from "./auth/credentials";
 import type { Config } from "./config";
 import { errorHandler, sendProblem } from "./http/errors";
 import { etagOf } from "./http/etag";
@@ -28,7 +28,13 @@ export function buildApp({ config, store }: AppDeps): FastifyInstance {
   const limiter = new RateLimiter(config.rateLimitPerMinute);
   const callers = new WeakMap<FastifyRequest, { caller: Caller; now: Date }>();
   const app = Fastify({
-    logger: { level: config.logLevel, redact: { paths: REDACT, censor: "[redacted]" } },
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACT, censor: "[redacted]" },
+      serializers: {
+        req: (req) => ({ method: req.method, url: scrubSecrets(req.url), remoteAddress: req.ip, requestId: req.id }),
+      },
+    },
     bodyLimit: config.bodyLimit,
     // Fastify's trustProxy takes CIDRs: X-Forwarded-For is believed only from these peers.
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
@@ -45,7 +51,7 @@ export function buildApp({ config, store }: AppDeps): FastifyInstance {
 
   app.addContentTypeParser("application/merge-patch+json", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, new TenancyError("not_found", `no route ${req.method} ${req.url.split("?")[0]}`), req.id));
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, new TenancyError("not_found", `no route ${req.method} ${scrubSecrets(req.url.split("?")[0])}`), req.id));
   app.addHook("onSend", async (req, reply) => {
     reply.header("x-request-id", req.id);
   });

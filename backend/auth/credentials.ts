@@ -71,3 +71,8 @@ export function newId(prefix: string): string {
   sequence = (sequence + 1) % 0x1000000;
   return `${prefix}_${Date.now().toString(16).padStart(11, "0")}${sequence.toString(16).padStart(6, "0")}${base62(randomBytes(6), 9)}`;
 }
+
+/** Replaces anything shaped like a credential, e.g. a key pasted into a URL, before it is logged. */
+export function scrubSecrets(text: string): string {
+  return text.replace(/\b(tmt|tpk)_[0-9A-Za-z]{8,}/g, "$1_[redacted]");
+}
