@@ -88,6 +88,8 @@ export async function startBackend(options: StartOptions = {}): Promise<Backend>
 
   const launch = () =>
     new Promise<void>((resolveStart, reject) => {
+      // Only this process's lines count: after a restart the output still holds the old "listening".
+      const from = output.length;
       child = spawn(process.execPath, [SERVER], {
         cwd: ROOT,
         env: {
@@ -103,7 +105,7 @@ export async function startBackend(options: StartOptions = {}): Promise<Backend>
       });
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        const m = !url && /"msg":"listening"[^\n]*?"url":"(http:\/\/[^"]+)"|"url":"(http:\/\/[^"]+)"[^\n]*?"msg":"listening"/.exec(output);
+        const m = !url && /"msg":"listening"[^\n]*?"url":"(http:\/\/[^"]+)"|"url":"(http:\/\/[^"]+)"[^\n]*?"msg":"listening"/.exec(output.slice(from));
         if (m) {
           url = m[1] ?? m[2];
           resolveStart();
