@@ -1,11 +1,9 @@
 import { z } from "zod";
-import { apiKey, createdApiKey, membership, organization, page, project } from "../../schema";
+import { apiKey, createdApiKey, me, membership, organization, page, project } from "../../schema";
 import { Http, HttpOptions } from "./http";
 
 export { Http, HttpOptions } from "./http";
 
-/** The caller as `/v1/me` describes it; only the fields the provider relies on. */
-const me = z.looseObject({ user: z.looseObject({ id: z.string() }) });
 const none = z.undefined();
 
 type Query = Record<string, string | undefined>;
