@@ -49,7 +49,15 @@ export function buildApp({ config, store }: AppDeps): FastifyInstance {
     routerOptions: { maxParamLength: 2000 },
   });
 
-  app.addContentTypeParser("application/merge-patch+json", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
+  // Many clients send a JSON content type on every request: an empty body is "no body" (a DELETE
+  // then works, a POST fails validation by field), not a parse error.
+  const json = app.getDefaultJsonParser("error", "error");
+  const parseJson = (req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
+    if (body === "") return done(null, undefined);
+    json(req, body, done);
+  };
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(["application/json", "application/merge-patch+json"], { parseAs: "string" }, parseJson);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => sendProblem(reply, new TenancyError("not_found", `no route ${req.method} ${scrubSecrets(req.url.split("?")[0])}`), req.id));
   app.addHook("onSend", async (req, reply) => {

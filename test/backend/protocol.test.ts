@@ -69,7 +69,8 @@ for (const dialect of DIALECTS) {
       const stale = await root.patch(path, { description: "two" }, { headers: { "if-match": '"1"' } });
       assert.equal(expectStatus(stale, 412).code, "version_mismatch");
       assert.equal(expectStatus(await root.delete(path, { headers: { "if-match": '"1"' } }), 412).code, "version_mismatch");
-      expectStatus(await root.delete(path, { headers: { "if-match": 'W/"2"' } }), 204);
+      // An empty body with a JSON content type is no body, not a parse error.
+      expectStatus(await root.delete(path, { headers: { "if-match": 'W/"2"', "content-type": "application/json" } }), 204);
     });
 
     it("answers problem+json for malformed JSON, oversized bodies, unknown routes and wrong content types", async () => {
