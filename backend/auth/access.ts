@@ -85,3 +85,8 @@ export async function projectWithin(ctx: Ctx, db: Executor, access: OrgAccess, p
   if (!member && !policy.seeAllProjects(access)) throw notFound("project", projectId);
   return { ...access, project, projectRole: member?.role as ProjectRole | undefined };
 }
+
+/** Archived projects stay readable (history, redacted keys) but accept no more changes. */
+export function assertProjectActive(project: ProjectRow): void {
+  if (project.status !== "active") throw new TenancyError("invalid_request", `project ${project.id} is archived; archived projects are read-only`);
+}

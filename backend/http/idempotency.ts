@@ -4,6 +4,7 @@ import type { Trx } from "../store/db";
 import { findIdempotencyRecord, insertIdempotencyRecord } from "../store/idempotency.repository";
 import type { IdempotencyRow } from "../store/tables";
 import { canonicalJson } from "./merge-patch";
+import { invalidField } from "./validate";
 import type { Call, Reply } from "./route";
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
@@ -33,7 +34,7 @@ export async function created(call: Call, create: (trx: Trx) => Promise<object>)
   const key = Array.isArray(header) ? header[0] : header;
   if (!KEY_RE.test(key)) {
     const message = "must be 1-255 visible ASCII characters";
-    throw new TenancyError("invalid_request", `Idempotency-Key: ${message}`, { errors: [{ path: "Idempotency-Key", message }] });
+    throw invalidField("Idempotency-Key", message);
   }
   const userId = ctx.caller.user.id;
   const fingerprint = createHash("sha256").update(`POST ${call.path} ${canonicalJson(call.body)}`).digest("hex");

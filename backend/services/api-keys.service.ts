@@ -1,11 +1,11 @@
 import { ApiKey, apiKeyInput, apiKeyPatch, CreatedApiKey } from "../../schema/api-key";
 import { TenancyError } from "../../schema/errors";
-import { isIdOf, notFound, ProjectAccess, projectAccess } from "../auth/access";
+import { assertProjectActive, isIdOf, notFound, projectAccess } from "../auth/access";
 import { API_KEY_PREFIX, hashSecret, newId, newSecret, redact } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
 import { mergeAndValidate } from "../http/merge-patch";
-import { parseInput } from "../http/validate";
+import { invalidField, parseInput } from "../http/validate";
 import type { Executor, Trx } from "../store/db";
 import { ApiKeyFilter, ApiKeyView, findApiKey, findLiveKeyByExternalId, findUnrevokedKeys, insertApiKey, listApiKeys, updateApiKey } from "../store/api-keys.repository";
 import { findProjectMember } from "../store/members.repository";
@@ -49,18 +49,12 @@ export async function assertNoActiveKeys(ctx: Ctx, db: Executor, where: { projec
   });
 }
 
-function assertActiveProject(access: ProjectAccess): void {
-  if (access.project.status !== "active") {
-    throw new TenancyError("invalid_request", `project ${access.project.id} is archived; archived projects are read-only`);
-  }
-}
-
 export async function listKeys(ctx: Ctx, orgId: string, projectId: string, filter: Omit<ApiKeyFilter, "now">, page: PageRequest) {
   await projectAccess(ctx, ctx.store.db, orgId, projectId);
   return listApiKeys(ctx.store.db, projectId, { ...filter, now: ctx.now }, page);
 }
 
-async function visibleKey(ctx: Ctx, db: Executor, projectId: string, keyId: string): Promise<ApiKeyView> {
+async function visibleKey(db: Executor, projectId: string, keyId: string): Promise<ApiKeyView> {
   const key = isIdOf("apiKey", keyId) ? await findApiKey(db, projectId, keyId) : undefined;
   if (!key) throw notFound("api key", keyId);
   return key;
@@ -68,14 +62,14 @@ async function visibleKey(ctx: Ctx, db: Executor, projectId: string, keyId: stri
 
 export async function getKey(ctx: Ctx, orgId: string, projectId: string, keyId: string): Promise<ApiKey> {
   await projectAccess(ctx, ctx.store.db, orgId, projectId);
-  return toApiKey(await visibleKey(ctx, ctx.store.db, projectId, keyId), ctx.now);
+  return toApiKey(await visibleKey(ctx.store.db, projectId, keyId), ctx.now);
 }
 
 function expiryFor(ctx: Ctx, settingsJson: string, expiresInDays: number | undefined): string {
   const max = (JSON.parse(settingsJson) as { apiKeyMaxLifetimeDays?: number }).apiKeyMaxLifetimeDays;
   if (max !== undefined && expiresInDays !== undefined && expiresInDays > max) {
     const message = `must be at most ${max} days (settings.apiKeyMaxLifetimeDays)`;
-    throw new TenancyError("invalid_request", `expiresInDays: ${message}`, { errors: [{ path: "expiresInDays", message }] });
+    throw invalidField("expiresInDays", message);
   }
   const days = expiresInDays ?? max;
   return days === undefined ? "" : new Date(Date.parse(ctx.now) + days * 86_400_000).toISOString();
@@ -86,11 +80,11 @@ export async function createKey(ctx: Ctx, trx: Trx, orgId: string, projectId: st
   const access = await projectAccess(ctx, trx, orgId, projectId, { lock: true });
   allow(policy.manageOwnKeys(access), "create API keys in this project");
   const input = parseInput(apiKeyInput, body);
-  assertActiveProject(access);
+  assertProjectActive(access.project);
   const owner = await findUserByEmail(trx, input.owner);
   if (!owner || !(await findProjectMember(trx, projectId, owner.id))) {
     const message = `must be the email of a member of project ${projectId}`;
-    throw new TenancyError("invalid_request", `owner: ${message}`, { errors: [{ path: "owner", message }] });
+    throw invalidField("owner", message);
   }
   allow(policy.manageAnyKey(access) || owner.id === ctx.caller.user.id, "create keys owned by someone else");
   if (input.externalId !== undefined && (await findLiveKeyByExternalId(trx, projectId, input.externalId))) {
@@ -122,7 +116,7 @@ export async function createKey(ctx: Ctx, trx: Trx, orgId: string, projectId: st
 
 async function lockedKey(ctx: Ctx, trx: Trx, orgId: string, projectId: string, keyId: string) {
   const access = await projectAccess(ctx, trx, orgId, projectId, { lock: true });
-  const key = await visibleKey(ctx, trx, projectId, keyId);
+  const key = await visibleKey(trx, projectId, keyId);
   allow(policy.manageAnyKey(access) || (policy.manageOwnKeys(access) && key.owner_user_id === ctx.caller.user.id), "manage this key");
   checkIfMatch(ctx.ifMatch, key.version);
   return key;

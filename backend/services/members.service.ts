@@ -6,7 +6,7 @@ import { notFound, orgAccess, isIdOf } from "../auth/access";
 import { allow, mayGrantOrgRole, policy } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
 import { mergeAndValidate } from "../http/merge-patch";
-import { parseInput } from "../http/validate";
+import { invalidField, parseInput } from "../http/validate";
 import type { Trx } from "../store/db";
 import {
   countAdmins,
@@ -66,7 +66,7 @@ function assertEmailDomain(settingsJson: string, email: string): void {
   const domain = email.slice(email.lastIndexOf("@") + 1);
   if (allowed.length > 0 && !allowed.includes(domain)) {
     const message = `must be an address at ${allowed.join(", ")} (settings.allowedEmailDomains)`;
-    throw new TenancyError("invalid_request", `email: ${message}`, { errors: [{ path: "email", message }] });
+    throw invalidField("email", message);
   }
 }
 

@@ -1,11 +1,10 @@
 import type { Membership } from "../../schema/membership";
 import { projectMemberInput, projectMemberPatch } from "../../schema/membership";
-import { TenancyError } from "../../schema/errors";
-import { isIdOf, notFound, ProjectAccess, projectAccess } from "../auth/access";
+import { assertProjectActive, isIdOf, notFound, projectAccess } from "../auth/access";
 import { allow, mayGrantProjectRole, policy } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
 import { mergeAndValidate } from "../http/merge-patch";
-import { parseInput } from "../http/validate";
+import { invalidField, parseInput } from "../http/validate";
 import type { Trx } from "../store/db";
 import { deleteProjectMember, findOrgMember, findProjectMember, insertProjectMember, listProjectMembers, MemberFilter, setProjectMemberRole } from "../store/members.repository";
 import { findUserByEmail } from "../store/users.repository";
@@ -14,10 +13,6 @@ import { assertNoActiveKeys } from "./api-keys.service";
 import { recordAudit } from "./audit.service";
 import { compact, Ctx, transaction } from "./context";
 import { assertMembershipExternalIdFree, memberExists, toMembership } from "./members.service";
-
-function assertActive(access: ProjectAccess): void {
-  if (access.project.status !== "active") throw new TenancyError("invalid_request", `project ${access.project.id} is archived; archived projects are read-only`);
-}
 
 export async function listMembersOfProject(ctx: Ctx, orgId: string, projectId: string, filter: MemberFilter, page: PageRequest) {
   await projectAccess(ctx, ctx.store.db, orgId, projectId);
@@ -37,11 +32,11 @@ export async function addProjectMember(ctx: Ctx, trx: Trx, orgId: string, projec
   allow(policy.manageProjectMembers(access), "add members to this project");
   const input = parseInput(projectMemberInput, body);
   allow(mayGrantProjectRole(access, input.role), `grant the role ${input.role}`);
-  assertActive(access);
+  assertProjectActive(access.project);
   const user = await findUserByEmail(trx, input.email);
   if (!user || !(await findOrgMember(trx, orgId, user.id))) {
     const message = `must be a member of organization ${orgId} first (POST /v1/organizations/${orgId}/members)`;
-    throw new TenancyError("invalid_request", `email: ${message}`, { errors: [{ path: "email", message }] });
+    throw invalidField("email", message);
   }
   const existing = await findProjectMember(trx, projectId, user.id);
   if (existing) throw memberExists(existing, `project ${projectId}`);
@@ -81,7 +76,7 @@ export async function changeProjectMemberRole(ctx: Ctx, orgId: string, projectId
     const { access, member } = await lockedProjectMember(ctx, trx, orgId, projectId, userId);
     const input = mergeAndValidate(projectMemberPatch, { role: member.role }, body);
     allow(mayGrantProjectRole(access, input.role), `grant the role ${input.role}`);
-    assertActive(access);
+    assertProjectActive(access.project);
     if (input.role === member.role) return toMembership(member);
     await setProjectMemberRole(trx, projectId, userId, input.role, ctx.now);
     await recordAudit(ctx, trx, { organizationId: orgId, projectId, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });

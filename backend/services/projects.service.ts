@@ -1,6 +1,6 @@
 import { OWNER_EDITABLE, Project, projectInput } from "../../schema/project";
 import { TenancyError } from "../../schema/errors";
-import { isIdOf, notFound, orgAccess, projectAccess, projectWithin } from "../auth/access";
+import { assertProjectActive, isIdOf, notFound, orgAccess, projectAccess, projectWithin } from "../auth/access";
 import { newId } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
@@ -109,7 +109,7 @@ export async function patchProject(ctx: Ctx, orgId: string, projectId: string, p
     if (fields.length === 0) return toProject(access.project);
     const ownerOnly = fields.every((f) => (OWNER_EDITABLE as readonly string[]).includes(f));
     allow(ownerOnly ? policy.changeProjectOwnerFields(access) : policy.changeProjectAdminFields(access), `change ${fields.join(", ")}`);
-    if (access.project.status !== "active") throw new TenancyError("invalid_request", `project ${projectId} is archived; archived projects are read-only`);
+    assertProjectActive(access.project);
     await assertUnique(trx, orgId, after as { name: string; externalId?: string }, projectId);
     const row: ProjectRow = { ...access.project, ...rowFields(after), version: access.project.version + 1, updated_at: ctx.now };
     await updateProject(trx, projectId, row);
