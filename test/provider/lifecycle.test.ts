@@ -124,8 +124,11 @@ describe("a tenancy layout deployed with the Pulumi engine", function () {
     assert.deepEqual((await t.stack.preview()).changeSummary, { same: 10 });
   });
 
-  it("destroys everything, archiving the projects, and a second up with the same names works", async () => {
+  it("destroys everything, archiving the projects and passing over what is already gone, and a second up with the same names works", async () => {
     const outs = await t.stack.outputs();
+    // Gone out of band, and no refresh: deleting what is already missing succeeds.
+    const ben = (await client.members.list({ organizationId: orgId, projectId: outs.stagingId.value }, { email: "ben@acme.test" })).data[0];
+    await client.members.remove({ organizationId: orgId, projectId: outs.stagingId.value }, ben.userId);
     const destroy = await t.stack.destroy();
     assert.deepEqual(destroy.summary.resourceChanges, { delete: 10 });
     assert.match(destroy.stdout, /kept root@tenancy\.test's admin membership/);

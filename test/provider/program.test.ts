@@ -72,7 +72,7 @@ describe("the tenancy.yaml program", function () {
       else throw err;
       return t.stack.up();
     });
-    console.log(`      killed with ${total} keys made; the next up: ${JSON.stringify(up.summary.resourceChanges)}; ${(up.stdout.match(/warning: [^\n]*/g) ?? []).join(" / ")}`);
+    console.log(`      killed with ${total} keys made; the next up: ${JSON.stringify(up.summary.resourceChanges)}; ${[...new Set(up.stdout.match(/warning: [^\n]*/g) ?? [])].join(" / ")}`);
     assert.ok(up.outputs.layout.value.includes("team-3"));
     const after = await keysByProject(client);
     assert.deepEqual(Object.keys(after).sort(), ["team-1", "team-2", "team-3"]);
