@@ -54,7 +54,9 @@ describe("a tenancy layout deployed with the Pulumi engine", function () {
 
   const keysOf = async (projectId: string) => (await client.apiKeys.list(orgId, projectId, {})).data;
 
-  it("creates the layout, then previews, refreshes and previews again with no changes", async () => {
+  it("previews and creates the layout, then previews, refreshes and previews again with no changes", async () => {
+    // Before anything exists, ids are not known yet: check lets them through.
+    assert.deepEqual((await t.stack.preview()).changeSummary, { create: 10 });
     const up = await t.stack.up();
     assert.deepEqual(up.summary.resourceChanges, { create: 10 });
     orgId = up.outputs.orgId.value;
