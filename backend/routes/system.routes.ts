@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { z } from "zod";
+import { TenancyError } from "../../schema/errors";
 import type { Metrics } from "../http/metrics";
 import { openApiDocument } from "../http/openapi";
 import { ok, publicRoute, RouteDef } from "../http/route";
@@ -14,7 +15,11 @@ export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): 
       status: 200,
       response: z.strictObject({ status: z.literal("ok") }),
       async handler({ store }) {
-        await sql`select 1`.execute(store.db);
+        try {
+          await sql`select 1`.execute(store.db);
+        } catch {
+          throw new TenancyError("unavailable", "the store is not reachable", { retryAfterSeconds: 5 });
+        }
         return ok({ status: "ok" });
       },
     }),

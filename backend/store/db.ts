@@ -55,6 +55,9 @@ export function openStore(url: string): Store {
     return { db, dialect: "sqlite", close: () => db.destroy() };
   }
   const pool = new Pool({ connectionString: url, max: 10 });
+  // An idle client's error (the server restarted) would otherwise crash the process; the next
+  // query on a fresh client reports any lasting failure as a request error.
+  pool.on("error", () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: "postgres", close: () => db.destroy() };
 }
