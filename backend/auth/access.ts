@@ -35,7 +35,7 @@ export interface ProjectAccess extends OrgAccess {
   projectRole?: ProjectRole;
 }
 
-function ipAllowed(ip: string, allowlist: string[]): boolean {
+export function ipAllowed(ip: string, allowlist: readonly string[]): boolean {
   if (allowlist.length === 0) return true;
   if (!ipaddr.isValid(ip)) return false;
   const addr = ipaddr.process(ip);

@@ -21,7 +21,7 @@ import {
   ProjectMemberView,
   setOrgMemberRole,
 } from "../store/members.repository";
-import { revokeUserTokens } from "../store/tokens.repository";
+import { listUnrevokedTokens, revokeToken } from "../store/tokens.repository";
 import { ensurePerson } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { recordAudit } from "./audit.service";
@@ -144,7 +144,12 @@ export async function removeMember(ctx: Ctx, orgId: string, userId: string): Pro
     }
     await deleteOrgMember(trx, orgId, userId);
     // A service account exists only for its organization: out of it, its tokens have no use.
-    if (member.kind === "service_account") await revokeUserTokens(trx, userId, ctx.now);
+    if (member.kind === "service_account") {
+      for (const token of await listUnrevokedTokens(trx, userId)) {
+        await revokeToken(trx, token.id, ctx.now);
+        await recordAudit(ctx, trx, { organizationId: orgId, action: "token.revoked", target: { type: "token", id: token.id }, changes: { status: { from: "active", to: "revoked" } } });
+      }
+    }
     await recordAudit(ctx, trx, { organizationId: orgId, action: "member.removed", target: { type: "user", id: userId }, changes: { role: { from: member.role as OrgRole, to: null } } });
   });
 }

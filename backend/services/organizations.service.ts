@@ -1,11 +1,11 @@
 import { Organization, organizationInput, OrgRole } from "../../schema/organization";
 import { TenancyError } from "../../schema/errors";
-import { orgAccess } from "../auth/access";
+import { ipAllowed, orgAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
-import { parseInput } from "../http/validate";
+import { invalidField, parseInput } from "../http/validate";
 import type { Executor, Trx } from "../store/db";
 import { insertOrgMember } from "../store/members.repository";
 import {
@@ -106,6 +106,11 @@ export async function patchOrganization(ctx: Ctx, orgId: string, patch: unknown)
     if (fields.every((f) => f === "billing")) allow(policy.changeBilling(access), "change billing");
     else allow(policy.changeOrganization(access), `change ${fields.filter((f) => f !== "billing").join(", ")}`);
     await assertExternalIdFree(trx, access.org.created_by, after.externalId as string | undefined, orgId);
+    // An allowlist that excludes the caller would lock out the very admin who set it.
+    const allowlist = (after.securityPolicy as Organization["securityPolicy"]).ipAllowlist;
+    if (changes.securityPolicy && !ipAllowed(ctx.ip, allowlist)) {
+      throw invalidField("securityPolicy.ipAllowlist", `must include your own address ${ctx.ip}, or you would lock yourself out`);
+    }
     const row: OrganizationRow = {
       ...access.org,
       name: after.name as string,

@@ -113,6 +113,13 @@ for (const dialect of DIALECTS) {
       const me = expectStatus(await asSa.get("/v1/me"), 200);
       assert.deepEqual(me.user, { id: sa.userId, email: sa.email, kind: "service_account", name: "ci deployer" });
       assert.deepEqual(me.organizations, [{ id: orgId, name: "Members Inc", role: "admin" }]);
+      // Out of its organization a service account's tokens are revoked, each with its audit event.
+      const sa2 = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts`, { name: "leaver", role: "member" }), 201);
+      const sa2Token = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts/${sa2.userId}/tokens`, { name: "t" }), 201);
+      expectStatus(await root.delete(`/v1/organizations/${orgId}/members/${sa2.userId}`), 204);
+      expectStatus(await client(backend, sa2Token.token).get("/v1/me"), 401);
+      const revoked = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?action=token.revoked`), 200);
+      assert.deepEqual(revoked.data.map((e: any) => e.target), [{ type: "token", id: sa2Token.id }]);
       // A person is not a service account: the token route answers 404 for them.
       const person = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "notsa@members.test", role: "member" }), 201);
       expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts/${person.userId}/tokens`, { name: "x" }), 404);

@@ -55,7 +55,10 @@ for (const dialect of DIALECTS) {
 
     it("enforces the IP allowlist, believing X-Forwarded-For only from trusted proxies", async () => {
       const org = expectStatus(await root.post("/v1/organizations", { name: "Fenced" }), 201);
-      expectStatus(await root.patch(`/v1/organizations/${org.id}`, { securityPolicy: { ipAllowlist: ["203.0.113.0/24"] } }), 200);
+      const lockout = expectStatus(await root.patch(`/v1/organizations/${org.id}`, { securityPolicy: { ipAllowlist: ["203.0.113.0/24"] } }), 400);
+      assert.deepEqual(lockout.errors, [{ path: "securityPolicy.ipAllowlist", message: "must include your own address 127.0.0.1, or you would lock yourself out" }]);
+      const fence = { securityPolicy: { ipAllowlist: ["203.0.113.0/24"] } };
+      expectStatus(await root.patch(`/v1/organizations/${org.id}`, fence, { headers: { "x-forwarded-for": "203.0.113.9" } }), 200);
       // The test client is 127.0.0.1, a trusted proxy here: its X-Forwarded-For is the client address.
       const blocked = await root.get(`/v1/organizations/${org.id}`, { headers: { "x-forwarded-for": "198.51.100.7" } });
       assert.equal(expectStatus(blocked, 403).code, "ip_not_allowed");
