@@ -56,15 +56,21 @@ describe("a tenancy layout deployed with the Pulumi engine", function () {
 
   it("previews and creates the layout, then previews, refreshes and previews again with no changes", async () => {
     // Before anything exists, ids are not known yet: check lets them through.
-    assert.deepEqual((await t.stack.preview()).changeSummary, { create: 10 });
-    const up = await t.stack.up();
+    const first = await t.stack.preview({ diff: true });
+    assert.deepEqual(first.changeSummary, { create: 10 });
+    const up = await t.stack.up({ diff: true });
     assert.deepEqual(up.summary.resourceChanges, { create: 10 });
     orgId = up.outputs.orgId.value;
     assert.equal(up.outputs.secret.secret, true);
     assert.match(up.outputs.redacted.value, /…/);
+    const again = await t.stack.preview({ diff: true });
+    assert.deepEqual(again.changeSummary, { same: 10 });
+    const refresh = await t.stack.refresh();
+    assert.deepEqual(refresh.summary.resourceChanges, { same: 10 });
     assert.deepEqual((await t.stack.preview()).changeSummary, { same: 10 });
-    assert.deepEqual((await t.stack.refresh()).summary.resourceChanges, { same: 10 });
-    assert.deepEqual((await t.stack.preview()).changeSummary, { same: 10 });
+    for (const log of [first.stdout, first.stderr, up.stdout, up.stderr, again.stdout, refresh.stdout, refresh.stderr]) {
+      assert.ok(!log.includes(up.outputs.secret.value) && !log.includes(backend.token), "a secret or the token is in the engine's output");
+    }
     // The API never shows a secret again: refresh keeps it from state, still a secret.
     const { secret } = await t.stack.outputs();
     assert.deepEqual([secret.value, secret.secret], [up.outputs.secret.value, true]);
@@ -134,6 +140,7 @@ describe("a tenancy layout deployed with the Pulumi engine", function () {
     const destroy = await t.stack.destroy();
     assert.deepEqual(destroy.summary.resourceChanges, { delete: 10 });
     assert.match(destroy.stdout, /kept root@tenancy\.test's admin membership/);
+    // The organization's deletion is refused while active projects remain: its success proves them archived.
     await assert.rejects(client.organizations.get(orgId), { code: "not_found" });
     assert.equal((await client.projects.getById(outs.devId.value).catch((e) => e.code)), "not_found");
 
