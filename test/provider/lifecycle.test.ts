@@ -92,8 +92,25 @@ describe("a tenancy layout deployed with the Pulumi engine", function () {
   it("previews an in-place update and replacements before changing anything, and rotates a key without a gap", async () => {
     const before = await t.stack.outputs();
     Object.assign(want, { anaRole: "billing", devDescription: "experiments", benProject: "staging", quarter: "2026-Q4" });
-    const preview = await t.stack.preview();
+    const steps: string[] = [];
+    const preview = await t.stack.preview({
+      onEvent: (e) => {
+        const m = e.resourcePreEvent?.metadata;
+        if (m && m.op !== "same") steps.push(`${m.op} ${m.urn.split("::").pop()}${m.keys?.length ? ` ${m.keys.join(",")}` : ""}`);
+      },
+    });
     assert.deepEqual(preview.changeSummary, { same: 6, update: 2, replace: 2 });
+    assert.deepEqual([...steps].sort(), [
+      "create-replacement ben-project projectId",
+      "create-replacement dev-backend rotationTriggers",
+      "delete-replaced ben-project",
+      "delete-replaced dev-backend",
+      "replace ben-project projectId",
+      "replace dev-backend rotationTriggers",
+      "update ana",
+      "update dev",
+    ]);
+    assert.ok(steps.indexOf("create-replacement dev-backend rotationTriggers") < steps.indexOf("delete-replaced dev-backend"));
     const untouched = await keysOf(before.devId.value);
     assert.deepEqual(untouched.map((k) => [k.id, k.status]), [[before.keyId.value, "active"]]);
 
