@@ -15,6 +15,8 @@ import type { Store } from "./store/db";
 export interface AppDeps {
   config: Config;
   store: Store;
+  /** Where log lines go (stdout unless given; tests capture them). */
+  logStream?: NodeJS.WritableStream;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -23,13 +25,14 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const REDACT = ["req.headers.authorization", "req.headers.cookie", 'req.headers["idempotency-key"]', "*.token", "*.secret", "*.password"];
 
 /** Builds the Fastify app (routes, error handling, logging, metrics); never listens. */
-export function buildApp({ config, store }: AppDeps): FastifyInstance {
+export function buildApp({ config, store, logStream }: AppDeps): FastifyInstance {
   const metrics = new Metrics();
   const limiter = new RateLimiter(config.rateLimitPerMinute);
   const callers = new WeakMap<FastifyRequest, { caller: Caller; now: Date }>();
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(logStream ? { stream: logStream } : {}),
       redact: { paths: REDACT, censor: "[redacted]" },
       serializers: {
         req: (req) => ({ method: req.method, url: scrubSecrets(req.url), remoteAddress: req.ip, requestId: req.id }),

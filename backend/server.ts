@@ -13,8 +13,11 @@ async function main(): Promise<void> {
   const store = openStore(config.databaseUrl);
   await migrateToLatest(store.db);
   await bootstrapIfEmpty(store, config.bootstrap);
-  await pruneIdempotencyRecords(store.db, new Date(Date.now() - KEEP_IDEMPOTENCY_MS).toISOString());
+  const prune = () => pruneIdempotencyRecords(store.db, new Date(Date.now() - KEEP_IDEMPOTENCY_MS).toISOString());
+  await prune();
   const app = buildApp({ config, store });
+  // Idempotency records are promised for 24 h; an hourly sweep keeps the table small.
+  setInterval(() => prune().catch((err: unknown) => app.log.warn({ err }, "idempotency sweep failed")), 3600_000).unref();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { buildApp } from "../../backend/app";
+import { loadConfig } from "../../backend/config";
+import { openStore, Store } from "../../backend/store/db";
+import { migrateToLatest } from "../../backend/store/migrate";
+
+/**
+ * The one error handler, in process: an unexpected failure answers a fixed 500 whatever it
+ * carried, and its cause goes to the log only.
+ */
+describe("unexpected errors", () => {
+  let dir: string;
+  let store: Store;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tenancy-errors-"));
+    store = openStore(`sqlite:${join(dir, "t.db")}`);
+    await migrateToLatest(store.db);
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("answers a fixed problem+json 500 and logs the cause", async () => {
+    let logged = "";
+    const logStream = new Writable({
+      write(chunk, _encoding, done) {
+        logged += chunk.toString();
+        done();
+      },
+    });
+    const app = buildApp({ config: loadConfig({ TENANCY_LOG_LEVEL: "error" }), store, logStream });
+    app.get("/boom", async () => {
+      throw new Error("connection to db-7.internal failed: password=hunter2");
+    });
+    const res = await app.inject({ method: "GET", url: "/boom", headers: { "x-request-id": "boom-1" } });
+    assert.equal(res.statusCode, 500);
+    assert.equal(res.headers["content-type"], "application/problem+json; charset=utf-8");
+    assert.deepEqual(res.json(), {
+      type: "https://tenancy.dev/problems/internal",
+      title: "Internal error",
+      status: 500,
+      detail: "the server failed to handle this request; it has been logged under this requestId",
+      code: "internal",
+      requestId: "boom-1",
+    });
+    assert.ok(!res.body.includes("hunter2"));
+    const line = JSON.parse(logged.trim().split("\n").pop()!);
+    assert.deepEqual([line.msg, line.reqId, line.err.message], ["request failed", "boom-1", "connection to db-7.internal failed: password=hunter2"]);
+    await app.close();
+  });
+});
