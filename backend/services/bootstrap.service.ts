@@ -11,13 +11,20 @@ import { mintToken } from "./tokens.service";
  */
 export async function bootstrapIfEmpty(store: Store, bootstrap: { email: string; token: string } | undefined): Promise<boolean> {
   if (!bootstrap) return false;
-  return store.db.transaction().execute(async (trx) => {
-    const any = await trx.selectFrom("users").select("id").limit(1).executeTakeFirst();
-    const existing = await findTokenByHash(trx, hashSecret(bootstrap.token));
-    if (existing || (any && any.id)) return false;
-    const now = new Date().toISOString();
-    const user = await ensurePerson(trx, bootstrap.email, now);
-    await mintToken(trx, user.id, "bootstrap", now, undefined, bootstrap.token);
-    return true;
-  });
+  const install = () =>
+    store.db.transaction().execute(async (trx) => {
+      const anyUser = await trx.selectFrom("users").select("id").limit(1).executeTakeFirst();
+      if (anyUser) return false;
+      const now = new Date().toISOString();
+      const user = await ensurePerson(trx, bootstrap.email, now);
+      await mintToken(trx, user.id, "bootstrap", now, undefined, bootstrap.token);
+      return true;
+    });
+  try {
+    return await install();
+  } catch (error) {
+    // Another instance installed the same token between our check and our insert.
+    if (await findTokenByHash(store.db, hashSecret(bootstrap.token))) return false;
+    throw error;
+  }
 }
