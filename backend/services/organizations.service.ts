@@ -47,10 +47,18 @@ async function assertExternalIdFree(db: Executor, userId: string, externalId: st
   }
 }
 
+/** An allowlist that excludes the caller would lock out the very admin who set it. */
+function assertCallerAllowed(ctx: Ctx, allowlist: readonly string[]): void {
+  if (!ipAllowed(ctx.ip, allowlist)) {
+    throw invalidField("securityPolicy.ipAllowlist", `must include your own address ${ctx.ip}, or you would lock yourself out`);
+  }
+}
+
 /** Any authenticated user may create an organization and becomes its first admin. */
 export async function createOrganization(ctx: Ctx, trx: Trx, body: unknown): Promise<Organization> {
   const input = parseInput(organizationInput, body);
   await assertExternalIdFree(trx, ctx.caller.user.id, input.externalId);
+  assertCallerAllowed(ctx, input.securityPolicy.ipAllowlist);
   const row: OrganizationRow = {
     id: newId("org"),
     name: input.name,
@@ -106,11 +114,7 @@ export async function patchOrganization(ctx: Ctx, orgId: string, patch: unknown)
     if (fields.every((f) => f === "billing")) allow(policy.changeBilling(access), "change billing");
     else allow(policy.changeOrganization(access), `change ${fields.filter((f) => f !== "billing").join(", ")}`);
     await assertExternalIdFree(trx, access.org.created_by, after.externalId as string | undefined, orgId);
-    // An allowlist that excludes the caller would lock out the very admin who set it.
-    const allowlist = (after.securityPolicy as Organization["securityPolicy"]).ipAllowlist;
-    if (changes.securityPolicy && !ipAllowed(ctx.ip, allowlist)) {
-      throw invalidField("securityPolicy.ipAllowlist", `must include your own address ${ctx.ip}, or you would lock yourself out`);
-    }
+    if (changes.securityPolicy) assertCallerAllowed(ctx, (after.securityPolicy as Organization["securityPolicy"]).ipAllowlist);
     const row: OrganizationRow = {
       ...access.org,
       name: after.name as string,

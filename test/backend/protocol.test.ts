@@ -92,6 +92,16 @@ for (const dialect of DIALECTS) {
       assert.equal(expectStatus(text, 400).code, "invalid_request");
     });
 
+    it("ignores X-Forwarded-For from a peer that is not a trusted proxy", async () => {
+      const excluded = await root.post("/v1/organizations", { name: "Lockout", securityPolicy: { ipAllowlist: ["198.51.100.0/24"] } }, { headers: { "x-forwarded-for": "198.51.100.1" } });
+      assert.deepEqual(expectStatus(excluded, 400).errors.map((e: any) => e.path), ["securityPolicy.ipAllowlist"]);
+      const fenced = expectStatus(await root.post("/v1/organizations", { name: "Local only", securityPolicy: { ipAllowlist: ["127.0.0.1/32"] } }), 201);
+      const spoofed = await root.get(`/v1/organizations/${fenced.id}`, { headers: { "x-forwarded-for": "198.51.100.1" } });
+      expectStatus(spoofed, 200);
+      const events = expectStatus(await root.get(`/v1/organizations/${fenced.id}/audit-events`, { headers: { "x-forwarded-for": "198.51.100.1" } }), 200);
+      assert.equal(events.data[0].actor.ip, "127.0.0.1");
+    });
+
     it("echoes a sane X-Request-Id and puts the request id in every error", async () => {
       const res = await root.get("/v1/organizations/org_missing000", { headers: { "x-request-id": "trace-123" } });
       assert.equal(res.headers["x-request-id"], "trace-123");
