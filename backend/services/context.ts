@@ -30,7 +30,3 @@ export function compact<T extends Record<string, unknown>>(obj: T): { [K in keyo
   for (const [k, v] of Object.entries(obj)) if (v !== null && v !== undefined) out[k] = v;
   return out as { [K in keyof T]: Exclude<T[K], null> };
 }
-
-export function parseJson<T>(text: string): T {
-  return JSON.parse(text) as T;
-}
