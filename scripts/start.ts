@@ -99,7 +99,14 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err) => {
-    process.stderr.write(`tenancy: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`tenancy: ${message}\n`);
+    if (/currently locked/.test(message)) {
+      process.stderr.write(
+        `tenancy: an earlier run was interrupted and left the stack locked; if no other run is going on, release it with\n` +
+          `  npm run pulumi -- cancel --yes --stack ${STACK}\nand run npm start again: it completes what the interrupted run began.\n`,
+      );
+    }
     process.exit(1);
   },
 );
