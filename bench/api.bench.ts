@@ -15,6 +15,7 @@ async function call(b: Backend, method: string, path: string, body?: unknown, he
     method,
     headers: { authorization: `Bearer ${b.token}`, ...(body ? { "content-type": "application/json" } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
@@ -22,7 +23,7 @@ async function call(b: Backend, method: string, path: string, body?: unknown, he
 }
 
 export async function apiBenchmarks(dialect: Dialect): Promise<Comparison[]> {
-  const b = await startBackend({ dialect, env: { TENANCY_LOG_LEVEL: "warn" } });
+  const b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" } });
   try {
     const org = await call(b, "POST", "/v1/organizations", { name: "Bench" });
     const projects = `/v1/organizations/${org.id}/projects`;
@@ -40,6 +41,7 @@ export async function apiBenchmarks(dialect: Dialect): Promise<Comparison[]> {
         return call(b, "POST", `${one}/api-keys`, { name: `k-${i}`, owner: b.email }, idempotent ? { "idempotency-key": `bench-${i}` } : {});
       });
     await call(b, "POST", `${one}/members`, { email: b.email, role: "owner" }).catch(() => undefined);
+    console.error(`${dialect.name}: store seeded, measuring`);
     return [
       await compare(`${dialect.name}: authorized read`, ["GET /healthz", many("/healthz")], ["GET one project", many(one)]),
       await compare(`${dialect.name}: list page`, ["GET one project", many(one)], ["GET 100 projects", many(`${projects}?limit=100`)]),

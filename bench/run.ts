@@ -4,8 +4,11 @@ import { Comparison, report } from "./measure";
 /** `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run. */
 async function main() {
   const results: Comparison[] = [];
-  for (const dialect of dialects) results.push(...(await apiBenchmarks(dialect)));
-  report(results);
+  for (const dialect of dialects) {
+    const done = await apiBenchmarks(dialect);
+    report(done);
+    results.push(...done);
+  }
 }
 
 main().catch((err) => {
