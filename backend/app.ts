@@ -24,6 +24,21 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Never logged, wherever they appear: credentials travel in these. */
 const REDACT = ["req.headers.authorization", "req.headers.cookie", 'req.headers["idempotency-key"]', "*.token", "*.secret", "*.password"];
 
+// Fastify's parser reports every refusal alike; well-formed JSON it refused carried a
+// "__proto__" or "constructor.prototype" key, which would reach object prototypes downstream.
+const prototypeKey = () =>
+  new TenancyError("invalid_request", '(body): must not contain a "__proto__" or "constructor.prototype" key', {
+    errors: [{ path: "(body)", message: 'must not contain a "__proto__" or "constructor.prototype" key' }],
+  });
+function isPlainJson(body: string): boolean {
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Builds the Fastify app (routes, error handling, logging, metrics); never listens. */
 export function buildApp({ config, store, logStream }: AppDeps): FastifyInstance {
   const metrics = new Metrics();
@@ -57,7 +72,7 @@ export function buildApp({ config, store, logStream }: AppDeps): FastifyInstance
   const json = app.getDefaultJsonParser("error", "error");
   const parseJson = (req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
     if (body === "") return done(null, undefined);
-    json(req, body, done);
+    json(req, body, (err, value) => done(err && isPlainJson(body) ? prototypeKey() : err, value));
   };
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser(["application/json", "application/merge-patch+json"], { parseAs: "string" }, parseJson);
