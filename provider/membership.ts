@@ -37,6 +37,17 @@ const OUTPUTS = ["userId", "kind", "createdAt", "updatedAt", "version"] as const
 
 const scopeOf = (p: Props): Scope => ({ organizationId: p.organizationId as string, projectId: p.projectId as string | undefined });
 
+/**
+ * A membership of an archived project is history, not access: the backend keeps it readable but
+ * read-only, so refresh must see it as gone and delete must pass over it, or a project archived
+ * out of band would block every later up and destroy.
+ */
+async function inArchivedProject(client: TenancyClient, scope: Scope): Promise<boolean> {
+  if (!scope.projectId) return false;
+  const project = await orMissing(client.projects.get(scope.organizationId, scope.projectId));
+  return project?.status === "archived";
+}
+
 function outputs(inputs: Props, m: MembershipObject): Props {
   return { ...inputs, ...m, externalId: inputs.externalId };
 }
@@ -84,7 +95,7 @@ export const membershipImplementation: Implementation = (settings) => {
     read: (id, props: Props) =>
       withContext(`read ${label(props)}`, async () => {
         const m = await orMissing(client().members.get(scopeOf(props), props.userId as string));
-        if (!m) return { id: "" };
+        if (!m || (await inArchivedProject(client(), scopeOf(props)))) return { id: "" };
         const outs = outputs(props, m);
         return { id, props: outs, inputs: pick(outs, INPUT_KEYS) };
       }),
@@ -101,6 +112,7 @@ export const membershipImplementation: Implementation = (settings) => {
           warn(`kept ${props.email}'s admin membership of ${where}: it is the deploying user's own; deleting the organization removes it`);
           return;
         }
+        if (await inArchivedProject(client(), scope)) return;
         try {
           await orMissing(client().members.remove(scope, props.userId as string));
         } catch (err) {

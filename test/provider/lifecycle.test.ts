@@ -149,6 +149,23 @@ describe("a tenancy layout deployed with the Pulumi engine", function () {
     assert.deepEqual((await t.stack.preview()).changeSummary, { same: 10 });
   });
 
+  it("drops a project archived out of band on refresh, with its membership, and up recreates both", async () => {
+    const outs = await t.stack.outputs();
+    await client.projects.archive(orgId, outs.stagingId.value);
+
+    const refresh = await t.stack.refresh();
+    assert.deepEqual(refresh.summary.resourceChanges, { same: 8, delete: 2 });
+    assert.deepEqual((await t.stack.preview()).changeSummary, { same: 8, create: 2 });
+    const up = await t.stack.up();
+    assert.deepEqual(up.summary.resourceChanges, { same: 8, create: 2 });
+    assert.notEqual(up.outputs.stagingId.value, outs.stagingId.value);
+    const staging = await client.projects.get(orgId, up.outputs.stagingId.value);
+    assert.equal(staging.name, "chat-staging");
+    const members = (await client.members.list({ organizationId: orgId, projectId: staging.id }, {})).data;
+    assert.deepEqual(members.map((m) => [m.email, m.role]), [["ben@acme.test", "member"]]);
+    assert.deepEqual((await t.stack.preview()).changeSummary, { same: 10 });
+  });
+
   it("destroys everything, archiving the projects and passing over what is already gone, and a second up with the same names works", async () => {
     const outs = await t.stack.outputs();
     // Gone out of band, and no refresh: deleting what is already missing succeeds.
