@@ -1,5 +1,5 @@
 import { Backend, DIALECTS, Dialect, startBackend } from "../test/support/backend";
-import { Comparison, compare, load } from "./measure";
+import { Comparison, compare, load, rssMiB } from "./measure";
 
 /**
  * What the management API's guarantees cost, per store: an authorized read against a bare
@@ -25,6 +25,7 @@ async function call(b: Backend, method: string, path: string, body?: unknown, he
 export async function apiBenchmarks(dialect: Dialect): Promise<Comparison[]> {
   const b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" } });
   try {
+    const idleMiB = rssMiB(b.pid()!);
     const org = await call(b, "POST", "/v1/organizations", { name: "Bench" });
     const projects = `/v1/organizations/${org.id}/projects`;
     let first: { id: string } | undefined;
@@ -42,11 +43,15 @@ export async function apiBenchmarks(dialect: Dialect): Promise<Comparison[]> {
       });
     await call(b, "POST", `${one}/members`, { email: b.email, role: "owner" }).catch(() => undefined);
     console.error(`${dialect.name}: store seeded, measuring`);
-    return [
+    const results = [
       await compare(`${dialect.name}: authorized read`, ["GET /healthz", many("/healthz")], ["GET one project", many(one)]),
       await compare(`${dialect.name}: list page`, ["GET one project", many(one)], ["GET 100 projects", many(`${projects}?limit=100`)]),
       await compare(`${dialect.name}: idempotent create`, ["POST key", creates(false)], ["POST key with Idempotency-Key", creates(true)], 5),
     ];
+    // Memory: the server's resident size after all of the above against the same server idle.
+    const loadedMiB = rssMiB(b.pid()!);
+    results.push({ name: `${dialect.name}: memory`, baseline: "RSS idle", subject: "RSS after the runs above", baselineValue: idleMiB, subjectValue: loadedMiB, ratio: loadedMiB / idleMiB, unit: "MiB" });
+    return results;
   } finally {
     await b.dispose();
   }

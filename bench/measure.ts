@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 /**
@@ -8,10 +9,12 @@ export interface Comparison {
   name: string;
   baseline: string;
   subject: string;
-  baselineMs: number;
-  subjectMs: number;
+  baselineValue: number;
+  subjectValue: number;
   /** subject time / baseline time: 3.0 means the subject takes three times as long. */
   ratio: number;
+  /** The unit of baselineValue and subjectValue: milliseconds per round unless said. */
+  unit?: string;
 }
 
 export async function compare(
@@ -29,7 +32,7 @@ export async function compare(
     s.push(await time(subject[1]));
   }
   const ratios = s.map((v, i) => v / b[i]);
-  return { name, baseline: baseline[0], subject: subject[0], baselineMs: median(b), subjectMs: median(s), ratio: median(ratios) };
+  return { name, baseline: baseline[0], subject: subject[0], baselineValue: median(b), subjectValue: median(s), ratio: median(ratios) };
 }
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -55,9 +58,20 @@ export async function load(count: number, concurrency: number, fn: (i: number) =
 
 export function report(results: Comparison[]): void {
   for (const r of results) {
+    const unit = r.unit ?? "ms";
+    const verb = r.unit ? "is" : "takes";
+    const what = r.unit ? "" : "median round ";
     console.log(
-      `${r.name}: ${r.subject} takes ${r.ratio.toFixed(2)}x ${r.baseline} ` +
-        `(median round ${r.subjectMs.toFixed(1)} ms vs ${r.baselineMs.toFixed(1)} ms)`,
+      `${r.name}: ${r.subject} ${verb} ${r.ratio.toFixed(2)}x ${r.baseline} ` +
+        `(${what}${r.subjectValue.toFixed(1)} ${unit} vs ${r.baselineValue.toFixed(1)} ${unit})`,
     );
   }
+}
+
+/** Resident memory of a process, in MiB, from /proc (Linux). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+  if (!kb) throw new Error(`no VmRSS for process ${pid}`);
+  return kb / 1024;
 }

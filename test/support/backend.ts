@@ -63,6 +63,8 @@ export interface Backend {
   email: string;
   /** Everything the server wrote to stdout and stderr so far. */
   logs(): string;
+  /** The server process's id (for benchmarks that read its memory). */
+  pid(): number | undefined;
   /** Graceful stop (SIGTERM), keeping the store. */
   stop(): Promise<void>;
   /** kill -9, keeping the store. */
@@ -134,6 +136,7 @@ export async function startBackend(options: StartOptions = {}): Promise<Backend>
     token,
     email,
     logs: () => output,
+    pid: () => child?.pid,
     stop: () => waitExit("SIGTERM"),
     kill: () => waitExit("SIGKILL"),
     async restart() {
