@@ -5,6 +5,7 @@ import { newId, scrubSecrets } from "./auth/credentials";
 import type { Config } from "./config";
 import { errorHandler, sendProblem } from "./http/errors";
 import { etagOf } from "./http/etag";
+import { parseInput } from "./http/validate";
 import { Metrics } from "./http/metrics";
 import { RateLimiter } from "./http/rate-limit";
 import { Reply, RouteDef, toRouterPath } from "./http/route";
@@ -100,7 +101,8 @@ export function buildApp({ config, store, logStream }: AppDeps): FastifyInstance
       url: toRouterPath(def.path),
       onRequest: def.auth ? authenticate : undefined,
       handler: async (req, reply) => {
-        const base = { store, params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body: req.body, headers: req.headers };
+        const query = def.query ? parseInput(def.query, req.query) : req.query;
+        const base = { store, params: req.params as Record<string, string>, query, body: req.body, headers: req.headers };
         let result: Reply;
         if (def.auth) {
           const { caller, now } = callers.get(req)!;

@@ -14,49 +14,55 @@ export interface Reply {
   contentType?: string;
 }
 
-export interface PublicCall {
+/** `Q` is the route's query, already parsed with its `query` schema (raw when it declares none). */
+export interface PublicCall<Q = Record<string, unknown>> {
   store: Store;
   params: Record<string, string>;
-  query: Record<string, unknown>;
+  query: Q;
   body: unknown;
   headers: IncomingHttpHeaders;
 }
 
-export interface Call extends PublicCall {
+export interface Call<Q = Record<string, unknown>> extends PublicCall<Q> {
   ctx: Ctx;
   /** The request path without its query string, part of the idempotency fingerprint. */
   path: string;
 }
 
-interface RouteBase {
+interface RouteBase<Q extends z.ZodType> {
   method: Method;
   /** OpenAPI path template (`/v1/organizations/{orgId}`): the one route table both serve. */
   path: string;
   summary: string;
   status: number;
-  query?: z.ZodType;
+  /** Documents the query string and validates it before the handler runs: one schema for both. */
+  query?: Q;
   body?: z.ZodType;
   response?: z.ZodType;
 }
 
-export interface AuthedRoute extends RouteBase {
+/** The handler's query: parsed by the route's schema, or the raw query when it declares none. */
+type QueryOf<Q extends z.ZodType> = unknown extends z.output<Q> ? Record<string, unknown> : z.output<Q>;
+
+export interface AuthedRoute<Q extends z.ZodType = z.ZodType> extends RouteBase<Q> {
   auth: true;
-  handler(call: Call): Promise<Reply>;
+  handler(call: Call<QueryOf<Q>>): Promise<Reply>;
 }
 
-export interface PublicRoute extends RouteBase {
+export interface PublicRoute<Q extends z.ZodType = z.ZodType> extends RouteBase<Q> {
   auth: false;
-  handler(call: PublicCall): Promise<Reply>;
+  handler(call: PublicCall<QueryOf<Q>>): Promise<Reply>;
 }
 
-export type RouteDef = AuthedRoute | PublicRoute;
+// The table holds routes of every query type; each was type-checked where it was built.
+export type RouteDef = AuthedRoute<any> | PublicRoute<any>;
 
 /** A route behind a management token. */
-export function route(def: Omit<AuthedRoute, "auth">): AuthedRoute {
+export function route<Q extends z.ZodType = z.ZodType>(def: Omit<AuthedRoute<Q>, "auth">): AuthedRoute<Q> {
   return { ...def, auth: true };
 }
 
-export function publicRoute(def: Omit<PublicRoute, "auth">): PublicRoute {
+export function publicRoute<Q extends z.ZodType = z.ZodType>(def: Omit<PublicRoute<Q>, "auth">): PublicRoute<Q> {
   return { ...def, auth: false };
 }
 

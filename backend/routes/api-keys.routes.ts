@@ -5,7 +5,6 @@ import { projectAccess } from "../auth/access";
 import { created } from "../http/idempotency";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
 import { noContent, ok, route } from "../http/route";
-import { parseInput } from "../http/validate";
 import { createKey, getKey, listKeys, renameKey, revokeKey, toApiKey } from "../services/api-keys.service";
 
 const KEYS = "/v1/organizations/{orgId}/projects/{projectId}/api-keys";
@@ -19,8 +18,7 @@ export const apiKeyRoutes = [
     status: 200,
     query: listKeysQuery,
     response: page(apiKey),
-    async handler({ ctx, params, query }) {
-      const q = parseInput(listKeysQuery, query);
+    async handler({ ctx, params, query: q }) {
       const rows = await listKeys(ctx, params.orgId, params.projectId, { externalId: q.externalId, status: q.status }, pageRequest(q));
       return ok(toPage(rows, (r) => toApiKey(r, ctx.now)));
     },

@@ -3,7 +3,6 @@ import { AUDIT_ACTIONS, auditEvent } from "../../schema/audit";
 import { idOf, page, timestamp } from "../../schema/common";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
 import { ok, route } from "../http/route";
-import { parseInput } from "../http/validate";
 import { listOrgAuditEvents, toAuditEvent } from "../services/audit.service";
 
 const listAuditQuery = listQuery({
@@ -25,8 +24,7 @@ export const auditRoutes = [
     status: 200,
     query: listAuditQuery,
     response: page(auditEvent),
-    async handler({ ctx, params, query }) {
-      const q = parseInput(listAuditQuery, query);
+    async handler({ ctx, params, query: q }) {
       const filter = { projectId: q.projectId, action: q.action, actor: q.actor, from: utc(q.from), to: utc(q.to) };
       return ok(toPage(await listOrgAuditEvents(ctx, params.orgId, filter, pageRequest(q)), toAuditEvent));
     },

@@ -5,7 +5,6 @@ import { orgAccess } from "../auth/access";
 import { created } from "../http/idempotency";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
 import { noContent, ok, route } from "../http/route";
-import { parseInput } from "../http/validate";
 import { addMember, changeMemberRole, getMember, listMembers, removeMember, toMembership } from "../services/members.service";
 import { createServiceAccount, createServiceAccountToken } from "../services/service-accounts.service";
 
@@ -22,8 +21,7 @@ export const memberRoutes = [
     status: 200,
     query: listMembersQuery,
     response: page(membership),
-    async handler({ ctx, params, query }) {
-      const q = parseInput(listMembersQuery, query);
+    async handler({ ctx, params, query: q }) {
       return ok(toPage(await listMembers(ctx, params.orgId, { email: q.email, externalId: q.externalId }, pageRequest(q)), toMembership));
     },
   }),
@@ -79,8 +77,7 @@ export const memberRoutes = [
     status: 200,
     query: listServiceAccountsQuery,
     response: page(membership),
-    async handler({ ctx, params, query }) {
-      const q = parseInput(listServiceAccountsQuery, query);
+    async handler({ ctx, params, query: q }) {
       return ok(toPage(await listMembers(ctx, params.orgId, { externalId: q.externalId, kind: "service_account" }, pageRequest(q)), toMembership));
     },
   }),

@@ -4,7 +4,6 @@ import { organization, organizationInput } from "../../schema/organization";
 import { created } from "../http/idempotency";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
 import { noContent, ok, route } from "../http/route";
-import { parseInput } from "../http/validate";
 import { createOrganization, deleteOrganization, getOrganization, listOrganizations, patchOrganization, toOrganization } from "../services/organizations.service";
 import type { OrgRole } from "../../schema/organization";
 
@@ -19,8 +18,7 @@ export const organizationRoutes = [
     status: 200,
     query: listOrgs,
     response: page(organization),
-    async handler({ ctx, query }) {
-      const q = parseInput(listOrgs, query);
+    async handler({ ctx, query: q }) {
       const rows = await listOrganizations(ctx, { externalId: q.externalId, name: q.name }, pageRequest(q));
       return ok(toPage(rows, (r) => toOrganization(r, r.role as OrgRole)));
     },

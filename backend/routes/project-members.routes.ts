@@ -4,7 +4,6 @@ import { projectAccess } from "../auth/access";
 import { created } from "../http/idempotency";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
 import { noContent, ok, route } from "../http/route";
-import { parseInput } from "../http/validate";
 import { toMembership } from "../services/members.service";
 import { addProjectMember, changeProjectMemberRole, getProjectMember, listMembersOfProject, removeProjectMember } from "../services/project-members.service";
 
@@ -19,8 +18,7 @@ export const projectMemberRoutes = [
     status: 200,
     query: listMembersQuery,
     response: page(membership),
-    async handler({ ctx, params, query }) {
-      const q = parseInput(listMembersQuery, query);
+    async handler({ ctx, params, query: q }) {
       const rows = await listMembersOfProject(ctx, params.orgId, params.projectId, { email: q.email, externalId: q.externalId }, pageRequest(q));
       return ok(toPage(rows, toMembership));
     },

@@ -5,7 +5,6 @@ import { orgAccess } from "../auth/access";
 import { created } from "../http/idempotency";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
 import { noContent, ok, route } from "../http/route";
-import { parseInput } from "../http/validate";
 import { archiveProject, createProject, getProject, getProjectById, listProjects, patchProject, toProject } from "../services/projects.service";
 
 // For the document only: a merge patch of the client-editable fields (validated merged, in full).
@@ -21,8 +20,7 @@ export const projectRoutes = [
     status: 200,
     query: listProjectsQuery,
     response: page(project),
-    async handler({ ctx, params, query }) {
-      const q = parseInput(listProjectsQuery, query);
+    async handler({ ctx, params, query: q }) {
       return ok(toPage(await listProjects(ctx, params.orgId, { name: q.name, externalId: q.externalId, status: q.status }, pageRequest(q)), toProject));
     },
   }),

@@ -4,7 +4,6 @@ import { me } from "../../schema/me";
 import { created } from "../http/idempotency";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
 import { noContent, ok, route } from "../http/route";
-import { parseInput } from "../http/validate";
 import { describeMe } from "../services/me.service";
 import { createOwnToken, getOwnToken, listOwnTokens, revokeOwnToken, toToken } from "../services/tokens.service";
 
@@ -27,8 +26,7 @@ export const tokenRoutes = [
     status: 200,
     query: listTokensQuery,
     response: page(token),
-    async handler({ ctx, query }) {
-      const q = parseInput(listTokensQuery, query);
+    async handler({ ctx, query: q }) {
       return ok(toPage(await listOwnTokens(ctx, pageRequest(q)), (r) => toToken(r, ctx.now)));
     },
   }),
