@@ -1,4 +1,4 @@
-import Fastify, { FastifyInstance, FastifyRequest } from "fastify";
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { TenancyError } from "../schema/errors";
 import { resolveApiKey } from "./auth/api-key-caller";
 import { resolveCaller } from "./auth/caller";
@@ -79,24 +79,25 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
   });
 
   // The caller is resolved before the body is read: an anonymous caller learns nothing from a 400 or 413.
-  const authenticate = (def: RouteDef) => async (req: FastifyRequest) => {
+  const authenticate = (def: RouteDef) => async (req: FastifyRequest, reply: FastifyReply) => {
     const now = new Date();
     if (def.scope === "none") {
       principals.set(req, NOBODY);
-      return;
+      return limiter.check(`ip:${req.ip}`, reply);
     }
     try {
       if (def.scope === "apiKey") {
         const key = await resolveApiKey(store, req.headers.authorization, now);
-        limiter.check(`key:${key.apiKey.id}`, now.getTime());
         principals.set(req, { kind: "apiKey", key });
+        await limiter.check(`key:${key.apiKey.id}`, reply);
       } else {
         const caller = await resolveCaller(store, req.headers.authorization, now);
-        limiter.check(`user:${caller.user.id}`, now.getTime());
         principals.set(req, { kind: "user", caller });
+        // Per principal, not per token: minting more tokens buys no more requests.
+        await limiter.check(`user:${caller.user.id}`, reply);
       }
     } catch (error) {
-      if (error instanceof TenancyError && error.code === "unauthenticated") limiter.check(`ip:${req.ip}`, now.getTime());
+      if (error instanceof TenancyError && error.code === "unauthenticated") await limiter.check(`ip:${req.ip}`, reply);
       throw error;
     }
   };
