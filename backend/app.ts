@@ -1,6 +1,6 @@
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { TenancyError } from "../schema/errors";
-import { resolveApiKey } from "./auth/api-key-caller";
+import { ApiKeyResolver, resolveApiKey as resolveApiKeyUncached } from "./auth/api-key-caller";
 import { resolveCaller } from "./auth/caller";
 import { newId, scrubSecrets } from "./auth/credentials";
 import type { Config } from "./config";
@@ -20,6 +20,8 @@ export interface AppDeps {
   logStream?: NodeJS.WritableStream;
   /** Replaces the route table (tests of the build-time checks); the system routes are added. */
   routes?: readonly RouteDef[];
+  /** Resolves the data plane's `Bearer tpk_…` (e.g. a cached resolver); the uncached one by default. */
+  resolveApiKey?: ApiKeyResolver;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -30,7 +32,7 @@ const REDACT = ["req.headers.authorization", "req.headers.cookie", 'req.headers[
 const NOBODY: Principal = Object.freeze({ kind: "none" });
 
 /** Builds the Fastify app (routes, error handling, logging, metrics); never listens. */
-export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROUTES }: AppDeps): FastifyInstance {
+export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROUTES, resolveApiKey = resolveApiKeyUncached }: AppDeps): FastifyInstance {
   const metrics = new Metrics();
   const routes: RouteDef[] = [...apiRoutes, ...systemRoutes(metrics, apiRoutes)];
   // A route that forgot its scope or permission stops the server here, before it ever listens.
@@ -87,9 +89,8 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
     }
     try {
       if (def.scope === "apiKey") {
-        const key = await resolveApiKey(store, req.headers.authorization, now);
-        principals.set(req, { kind: "apiKey", key });
-        await limiter.check(`key:${key.apiKey.id}`, reply);
+        // The data plane has its own per-project limits; the management limit does not apply.
+        principals.set(req, { kind: "apiKey", key: await resolveApiKey(store, req.headers.authorization, now) });
       } else {
         const caller = await resolveCaller(store, req.headers.authorization, now);
         principals.set(req, { kind: "user", caller });
@@ -104,7 +105,7 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
   const deps = { store, principalOf: (req: FastifyRequest) => principals.get(req) ?? NOBODY };
 
   for (const def of routes) {
-    app.route({ method: def.method, url: toRouterPath(def.path), onRequest: authenticate(def), handler: pipeline(def, deps) });
+    app.route({ method: def.method, url: toRouterPath(def.path), bodyLimit: def.bodyLimit, onRequest: authenticate(def), handler: pipeline(def, deps) });
   }
   return app;
 }

@@ -87,6 +87,8 @@ export interface RouteSpec<S extends Scope, Q extends z.ZodType | undefined, B e
   query?: Q;
   body?: B;
   response?: z.ZodType;
+  /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
+  bodyLimit?: number;
   /** The success answer's media type when it is not JSON (documentation only). */
   contentType?: string;
   handler(call: CallOf<S, QueryOf<Q>, BodyOf<B>>): Promise<Reply>;
