@@ -137,12 +137,12 @@ const rules: Record<RuleName, Rule> = {
     const out: Omit<Finding, "rule" | "severity">[] = [];
     for (const p of model.projects.filter(isProduction)) {
       const org = ix.organization(p.orgUrn);
-      const missing: string[] = [];
-      if (p.limits.requestsPerMinute === undefined && p.limits.tokensPerMinute === undefined) missing.push("limits (requestsPerMinute or tokensPerMinute)");
-      if (p.limits.monthlyBudgetUsd === undefined) missing.push("a budget (limits.monthlyBudgetUsd)");
-      if (!p.escalationContact) missing.push("an escalation contact (escalationContact)");
+      const missing: [what: string, field: string][] = [];
+      if (p.limits.requestsPerMinute === undefined && p.limits.tokensPerMinute === undefined) missing.push(["rate limits", "limits.requestsPerMinute or limits.tokensPerMinute"]);
+      if (p.limits.monthlyBudgetUsd === undefined) missing.push(["monthly budget", "limits.monthlyBudgetUsd"]);
+      if (!p.escalationContact) missing.push(["escalation contact", "escalationContact"]);
       if (missing.length) {
-        out.push({ subject: projectLabel(p), message: `production project ${p.name} has no ${missing.join(", no ")}`, fix: `set ${missing.map((m) => /\(([^)]+)\)/.exec(m)?.[1] ?? m).join(", ")} on the project` });
+        out.push({ subject: projectLabel(p), message: `production project ${p.name} has no ${missing.map((m) => m[0]).join(", ")}`, fix: `set ${missing.map((m) => m[1]).join("; ")} on the project` });
       }
       const orgMax = org?.settings.apiKeyMaxLifetimeDays;
       for (const k of ix.keysOf(p.urn).filter((k) => k.expiresInDays === undefined && org !== undefined && orgMax === undefined)) {

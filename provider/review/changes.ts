@@ -95,9 +95,11 @@ export function summarizeChanges(preview: Preview): Changes {
   // Names from both sides: a membership of a project deleted in this preview is still named.
   const all = buildModel(dedupe([...before(preview), ...after(preview)]));
   const ix = indexModel(all);
+  // A reference the preview does not resolve: the logical name of the URN it came from, or the id.
+  const fallback = (ref?: string) => (ref?.startsWith("urn:") ? nameOfUrn(ref) : (ref ?? "?").replace(/^id:/, ""));
   const where = (m: { orgUrn?: string; projectUrn?: string }) => {
-    if (m.projectUrn) return `project ${ix.project(m.projectUrn)?.name ?? m.projectUrn.replace(/^id:/, "")}`;
-    return `organization ${ix.organization(m.orgUrn)?.name ?? (m.orgUrn ?? "?").replace(/^id:/, "")}`;
+    if (m.projectUrn) return `project ${ix.project(m.projectUrn)?.name ?? fallback(m.projectUrn)}`;
+    return `organization ${ix.organization(m.orgUrn)?.name ?? fallback(m.orgUrn)}`;
   };
   const memberOf = (model: TenancyModel, urn: string) => model.memberships.find((m) => m.urn === urn);
   const keyOf = (model: TenancyModel, urn: string) => model.keys.find((k) => k.urn === urn);
@@ -123,7 +125,7 @@ export function summarizeChanges(preview: Preview): Changes {
         if (n) changes.access.push(entry(n, "gains"));
       }
     } else if (kind === "ApiKey") {
-      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), (urn) => ix.project(urn)?.name ?? (urn ?? "?").replace(/^id:/, ""), changes.keys);
+      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), (urn) => ix.project(urn)?.name ?? fallback(urn), changes.keys);
     } else if (kind === "Project") {
       const change = { create: "created", delete: "archived", update: "updated", replace: "moved" }[s.op as string] as ObjectChange["change"] | undefined;
       const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));

@@ -6,7 +6,7 @@ import { Preview } from "./preview";
 export { Changes, summarizeChanges } from "./changes";
 export { renderLaunchSheet } from "./launch-sheet";
 export { renderReport, redactSecrets, summaryLine } from "./markdown";
-export { after, before, parsePreview, Preview, Step } from "./preview";
+export { after, before, fromSteps, parsePreview, Preview, Step } from "./preview";
 export { loadPreview, PreviewSource, UsageError } from "./run";
 
 const PARTIAL_RULES: RuleName[] = ["dev-and-prod-mixed", "production-launch-checklist"];

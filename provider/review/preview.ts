@@ -50,6 +50,8 @@ export function parsePreview(text: string, source = "the preview"): Preview {
   }
   const raw = (doc as { steps?: unknown })?.steps;
   if (!Array.isArray(raw)) throw new Error(`${source} has no "steps" list; save it with: pulumi preview --json --show-sames > FILE`);
+  const errors = ((doc as { diagnostics?: { severity?: string; message?: string }[] }).diagnostics ?? []).filter((d) => d.severity === "error");
+  if (errors.length) throw new Error(`${source} is of a failed preview:\n${errors.map((d) => String(d.message).trim()).join("\n")}`);
   return fromSteps(raw as RawStep[]);
 }
 
