@@ -142,7 +142,7 @@ const rules: Record<RuleName, Rule> = {
       if (p.limits.monthlyBudgetUsd === undefined) missing.push(["monthly budget", "limits.monthlyBudgetUsd"]);
       if (!p.escalationContact) missing.push(["escalation contact", "escalationContact"]);
       if (missing.length) {
-        out.push({ subject: projectLabel(p), message: `production project ${p.name} has no ${missing.map((m) => m[0]).join(", ")}`, fix: `set ${missing.map((m) => m[1]).join("; ")} on the project` });
+        out.push({ subject: projectLabel(p), message: `production project ${p.name} has no ${missing.map((m) => m[0]).join(", no ")}`, fix: `set ${missing.map((m) => m[1]).join("; ")} on the project` });
       }
       const orgMax = org?.settings.apiKeyMaxLifetimeDays;
       for (const k of ix.keysOf(p.urn).filter((k) => k.expiresInDays === undefined && org !== undefined && orgMax === undefined)) {

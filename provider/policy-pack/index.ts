@@ -8,9 +8,29 @@ import { buildModel, evaluate, GuardrailOptions, ResourceInput, RuleName, RULES 
  * violation naming the object and what to change. The same rules as `tenancy review`.
  */
 
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * A plain copy of a resource's properties. During a preview @pulumi/policy throws when a value
+ * not known yet is read (an id of a resource still to be created); such a value becomes the
+ * marker a preview uses, and the reference is resolved from the property's dependencies instead.
+ */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => read(() => value[i]));
+  if (value && typeof value === "object") return Object.fromEntries(Object.keys(value).map((k) => [k, read(() => (value as Record<string, unknown>)[k])]));
+  return value;
+}
+function read(get: () => unknown): unknown {
+  try {
+    return plain(get());
+  } catch {
+    return UNKNOWN;
+  }
+}
+
 function toInput(r: PolicyResource): ResourceInput {
   const propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, deps]) => [k, deps.map((d) => d.urn)]));
-  return { urn: r.urn, type: r.type, props: r.props, propertyDependencies };
+  return { urn: r.urn, type: r.type, props: plain(r.props) as Record<string, unknown>, propertyDependencies };
 }
 
 function policy(rule: RuleName): StackValidationPolicy {

@@ -32,8 +32,8 @@ export async function loadPreview(source: PreviewSource): Promise<{ preview: Pre
   if (!existsSync(join(source.cwd, "Pulumi.yaml")) && !existsSync(join(source.cwd, "Pulumi.yml"))) {
     throw new UsageError(`--cwd: ${source.cwd} holds no Pulumi.yaml; pass the folder of the Pulumi program, or --preview-json FILE`);
   }
-  const env = engineEnv(source.cwd, source.env ?? {});
-  const pulumiCommand = await PulumiCommand.get({ root: dirname(env.TENANCY_ENGINE_BIN) });
+  const { env, bin } = engineEnv(source.cwd, source.env ?? {});
+  const pulumiCommand = await PulumiCommand.get({ root: dirname(bin) });
   const ws = await LocalWorkspace.create({ workDir: source.cwd, pulumiCommand, envVars: env });
   const stack = source.stack ?? (await ws.stack())?.name;
   if (!stack) throw new UsageError(`--stack: no stack is selected in ${source.cwd}; name one (existing: ${(await ws.listStacks()).map((s) => s.name).join(", ") || "none"})`);
@@ -66,7 +66,7 @@ function runPreview(command: string, stack: string, cwd: string, env: Record<str
  * PATH and the offline defaults where unset. In this repository (`npm run -s review`) the state,
  * home and passphrase are the ones `npm run pulumi` and `npm start` use.
  */
-function engineEnv(cwd: string, extra: Record<string, string>): Record<string, string> & { TENANCY_ENGINE_BIN: string } {
+function engineEnv(cwd: string, extra: Record<string, string>): { env: Record<string, string>; bin: string } {
   const merged = { ...process.env, ...extra } as Record<string, string>;
   const bin = execFileSync("bash", [join(PACKAGE_ROOT, "scripts", "engine.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: merged }).trim();
   let sdk = join(PACKAGE_ROOT, "node_modules", "@pulumi", "pulumi");
@@ -90,7 +90,7 @@ function engineEnv(cwd: string, extra: Record<string, string>): Record<string, s
       env.PULUMI_CONFIG_PASSPHRASE_FILE = join(home, "passphrase");
     }
   }
-  return { ...env, TENANCY_ENGINE_BIN: join(bin, "pulumi") };
+  return { env, bin };
 }
 
 const firstLine = (s: string) => s.split("\n").find((l) => l.trim() && !/^(code|stdout|stderr|err\?):/.test(l.trim()))?.trim() ?? s;
