@@ -87,6 +87,12 @@ describe("tenancy review and the policy pack on a real preview", function () {
     assert.ok(!r.stdout.includes(backend.token) && !/tpk_[A-Za-z0-9]{8}/.test(r.stdout));
   });
 
+  it("prints the launch readiness sheet of the stack", () => {
+    const r = spawnSync(process.execPath, [cli, "launch-sheet", "--stack", "test", "--cwd", t.dir], { encoding: "utf8", env: { ...process.env, ...t.env } });
+    assert.equal(r.status, 0, r.stderr);
+    assertGolden("engine-launch-sheet", r.stdout);
+  });
+
   it("runs the policy pack with the project's engine through its analyzer script, failing on the mandatory violation", () => {
     const r = pulumi("preview", "--non-interactive", "--stack", "test", "--policy-pack", join(ROOT, "provider", "policy-pack", "analyzer"));
     const out = r.stdout + r.stderr;
