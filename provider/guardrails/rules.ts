@@ -14,6 +14,8 @@ export interface Finding {
   severity: Severity;
   /** What it is about, by name: `project chat-prod`, `organization Acme`. */
   subject: string;
+  /** The resource it is about, for the policy pack to attach the violation to. */
+  urn?: string;
   message: string;
   /** What to change. */
   fix: string;
@@ -74,7 +76,7 @@ const rules: Record<RuleName, Rule> = {
       for (const k of ix.keysOf(p.urn)) {
         if (p.keyOwner && k.owner && k.owner !== p.keyOwner) {
           out.push({
-            subject: keyLabel(k, p),
+            subject: keyLabel(k, p), urn: k.urn,
             message: `production key ${k.name} is owned by ${k.owner}, but project ${p.name} names ${p.keyOwner} as its key owner`,
             fix: `make ${p.keyOwner} the key's owner, or change the project's keyOwner to ${k.owner}`,
           });
@@ -90,13 +92,13 @@ const rules: Record<RuleName, Rule> = {
     for (const p of model.projects) {
       const words = [p.name, ...Object.values(p.labels ?? {})].join(" ");
       if (isProduction(p) && DEV_WORDS.test(words)) {
-        out.push({ subject: projectLabel(p), message: `production project ${p.name} is named or labelled for development work`, fix: `move development work to its own project with environment: development` });
+        out.push({ subject: projectLabel(p), urn: p.urn, message: `production project ${p.name} is named or labelled for development work`, fix: `move development work to its own project with environment: development` });
       } else if (p.environment === "development" && PROD_WORDS.test(words)) {
-        out.push({ subject: projectLabel(p), message: `development project ${p.name} is named or labelled for production`, fix: `run production in its own project with environment: production` });
+        out.push({ subject: projectLabel(p), urn: p.urn, message: `development project ${p.name} is named or labelled for production`, fix: `run production in its own project with environment: production` });
       }
       if (!isProduction(p)) continue;
       for (const k of ix.keysOf(p.urn).filter((k) => DEV_WORDS.test(k.name))) {
-        out.push({ subject: keyLabel(k, p), message: `production project ${p.name} has a development key ${k.name}`, fix: `create ${k.name} in a development project instead` });
+        out.push({ subject: keyLabel(k, p), urn: k.urn, message: `production project ${p.name} has a development key ${k.name}`, fix: `create ${k.name} in a development project instead` });
       }
     }
     return out;
@@ -113,7 +115,7 @@ const rules: Record<RuleName, Rule> = {
       const tooLarge = members.length >= o.minMembersForShare && share > o.maxAdminShare;
       if (!tooMany && !tooLarge) continue;
       out.push({
-        subject: `organization ${org.name}`,
+        subject: `organization ${org.name}`, urn: org.urn,
         message: `${admins.length} of ${members.length} members are admins (${admins.map((m) => m.email).join(", ")}); the limit is ${o.maxAdmins} admins or ${Math.round(o.maxAdminShare * 100)}% of members`,
         fix: `give members the member or billing role and project roles for their work; keep admin for the few who govern keys, billing and members`,
       });
@@ -126,7 +128,7 @@ const rules: Record<RuleName, Rule> = {
     return model.projects
       .filter((p) => p.owner && !ix.projectMembers(p.urn).some((m) => m.email === p.owner && m.role === "owner"))
       .map((p) => ({
-        subject: projectLabel(p),
+        subject: projectLabel(p), urn: p.urn,
         message: `project ${p.name} names ${p.owner} as its owner, but ${p.owner} holds no owner membership of it`,
         fix: `add a Membership { projectId: ${p.name}, email: ${p.owner}, role: owner }, or change the project's owner`,
       }));
@@ -142,11 +144,11 @@ const rules: Record<RuleName, Rule> = {
       if (p.limits.monthlyBudgetUsd === undefined) missing.push(["monthly budget", "limits.monthlyBudgetUsd"]);
       if (!p.escalationContact) missing.push(["escalation contact", "escalationContact"]);
       if (missing.length) {
-        out.push({ subject: projectLabel(p), message: `production project ${p.name} has no ${missing.map((m) => m[0]).join(", no ")}`, fix: `set ${missing.map((m) => m[1]).join("; ")} on the project` });
+        out.push({ subject: projectLabel(p), urn: p.urn, message: `production project ${p.name} has no ${missing.map((m) => m[0]).join(", no ")}`, fix: `set ${missing.map((m) => m[1]).join("; ")} on the project` });
       }
       const orgMax = org?.settings.apiKeyMaxLifetimeDays;
       for (const k of ix.keysOf(p.urn).filter((k) => k.expiresInDays === undefined && org !== undefined && orgMax === undefined)) {
-        out.push({ subject: keyLabel(k, p), message: `production key ${k.name} never expires`, fix: `set expiresInDays on the key (and rotationTriggers to rotate it), or apiKeyMaxLifetimeDays on the organization` });
+        out.push({ subject: keyLabel(k, p), urn: k.urn, message: `production key ${k.name} never expires`, fix: `set expiresInDays on the key (and rotationTriggers to rotate it), or apiKeyMaxLifetimeDays on the organization` });
       }
     }
     return out;
@@ -160,7 +162,7 @@ const rules: Record<RuleName, Rule> = {
         const p = ix.project(k.projectUrn);
         const where = p ? `project ${p.name}` : "its project";
         return {
-          subject: keyLabel(k, p),
+          subject: keyLabel(k, p), urn: k.urn,
           message: k.owner ? `key ${k.name} is owned by ${k.owner}, who is not a member of ${where}` : `key ${k.name} has no owner`,
           fix: k.owner ? `add a Membership of ${k.owner} to ${where}, or give the key an owner who is a member` : `set the key's owner to a member of ${where}`,
         };

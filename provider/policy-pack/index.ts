@@ -54,8 +54,7 @@ function policy(rule: RuleName): StackValidationPolicy {
       const options: GuardrailOptions = admins ? args.getConfig<GuardrailOptions>() : {};
       const model = buildModel(args.resources.map(toInput));
       for (const f of evaluate(model, options, [rule])) {
-        const urn = [...model.projects, ...model.keys, ...model.organizations].find((o) => f.subject.endsWith(o.name))?.urn;
-        reportViolation(`${f.message}. Fix: ${f.fix}.`, urn);
+        reportViolation(`${f.message}. Fix: ${f.fix}.`, f.urn);
       }
     },
   };
