@@ -120,6 +120,12 @@ export function summarizeChanges(preview: Preview): Changes {
       });
       if (o && n && o.email === n.email && where(o) === where(n)) {
         if (o.role !== n.role) changes.access.push(entry(n, "changes", o.role));
+        // A service account's token rotates (new before old is revoked) when its triggers change.
+        const triggers = changedFields(s.old?.props ?? {}, s.new?.props ?? {}, ["rotationTriggers"]);
+        if (kind === "ServiceAccount" && triggers.length) {
+          const detail = triggers.map((f) => `${f.field}: ${f.before} → ${f.after}`).join("; ");
+          changes.keys.push({ change: "rotated", name: `token of ${n.email} (${where(n)})`, project: "", owner: n.email, permissions: n.role, expiry: "–", detail });
+        }
       } else {
         if (o) changes.access.push(entry(o, "loses"));
         if (n) changes.access.push(entry(n, "gains"));

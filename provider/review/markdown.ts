@@ -71,14 +71,14 @@ export function renderReport(input: ReportInput): string {
   }
   if (c.keys.length) {
     const rows = c.keys.map((k) => [
-      `${k.project}/${k.name}`,
+      k.project ? `${k.project}/${k.name}` : k.name,
       k.change === "rotated" ? "rotated (new key created before the old one is revoked)" : k.change,
       k.owner,
       k.permissions,
       k.expiry,
       k.detail ?? "",
     ]);
-    out.push("### API keys", "", table(["key", "change", "owner", "permissions", "expiry", "detail"], rows), "");
+    out.push(c.keys.some((k) => !k.project) ? "### API keys and service-account tokens" : "### API keys", "", table(["key", "change", "owner", "permissions", "expiry", "detail"], rows), "");
   }
   if (c.projects.length) {
     const rows = c.projects.flatMap((p) => (p.fields.length ? fieldRows(p.name, p.fields).map((r) => [r[0], p.change, ...r.slice(1)]) : [[p.name, p.change, "", "", ""]]));

@@ -87,6 +87,12 @@ describe("tenancy review and the policy pack on a real preview", function () {
     assert.ok(!r.stdout.includes(backend.token) && !/tpk_[A-Za-z0-9]{8}/.test(r.stdout));
   });
 
+  it("names a stack that does not exist as a usage error", () => {
+    const r = spawnSync(process.execPath, [cli, "review", "--stack", "nope", "--cwd", t.dir], { encoding: "utf8", env: { ...process.env, ...t.env } });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^tenancy: --stack: nope cannot be selected in .*: .*nope/);
+  });
+
   it("prints the launch readiness sheet of the stack", () => {
     const r = spawnSync(process.execPath, [cli, "launch-sheet", "--stack", "test", "--cwd", t.dir], { encoding: "utf8", env: { ...process.env, ...t.env } });
     assert.equal(r.status, 0, r.stderr);

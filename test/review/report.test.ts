@@ -76,6 +76,12 @@ describe("tenancy review on saved previews", () => {
         urn: "urn:pulumi:s1::p::pulumi-nodejs:dynamic/tenancy:ServiceAccount::ci",
         newState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", name: "ci-deployer", role: "admin" }, propertyDependencies: { organizationId: [fixture(A).steps.find((s) => String(s.urn).endsWith("::Acme"))!.urn] } },
       },
+      {
+        op: "update",
+        urn: "urn:pulumi:s1::p::pulumi-nodejs:dynamic/tenancy:ServiceAccount::release",
+        oldState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "member", rotationTriggers: { month: "2026-11" } }, outputs: { token: "tmt_AAAAAAAAAAAAAAAAAAAAAAAA" } },
+        newState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "admin", rotationTriggers: { month: "2026-12" } } },
+      },
     ];
     assertGolden("unknown-type-and-service-account", reviewPreview(fromSteps(steps)).markdown);
   });
