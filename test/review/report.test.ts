@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildModel } from "../../provider/guardrails/model";
+import { after, fromSteps, renderLaunchSheet, reviewPreview } from "../../provider/review";
+import { ROOT } from "../support/backend";
+import { assertGolden, FIXTURES, fixture, only } from "./support";
+
+/**
+ * The report builder on saved previews of the real engine: one golden Markdown file per kind of
+ * change, the exit status, and that no secret reaches the report.
+ */
+describe("tenancy review on saved previews", () => {
+  const A = "access-keys-policy";
+  const P = "projects-and-guardrails";
+  const cases: [string, () => ReturnType<typeof only>][] = [
+    ["member-added", () => only(A, "member:eve@acme.test")],
+    ["member-removed", () => only(A, "assistant-prod:member:cleo@acme.test")],
+    ["member-role-changed", () => only(A, "assistant-staging:member:dev@acme.test")],
+    ["key-rotated", () => only(A, "assistant-prod:key:backend")],
+    ["key-revoked", () => only(A, "assistant-prod:key:analytics")],
+    ["org-settings-and-policy", () => only(A, "Acme")],
+    ["project-created-with-key", () => only(P, /^search-prod/)],
+    ["project-archived", () => only(P, /^assistant-dev/)],
+    ["org-admins-added", () => only(P, /^member:/)],
+    ["all-access-keys-policy", () => only(A, /./)],
+    ["all-projects-and-guardrails", () => only(P, /./)],
+  ];
+  for (const [name, preview] of cases) {
+    it(`reports ${name.replace(/-/g, " ")} as in golden/${name}.md`, () => assertGolden(name, reviewPreview(preview()).markdown));
+  }
+
+  it("reports a membership replaced (another email) as one person losing and another gaining access", () => {
+    const steps = fixture(A).steps.filter((s) => s.op === "same" || String(s.urn).endsWith("::assistant-staging:member:dev@acme.test"));
+    const step = steps.find((s) => s.op === "update") as { op: string; newState: { inputs: Record<string, unknown> } };
+    step.op = "replace";
+    step.newState.inputs.email = "eve@acme.test";
+    assertGolden("member-replaced", reviewPreview(fromSteps(steps)).markdown);
+  });
+
+  it("exits 1 when a finding at or above --fail-on exists, else 0", () => {
+    const admins = () => only(P, /^member:/); // only the too-many-admins warning
+    assert.deepEqual(reviewPreview(admins()).findings.map((f) => [f.rule, f.severity]), [["too-many-admins", "warning"]]);
+    assert.equal(reviewPreview(admins(), { failOn: "mandatory" }).exitCode, 0);
+    assert.equal(reviewPreview(admins(), { failOn: "warning" }).exitCode, 1);
+    assert.equal(reviewPreview(only(P, /./)).exitCode, 1);
+    assert.equal(reviewPreview(only(A, /./), { failOn: "warning" }).exitCode, 0);
+    // The admin limits are configurable: 4 admins of 5 members pass with room for them.
+    assert.equal(reviewPreview(admins(), { failOn: "warning", guardrails: { maxAdmins: 4, maxAdminShare: 0.8 } }).exitCode, 0);
+  });
+
+  it("never prints a key secret or a token, even when the preview JSON holds one", () => {
+    const doc = fixture(A);
+    const secret = "tpk_4fQ8Zr2LmN7xK1pV9sT3wY6bC0dE5gH2jA8uR";
+    const token = "tmt_9sT3wY6bC0dE5gH2jA8uR4fQ8Zr2LmN7xK1pV";
+    for (const s of doc.steps as { newState?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }; oldState?: { outputs?: Record<string, unknown> } }[]) {
+      for (const state of [s.newState, s.oldState]) {
+        if (!state) continue;
+        state.outputs = { ...state.outputs, secret, token };
+        if ((state as { inputs?: Record<string, unknown> }).inputs) Object.assign((state as { inputs: Record<string, unknown> }).inputs, { secret, labels: { note: `key ${secret}` } });
+      }
+    }
+    const text = reviewPreview(fromSteps(doc.steps)).markdown;
+    assert.ok(!text.includes(secret.slice(4)) && !text.includes(token.slice(4)), text);
+    assert.match(text, /Access review/);
+  });
+
+  it("names a resource type it does not know without printing its inputs", () => {
+    const steps = [
+      ...fixture(A).steps.filter((s) => s.op === "same"),
+      { op: "create", urn: "urn:pulumi:s1::p::pulumi-nodejs:dynamic/tenancy:Widget::w1", newState: { type: "pulumi-nodejs:dynamic/tenancy:Widget", inputs: { password: "hunter2-hunter2" } } },
+      {
+        op: "create",
+        urn: "urn:pulumi:s1::p::pulumi-nodejs:dynamic/tenancy:ServiceAccount::ci",
+        newState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", name: "ci-deployer", role: "admin" }, propertyDependencies: { organizationId: [fixture(A).steps.find((s) => String(s.urn).endsWith("::Acme"))!.urn] } },
+      },
+      {
+        op: "update",
+        urn: "urn:pulumi:s1::p::pulumi-nodejs:dynamic/tenancy:ServiceAccount::release",
+        oldState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "member", rotationTriggers: { month: "2026-11" } }, outputs: { token: "tmt_AAAAAAAAAAAAAAAAAAAAAAAA" } },
+        newState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "admin", rotationTriggers: { month: "2026-12" } } },
+      },
+    ];
+    assertGolden("unknown-type-and-service-account", reviewPreview(fromSteps(steps)).markdown);
+  });
+
+  it("prints the launch readiness sheet of the layout a preview leads to", () => {
+    assertGolden("launch-sheet", renderLaunchSheet(buildModel(after(only(P, /./)))));
+  });
+
+  describe("the tenancy command", () => {
+    const cli = join(ROOT, "dist", "provider", "cli", "index.js");
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd: ROOT, env: { ...process.env, INIT_CWD: ROOT } });
+
+    it("prints the review of a saved preview and exits with its status", () => {
+      const r = run("review", "--preview-json", join(FIXTURES, `${P}.json`));
+      assert.equal(r.status, 1, r.stderr);
+      assertGolden("all-projects-and-guardrails", r.stdout);
+      assert.equal(run("review", "--preview-json", join(FIXTURES, `${A}.json`), "--fail-on", "warning").status, 0);
+    });
+
+    it("refuses a wrong argument with a usage error naming it", () => {
+      const cases: [string[], RegExp][] = [
+        [["review", "--fail-on", "sometimes"], /^tenancy: --fail-on must be one of warning, mandatory, not 'sometimes'\n/],
+        [["review", "--stak", "dev"], /^tenancy: unknown option --stak; valid options are --stack, --cwd, --preview-json, --fail-on, --max-admins, --max-admin-share\n/],
+        [["review", "--preview-json"], /^tenancy: --preview-json needs a value\n/],
+        [["review", "--preview-json", "nope.json"], /^tenancy: --preview-json: no file .*nope\.json\n/],
+        [["review", "--max-admin-share", "2"], /^tenancy: --max-admin-share must be a number from 0 to 1, not '2'\n/],
+        [["review", "--cwd", "/"], /^tenancy: --cwd: \/ holds no Pulumi.yaml/],
+        [["deploy"], /^tenancy: unknown command 'deploy'; valid commands are review, launch-sheet\n/],
+      ];
+      for (const [args, message] of cases) {
+        const r = run(...args);
+        assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+        assert.match(r.stderr, message);
+        assert.equal(r.stdout, "");
+      }
+    });
+
+    it("exits 3 with the engine's words for a preview that failed", () => {
+      const file = join(mkdtempSync(join(tmpdir(), "tenancy-review-")), "failed.json");
+      writeFileSync(file, JSON.stringify({ steps: [], diagnostics: [{ severity: "error", message: "tenancy.yaml:3:1: organization.name: is required" }] }));
+      const r = run("review", "--preview-json", file);
+      assert.equal(r.status, 3);
+      assert.equal(r.stderr, `tenancy: ${file} is of a failed preview:\ntenancy.yaml:3:1: organization.name: is required\n`);
+    });
+  });
+
+  it("the package's bin is the compiled CLI", () => {
+    const pkg = JSON.parse(execFileSync("node", ["-p", "JSON.stringify(require('./package.json'))"], { cwd: ROOT, encoding: "utf8" }));
+    assert.deepEqual(pkg.bin, { tenancy: "dist/provider/cli/index.js" });
+  });
+});

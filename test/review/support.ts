@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fromSteps, Preview } from "../../provider/review/preview";
+
+/**
+ * Saved previews of the real engine (test/review/fixtures, from `pulumi preview --json
+ * --show-sames` of a tenancy.yaml stack, `__provider` and stack traces stripped) and golden
+ * Markdown files. `UPDATE_GOLDEN=1` rewrites the golden files instead of comparing.
+ */
+
+export const FIXTURES = join(__dirname, "fixtures");
+const GOLDEN = join(__dirname, "golden");
+
+export function fixture(name: string): { steps: Record<string, unknown>[] } {
+  return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8"));
+}
+
+/** The fixture's unchanged resources plus the changed steps whose logical name matches. */
+export function only(name: string, ...logicalNames: (string | RegExp)[]): Preview {
+  const steps = fixture(name).steps.filter((s) => {
+    const logical = String(s.urn).slice(String(s.urn).lastIndexOf("::") + 2);
+    return s.op === "same" || logicalNames.some((n) => (typeof n === "string" ? logical === n : n.test(logical)));
+  });
+  return fromSteps(steps);
+}
+
+/** Ids and timestamps vary between runs: replaced by placeholders. */
+export function normalize(markdown: string): string {
+  return markdown
+    .replace(/\b(org|proj|user|key|sa)_[A-Za-z0-9]{6,}/g, "$1_ID")
+    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, "DATE")
+    .replace(/tpk_…[A-Za-z0-9]{4}/g, "tpk_…XXXX");
+}
+
+export function assertGolden(name: string, markdown: string): void {
+  const file = join(GOLDEN, `${name}.md`);
+  const text = normalize(markdown);
+  if (process.env.UPDATE_GOLDEN || !existsSync(file)) {
+    mkdirSync(GOLDEN, { recursive: true });
+    writeFileSync(file, text);
+    if (!process.env.UPDATE_GOLDEN) assert.fail(`wrote the missing golden file ${file}: check it and run again`);
+    return;
+  }
+  assert.equal(text, readFileSync(file, "utf8"), `${name}.md differs (UPDATE_GOLDEN=1 rewrites it)`);
+}
