@@ -49,7 +49,26 @@ export async function apiGet(backend: { url: string }, token: string, path: stri
   return [res.status, await res.json()];
 }
 
-export function describeLane(title: string, layout: Layout, pick: () => LaneSetup): void {
+/**
+ * A lane's install, started once: the suite starts every lane's install together (they wait on
+ * the network and the disk, not on each other), then each lane awaits its own.
+ */
+export function laneInstall(layout: Layout, pick: () => LaneSetup) {
+  let started: Promise<{ lane: LaneSetup; folder: ReturnType<typeof scratch>; programDir: string }> | undefined;
+  return () =>
+    (started ??= (async () => {
+      const lane = pick();
+      const folder = scratch("lane");
+      try {
+        return { lane, folder, programDir: await installLayout(join(folder.dir, "program"), layout, lane) };
+      } catch (err) {
+        folder.remove();
+        throw err;
+      }
+    })());
+}
+
+export function describeLane(title: string, install: ReturnType<typeof laneInstall>): void {
   describe(title, function () {
     let lane: LaneSetup;
     let backend: Backend;
@@ -58,11 +77,10 @@ export function describeLane(title: string, layout: Layout, pick: () => LaneSetu
     let first: Record<string, any>;
 
     before(async () => {
-      lane = pick();
+      const installed = await install();
+      ({ lane, folder } = installed);
       backend = await startBackend();
-      folder = scratch("lane");
-      const programDir = await installLayout(join(folder.dir, "program"), layout, lane);
-      stack = await programStack(programDir, "dev", laneEnv(lane.node, join(folder.dir, "state")));
+      stack = await programStack(installed.programDir, "dev", laneEnv(lane.node, join(folder.dir, "state")));
       await stack.setConfig("tenancy:endpoint", { value: backend.url });
       await stack.setConfig("tenancy:token", { value: backend.token, secret: true });
     });
@@ -79,6 +97,9 @@ export function describeLane(title: string, layout: Layout, pick: () => LaneSetu
       assert.equal(version(join(modules, "@pulumi", "pulumi")), lane.sdk);
       assert.equal(existsSync(join(modules, "pulumi-tenancy", "node_modules", "@pulumi", "pulumi")), false);
       assert.equal(existsSync(join(folder.dir, "program", "packages", "infra", "node_modules", "pulumi-tenancy")), false);
+      // The compiled provider came in the tarball; the backend's native and server modules did not.
+      assert.equal(existsSync(join(modules, "pulumi-tenancy", "dist", "provider", "runtime.js")), true);
+      assert.deepEqual(["better-sqlite3", "fastify", "pg"].filter((m) => existsSync(join(modules, m))), []);
     });
 
     it("creates the layout, running the program on the lane's Node and SDK", async () => {
