@@ -8,30 +8,33 @@ export type Method = "configure" | "check" | "diff" | "create" | "read" | "updat
 
 /**
  * The provider object handed to `dynamic.Resource`. Pulumi serializes it, with everything it
- * captures, into each resource's state (`__provider`), so it captures only `kind`: no client, no
- * zod schema (which cannot be serialized), no endpoint or token. At call time it loads the
- * compiled implementation, `pulumi-tenancy/dist/provider/runtime`, found from the working
- * directory (the program's folder): `node_modules/pulumi-tenancy`, or the enclosing checkout of
- * pulumi-tenancy itself. The host evaluates this text without a file name, so Node's package
- * self-reference cannot work here.
+ * captures, into each resource's state (`__provider`, twice), so it captures only `kind`: no
+ * client, no zod schema (which cannot be serialized), no endpoint or token. At call time it loads
+ * the compiled implementation, `pulumi-tenancy/dist/provider/runtime`. The dynamic-provider host
+ * evaluates this text without a file name, so Node's package self-reference cannot work; it looks
+ * from the host's working directory (the program's folder, or its `main:`; an inline program's
+ * `main` is its process's working directory) and from the @pulumi/pulumi running the host
+ * (`require.main`: the program's own SDK, beside which npm installs this package as its peer, in
+ * a hoisted workspace too), each through the node_modules folders above it, then for an
+ * enclosing checkout of pulumi-tenancy itself (this repository's own programs).
+ *
+ * In a program without TypeScript of its own, Pulumi parses this function's text with the
+ * TypeScript 3.8 it vendors, so it keeps to syntax that old (`??=` failed to serialize; only the
+ * install lanes, outside this checkout, can see that).
  *
  * That module path and its `dispatch(kind, method, args)` export are public API: stubs already
- * stored in users' state keep requiring them, on refresh and delete too.
+ * stored in users' state keep requiring them, on refresh and delete too (test/install/old-state).
  */
 export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   const call = (method: Method, args: unknown[]): Promise<any> => {
-    const path = require("path");
+    const { dirname } = require("path");
+    const from = [process.cwd(), dirname(require.main?.filename ?? ".")];
     let file: string | undefined;
-    try {
-      file = require.resolve("pulumi-tenancy/dist/provider/runtime", { paths: [process.cwd()] });
-    } catch {
-      for (let dir = process.cwd(); !file && dir !== path.dirname(dir); dir = path.dirname(dir)) {
-        try {
-          if (require(path.join(dir, "package.json")).name === "pulumi-tenancy") file = path.join(dir, "dist/provider/runtime.js");
-        } catch {}
-      }
-    }
-    if (!file) throw new Error(`pulumi-tenancy is not installed where ${process.cwd()} can find it: npm install pulumi-tenancy`);
+    for (let dir of from) for (; !file && dir != dirname(dir); dir = dirname(dir))
+      for (const root of [dir + "/node_modules/pulumi-tenancy", dir]) try {
+        if (require(root + "/package.json").name == "pulumi-tenancy") file = file || root + "/dist/provider/runtime";
+      } catch {}
+    if (!file) throw new Error(`pulumi-tenancy is not installed where ${from} can find it: npm install pulumi-tenancy`);
     return require(file).dispatch(kind, method, args);
   };
   return {
