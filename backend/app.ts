@@ -100,6 +100,7 @@ export function buildApp({ config, store, logStream }: AppDeps): FastifyInstance
       method: def.method,
       url: toRouterPath(def.path),
       onRequest: def.auth ? authenticate : undefined,
+      bodyLimit: def.bodyLimit,
       handler: async (req, reply) => {
         const query = def.query ? parseInput(def.query, req.query) : req.query;
         const base = { store, params: req.params as Record<string, string>, query, body: req.body, headers: req.headers };

@@ -4,6 +4,7 @@ import { bootstrapIfEmpty } from "./services/bootstrap.service";
 import { openStore } from "./store/db";
 import { pruneIdempotencyRecords } from "./store/idempotency.repository";
 import { migrateToLatest } from "./store/migrate";
+import { startUsage } from "./usage/usage.runtime";
 
 const KEEP_IDEMPOTENCY_MS = 48 * 3600_000;
 
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const prune = () => pruneIdempotencyRecords(store.db, new Date(Date.now() - KEEP_IDEMPOTENCY_MS).toISOString());
   await prune();
   const app = buildApp({ config, store });
+  const usage = await startUsage(store, process.env, (msg, err) => app.log.warn({ err }, msg));
   // Idempotency records are promised for 24 h; an hourly sweep keeps the table small.
   setInterval(() => prune().catch((err: unknown) => app.log.warn({ err }, "idempotency sweep failed")), 3600_000).unref();
   await app.listen({ host: config.host, port: config.port });
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     closing = true;
     app.log.info({ signal }, "shutting down");
     await app.close();
+    await usage.close();
     await store.close();
     process.exit(0);
   };

@@ -39,6 +39,8 @@ interface RouteBase<Q extends z.ZodType> {
   query?: Q;
   body?: z.ZodType;
   response?: z.ZodType;
+  /** Largest body this route accepts, when it differs from TENANCY_BODY_LIMIT_BYTES (a usage batch). */
+  bodyLimit?: number;
 }
 
 /** The handler's query: parsed by the route's schema, or the raw query when it declares none. */
