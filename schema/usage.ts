@@ -119,3 +119,14 @@ export const invoiceList = z.strictObject({ data: z.array(invoice) });
 
 export const price = z.strictObject({ model: modelName, inputUsdPerMillion: usd, outputUsdPerMillion: usd, effectiveFrom: timestamp });
 export const priceList = z.strictObject({ data: z.array(price) });
+
+/** A project's limits in one short line, for tables people read (`npm start`'s layout). */
+export function describeLimits(l: { requestsPerMinute?: number; tokensPerMinute?: number; monthlyBudgetUsd?: number; allowedModels?: string[] } = {}): string {
+  const parts = [
+    l.requestsPerMinute !== undefined ? `${l.requestsPerMinute} req/min` : "",
+    l.tokensPerMinute !== undefined ? `${l.tokensPerMinute} tok/min` : "",
+    l.monthlyBudgetUsd !== undefined ? `${l.monthlyBudgetUsd} USD/month` : "",
+    l.allowedModels ? `models: ${l.allowedModels.join(" ")}` : "",
+  ].filter(Boolean);
+  return parts.join(", ") || "-";
+}
