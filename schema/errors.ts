@@ -9,9 +9,11 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   unauthenticated: 401,
   token_too_old: 401,
+  token_idle: 401,
   forbidden: 403,
   ip_not_allowed: 403,
   not_found: 404,
+  unknown_route: 404,
   name_taken: 409,
   member_exists: 409,
   external_id_taken: 409,
@@ -38,9 +40,11 @@ const TITLES: Record<ErrorCode, string> = {
   invalid_request: "Invalid request",
   unauthenticated: "Unauthenticated",
   token_too_old: "Token too old",
+  token_idle: "Token idle",
   forbidden: "Forbidden",
   ip_not_allowed: "IP address not allowed",
   not_found: "Not found",
+  unknown_route: "Unknown route",
   name_taken: "Name taken",
   member_exists: "Member exists",
   external_id_taken: "External id taken",
@@ -121,7 +125,8 @@ export class TenancyError extends Error {
 /** Turns zod issues into the `errors[]` of a 400, one entry per offending field. */
 export function fieldErrors(issues: readonly z.core.$ZodIssue[], prefix = ""): FieldError[] {
   return issues.map((i) => {
-    const path = [prefix, ...i.path.map(String)].filter((s) => s !== "").join(".");
+    // Array items read as `events[3].inputTokens`, the way the request body is written.
+    const path = [prefix, ...i.path].reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : p === "" ? acc : acc ? `${acc}.${String(p)}` : String(p)), "");
     if (i.code === "unrecognized_keys") {
       return { path: [path, ...i.keys].filter(Boolean).join("."), message: `unknown field ${i.keys.map((k) => `"${k}"`).join(", ")}` };
     }

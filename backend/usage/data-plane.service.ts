@@ -1,13 +1,35 @@
 import { TenancyError, FieldError } from "../../schema/errors";
 import { AuthorizeInput, AuthorizeResult, UsageInput } from "../../schema/usage";
-import type { Store } from "../store/db";
-import type { KeyEntry } from "./api-key-cache";
+import type { ApiKeyPrincipal } from "../auth/api-key-caller";
+import type { Executor } from "../store/db";
+import type { ProjectLimits } from "./limits";
 import { monthKey } from "./limits";
 import { costMicros } from "./money";
 import { monthSpend, PricedEvent, recordEvents } from "./usage.repository";
 import type { UsageRuntime } from "./usage.runtime";
 
 /** The two routes an AI gateway calls with a project API key: ask before serving, report after. */
+
+/** What the data plane needs of the key the pipeline resolved (active key, active project, live organization). */
+export interface KeyEntry {
+  apiKeyId: string;
+  projectId: string;
+  organizationId: string;
+  permissions: "all" | "read_only";
+  createdAt: string;
+  limits: ProjectLimits;
+}
+
+export function keyEntry({ apiKey, project, organization }: ApiKeyPrincipal): KeyEntry {
+  return {
+    apiKeyId: apiKey.id,
+    projectId: project.id,
+    organizationId: organization.id,
+    permissions: apiKey.permissions === "read_only" ? "read_only" : "all",
+    createdAt: apiKey.created_at,
+    limits: project.fields.limits ?? {},
+  };
+}
 
 const FUTURE_SKEW_MS = 5 * 60_000;
 
@@ -16,7 +38,7 @@ function unknownModel(model: string, path?: string): TenancyError {
   return new TenancyError("unknown_model", path ? `${path}: ${message}` : message, path ? { errors: [{ path, message }] } : {});
 }
 
-export async function authorize(rt: UsageRuntime, store: Store, key: KeyEntry, input: AuthorizeInput, now: Date): Promise<AuthorizeResult> {
+export async function authorize(rt: UsageRuntime, db: Executor, key: KeyEntry, input: AuthorizeInput, now: Date): Promise<AuthorizeResult> {
   if (input.write && key.permissions === "read_only") {
     throw new TenancyError("read_only_key", "this API key is read_only and the request is marked write; use a key with permissions all");
   }
@@ -32,7 +54,7 @@ export async function authorize(rt: UsageRuntime, store: Store, key: KeyEntry, i
     tokens: (input.inputTokens ?? 0) + (input.maxOutputTokens ?? 0),
     costMicros: costMicros(input.inputTokens ?? 0, input.maxOutputTokens ?? 0, price),
     now,
-    seedSpend: (month) => monthSpend(store.db, key.projectId, month),
+    seedSpend: (month) => monthSpend(db, key.projectId, month),
   });
   return { apiKeyId: key.apiKeyId, projectId: key.projectId, organizationId: key.organizationId, ...admission };
 }
@@ -81,9 +103,14 @@ function priceBatch(rt: UsageRuntime, key: KeyEntry, input: UsageInput, now: Dat
   return priced;
 }
 
-export async function recordUsage(rt: UsageRuntime, store: Store, key: KeyEntry, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
+/**
+ * Runs inside the request's transaction (the pipeline commits before answering): the batch and
+ * its rollups commit together or not at all. Settling the limits comes before that commit, so a
+ * failed commit can only over-count a budget, never under-count it.
+ */
+export async function recordUsage(rt: UsageRuntime, db: Executor, key: KeyEntry, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
   const priced = priceBatch(rt, key, input, now);
-  const kept = await recordEvents(store.db, priced);
+  const kept = await recordEvents(db, priced);
   if (kept.length > 0) {
     const keptIds = new Set(kept.map((e) => e.event_id));
     const costByMonth = new Map<string, number>();

@@ -1,8 +1,8 @@
 import type { Invoice, UsageQuery, UsageRow } from "../../schema/usage";
-import { notFound, orgAccess } from "../auth/access";
+import { notFound, OrgAccess } from "../auth/access";
 import { policy } from "../auth/policy";
 import { invalidField } from "../http/validate";
-import type { Ctx } from "../services/context";
+import type { Executor } from "../store/db";
 import { listUserProjectMemberships } from "../store/members.repository";
 import { findProject } from "../store/projects.repository";
 import { monthKey } from "./limits";
@@ -19,13 +19,21 @@ const DAY = 24 * HOUR;
 const BUCKETS = { "1h": { ms: HOUR, max: 31 * DAY, table: "usage_hourly" }, "1d": { ms: DAY, max: 366 * DAY, table: "usage_daily" } } as const;
 const COLUMNS = { project: "project_id", apiKey: "api_key_id", model: "model" } as const;
 
+/** Who reads: the organization as the pipeline resolved it (readUsage granted) and the caller. */
+export interface Reader {
+  db: Executor;
+  access: OrgAccess;
+  userId: string;
+  now: string;
+}
+
 /** The projects the caller may see usage of; undefined = the whole organization. */
-async function visibleProjects(ctx: Ctx, orgId: string, projectId?: string): Promise<string[] | undefined> {
-  const access = await orgAccess(ctx, ctx.store.db, orgId);
+async function visibleProjects({ db, access, userId }: Reader, projectId?: string): Promise<string[] | undefined> {
+  const orgId = access.org.id;
   let visible: string[] | undefined;
-  if (!policy.seeAllProjects(access)) visible = (await listUserProjectMemberships(ctx.store.db, orgId, ctx.caller.user.id)).map((m) => m.project_id);
+  if (!policy.seeAllProjects(access)) visible = (await listUserProjectMemberships(db, orgId, userId)).map((m) => m.project_id);
   if (projectId === undefined) return visible;
-  const project = await findProject(ctx.store.db, projectId);
+  const project = await findProject(db, projectId);
   if (!project || project.organization_id !== orgId || (visible && !visible.includes(projectId))) throw notFound("project", projectId);
   return [projectId];
 }
@@ -43,42 +51,42 @@ function range(q: UsageQuery, now: Date): { from: string; to: string } {
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
-export async function usageReport(ctx: Ctx, orgId: string, q: UsageQuery): Promise<UsageRow[]> {
-  const projectIds = await visibleProjects(ctx, orgId, q.projectId);
-  const { from, to } = range(q, new Date(ctx.now));
+export async function usageReport(r: Reader, q: UsageQuery): Promise<UsageRow[]> {
+  const projectIds = await visibleProjects(r, q.projectId);
+  const { from, to } = range(q, new Date(r.now));
   const { ms, table } = BUCKETS[q.bucket];
   const groupBy = (q.groupBy ?? []).map((g) => COLUMNS[g]);
-  const rows = await queryRollups(ctx.store.db, { organizationId: orgId, table, from, to, groupBy, projectIds });
-  return rows.map((r) => ({
-    start: r.start,
-    end: new Date(Date.parse(r.start) + ms).toISOString(),
-    ...(r.project_id !== undefined ? { projectId: r.project_id } : {}),
-    ...(r.api_key_id !== undefined ? { apiKeyId: r.api_key_id } : {}),
-    ...(r.model !== undefined ? { model: r.model } : {}),
-    requests: Number(r.requests),
-    inputTokens: Number(r.input_tokens),
-    outputTokens: Number(r.output_tokens),
-    costUsd: formatUsd(Number(r.cost_micros)),
+  const rows = await queryRollups(r.db, { organizationId: r.access.org.id, table, from, to, groupBy, projectIds });
+  return rows.map((row) => ({
+    start: row.start,
+    end: new Date(Date.parse(row.start) + ms).toISOString(),
+    ...(row.project_id !== undefined ? { projectId: row.project_id } : {}),
+    ...(row.api_key_id !== undefined ? { apiKeyId: row.api_key_id } : {}),
+    ...(row.model !== undefined ? { model: row.model } : {}),
+    requests: Number(row.requests),
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    costUsd: formatUsd(Number(row.cost_micros)),
   }));
 }
 
 /** One invoice per month with usage, newest first; a month that has ended is final (events for it are refused). */
-export async function invoices(ctx: Ctx, orgId: string, month?: string): Promise<Invoice[]> {
-  const projectIds = await visibleProjects(ctx, orgId);
-  const current = monthKey(new Date(ctx.now));
+export async function invoices(r: Reader, month?: string): Promise<Invoice[]> {
+  const projectIds = await visibleProjects(r);
+  const current = monthKey(new Date(r.now));
   const byMonth = new Map<string, { total: number; lines: Invoice["lines"] }>();
-  for (const r of await monthlyLines(ctx.store.db, orgId, month, projectIds)) {
-    const inv = byMonth.get(r.month) ?? { total: 0, lines: [] };
-    inv.total += Number(r.cost_micros);
+  for (const line of await monthlyLines(r.db, r.access.org.id, month, projectIds)) {
+    const inv = byMonth.get(line.month) ?? { total: 0, lines: [] };
+    inv.total += Number(line.cost_micros);
     inv.lines.push({
-      projectId: r.project_id,
-      projectName: r.project_name,
-      model: r.model,
-      inputTokens: Number(r.input_tokens),
-      outputTokens: Number(r.output_tokens),
-      costUsd: formatUsd(Number(r.cost_micros)),
+      projectId: line.project_id,
+      projectName: line.project_name,
+      model: line.model,
+      inputTokens: Number(line.input_tokens),
+      outputTokens: Number(line.output_tokens),
+      costUsd: formatUsd(Number(line.cost_micros)),
     });
-    byMonth.set(r.month, inv);
+    byMonth.set(line.month, inv);
   }
   return [...byMonth.entries()].map(([m, inv]) => ({ month: m, status: m < current ? "final" : "open", totalUsd: formatUsd(inv.total), lines: inv.lines }));
 }

@@ -39,38 +39,35 @@ async function upsert(db: UsageDb, table: "usage_hourly" | "usage_daily" | "usag
 }
 
 /**
- * Records a batch in one transaction: the events not seen before (an `eventId` already stored
- * for the project is a duplicate) and their sums into the hourly, daily and monthly rollups.
- * Returns the events that were new; a crash before commit leaves nothing behind.
+ * Records a batch: the events not seen before (an `eventId` already stored for the project is a
+ * duplicate) and their sums into the hourly, daily and monthly rollups. Call it inside a
+ * transaction (the request's), so a crash before commit leaves nothing behind. Returns the new events.
  */
 export async function recordEvents(db: Executor, events: PricedEvent[]): Promise<PricedEvent[]> {
-  return usageDb(db as any)
-    .transaction()
-    .execute(async (trx) => {
-      const inserted = await trx
-        .insertInto("usage_events")
-        .values(events)
-        .onConflict((oc) => oc.columns(["project_id", "event_id"]).doNothing())
-        .returning("event_id")
-        .execute();
-      const fresh = new Set(inserted.map((r) => r.event_id));
-      const kept = events.filter((e) => fresh.has(e.event_id));
-      const rollup = (start: (at: string) => string) =>
-        aggregate<RollupRow>(
-          kept,
-          (e) => `${e.project_id}|${e.api_key_id}|${e.model}|${start(e.at)}`,
-          (e) => ({ start: start(e.at), organization_id: e.organization_id, project_id: e.project_id, api_key_id: e.api_key_id, model: e.model }),
-        );
-      await upsert(trx, "usage_hourly", rollup(hourOf), ["project_id", "api_key_id", "model", "start"]);
-      await upsert(trx, "usage_daily", rollup(dayOf), ["project_id", "api_key_id", "model", "start"]);
-      const monthly = aggregate<MonthlyRow>(
-        kept,
-        (e) => `${e.project_id}|${e.model}|${monthOf(e.at)}`,
-        (e) => ({ month: monthOf(e.at), organization_id: e.organization_id, project_id: e.project_id, model: e.model }),
-      );
-      await upsert(trx, "usage_monthly", monthly, ["project_id", "model", "month"]);
-      return kept;
-    });
+  const trx = usageDb(db as any);
+  const inserted = await trx
+    .insertInto("usage_events")
+    .values(events)
+    .onConflict((oc) => oc.columns(["project_id", "event_id"]).doNothing())
+    .returning("event_id")
+    .execute();
+  const fresh = new Set(inserted.map((r) => r.event_id));
+  const kept = events.filter((e) => fresh.has(e.event_id));
+  const rollup = (start: (at: string) => string) =>
+    aggregate<RollupRow>(
+      kept,
+      (e) => `${e.project_id}|${e.api_key_id}|${e.model}|${start(e.at)}`,
+      (e) => ({ start: start(e.at), organization_id: e.organization_id, project_id: e.project_id, api_key_id: e.api_key_id, model: e.model }),
+    );
+  await upsert(trx, "usage_hourly", rollup(hourOf), ["project_id", "api_key_id", "model", "start"]);
+  await upsert(trx, "usage_daily", rollup(dayOf), ["project_id", "api_key_id", "model", "start"]);
+  const monthly = aggregate<MonthlyRow>(
+    kept,
+    (e) => `${e.project_id}|${e.model}|${monthOf(e.at)}`,
+    (e) => ({ month: monthOf(e.at), organization_id: e.organization_id, project_id: e.project_id, model: e.model }),
+  );
+  await upsert(trx, "usage_monthly", monthly, ["project_id", "model", "month"]);
+  return kept;
 }
 
 /** Raw events only deduplicate; past the window their sums live on in the rollups. */

@@ -1,6 +1,5 @@
 import { Redis } from "ioredis";
 import type { Store } from "../store/db";
-import { ApiKeyCache } from "./api-key-cache";
 import { Budgets, MemoryBudgets } from "./budgets";
 import { RedisBudgets } from "./budgets.redis";
 import { LimitsEngine } from "./limits";
@@ -10,14 +9,13 @@ import { loadUsageConfig, UsageConfig } from "./usage.config";
 import { Window } from "./windows";
 
 /**
- * Everything the data plane keeps per backend process: the price table, the key cache and the
- * limits engine (in process, or in Redis when TENANCY_REDIS_URL is set), and the timers that
- * write batched `lastUsedAt`s, retry settlements and prune old raw events.
+ * Everything the data plane keeps per backend process: the price table and the limits engine
+ * (in process, or in Redis when TENANCY_REDIS_URL is set), and the timers that retry
+ * settlements and prune old raw events.
  */
 export interface UsageRuntime {
   readonly config: UsageConfig;
   readonly prices: PriceTable;
-  readonly keys: ApiKeyCache;
   readonly limits: LimitsEngine;
   /** Limits-store failures since start (also logged); the 503s show in /metrics by route and status. */
   readonly failures: { count: number };
@@ -26,7 +24,6 @@ export interface UsageRuntime {
 
 /** An eventId is deduplicated for this long; older raw events are pruned (their rollups stay). */
 export const DEDUP_DAYS = 35;
-const FLUSH_LAST_USED_MS = 30_000;
 const RETRY_SETTLE_MS = 5_000;
 const PRUNE_MS = 3600_000;
 
@@ -53,10 +50,8 @@ export async function startUsage(store: Store, env: NodeJS.ProcessEnv = process.
     log("limits store failed", err);
   };
   const limits = new LimitsEngine(new Window("rpm:", shared), new Window("tpm:", shared), budgets, config.holdSeconds * 1000, onFailure);
-  const keys = new ApiKeyCache(store.db);
   const swallow = (what: string) => (err: unknown) => log(what, err);
   const timers = [
-    setInterval(() => keys.flushLastUsed().catch(swallow("lastUsedAt flush failed")), FLUSH_LAST_USED_MS),
     setInterval(() => limits.retryFailed().catch(() => undefined), RETRY_SETTLE_MS),
     setInterval(() => pruneEvents(store.db, new Date(Date.now() - DEDUP_DAYS * 86_400_000).toISOString()).catch(swallow("usage event prune failed")), PRUNE_MS),
   ];
@@ -64,12 +59,10 @@ export async function startUsage(store: Store, env: NodeJS.ProcessEnv = process.
   const runtime: UsageRuntime = {
     config,
     prices,
-    keys,
     limits,
     failures,
     async close() {
       for (const t of timers) clearInterval(t);
-      await keys.flushLastUsed().catch(() => undefined);
       await limits.close();
       redis?.disconnect();
     },

@@ -97,6 +97,14 @@ for (const dialect of DIALECTS) {
       "GET /v1/organizations/{orgId}/service-accounts": { expect: everyone(200) },
       "POST /v1/organizations/{orgId}/service-accounts": { expect: adminOnly(201), body: () => ({ name: "bot", role: "member" }) },
       "POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens": { expect: adminOnly(201), body: () => ({ name: "ci" }), prepare: async () => ({ userId: serviceAccount }) },
+      "GET /v1/organizations/{orgId}/service-accounts/{userId}/tokens": { expect: adminOnly(200), prepare: async () => ({ userId: serviceAccount }) },
+      "DELETE /v1/organizations/{orgId}/service-accounts/{userId}/tokens/{tokenId}": {
+        expect: adminOnly(204),
+        prepare: async () => ({
+          userId: serviceAccount,
+          tokenId: expectStatus(await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${serviceAccount}/tokens`, { name: `doomed-${++counter}` }), 201).id,
+        }),
+      },
       "GET /v1/organizations/{orgId}/projects": { expect: everyone(200) },
       "POST /v1/organizations/{orgId}/projects": { expect: adminOnly(201), body: () => ({ name: `new-${++counter}`, environment: "other" }) },
       "GET /v1/organizations/{orgId}/projects/{projectId}": { expect: projectVisible(200) },
@@ -128,6 +136,13 @@ for (const dialect of DIALECTS) {
       "PATCH /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": { expect: { ...projectManage(200), pmember: 200 }, body: () => ({ name: `r-${++counter}` }) },
       "DELETE /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": { expect: { ...projectManage(204), pmember: 204 }, prepare: async () => ({ keyId: await freshKey() }) },
       "GET /v1/organizations/{orgId}/audit-events": { expect: { admin: 200, billing: 403, member: 403, owner: 200, pmember: 403, viewer: 403 } },
+      // usage (issue 8): readUsage is admin/billing or any project role; the data plane refuses every management token.
+      "GET /v1/organizations/{orgId}/usage": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200 } },
+      "GET /v1/organizations/{orgId}/costs": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200 } },
+      "GET /v1/organizations/{orgId}/invoices": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200 } },
+      "GET /v1/prices": { expect: everyone(200), ownScope: true },
+      "POST /v1/authorize": { expect: everyone(401), ownScope: true, body: () => ({ model: "gpt-4o" }) },
+      "POST /v1/usage": { expect: everyone(401), ownScope: true, body: () => ({ events: [{ eventId: "m", model: "gpt-4o", inputTokens: 1, outputTokens: 1 }] }) },
     };
 
     function expected(row: Row, actor: Actor): number {

@@ -87,7 +87,16 @@ for (const dialect of DIALECTS) {
         code: "payload_too_large",
         requestId: problem.requestId,
       });
-      assert.equal(expectStatus(await root.get("/v1/nothing-here"), 404).code, "not_found");
+      // An unknown route has its own code: a client pointed at a wrong path never takes it for a deleted object.
+      const unknown = expectStatus(await root.get("/v1/nothing-here?x=1"), 404);
+      assert.deepEqual(unknown, {
+        type: "https://tenancy.dev/problems/unknown-route",
+        title: "Unknown route",
+        status: 404,
+        detail: "no route GET /v1/nothing-here; GET /openapi.json lists every route",
+        code: "unknown_route",
+        requestId: unknown.requestId,
+      });
       const text = await call(backend.url, "POST", "/v1/organizations", backend.token, { raw: "name=x", headers: { "content-type": "text/plain" } });
       assert.equal(expectStatus(text, 400).code, "invalid_request");
     });

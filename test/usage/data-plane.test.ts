@@ -49,7 +49,7 @@ for (const dialect of DIALECTS) {
     it("refuses management tokens on the data plane and API keys on the management API", async () => {
       const asToken = expectStatus(await client(backend, backend.token).post("/v1/authorize", { model: "gpt-4o" }), 401);
       assert.equal(asToken.code, "unauthenticated");
-      assert.equal(asToken.detail, 'authorization must be "Bearer <project API key>" with an active key (tpk_…) of an active project; management tokens do not work on the data plane');
+      assert.equal(asToken.detail, 'authorization must be "Bearer <project API key>" with an active key (tpk_…) of an active project; management tokens do not work here');
       assert.equal(expectStatus(await client(backend, t.projects.dev.key).get(`/v1/organizations/${t.orgId}/usage`), 401).code, "unauthenticated");
       assert.equal(expectStatus(await client(backend, t.projects.dev.key).get("/v1/prices"), 401).code, "unauthenticated");
       const garbled = t.projects.dev.key.slice(0, -1) + (t.projects.dev.key.endsWith("A") ? "B" : "A");
@@ -147,14 +147,12 @@ for (const dialect of DIALECTS) {
       assert.equal(expectStatus(await a.gateway.usage([{ eventId: "late", model: "gpt-4o", inputTokens: 1, outputTokens: 1 }]), 401).code, "unauthenticated");
     });
 
-    it("maintains the key's lastUsedAt (written in batches, and on shutdown)", async () => {
+    it("maintains the key's lastUsedAt", async () => {
       const p = await createProject(backend, t.root, t.orgId, "last-used");
       const path = `/v1/organizations/${t.orgId}/projects/${p.id}/api-keys/${p.keyId}`;
       assert.equal(expectStatus(await t.root.get(path), 200).lastUsedAt, undefined);
       const before = new Date().toISOString();
       expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200);
-      await backend.stop();
-      await backend.restart();
       const lastUsedAt = expectStatus(await t.root.get(path), 200).lastUsedAt;
       assert.match(lastUsedAt, ISO);
       assert.ok(lastUsedAt >= before, `${lastUsedAt} is after ${before}`);

@@ -80,7 +80,7 @@ for (const dialect of DIALECTS) {
       assert.equal(sum(filtered.map((r: any) => micros(r.costUsd))), sum(sent.dev.map(cost)));
     });
 
-    it("shows a project member only their projects and an outsider nothing", async () => {
+    it("shows a project member only their projects, refuses a member of no project and hides the organization from an outsider", async () => {
       const viewer = await person(backend, "viewer@tenancy.test");
       const plain = await person(backend, "plain@tenancy.test");
       const outsider = await person(backend, "outsider@tenancy.test");
@@ -92,8 +92,9 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([...new Set(inv.lines.map((l: any) => l.projectId))], [t.projects.dev.id]);
       assert.equal(micros(inv.totalUsd), sum(sent.dev.map(cost)));
       assert.equal(expectStatus(await view(`usage?projectId=${t.projects.prod.id}`, viewer), 404).code, "not_found");
-      assert.deepEqual(expectStatus(await view("usage", plain), 200), { data: [] });
-      assert.deepEqual(expectStatus(await view("invoices", plain), 200), { data: [] });
+      // An organization member in none of its projects has no usage to read.
+      assert.equal(expectStatus(await view("usage", plain), 403).code, "forbidden");
+      assert.equal(expectStatus(await view("invoices", plain), 403).code, "forbidden");
       assert.equal(expectStatus(await view("usage", outsider), 404).code, "not_found");
       assert.equal(expectStatus(await view("costs", outsider), 404).code, "not_found");
     });
