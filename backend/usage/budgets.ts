@@ -30,7 +30,20 @@ export const newHoldId = () => randomBytes(9).toString("base64url");
 
 interface Month {
   spent: number;
+  /** The sum of the live holds' costs, kept with them so a reserve does not add them up. */
+  held: number;
   holds: Map<string, { cost: number; expiresAtMs: number }>;
+  sweptAtMs: number;
+}
+
+// Expired holds are swept at most once a second: a reserve stays cheap with many holds outstanding.
+const SWEEP_EVERY_MS = 1000;
+
+function drop(m: Month, id: string): void {
+  const h = m.holds.get(id);
+  if (!h) return;
+  m.holds.delete(id);
+  m.held -= h.cost;
 }
 
 /** One process: the same rules on a Map. */
@@ -45,7 +58,7 @@ export class MemoryBudgets implements Budgets {
     let pending = this.seeding.get(key);
     if (!pending) {
       pending = r.seed().then((spent) => {
-        const m = this.months.get(key) ?? { spent, holds: new Map() };
+        const m = this.months.get(key) ?? { spent, held: 0, holds: new Map(), sweptAtMs: 0 };
         this.months.set(key, m);
         this.seeding.delete(key);
         return m;
@@ -58,14 +71,14 @@ export class MemoryBudgets implements Budgets {
 
   async reserve(r: Reservation, nowMs: number): Promise<ReserveResult> {
     const m = await this.month(r);
-    let held = 0;
-    for (const [id, h] of m.holds) {
-      if (h.expiresAtMs <= nowMs) m.holds.delete(id);
-      else held += h.cost;
+    if (nowMs - m.sweptAtMs >= SWEEP_EVERY_MS) {
+      m.sweptAtMs = nowMs;
+      for (const [id, h] of m.holds) if (h.expiresAtMs <= nowMs) drop(m, id);
     }
-    const used = m.spent + held;
+    const used = m.spent + m.held;
     if (used >= r.budgetMicros || used + r.costMicros > r.budgetMicros) return { ok: false, usedMicros: used };
     m.holds.set(r.holdId, { cost: r.costMicros, expiresAtMs: r.expiresAtMs });
+    m.held += r.costMicros;
     return { ok: true, remainingMicros: r.budgetMicros - used - r.costMicros };
   }
 
@@ -73,7 +86,7 @@ export class MemoryBudgets implements Budgets {
     const m = this.months.get(`${projectId}:${month}`);
     // Not seeded yet: the first reserve reads the database, which already holds this cost.
     if (!m) return;
-    for (const id of holdIds) m.holds.delete(id);
+    for (const id of holdIds) drop(m, id);
     m.spent += costMicros;
   }
 
