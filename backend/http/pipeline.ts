@@ -106,7 +106,7 @@ export function pipeline(def: RouteDef, { store, principalOf }: PipelineDeps) {
       const query = parseQuery(def, req.query);
       const body = parseBody(def, req.body);
       const base = { key: principal.key, store, ip: req.ip, requestId: req.id, now: new Date().toISOString(), params, query, body };
-      return write ? store.db.transaction().execute((trx) => def.handler({ ...base, db: trx } as never)) : def.handler({ ...base, db: store.db } as never);
+      return write && def.transaction !== false ? store.db.transaction().execute((trx) => def.handler({ ...base, db: trx } as never)) : def.handler({ ...base, db: store.db } as never);
     }
     const ifMatch = typeof req.headers["if-match"] === "string" ? req.headers["if-match"] : undefined;
     const ctx: Ctx = { store, caller: principal.caller, ip: req.ip, requestId: req.id, now: new Date().toISOString(), ifMatch };

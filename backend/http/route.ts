@@ -91,6 +91,8 @@ export interface RouteSpec<S extends Scope, Q extends z.ZodType | undefined, B e
   contentType?: string;
   /** Largest body this route accepts, when it differs from TENANCY_BODY_LIMIT_BYTES (a usage batch). */
   bodyLimit?: number;
+  /** `false`: an apiKey-scope POST that writes nothing to the store runs without a transaction (/v1/authorize). */
+  transaction?: false;
   handler(call: CallOf<S, QueryOf<Q>, BodyOf<B>>): Promise<Reply>;
 }
 

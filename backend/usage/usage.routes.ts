@@ -31,6 +31,8 @@ export const usageRoutes = [
     status: 200,
     body: authorizeInput,
     response: authorizeResult,
+    // It only reads the store: a write transaction would queue every gateway request behind SQLite's write lock.
+    transaction: false,
     async handler({ key, db, store, body, now }) {
       return ok(await authorize(await usageOf(store), db, keyEntry(key), body, new Date(now)));
     },
