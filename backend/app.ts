@@ -1,8 +1,9 @@
-import Fastify, { FastifyInstance, FastifyRequest } from "fastify";
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest, LogController } from "fastify";
+import type { DestinationStream } from "pino";
 import { TenancyError } from "../schema/errors";
-import { resolveApiKey } from "./auth/api-key-caller";
+import { ApiKeyResolver, resolveApiKey as resolveApiKeyUncached } from "./auth/api-key-caller";
 import { resolveCaller } from "./auth/caller";
-import { newId, scrubSecrets } from "./auth/credentials";
+import { newRequestId, scrubSecrets } from "./auth/credentials";
 import type { Config } from "./config";
 import { errorHandler, sendProblem } from "./http/errors";
 import { registerJsonParser } from "./http/json-body";
@@ -17,9 +18,11 @@ export interface AppDeps {
   config: Config;
   store: Store;
   /** Where log lines go (stdout unless given; tests capture them). */
-  logStream?: NodeJS.WritableStream;
+  logStream?: DestinationStream;
   /** Replaces the route table (tests of the build-time checks); the system routes are added. */
   routes?: readonly RouteDef[];
+  /** Resolves the data plane's `Bearer tpk_…` (e.g. a cached resolver); the uncached one by default. */
+  resolveApiKey?: ApiKeyResolver;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -27,10 +30,20 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Never logged, wherever they appear: credentials travel in these. */
 const REDACT = ["req.headers.authorization", "req.headers.cookie", 'req.headers["idempotency-key"]', "*.token", "*.secret", "*.password"];
 
+/** One log line per request, written when it completes (method, path, status, time), not Fastify's two. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+    const line = { req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, "request errored");
+    else reply.log.info(line, "request completed");
+  }
+}
+
 const NOBODY: Principal = Object.freeze({ kind: "none" });
 
 /** Builds the Fastify app (routes, error handling, logging, metrics); never listens. */
-export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROUTES }: AppDeps): FastifyInstance {
+export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROUTES, resolveApiKey = resolveApiKeyUncached }: AppDeps): FastifyInstance {
   const metrics = new Metrics();
   const routes: RouteDef[] = [...apiRoutes, ...systemRoutes(metrics, apiRoutes)];
   // A route that forgot its scope or permission stops the server here, before it ever listens.
@@ -54,10 +67,11 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
     http: { headersTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, config.requestTimeoutMs / 4)) },
     // Fastify's trustProxy takes CIDRs: X-Forwarded-For is believed only from these peers.
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    logController: new OneLinePerRequest(),
     requestIdHeader: false,
     genReqId: (req) => {
       const h = req.headers["x-request-id"];
-      return typeof h === "string" && REQUEST_ID.test(h) ? h : newId("req");
+      return typeof h === "string" && REQUEST_ID.test(h) ? h : newRequestId();
     },
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
@@ -71,32 +85,36 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
   app.setNotFoundHandler((req, reply) =>
     sendProblem(reply, new TenancyError("unknown_route", `no route ${req.method} ${scrubSecrets(req.url.split("?")[0])}; GET /openapi.json lists every route`), req.id),
   );
-  app.addHook("onSend", async (req, reply) => {
+  // Callback-style hooks: an async hook costs a promise per request on every route.
+  app.addHook("onRequest", (req, reply, done) => {
     reply.header("x-request-id", req.id);
+    done();
   });
-  app.addHook("onResponse", async (req, reply) => {
-    metrics.observe(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
+  app.addHook("onResponse", (req, reply, done) => {
+    const seconds = reply.elapsedTime / 1000;
+    metrics.observe(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, seconds);
+    done();
   });
 
   // The caller is resolved before the body is read: an anonymous caller learns nothing from a 400 or 413.
-  const authenticate = (def: RouteDef) => async (req: FastifyRequest) => {
+  const authenticate = (def: RouteDef) => async (req: FastifyRequest, reply: FastifyReply) => {
     const now = new Date();
     if (def.scope === "none") {
       principals.set(req, NOBODY);
-      return;
+      return limiter.check(`ip:${req.ip}`, reply);
     }
     try {
       if (def.scope === "apiKey") {
-        const key = await resolveApiKey(store, req.headers.authorization, now);
-        limiter.check(`key:${key.apiKey.id}`, now.getTime());
-        principals.set(req, { kind: "apiKey", key });
+        // The data plane has its own per-project limits; the management limit does not apply.
+        principals.set(req, { kind: "apiKey", key: await resolveApiKey(store, req.headers.authorization, now) });
       } else {
         const caller = await resolveCaller(store, req.headers.authorization, now);
-        limiter.check(`user:${caller.user.id}`, now.getTime());
         principals.set(req, { kind: "user", caller });
+        // Per principal, not per token: minting more tokens buys no more requests.
+        await limiter.check(`user:${caller.user.id}`, reply);
       }
     } catch (error) {
-      if (error instanceof TenancyError && error.code === "unauthenticated") limiter.check(`ip:${req.ip}`, now.getTime());
+      if (error instanceof TenancyError && error.code === "unauthenticated") await limiter.check(`ip:${req.ip}`, reply);
       throw error;
     }
   };

@@ -14,11 +14,14 @@ export interface ApiKeyPrincipal {
   readonly organization: OrgRecord;
 }
 
+/** How the data plane's caller is found; buildApp takes another one (a cache) in its deps. */
+export type ApiKeyResolver = (store: Store, authorization: string | undefined, now: Date) => Promise<ApiKeyPrincipal>;
+
 // One message for every failure, so a 401 never says whether a key exists or why it stopped working.
 const UNAUTHENTICATED = `authorization must be "Bearer <project API key>" with an active key (${API_KEY_PREFIX}…) of an active project; management tokens do not work here`;
 
 /** Resolves `Authorization: Bearer tpk_…` to its key, project and organization, or throws 401. */
-export async function resolveApiKey(store: Store, authorization: string | undefined, now: Date): Promise<ApiKeyPrincipal> {
+export const resolveApiKey: ApiKeyResolver = async (store, authorization, now) => {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   if (!m || !m[1].startsWith(API_KEY_PREFIX) || m[1].length > 512) throw new TenancyError("unauthenticated", UNAUTHENTICATED);
   const found = await findApiKeyByHash(store.db, hashSecret(m[1]));
@@ -32,4 +35,4 @@ export async function resolveApiKey(store: Store, authorization: string | undefi
     await touchApiKey(store.db, found.apiKey.id, iso);
   }
   return found;
-}
+};

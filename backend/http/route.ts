@@ -87,10 +87,10 @@ export interface RouteSpec<S extends Scope, Q extends z.ZodType | undefined, B e
   query?: Q;
   body?: B;
   response?: z.ZodType;
+  /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
+  bodyLimit?: number;
   /** The success answer's media type when it is not JSON (documentation only). */
   contentType?: string;
-  /** Largest body this route accepts, when it differs from TENANCY_BODY_LIMIT_BYTES (a usage batch). */
-  bodyLimit?: number;
   /** `false`: an apiKey-scope POST that writes nothing to the store runs without a transaction (/v1/authorize). */
   transaction?: false;
   handler(call: CallOf<S, QueryOf<Q>, BodyOf<B>>): Promise<Reply>;
