@@ -10,7 +10,18 @@ import { performance } from "node:perf_hooks";
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-export function send(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+/** One request; a keep-alive socket the server closed while idle (EPIPE, ECONNRESET) is retried once on a new one. */
+export async function send(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  try {
+    return await sendOnce(url, method, body, headers);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EPIPE" && code !== "ECONNRESET") throw err;
+    return sendOnce(url, method, body, headers);
+  }
+}
+
+function sendOnce(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent, headers: { ...headers, ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}) } }, (res) => {

@@ -38,6 +38,9 @@ interface Row {
 }
 
 const UNAUTHENTICATED = "authorization must be \"Bearer <management token>\" with an active token (tmt_…); create one with npm run token or POST /v1/tokens";
+// The data plane (scope apiKey) names the credential it wants instead.
+const DATA_PLANE_UNAUTHENTICATED = "authorization must be \"Bearer <project API key>\" with an active key (tpk_…) of an active project; management tokens do not work here";
+const DATA_PLANE = ["POST /v1/authorize", "POST /v1/usage"];
 const TITLES: Record<number, [string, string]> = { 401: ["unauthenticated", "Unauthenticated"], 403: ["forbidden", "Forbidden"], 404: ["not_found", "Not found"] };
 
 /** The whole problem body a refusal must carry (requestId aside). */
@@ -220,7 +223,7 @@ for (const dialect of DIALECTS) {
           if (res.status !== want || want < 400) continue;
           // Refusals are compared whole: the code, and a detail that names what was refused.
           const hidden = template.includes("{projectId}") && (actor !== "outsider" || !template.includes("{orgId}")) ? ["project", v.projectId] : ["organization", v.orgId];
-          const detail = want === 401 ? UNAUTHENTICATED : want === 404 ? `${hidden[0]} "${hidden[1]}" not found` : `your role does not allow you to ${row.denied?.[actor] ?? permission.denied}`;
+          const detail = want === 401 ? (DATA_PLANE.includes(op) ? DATA_PLANE_UNAUTHENTICATED : UNAUTHENTICATED) : want === 404 ? `${hidden[0]} "${hidden[1]}" not found` : `your role does not allow you to ${row.denied?.[actor] ?? permission.denied}`;
           bodies++;
           const got = { ...res.body, requestId: typeof res.body.requestId };
           if (JSON.stringify(got) !== JSON.stringify(refusal(want, detail))) failures.push(`${op} as ${actor}: body ${JSON.stringify(got)}, expected ${JSON.stringify(refusal(want, detail))}`);
