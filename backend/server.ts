@@ -5,6 +5,7 @@ import { bootstrapIfEmpty } from "./services/bootstrap.service";
 import { openStore } from "./store/db";
 import { pruneIdempotencyRecords } from "./store/idempotency.repository";
 import { migrateToLatest } from "./store/migrate";
+import { startUsage } from "./usage/usage.runtime";
 
 const KEEP_IDEMPOTENCY_MS = 48 * 3600_000;
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   // synchronous write to a slow pipe would stall every request behind the log reader.
   const logStream = pino.destination({ dest: 1, sync: false });
   const app = buildApp({ config, store, logStream });
+  const usage = await startUsage(store, process.env, (msg, err) => app.log.warn({ err }, msg));
   // Idempotency records are promised for 24 h; an hourly sweep keeps the table small.
   setInterval(() => prune().catch((err: unknown) => app.log.warn({ err }, "idempotency sweep failed")), 3600_000).unref();
   await app.listen({ host: config.host, port: config.port });
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     closing = true;
     app.log.info({ signal }, "shutting down");
     await app.close();
+    await usage.close();
     await store.close();
     logStream.flushSync();
     process.exit(0);

@@ -1,6 +1,7 @@
 import { apiBenchmarks, dialects } from "./api.bench";
 import { httpBenchmarks } from "./http.bench";
 import { Comparison, report } from "./measure";
+import { usageBenchmarks } from "./usage.bench";
 
 /** `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run. */
 async function main() {
@@ -10,6 +11,11 @@ async function main() {
     if (!only || only === "http") done.push(...(await httpBenchmarks(dialect)));
     if (!only || only === "api") done.push(...(await apiBenchmarks(dialect)));
     report(done);
+  }
+  for (const dialect of dialects) {
+    const done = await usageBenchmarks(dialect);
+    report(done);
+    results.push(...done);
   }
 }
 

@@ -28,7 +28,7 @@ function projectRoot(): string {
 
 const deployed = deployLayout(load());
 
-/** project, environment, owner, key owner and keys (by redacted value) of every project. */
+/** project, environment, owner, key owner, limits and keys (by redacted value) of every project. */
 export const layout = deployed.table;
 /** The key secrets by `PROJECT/KEY`: `pulumi stack output apiKeys --show-secrets`. */
 export const apiKeys = deployed.secrets;

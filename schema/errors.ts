@@ -26,6 +26,12 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  // The data plane (backend/usage).
+  limit_exceeded: 429,
+  model_not_allowed: 403,
+  read_only_key: 403,
+  unknown_model: 422,
+  limits_unavailable: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
@@ -51,6 +57,11 @@ const TITLES: Record<ErrorCode, string> = {
   rate_limited: "Rate limited",
   internal: "Internal error",
   unavailable: "Service unavailable",
+  limit_exceeded: "Limit exceeded",
+  model_not_allowed: "Model not allowed",
+  read_only_key: "Read-only API key",
+  unknown_model: "Unknown model",
+  limits_unavailable: "Limits unavailable",
 };
 
 export const fieldError = z.strictObject({ path: z.string(), message: z.string() });
@@ -67,6 +78,8 @@ export const problem = z.object({
   // Conflicts carry what they conflict with (the existing membership, the keys still owned).
   existing: z.unknown().optional(),
   keys: z.array(z.unknown()).optional(),
+  // limit_exceeded names the project limit that refused the request.
+  limit: z.string().optional(),
 });
 export type Problem = z.infer<typeof problem>;
 
@@ -75,6 +88,7 @@ export interface ErrorExtras {
   existing?: unknown;
   keys?: unknown[];
   retryAfterSeconds?: number;
+  limit?: string;
 }
 
 /** A failure with a stable code; `message` is lowercase, names the input, says what is valid. */
@@ -92,7 +106,7 @@ export class TenancyError extends Error {
 
   /** The problem+json body; `requestId` ties it to the server's log line. */
   toProblem(requestId: string): Problem {
-    const { errors, existing, keys } = this.extras;
+    const { errors, existing, keys, limit } = this.extras;
     return {
       type: `https://tenancy.dev/problems/${this.code.replace(/_/g, "-")}`,
       title: TITLES[this.code],
@@ -102,6 +116,7 @@ export class TenancyError extends Error {
       ...(errors ? { errors } : {}),
       ...(existing !== undefined ? { existing } : {}),
       ...(keys ? { keys } : {}),
+      ...(limit ? { limit } : {}),
       requestId,
     };
   }
@@ -110,7 +125,8 @@ export class TenancyError extends Error {
 /** Turns zod issues into the `errors[]` of a 400, one entry per offending field. */
 export function fieldErrors(issues: readonly z.core.$ZodIssue[], prefix = ""): FieldError[] {
   return issues.map((i) => {
-    const path = [prefix, ...i.path.map(String)].filter((s) => s !== "").join(".");
+    // Array items read as `events[3].inputTokens`, the way the request body is written.
+    const path = [prefix, ...i.path].reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : p === "" ? acc : acc ? `${acc}.${String(p)}` : String(p)), "");
     if (i.code === "unrecognized_keys") {
       return { path: [path, ...i.keys].filter(Boolean).join("."), message: `unknown field ${i.keys.map((k) => `"${k}"`).join(", ")}` };
     }

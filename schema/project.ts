@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { description, email, externalId, idOf, labels, meta, name } from "./common";
+import { modelName } from "./usage";
 
 export const PROJECT_ROLES = ["owner", "member", "viewer"] as const;
 export const projectRole = z.enum(PROJECT_ROLES);
@@ -12,6 +13,8 @@ export const limits = z.strictObject({
   requestsPerMinute: z.int().min(1).max(10_000_000).optional(),
   tokensPerMinute: z.int().min(1).max(1_000_000_000).optional(),
   monthlyBudgetUsd: z.number().min(0).max(1e9).optional(),
+  /** Models the project's keys may call (`POST /v1/authorize` refuses others); absent = any priced model. */
+  allowedModels: z.array(modelName).min(1, "must name at least one model (omit it to allow any)").max(200).optional(),
 });
 
 /** The launch checklist: what a production project must document before it exists. */

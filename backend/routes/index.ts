@@ -6,6 +6,7 @@ import { projectMemberRoutes } from "./project-members.routes";
 import { projectRoutes } from "./projects.routes";
 import { tokenRoutes } from "./tokens.routes";
 import type { RouteDef } from "../http/route";
+import { usageRoutes } from "../usage/usage.routes";
 
 /** The management API's route table: the router registers it and /openapi.json describes it. */
 export const API_ROUTES: readonly RouteDef[] = [
@@ -16,6 +17,7 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...projectMemberRoutes,
   ...apiKeyRoutes,
   ...auditRoutes,
+  ...usageRoutes,
 ];
 
 export { systemRoutes } from "./system.routes";

@@ -4,6 +4,7 @@ import { Membership } from "../membership";
 import { Organization } from "../organization";
 import { Project } from "../project";
 import { Layout } from "./schema";
+import { describeLimits } from "../../schema/usage";
 
 /**
  * Turns a validated layout into resources. Logical names follow the file, so a reviewer can map
@@ -50,10 +51,10 @@ export function deployLayout(layout: Layout, opts: pulumi.CustomResourceOptions 
       keys[`${fields.name}/${k.name}`] = key;
       redacted.push(pulumi.interpolate`${k.name} (${key.redactedValue})`);
     }
-    rows.push(pulumi.all(redacted).apply((ks) => [fields.name, fields.environment, fields.owner ?? "-", fields.keyOwner ?? "-", ks.join(", ") || "-"]));
+    rows.push(pulumi.all(redacted).apply((ks) => [fields.name, fields.environment, fields.owner ?? "-", fields.keyOwner ?? "-", describeLimits(fields.limits), ks.join(", ") || "-"]));
   }
 
-  const table = pulumi.all(rows).apply((r) => formatTable(["project", "environment", "owner", "key owner", "keys"], r));
+  const table = pulumi.all(rows).apply((r) => formatTable(["project", "environment", "owner", "key owner", "limits", "keys"], r));
   const secrets = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, key.secret]))));
   return { organization: org, projects, keys, table, secrets };
 }

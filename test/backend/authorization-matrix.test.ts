@@ -38,6 +38,9 @@ interface Row {
 }
 
 const UNAUTHENTICATED = "authorization must be \"Bearer <management token>\" with an active token (tmt_…); create one with npm run token or POST /v1/tokens";
+// The data plane (scope apiKey) names the credential it wants instead.
+const DATA_PLANE_UNAUTHENTICATED = "authorization must be \"Bearer <project API key>\" with an active key (tpk_…) of an active project; management tokens do not work here";
+const DATA_PLANE = ["POST /v1/authorize", "POST /v1/usage"];
 const TITLES: Record<number, [string, string]> = { 401: ["unauthenticated", "Unauthenticated"], 403: ["forbidden", "Forbidden"], 404: ["not_found", "Not found"] };
 
 /** The whole problem body a refusal must carry (requestId aside). */
@@ -148,6 +151,13 @@ for (const dialect of DIALECTS) {
       "PATCH /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": { expect: { ...projectManage(200), pmember: 200 }, body: () => ({ name: `r-${++counter}` }) },
       "DELETE /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": { expect: { ...projectManage(204), pmember: 204 }, prepare: async () => ({ keyId: await freshKey() }) },
       "GET /v1/organizations/{orgId}/audit-events": { expect: { admin: 200, billing: 403, member: 403, owner: 200, pmember: 403, viewer: 403 } },
+      // usage (issue 8): readUsage is admin/billing or any project role; the data plane refuses every management token.
+      "GET /v1/organizations/{orgId}/usage": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200 } },
+      "GET /v1/organizations/{orgId}/costs": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200 } },
+      "GET /v1/organizations/{orgId}/invoices": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200 } },
+      "GET /v1/prices": { expect: everyone(200), ownScope: true },
+      "POST /v1/authorize": { expect: everyone(401), ownScope: true, body: () => ({ model: "gpt-4o" }) },
+      "POST /v1/usage": { expect: everyone(401), ownScope: true, body: () => ({ events: [{ eventId: "m", model: "gpt-4o", inputTokens: 1, outputTokens: 1 }] }) },
     };
 
     function expected(row: Row, actor: Actor): number {
@@ -213,7 +223,7 @@ for (const dialect of DIALECTS) {
           if (res.status !== want || want < 400) continue;
           // Refusals are compared whole: the code, and a detail that names what was refused.
           const hidden = template.includes("{projectId}") && (actor !== "outsider" || !template.includes("{orgId}")) ? ["project", v.projectId] : ["organization", v.orgId];
-          const detail = want === 401 ? UNAUTHENTICATED : want === 404 ? `${hidden[0]} "${hidden[1]}" not found` : `your role does not allow you to ${row.denied?.[actor] ?? permission.denied}`;
+          const detail = want === 401 ? (DATA_PLANE.includes(op) ? DATA_PLANE_UNAUTHENTICATED : UNAUTHENTICATED) : want === 404 ? `${hidden[0]} "${hidden[1]}" not found` : `your role does not allow you to ${row.denied?.[actor] ?? permission.denied}`;
           bodies++;
           const got = { ...res.body, requestId: typeof res.body.requestId };
           if (JSON.stringify(got) !== JSON.stringify(refusal(want, detail))) failures.push(`${op} as ${actor}: body ${JSON.stringify(got)}, expected ${JSON.stringify(refusal(want, detail))}`);

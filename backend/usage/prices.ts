@@ -1,0 +1,115 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { modelName } from "../../schema/usage";
+import { formatUsd, parseUsd } from "./money";
+
+/**
+ * The effective-dated price table: model → micro-USD per million input and output tokens, each
+ * price in force from its `effectiveFrom` until the model's next entry. Events are priced once,
+ * when written, at the price in force at their `at`.
+ */
+export interface Price {
+  model: string;
+  inputMicrosPerMillion: number;
+  outputMicrosPerMillion: number;
+  effectiveFrom: string;
+}
+
+export class PricesError extends Error {
+  override readonly name = "PricesError";
+}
+
+const amount = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const micros = parseUsd(v);
+  if (micros === undefined) ctx.addIssue({ code: "custom", message: "must be a non-negative USD amount with at most 6 decimals, such as 2.50" });
+  return micros ?? 0;
+});
+const effectiveFrom = z.string().transform((v, ctx) => {
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00.000Z` : v;
+  const ms = z.iso.datetime({ offset: true }).safeParse(iso).success ? Date.parse(iso) : NaN;
+  if (Number.isNaN(ms)) ctx.addIssue({ code: "custom", message: "must be a date (2025-06-10) or an RFC 3339 timestamp" });
+  return Number.isNaN(ms) ? "" : new Date(ms).toISOString();
+});
+const priceFile = z.strictObject({
+  prices: z
+    .array(z.strictObject({ model: modelName, inputUsdPerMillion: amount, outputUsdPerMillion: amount, effectiveFrom }))
+    .min(1, "must list at least one price"),
+});
+
+/** The shipped defaults: beside this file under ts-node, or in the package's backend/usage/ from dist/. */
+export function defaultPricesPath(): string {
+  const candidates = [join(__dirname, "prices.yaml"), join(__dirname, "..", "..", "..", "backend", "usage", "prices.yaml")];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new PricesError(`the default price table is missing (looked in ${candidates.join(", ")})`);
+  return found;
+}
+
+/** Reads and validates a price file; errors name the file, line and field at fault. */
+export function loadPrices(path: string): PriceTable {
+  let source: string;
+  try {
+    source = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new PricesError(`TENANCY_PRICES: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    throw new PricesError(`${path}:${e.linePos?.[0].line ?? "?"}: not valid YAML: ${e.message.split("\n")[0]}`);
+  }
+  const parsed = priceFile.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map((i) => {
+      const node = doc.getIn(i.path, true) as { range?: [number, number, number] } | undefined;
+      const line = node?.range ? lines.linePos(node.range[0]).line : undefined;
+      const field = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") || "(file)";
+      return `${path}${line ? `:${line}` : ""}: ${field}: ${i.message}`;
+    });
+    throw new PricesError(messages.join("\n"));
+  }
+  const prices = parsed.data.prices.map((p) => ({
+    model: p.model,
+    inputMicrosPerMillion: p.inputUsdPerMillion,
+    outputMicrosPerMillion: p.outputUsdPerMillion,
+    effectiveFrom: p.effectiveFrom,
+  }));
+  const seen = new Set<string>();
+  prices.forEach((p, i) => {
+    const key = `${p.model}@${p.effectiveFrom}`;
+    if (seen.has(key)) throw new PricesError(`${path}: prices[${i}]: ${p.model} already has a price effective from ${p.effectiveFrom}`);
+    seen.add(key);
+  });
+  return new PriceTable(prices);
+}
+
+export class PriceTable {
+  private readonly byModel = new Map<string, Price[]>();
+
+  constructor(readonly prices: readonly Price[]) {
+    for (const p of prices) this.byModel.set(p.model, [...(this.byModel.get(p.model) ?? []), p]);
+    for (const list of this.byModel.values()) list.sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
+    Object.freeze(this);
+  }
+
+  /** The price in force at `at`, or undefined (unknown model, or before its first price). */
+  priceAt(model: string, at: string): Price | undefined {
+    const list = this.byModel.get(model);
+    if (!list) return undefined;
+    let found: Price | undefined;
+    for (const p of list) if (p.effectiveFrom <= at) found = p;
+    return found;
+  }
+
+  /** The wire form of `GET /v1/prices`: every entry, by model then date. */
+  toWire() {
+    return [...this.byModel.values()].flat().map((p) => ({
+      model: p.model,
+      inputUsdPerMillion: formatUsd(p.inputMicrosPerMillion),
+      outputUsdPerMillion: formatUsd(p.outputMicrosPerMillion),
+      effectiveFrom: p.effectiveFrom,
+    }));
+  }
+}

@@ -1,0 +1,126 @@
+import { sql } from "kysely";
+import type { Executor } from "../store/db";
+import { MonthlyRow, RollupRow, UsageDb, UsageEventRow, usageDb } from "./usage.tables";
+
+/** What `/v1/usage` writes: one priced event, attributed to key → project → organization. */
+export type PricedEvent = { [K in keyof UsageEventRow]: K extends "input_tokens" | "output_tokens" | "cost_micros" ? number : UsageEventRow[K] };
+
+type Sums = Pick<RollupRow, "requests" | "input_tokens" | "output_tokens" | "cost_micros">;
+const SUMS = ["requests", "input_tokens", "output_tokens", "cost_micros"] as const;
+
+export const hourOf = (at: string) => `${at.slice(0, 13)}:00:00.000Z`;
+export const dayOf = (at: string) => `${at.slice(0, 10)}T00:00:00.000Z`;
+export const monthOf = (at: string) => at.slice(0, 7);
+
+/** Adds events into rows keyed by `key`, in a stable order (concurrent upserts then lock rows alike, no deadlock). */
+function aggregate<R extends Sums>(events: PricedEvent[], key: (e: PricedEvent) => string, row: (e: PricedEvent) => Omit<R, keyof Sums>): R[] {
+  const rows = new Map<string, R>();
+  for (const e of events) {
+    const k = key(e);
+    const r = rows.get(k) ?? ({ ...row(e), requests: 0, input_tokens: 0, output_tokens: 0, cost_micros: 0 } as unknown as R);
+    r.requests = Number(r.requests) + 1;
+    r.input_tokens = Number(r.input_tokens) + e.input_tokens;
+    r.output_tokens = Number(r.output_tokens) + e.output_tokens;
+    r.cost_micros = Number(r.cost_micros) + e.cost_micros;
+    rows.set(k, r);
+  }
+  return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+}
+
+async function upsert(db: UsageDb, table: "usage_hourly" | "usage_daily" | "usage_monthly", rows: Sums[], conflict: string[]) {
+  if (rows.length === 0) return;
+  await db
+    .insertInto(table)
+    .values(rows as any)
+    .onConflict((oc) =>
+      oc.columns(conflict as any).doUpdateSet(Object.fromEntries(SUMS.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`])) as any),
+    )
+    .execute();
+}
+
+/**
+ * Records a batch: the events not seen before (an `eventId` already stored for the project is a
+ * duplicate) and their sums into the hourly, daily and monthly rollups. Call it inside a
+ * transaction (the request's), so a crash before commit leaves nothing behind. Returns the new events.
+ */
+export async function recordEvents(db: Executor, events: PricedEvent[]): Promise<PricedEvent[]> {
+  const trx = usageDb(db as any);
+  const inserted = await trx
+    .insertInto("usage_events")
+    .values(events)
+    .onConflict((oc) => oc.columns(["project_id", "event_id"]).doNothing())
+    .returning("event_id")
+    .execute();
+  const fresh = new Set(inserted.map((r) => r.event_id));
+  const kept = events.filter((e) => fresh.has(e.event_id));
+  const rollup = (start: (at: string) => string) =>
+    aggregate<RollupRow>(
+      kept,
+      (e) => `${e.project_id}|${e.api_key_id}|${e.model}|${start(e.at)}`,
+      (e) => ({ start: start(e.at), organization_id: e.organization_id, project_id: e.project_id, api_key_id: e.api_key_id, model: e.model }),
+    );
+  await upsert(trx, "usage_hourly", rollup(hourOf), ["project_id", "api_key_id", "model", "start"]);
+  await upsert(trx, "usage_daily", rollup(dayOf), ["project_id", "api_key_id", "model", "start"]);
+  const monthly = aggregate<MonthlyRow>(
+    kept,
+    (e) => `${e.project_id}|${e.model}|${monthOf(e.at)}`,
+    (e) => ({ month: monthOf(e.at), organization_id: e.organization_id, project_id: e.project_id, model: e.model }),
+  );
+  await upsert(trx, "usage_monthly", monthly, ["project_id", "model", "month"]);
+  return kept;
+}
+
+/** Raw events only deduplicate; past the window their sums live on in the rollups. */
+export async function pruneEvents(db: Executor, before: string): Promise<void> {
+  await usageDb(db as any).deleteFrom("usage_events").where("at", "<", before).execute();
+}
+
+export interface RollupQuery {
+  organizationId: string;
+  table: "usage_hourly" | "usage_daily";
+  from: string;
+  to: string;
+  groupBy: ("project_id" | "api_key_id" | "model")[];
+  /** Only these projects (a project member's view); undefined means the whole organization. */
+  projectIds?: string[];
+}
+
+export type RollupResult = { start: string; project_id?: string; api_key_id?: string; model?: string } & Sums;
+
+export async function queryRollups(db: Executor, q: RollupQuery): Promise<RollupResult[]> {
+  const cols = ["start", ...q.groupBy] as const;
+  let query = usageDb(db as any)
+    .selectFrom(q.table)
+    .select(cols as any)
+    .select((eb) => SUMS.map((c) => eb.fn.sum<number | string>(c).as(c)))
+    .where("organization_id", "=", q.organizationId)
+    .where("start", ">=", q.from)
+    .where("start", "<", q.to);
+  if (q.projectIds) query = query.where("project_id", "in", q.projectIds.length ? q.projectIds : [""]);
+  return (await query.groupBy(cols as any).orderBy(cols as any).execute()) as unknown as RollupResult[];
+}
+
+export type InvoiceLineRow = MonthlyRow & { project_name: string };
+
+export async function monthlyLines(db: Executor, organizationId: string, month?: string, projectIds?: string[]): Promise<InvoiceLineRow[]> {
+  let q = usageDb(db as any)
+    .selectFrom("usage_monthly as m")
+    .innerJoin("projects as p", "p.id", "m.project_id")
+    .selectAll("m")
+    .select("p.name as project_name")
+    .where("m.organization_id", "=", organizationId);
+  if (month) q = q.where("m.month", "=", month);
+  if (projectIds) q = q.where("m.project_id", "in", projectIds.length ? projectIds : [""]);
+  return q.orderBy("m.month", "desc").orderBy("p.name").orderBy("m.project_id").orderBy("m.model").execute();
+}
+
+/** A project's recorded spend in a month (micro-USD): what a budget counter starts from. */
+export async function monthSpend(db: Executor, projectId: string, month: string): Promise<number> {
+  const row = await usageDb(db as any)
+    .selectFrom("usage_monthly")
+    .select((eb) => eb.fn.sum<number | string>("cost_micros").as("spent"))
+    .where("project_id", "=", projectId)
+    .where("month", "=", month)
+    .executeTakeFirst();
+  return Number(row?.spent ?? 0);
+}

@@ -1,0 +1,101 @@
+import {
+  authorizeInput,
+  authorizeResult,
+  invoiceList,
+  invoiceQuery,
+  priceList,
+  usageInput,
+  usageQuery,
+  usageReport as usageReportSchema,
+  usageResult,
+} from "../../schema/usage";
+import { ok, route } from "../http/route";
+import { authorize, keyEntry, recordUsage } from "./data-plane.service";
+import { invoices, usageReport } from "./usage-views.service";
+import { usageOf } from "./usage.runtime";
+
+/**
+ * The data plane (scope apiKey: a project API key, never a management token) and the usage views
+ * (permission readUsage: whole organization for admin/billing, their projects for the rest).
+ */
+const ORG = "/v1/organizations/{orgId}";
+
+export const usageRoutes = [
+  route({
+    method: "POST",
+    path: "/v1/authorize",
+    operationId: "authorize",
+    scope: "apiKey",
+    permission: "useApiKey",
+    summary: "Data plane: may this request be served? Counts it and reserves its token and cost estimate",
+    status: 200,
+    body: authorizeInput,
+    response: authorizeResult,
+    // No `transaction`: it only reads the store, and a write transaction would queue every gateway
+    // request behind SQLite's write lock.
+    async handler({ key, db, store, body, now }) {
+      return ok(await authorize(await usageOf(store), db, keyEntry(key), body, new Date(now)));
+    },
+  }),
+  route({
+    method: "POST",
+    path: "/v1/usage",
+    operationId: "recordUsage",
+    scope: "apiKey",
+    permission: "useApiKey",
+    summary: "Data plane: record up to 1,000 usage events, each eventId once, priced at their time",
+    status: 200,
+    body: usageInput,
+    response: usageResult,
+    bodyLimit: 2 * 1024 * 1024,
+    // A batch is all or nothing: the events, their rollups and the settled holds commit together.
+    transaction: true,
+    async handler({ key, db, store, body, now }) {
+      return ok(await recordUsage(await usageOf(store), db, keyEntry(key), body, new Date(now)));
+    },
+  }),
+  // /usage and /costs carry the same rows: one reads them for tokens, the other for money.
+  ...(["usage", "costs"] as const).map((view) =>
+    route({
+      method: "GET",
+      path: `${ORG}/${view}`,
+      operationId: view === "usage" ? "getUsage" : "getCosts",
+      scope: "organization",
+      permission: "readUsage",
+      summary: view === "usage" ? "Usage per bucket, grouped by any of project, apiKey, model" : "Costs per bucket (the same rows as /usage)",
+      status: 200,
+      query: usageQuery,
+      response: usageReportSchema,
+      async handler({ ctx, db, access, query }) {
+        return ok({ data: await usageReport({ db, access, userId: ctx.caller.user.id, now: ctx.now }, query) });
+      },
+    }),
+  ),
+  route({
+    method: "GET",
+    path: `${ORG}/invoices`,
+    operationId: "listInvoices",
+    scope: "organization",
+    permission: "readUsage",
+    summary: "One invoice per calendar month (UTC), a line per project and model; ended months are final",
+    status: 200,
+    query: invoiceQuery,
+    response: invoiceList,
+    async handler({ ctx, db, access, query }) {
+      return ok({ data: await invoices({ db, access, userId: ctx.caller.user.id, now: ctx.now }, query.month) });
+    },
+  }),
+  route({
+    method: "GET",
+    path: "/v1/prices",
+    operationId: "listPrices",
+    scope: "user",
+    permission: "self",
+    summary: "The price table: USD per million input and output tokens, effective-dated",
+    status: 200,
+    response: priceList,
+    async handler({ ctx }) {
+      return ok({ data: (await usageOf(ctx.store)).prices.toWire() });
+    },
+  }),
+];

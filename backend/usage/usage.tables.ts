@@ -1,0 +1,45 @@
+import type { Kysely } from "kysely";
+import type { Db } from "../store/db";
+
+/** Row types of migration 003. Counters may come back as strings (PostgreSQL bigint): read with Number(). */
+type Counter = number | string;
+
+export interface UsageEventRow {
+  project_id: string;
+  event_id: string;
+  api_key_id: string;
+  organization_id: string;
+  model: string;
+  input_tokens: Counter;
+  output_tokens: Counter;
+  cost_micros: Counter;
+  at: string;
+  received_at: string;
+}
+
+export interface RollupRow {
+  start: string;
+  organization_id: string;
+  project_id: string;
+  api_key_id: string;
+  model: string;
+  requests: Counter;
+  input_tokens: Counter;
+  output_tokens: Counter;
+  cost_micros: Counter;
+}
+
+export interface MonthlyRow extends Omit<RollupRow, "start" | "api_key_id"> {
+  month: string;
+}
+
+export type UsageTables = {
+  usage_events: UsageEventRow;
+  usage_hourly: RollupRow;
+  usage_daily: RollupRow;
+  usage_monthly: MonthlyRow;
+};
+
+/** The store's query builder, seeing the usage tables too. */
+export type UsageDb = Kysely<import("../store/tables").Database & UsageTables>;
+export const usageDb = (db: Db) => db.withTables<UsageTables>() as unknown as UsageDb;

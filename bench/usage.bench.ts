@@ -1,0 +1,105 @@
+import { randomBytes } from "node:crypto";
+import { Backend, Dialect, startBackend } from "../test/support/backend";
+import { tenant } from "../test/usage/support";
+import { openStore } from "../backend/store/db";
+import { PricedEvent, recordEvents } from "../backend/usage/usage.repository";
+import { Comparison, compare, load, median } from "./measure";
+import { helloWorld, p99At, send } from "./usage-load";
+
+/**
+ * The data plane's costs: POST /v1/authorize against Fastify's hello world (req/s, and p99 at 80 %
+ * of the load authorize sustains), without and with Redis; ingestion in batches of 100 against
+ * batches of 1; a usage query grouped by project × model × day over 1,000,000 events against an
+ * authorized single read. Redis runs when TENANCY_TEST_REDIS_URL is set.
+ */
+const REQUESTS = 1000;
+const CONCURRENCY = 16;
+const EVENTS = Number(process.env.TENANCY_BENCH_USAGE_EVENTS ?? 1_000_000);
+
+function expectOk(res: { status: number; text: string }): void {
+  if (res.status !== 200) throw new Error(`answered ${res.status}: ${res.text.slice(0, 300)}`);
+}
+
+
+async function authorizeBench(dialect: Dialect, redis: string | undefined): Promise<Comparison[]> {
+  const env: Record<string, string> = { TENANCY_RATE_LIMIT_PER_MINUTE: "0" };
+  if (redis) Object.assign(env, { TENANCY_REDIS_URL: redis, TENANCY_REDIS_PREFIX: `bench-${randomBytes(4).toString("hex")}:` });
+  const b = await startBackend({ dialect, env });
+  const hello = await helloWorld();
+  try {
+    const t = await tenant(b, { bench: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000, monthlyBudgetUsd: 1_000_000_000 } });
+    const headers = { authorization: `Bearer ${t.projects.bench.key}` };
+    const authorize = async () => expectOk(await send(`${b.url}/v1/authorize`, "POST", { model: "gpt-4o-mini", inputTokens: 100, maxOutputTokens: 100 }, headers));
+    const hw = async () => expectOk(await send(hello.url, "GET"));
+    const label = `${dialect.name}${redis ? " + Redis" : ""}`;
+    const c = await compare(`${label}: authorize`, ["hello world", () => load(REQUESTS, CONCURRENCY, hw)], ["authorize", () => load(REQUESTS, CONCURRENCY, authorize)], 5);
+    const rps = (ms: number) => REQUESTS / (ms / 1000);
+    const rate = Math.round(0.8 * rps(c.subjectValue));
+    const tailAuthorize = median([await p99At(rate, 3, authorize), await p99At(rate, 3, authorize), await p99At(rate, 3, authorize)]);
+    const tailHello = median([await p99At(rate, 3, hw), await p99At(rate, 3, hw), await p99At(rate, 3, hw)]);
+    return [
+      { name: `${label}: POST /v1/authorize throughput (goal ≥ 0.6)`, baseline: "Fastify hello world", subject: "POST /v1/authorize", baselineValue: rps(c.baselineValue), subjectValue: rps(c.subjectValue), ratio: 1 / c.ratio, unit: "req/s" },
+      { name: `${label}: p99 at ${rate} req/s (80 % of authorize's throughput)`, baseline: "hello world p99", subject: "authorize p99", baselineValue: tailHello, subjectValue: tailAuthorize, ratio: tailAuthorize / tailHello, unit: "ms" },
+    ];
+  } finally {
+    hello.stop();
+    await b.dispose();
+  }
+}
+
+async function ingestionBench(b: Backend, key: string, label: string): Promise<Comparison> {
+  const headers = { authorization: `Bearer ${key}` };
+  let n = 0;
+  const batch = (size: number) => Array.from({ length: size }, (_, i) => ({ eventId: `i${n++}`, model: "gpt-4o", inputTokens: 100 + i, outputTokens: 50 }));
+  const post = (size: number) => () => load(size === 1 ? 200 : 20, 4, async () => expectOk(await send(`${b.url}/v1/usage`, "POST", { events: batch(size) }, headers)));
+  const c = await compare(`${label}: ingestion`, ["200 batches of 1", post(1)], ["20 batches of 100", post(100)], 5);
+  const eventsPerSecond = (events: number, ms: number) => events / (ms / 1000);
+  const single = eventsPerSecond(200, c.baselineValue);
+  const hundred = eventsPerSecond(2000, c.subjectValue);
+  return { name: `${label}: ingestion`, baseline: "batches of 1", subject: "batches of 100", baselineValue: single, subjectValue: hundred, ratio: hundred / single, unit: "events/s" };
+}
+
+/** Loads the events through the route's own repository function, a transaction per 1,000. */
+async function loadEvents(b: Backend, projects: { id: string; keyId: string }[], orgId: string): Promise<void> {
+  const store = openStore(b.databaseUrl);
+  const models = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash", "o3", "gpt-4.1", "mistral-large-latest", "claude-haiku-4-5"];
+  const now = Date.now();
+  try {
+    for (let done = 0; done < EVENTS; done += 1000) {
+      const events: PricedEvent[] = Array.from({ length: Math.min(1000, EVENTS - done) }, (_, i) => {
+        const k = done + i;
+        const p = projects[k % projects.length];
+        const at = new Date(now - (k % (30 * 24)) * 3600_000 - (k % 3600) * 1000).toISOString();
+        return { project_id: p.id, event_id: `bulk-${k}`, api_key_id: p.keyId, organization_id: orgId, model: models[k % models.length], input_tokens: 100 + (k % 900), output_tokens: k % 500, cost_micros: 37 + (k % 1000), at, received_at: at };
+      });
+      await store.db.transaction().execute((trx) => recordEvents(trx, events));
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+export async function usageBenchmarks(dialect: Dialect): Promise<Comparison[]> {
+  const redis = process.env.TENANCY_TEST_REDIS_URL;
+  const results = [...(await authorizeBench(dialect, undefined)), ...(redis ? await authorizeBench(dialect, redis) : [])];
+  const b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" } });
+  try {
+    const names = Array.from({ length: 10 }, (_, i) => `p${i}`);
+    const t = await tenant(b, Object.fromEntries(names.map((n) => [n, {}])));
+    results.push(await ingestionBench(b, t.projects.p0.key, dialect.name));
+    const started = Date.now();
+    await loadEvents(b, Object.values(t.projects), t.orgId);
+    console.error(`${dialect.name}: ${EVENTS} events loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const day = 86_400_000;
+    const to = new Date(Math.ceil(Date.now() / day) * day + day).toISOString();
+    const from = new Date(Math.floor(Date.now() / day) * day - 32 * day).toISOString();
+    const headers = { authorization: `Bearer ${b.token}` };
+    const query = async () => expectOk(await send(`${b.url}/v1/organizations/${t.orgId}/usage?groupBy=project,model&bucket=1d&from=${from}&to=${to}`, "GET", undefined, headers));
+    const read = async () => expectOk(await send(`${b.url}/v1/organizations/${t.orgId}/projects/${t.projects.p0.id}`, "GET", undefined, headers));
+    const c = await compare(`${dialect.name}: usage query`, ["GET one project", read], [`usage by project × model × day over ${EVENTS} events`, query], 7);
+    results.push({ ...c, name: `${dialect.name}: usage query (goal ≤ 250 ms)`, unit: "ms" });
+    return results;
+  } finally {
+    await b.dispose();
+  }
+}

@@ -1,0 +1,66 @@
+import { month as monthSchema } from "../schema/usage";
+import { ConfigError, loadConfig } from "../backend/config";
+import { openStore } from "../backend/store/db";
+import { migrateToLatest } from "../backend/store/migrate";
+import { findLiveOrganization } from "../backend/store/organizations.repository";
+import { formatUsd } from "../backend/usage/money";
+import { monthlyLines } from "../backend/usage/usage.repository";
+
+const USAGE = "usage: npm run -s usage -- --org ORG_ID [--month YYYY-MM]";
+
+function parseArgs(argv: string[]): { orgId: string; month: string } {
+  const args = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] !== "--org" && argv[i] !== "--month") throw new ConfigError(`unknown argument "${argv[i]}"\n${USAGE}`);
+    if (argv[i + 1] === undefined) throw new ConfigError(`${argv[i]} needs a value\n${USAGE}`);
+    args.set(argv[i], argv[i + 1]);
+  }
+  const orgId = args.get("--org");
+  if (!orgId) throw new ConfigError(`--org is required\n${USAGE}`);
+  const month = args.get("--month") ?? new Date().toISOString().slice(0, 7);
+  if (!monthSchema.safeParse(month).success) throw new ConfigError(`--month must be a month as YYYY-MM, got "${month}"\n${USAGE}`);
+  return { orgId, month };
+}
+
+// The layout table's format (provider/layout/deploy.ts), without loading the Pulumi SDK for it.
+function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/**
+ * On the server host: the month's costs of an organization per project, as a table, read from
+ * the store of TENANCY_DATABASE_URL (the same rollups the invoice view reads).
+ */
+async function main(): Promise<void> {
+  const { orgId, month } = parseArgs(process.argv.slice(2));
+  const store = openStore(loadConfig().databaseUrl);
+  try {
+    await migrateToLatest(store.db);
+    const org = await findLiveOrganization(store.db, orgId);
+    if (!org) throw new ConfigError(`no organization "${orgId}" in the store of TENANCY_DATABASE_URL`);
+    const byProject = new Map<string, { name: string; requests: number; input: number; output: number; cost: number }>();
+    for (const l of await monthlyLines(store.db, orgId, month)) {
+      const p = byProject.get(l.project_id) ?? { name: l.project_name, requests: 0, input: 0, output: 0, cost: 0 };
+      p.requests += Number(l.requests);
+      p.input += Number(l.input_tokens);
+      p.output += Number(l.output_tokens);
+      p.cost += Number(l.cost_micros);
+      byProject.set(l.project_id, p);
+    }
+    const rows = [...byProject.entries()].map(([id, p]) => [p.name, id, String(p.requests), String(p.input), String(p.output), formatUsd(p.cost)]);
+    const total = [...byProject.values()].reduce((s, p) => s + p.cost, 0);
+    rows.push(["total", "", "", "", "", formatUsd(total)]);
+    const header = ["project", "id", "requests", "input tokens", "output tokens", "cost USD"];
+    const final = month < new Date().toISOString().slice(0, 7) ? "final" : "open";
+    process.stdout.write(`${org.name} (${orgId}), ${month} (${final}):\n\n${formatTable(header, rows)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : `usage: ${error instanceof Error ? error.message : String(error)}`}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { Backend, DIALECTS, startBackend } from "../support/backend";
+import { client, expectStatus, ISO, sqlQuery } from "../backend/helpers";
+import { createProject, eventId, eventually, tenant, Tenant } from "./support";
+
+const RESERVATION = /^res_\d{4}-\d{2}_[0-9a-z]+_[A-Za-z0-9_-]+$/;
+
+for (const dialect of DIALECTS) {
+  describe(`data plane: authorize and usage (${dialect.name})`, () => {
+    let backend: Backend;
+    let t: Tenant;
+    before(async () => {
+      backend = await startBackend({ dialect });
+      t = await tenant(backend, {
+        dev: { requestsPerMinute: 100, tokensPerMinute: 100_000, monthlyBudgetUsd: 5, allowedModels: ["gpt-4o-mini", "gpt-4o"] },
+        prod: {},
+      });
+    });
+    after(() => backend?.dispose());
+
+    it("authorizes a request: the key's project and organization, a reservation and the headroom of each limit", async () => {
+      const dev = t.projects.dev;
+      const body = expectStatus(await dev.gateway.authorize({ model: "gpt-4o-mini", inputTokens: 1000, maxOutputTokens: 1000 }), 200);
+      assert.match(body.reservationId, RESERVATION);
+      for (const l of Object.values(body.limits) as { resetAt: string }[]) assert.match(l.resetAt, ISO);
+      const resetAt = (name: string) => body.limits[name].resetAt;
+      // gpt-4o-mini: 1000 × 0.15 + 1000 × 0.60 per million = 0.00075 USD reserved.
+      assert.deepEqual(body, {
+        apiKeyId: dev.keyId,
+        projectId: dev.id,
+        organizationId: t.orgId,
+        reservationId: body.reservationId,
+        limits: {
+          requestsPerMinute: { limit: 100, remaining: 99, resetAt: resetAt("requestsPerMinute") },
+          tokensPerMinute: { limit: 100_000, remaining: 98_000, resetAt: resetAt("tokensPerMinute") },
+          monthlyBudgetUsd: { limit: "5.000000", remaining: "4.999250", resetAt: resetAt("monthlyBudgetUsd") },
+        },
+      });
+      const now = new Date();
+      assert.equal(resetAt("monthlyBudgetUsd"), new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString());
+    });
+
+    it("answers a project without limits with no headroom to report", async () => {
+      const prod = t.projects.prod;
+      const body = expectStatus(await prod.gateway.authorize({ model: "claude-sonnet-4-5" }), 200);
+      assert.deepEqual(body, { apiKeyId: prod.keyId, projectId: prod.id, organizationId: t.orgId, reservationId: body.reservationId, limits: {} });
+    });
+
+    it("refuses management tokens on the data plane and API keys on the management API", async () => {
+      const asToken = expectStatus(await client(backend, backend.token).post("/v1/authorize", { model: "gpt-4o" }), 401);
+      assert.equal(asToken.code, "unauthenticated");
+      assert.equal(asToken.detail, 'authorization must be "Bearer <project API key>" with an active key (tpk_…) of an active project; management tokens do not work here');
+      assert.equal(expectStatus(await client(backend, t.projects.dev.key).get(`/v1/organizations/${t.orgId}/usage`), 401).code, "unauthenticated");
+      assert.equal(expectStatus(await client(backend, t.projects.dev.key).get("/v1/prices"), 401).code, "unauthenticated");
+      const garbled = t.projects.dev.key.slice(0, -1) + (t.projects.dev.key.endsWith("A") ? "B" : "A");
+      assert.equal(expectStatus(await client(backend, garbled).post("/v1/usage", { events: [] }), 401).code, "unauthenticated");
+    });
+
+    it("refuses a model outside allowedModels (403), a write with a read_only key (403) and a model without a price (422)", async () => {
+      const dev = t.projects.dev;
+      const notAllowed = expectStatus(await dev.gateway.authorize({ model: "o3" }), 403);
+      assert.equal(notAllowed.code, "model_not_allowed");
+      assert.equal(notAllowed.detail, 'model "o3" is not in this project\'s limits.allowedModels (gpt-4o-mini, gpt-4o)');
+      const ro = expectStatus(
+        await t.root.post(`/v1/organizations/${t.orgId}/projects/${t.projects.prod.id}/api-keys`, { name: "ro", owner: backend.email, permissions: "read_only" }),
+        201,
+      );
+      const roGateway = client(backend, ro.secret);
+      expectStatus(await roGateway.post("/v1/authorize", { model: "gpt-4o" }), 200);
+      const write = expectStatus(await roGateway.post("/v1/authorize", { model: "gpt-4o", write: true }), 403);
+      assert.equal(write.code, "read_only_key");
+      const unknown = expectStatus(await t.projects.prod.gateway.authorize({ model: "gpt-7-ultra" }), 422);
+      assert.equal(unknown.code, "unknown_model");
+      assert.equal(unknown.detail, 'model "gpt-7-ultra" has no price; GET /v1/prices lists the priced models (TENANCY_PRICES replaces the table)');
+    });
+
+    it("refuses a malformed authorize body naming the field", async () => {
+      const bad = expectStatus(await t.projects.prod.gateway.authorize({ model: "gpt-4o", inputTokens: -1, extra: 1 }), 400);
+      assert.deepEqual(bad.errors, [
+        { path: "inputTokens", message: "must not be negative" },
+        { path: "extra", message: 'unknown field "extra"' },
+      ]);
+    });
+
+    it("records a batch once: a replay is all duplicates", async () => {
+      const prod = t.projects.prod;
+      const events = [
+        { eventId: eventId(), model: "gpt-4o", inputTokens: 10, outputTokens: 20 },
+        { eventId: eventId(), model: "gpt-4o-mini", inputTokens: 0, outputTokens: 5 },
+      ];
+      assert.deepEqual(expectStatus(await prod.gateway.usage(events), 200), { accepted: 2, duplicates: 0 });
+      assert.deepEqual(expectStatus(await prod.gateway.usage(events), 200), { accepted: 0, duplicates: 2 });
+      const mixed = [events[0], { eventId: eventId(), model: "gpt-4o", inputTokens: 1, outputTokens: 1 }];
+      assert.deepEqual(expectStatus(await prod.gateway.usage(mixed), 200), { accepted: 1, duplicates: 1 });
+    });
+
+    it("fails a whole batch on one bad event, naming events[i].field, and applies none of it", async () => {
+      const p = await createProject(backend, t.root, t.orgId, "bad-input");
+      const ok = (i: number) => ({ eventId: `ok-${i}`, model: "gpt-4o", inputTokens: 1, outputTokens: 1 });
+      const cases: [unknown[], number, { path: string; message: string }[]][] = [
+        [[ok(0), { ...ok(1), inputTokens: -5 }], 400, [{ path: "events[1].inputTokens", message: "must not be negative" }]],
+        [[ok(0), { ...ok(1), outputTokens: 1.5 }], 400, [{ path: "events[1].outputTokens", message: "must be a whole number of tokens" }]],
+        [[ok(0), ok(1), ok(0)], 400, [{ path: "events[2].eventId", message: 'repeats events[0].eventId "ok-0" in this batch' }]],
+        [[ok(0), { ...ok(1), at: new Date(Date.now() + 10 * 60_000).toISOString() }], 400, [{ path: "events[1].at", message: "must not be more than 5 minutes in the future" }]],
+        [[{ ...ok(0), model: "gpt-7-ultra" }, ok(1)], 422, [{ path: "events[0].model", message: 'model "gpt-7-ultra" has no price at ' }]],
+        [Array.from({ length: 1001 }, (_, i) => ok(i)), 400, [{ path: "events", message: "must hold 1-1000 events" }]],
+        [[], 400, [{ path: "events", message: "must hold 1-1000 events" }]],
+      ];
+      for (const [events, status, errors] of cases) {
+        const body = expectStatus(await p.gateway.usage(events as any), status);
+        if (status === 422) {
+          assert.equal(body.code, "unknown_model");
+          assert.equal(body.errors[0].path, errors[0].path);
+          assert.ok(body.errors[0].message.startsWith(errors[0].message), body.errors[0].message);
+        } else {
+          assert.equal(body.code, "invalid_request");
+          assert.deepEqual(body.errors, errors);
+        }
+      }
+      const keyCreated = (await sqlQuery(backend, "select created_at from api_keys where id = $1", [p.keyId]))[0].created_at as string;
+      const early = expectStatus(await p.gateway.usage([{ ...ok(0), at: new Date(Date.parse(keyCreated) - 1000).toISOString() }]), 400);
+      assert.deepEqual(early.errors, [{ path: "events[0].at", message: `must not be before the API key existed (${keyCreated})` }]);
+      const rows = await sqlQuery(backend, "select count(*) as n from usage_events where project_id = $1", [p.id]);
+      assert.equal(Number(rows[0].n), 0);
+      // The same events, now valid, are accepted: nothing of the failed batches was kept.
+      assert.deepEqual(expectStatus(await p.gateway.usage([ok(0), ok(1)]), 200), { accepted: 2, duplicates: 0 });
+    });
+
+    it("accepts a full batch of 1,000 events", async () => {
+      const p = await createProject(backend, t.root, t.orgId, "full-batch");
+      const events = Array.from({ length: 1000 }, () => ({ eventId: eventId("full"), model: "gpt-4.1-nano", inputTokens: 123, outputTokens: 456 }));
+      assert.deepEqual(expectStatus(await p.gateway.usage(events), 200), { accepted: 1000, duplicates: 0 });
+    });
+
+    it("refuses a key within a second of its revocation and of its project's archival", async () => {
+      const a = await createProject(backend, t.root, t.orgId, "revoke-me");
+      const b = await createProject(backend, t.root, t.orgId, "archive-me");
+      expectStatus(await a.gateway.authorize({ model: "gpt-4o" }), 200);
+      expectStatus(await b.gateway.authorize({ model: "gpt-4o" }), 200);
+      expectStatus(await t.root.delete(`/v1/organizations/${t.orgId}/projects/${a.id}/api-keys/${a.keyId}`), 204);
+      expectStatus(await t.root.delete(`/v1/organizations/${t.orgId}/projects/${b.id}`), 204);
+      const deadline = Date.now() + 1000;
+      for (const p of [a, b]) {
+        await eventually(async () => (await p.gateway.authorize({ model: "gpt-4o" })).status === 401, `${p.id} refused`);
+      }
+      assert.ok(Date.now() <= deadline, "both keys were refused within one second");
+      assert.equal(expectStatus(await a.gateway.usage([{ eventId: "late", model: "gpt-4o", inputTokens: 1, outputTokens: 1 }]), 401).code, "unauthenticated");
+    });
+
+    it("maintains the key's lastUsedAt", async () => {
+      const p = await createProject(backend, t.root, t.orgId, "last-used");
+      const path = `/v1/organizations/${t.orgId}/projects/${p.id}/api-keys/${p.keyId}`;
+      assert.equal(expectStatus(await t.root.get(path), 200).lastUsedAt, undefined);
+      const before = new Date().toISOString();
+      expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200);
+      const lastUsedAt = expectStatus(await t.root.get(path), 200).lastUsedAt;
+      assert.match(lastUsedAt, ISO);
+      assert.ok(lastUsedAt >= before, `${lastUsedAt} is after ${before}`);
+    });
+  });
+}

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Backend, startBackend } from "../support/backend";
+import { client, expectStatus } from "../backend/helpers";
+import { tenant } from "./support";
+
+function pricesFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "tenancy-prices-")), "prices.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+describe("prices", () => {
+  it("ships list prices of widely used models, effective-dated, readable with any management token", async () => {
+    const backend = await startBackend();
+    try {
+      const body = expectStatus(await client(backend, backend.token).get("/v1/prices"), 200);
+      const o3 = body.data.filter((p: any) => p.model === "o3");
+      assert.deepEqual(o3, [
+        { model: "o3", inputUsdPerMillion: "10.000000", outputUsdPerMillion: "40.000000", effectiveFrom: "2025-04-16T00:00:00.000Z" },
+        { model: "o3", inputUsdPerMillion: "2.000000", outputUsdPerMillion: "8.000000", effectiveFrom: "2025-06-10T00:00:00.000Z" },
+      ]);
+      const models = new Set(body.data.map((p: any) => p.model));
+      for (const m of ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-pro", "mistral-large-latest"]) assert.ok(models.has(m), m);
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  describe("TENANCY_PRICES", () => {
+    let backend: Backend;
+    // A price change 2 minutes from now: events dated either side of it are priced differently.
+    const change = new Date(Math.ceil((Date.now() + 120_000) / 1000) * 1000);
+    before(async () => {
+      const file = pricesFile(
+        [
+          "prices:",
+          "  - model: house-model",
+          '    inputUsdPerMillion: "1.5"',
+          "    outputUsdPerMillion: 3",
+          "    effectiveFrom: 2020-01-01",
+          "  - model: house-model",
+          "    inputUsdPerMillion: 1000",
+          "    outputUsdPerMillion: 1000",
+          `    effectiveFrom: ${change.toISOString()}`,
+        ].join("\n"),
+      );
+      backend = await startBackend({ env: { TENANCY_PRICES: file } });
+    });
+    after(() => backend?.dispose());
+
+    it("replaces the shipped table and prices each event at its own time", async () => {
+      const body = expectStatus(await client(backend, backend.token).get("/v1/prices"), 200);
+      assert.deepEqual(body.data, [
+        { model: "house-model", inputUsdPerMillion: "1.500000", outputUsdPerMillion: "3.000000", effectiveFrom: "2020-01-01T00:00:00.000Z" },
+        { model: "house-model", inputUsdPerMillion: "1000.000000", outputUsdPerMillion: "1000.000000", effectiveFrom: change.toISOString() },
+      ]);
+      const t = await tenant(backend, { house: {} });
+      const g = t.projects.house.gateway;
+      assert.equal(expectStatus(await g.authorize({ model: "gpt-4o" }), 422).code, "unknown_model");
+      const events = [
+        { eventId: "before", model: "house-model", inputTokens: 1_000_000, outputTokens: 1_000_000 },
+        { eventId: "after", model: "house-model", inputTokens: 1, outputTokens: 0, at: new Date(change.getTime() + 1000).toISOString() },
+      ];
+      expectStatus(await g.usage(events), 200);
+      const rows = expectStatus(await t.root.get(`/v1/organizations/${t.orgId}/costs?bucket=1h&to=${new Date(Math.ceil((Date.now() + 3_600_000 * 2) / 3_600_000) * 3_600_000).toISOString()}`), 200).data;
+      const total = rows.reduce((s: number, r: any) => s + Number(r.costUsd.replace(".", "")), 0);
+      // 1.5 + 3 USD before the change; 1 token at 1000 USD per million after it.
+      assert.equal(total, 4_500_000 + 1000);
+    });
+  });
+
+  it("refuses to start on a bad price file, naming the line and field", async () => {
+    const file = pricesFile(["prices:", "  - model: ok-model", "    inputUsdPerMillion: 1", "    outputUsdPerMillion: -2", "    effectiveFrom: someday"].join("\n"));
+    await assert.rejects(startBackend({ env: { TENANCY_PRICES: file } }), (err: Error) => {
+      assert.match(err.message, new RegExp(`${file}:4: prices\\[0\\]\\.outputUsdPerMillion: must be a non-negative USD amount with at most 6 decimals, such as 2\\.50`));
+      assert.match(err.message, new RegExp(`${file}:5: prices\\[0\\]\\.effectiveFrom: must be a date \\(2025-06-10\\) or an RFC 3339 timestamp`));
+      return true;
+    });
+  });
+});

@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { Backend, DIALECTS, startBackend } from "../support/backend";
+import { call, client, expectStatus } from "../backend/helpers";
+import { createProject, eventId, eventually, gateway, micros, REDIS_URL, redisPrefix, tenant, Tenant, UsageEventInput } from "./support";
+
+/**
+ * The limits shared by several instances through Redis (TENANCY_REDIS_URL), and what happens
+ * when Redis is away. Needs TENANCY_TEST_REDIS_URL and, for two instances on one store,
+ * TEST_DATABASE_URL (PostgreSQL).
+ */
+const postgres = DIALECTS.find((d) => d.name === "postgres");
+const missing = !REDIS_URL ? "TENANCY_TEST_REDIS_URL is not set (.ci/run starts redis-server and sets it)" : !postgres ? "TEST_DATABASE_URL is not set" : undefined;
+
+const month = () => new Date().toISOString().slice(0, 7);
+
+if (missing) {
+  describe("limits shared in Redis by two instances on one PostgreSQL", () => {
+    it(`pending: ${missing}`);
+  });
+} else {
+  describe("limits shared in Redis by two instances on one PostgreSQL", () => {
+    let one: Backend;
+    let two: Backend;
+    let t: Tenant;
+    before(async () => {
+      const env = { TENANCY_REDIS_URL: REDIS_URL!, TENANCY_REDIS_PREFIX: redisPrefix(), TENANCY_RATE_LIMIT_PER_MINUTE: "0" };
+      one = await startBackend({ dialect: postgres, env });
+      two = await startBackend({ dialect: postgres, env: { ...env, TENANCY_DATABASE_URL: one.databaseUrl } });
+      t = await tenant(one, { rpm: { requestsPerMinute: 40 }, budget: { monthlyBudgetUsd: 0.06 } });
+    });
+    after(async () => {
+      await two?.dispose();
+      await one?.dispose();
+    });
+
+    /** 64 loops, each alternating instances, each admitted request reported by the other instance. */
+    async function loops(key: string, batches: UsageEventInput[][]): Promise<number> {
+      const gateways = [gateway(one, key), gateway(two, key)];
+      let admitted = 0;
+      const loop = async (n: number) => {
+        for (let i = 0; i < 3; i++) {
+          const a = await gateways[(n + i) % 2].authorize({ model: "gpt-4o", maxOutputTokens: 300 });
+          if (a.status === 429) continue;
+          expectStatus(a, 200);
+          admitted++;
+          const batch = [{ eventId: eventId(`l${n}`), model: "gpt-4o", inputTokens: 0, outputTokens: 300, reservationId: a.body.reservationId }];
+          expectStatus(await gateways[(n + i + 1) % 2].usage(batch), 200);
+          batches.push(batch);
+        }
+      };
+      await Promise.all(Array.from({ length: 64 }, (_, n) => loop(n)));
+      return admitted;
+    }
+
+    const spentOn = async (projectId: string) => {
+      const inv = expectStatus(await t.root.get(`/v1/organizations/${t.orgId}/invoices?month=${month()}`), 200).data[0];
+      return inv.lines.filter((l: any) => l.projectId === projectId).reduce((s: number, l: any) => s + micros(l.costUsd), 0);
+    };
+
+    it("admits at most RPM + 1 requests per window across both instances, and a replay of every batch changes no total", async () => {
+      const p = t.projects.rpm;
+      const batches: UsageEventInput[][] = [];
+      const admitted = await loops(p.key, batches);
+      assert.ok(admitted >= 1 && admitted <= 41, `admitted ${admitted} of 192 with requestsPerMinute 40`);
+      const before = await spentOn(p.id);
+      assert.equal(before, admitted * 3000);
+      for (const b of [one, two]) {
+        for (const batch of batches) assert.deepEqual(expectStatus(await gateway(b, p.key).usage(batch), 200), { accepted: 0, duplicates: 1 });
+      }
+      assert.equal(await spentOn(p.id), before);
+    });
+
+    it("keeps spend within the monthly budget plus one request's cost across both instances", async () => {
+      const p = t.projects.budget;
+      const admitted = await loops(p.key, []);
+      const spent = await spentOn(p.id);
+      // 0.003 USD a request against 0.06 USD: 20 fit.
+      assert.ok(spent <= 60_000 + 3000, `spent ${spent} micro-USD of a 60000 budget`);
+      assert.equal(spent, admitted * 3000);
+      assert.ok(admitted >= 19, `admitted ${admitted}`);
+    });
+
+    it("refuses a key on instance 2 within a second of its revocation on instance 1", async () => {
+      const p = await createProject(one, t.root, t.orgId, "revoked-twice");
+      const onTwo = gateway(two, p.key);
+      expectStatus(await onTwo.authorize({ model: "gpt-4o" }), 200);
+      expectStatus(await t.root.delete(`/v1/organizations/${t.orgId}/projects/${p.id}/api-keys/${p.keyId}`), 204);
+      const deadline = Date.now() + 1000;
+      await eventually(async () => (await onTwo.authorize({ model: "gpt-4o" })).status === 401, "instance 2 refused the revoked key");
+      assert.ok(Date.now() <= deadline, "refused within one second of the revocation");
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`limits with Redis unreachable (${dialect.name})`, () => {
+    let backend: Backend;
+    let t: Tenant;
+    before(async () => {
+      // Nothing listens on port 1: every Redis command fails at once.
+      backend = await startBackend({ dialect, env: { TENANCY_REDIS_URL: "redis://127.0.0.1:1", TENANCY_REDIS_PREFIX: redisPrefix() } });
+      t = await tenant(backend, { budget: { monthlyBudgetUsd: 10 }, rpm: { requestsPerMinute: 100 } });
+    });
+    after(() => backend?.dispose());
+
+    it("fails closed for budgets with 503 limits_unavailable and Retry-After, visible in /metrics", async () => {
+      const res = await t.projects.budget.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 10 });
+      assert.equal(expectStatus(res, 503).code, "limits_unavailable");
+      assert.equal(res.body.detail, "the shared limits store is unreachable, so the monthly budget cannot be checked; retry shortly");
+      assert.equal(res.headers["retry-after"], "5");
+      const metrics = (await call(backend.url, "GET", "/metrics", undefined)).text;
+      assert.match(metrics, /tenancy_http_requests_total\{method="POST",route="\/v1\/authorize",status="503"\} [1-9]/);
+    });
+
+    it("still admits a project without a budget (its windows fall back to this instance) and still records usage", async () => {
+      expectStatus(await t.projects.rpm.gateway.authorize({ model: "gpt-4o" }), 200);
+      const events = [{ eventId: eventId(), model: "gpt-4o", inputTokens: 1000, outputTokens: 0 }];
+      assert.deepEqual(expectStatus(await t.projects.budget.gateway.usage(events), 200), { accepted: 1, duplicates: 0 });
+      const rows = expectStatus(await client(backend, backend.token).get(`/v1/organizations/${t.orgId}/costs?projectId=${t.projects.budget.id}`), 200).data;
+      assert.deepEqual(rows.map((r: any) => r.costUsd), ["0.002500"]);
+    });
+  });
+}
+
+describe("budget holds in Redis", () => {
+  if (!REDIS_URL) {
+    it("pending: TENANCY_TEST_REDIS_URL is not set (.ci/run starts redis-server and sets it)");
+    return;
+  }
+  let backend: Backend;
+  before(async () => {
+    backend = await startBackend({ env: { TENANCY_REDIS_URL: REDIS_URL, TENANCY_REDIS_PREFIX: redisPrefix(), TENANCY_RESERVATION_TTL_SECONDS: "1" } });
+  });
+  after(() => backend?.dispose());
+
+  it("lapse on their own when the gateway never reports (a killed gateway leaks nothing for ever)", async () => {
+    const p = (await tenant(backend, { lapse: { monthlyBudgetUsd: 0.01 } })).projects.lapse;
+    expectStatus(await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 1000 }), 200);
+    assert.equal(expectStatus(await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 1000 }), 429).limit, "monthlyBudgetUsd");
+    await eventually(async () => (await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 1000 })).status === 200, "the hold lapsed");
+  });
+});
