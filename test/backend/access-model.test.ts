@@ -11,11 +11,13 @@ import { AGES, setUp, sweep } from "./model/sequence";
  * two organizations (and any the actors create), each response checked against the in-memory
  * model of DESIGN.md's roles and policies, then every actor's lists and /v1/me once more.
  * TENANCY_MODEL_RUNS and TENANCY_MODEL_SEED run more sequences or replay a reported failure
- * (with TENANCY_MODEL_PATH, the path fast-check prints, it replays just the shrunk one).
+ * (with TENANCY_MODEL_PATH and TENANCY_MODEL_REPLAY, the path and replayPath a failure prints,
+ * they replay just the shrunk sequence).
  */
 const RUNS = Number(process.env.TENANCY_MODEL_RUNS ?? 150);
 const SEED = Number(process.env.TENANCY_MODEL_SEED ?? 7410);
 const PATH = process.env.TENANCY_MODEL_PATH;
+const REPLAY = process.env.TENANCY_MODEL_REPLAY;
 const MAX_COMMANDS = 25;
 
 for (const dialect of DIALECTS) {
@@ -35,24 +37,27 @@ for (const dialect of DIALECTS) {
     });
 
     it(`lets no actor see or do more than the model allows (${RUNS} sequences, seed ${SEED})`, async () => {
-      const real: Real = { backend, host };
+      const real: Real = { backend, host, stats: new Map() };
       const started = Date.now();
+      const sequence = async (ages: number[], commands: Iterable<fc.AsyncCommand<Model, Real>>) => {
+        let model: Model | undefined;
+        await fc.asyncModelRun(async () => ({ model: (model = await setUp(real, ages)), real }), commands);
+        await sweep(model!, real);
+      };
       const property = fc.asyncProperty(
         fc.array(fc.constantFrom(...AGES), { minLength: 4, maxLength: 4 }),
-        fc.commands(allCommands, { maxCommands: MAX_COMMANDS, size: "max" }),
-        async (ages, commands) => {
-          let model: Model | undefined;
-          await fc.asyncModelRun(async () => ({ model: (model = await setUp(real, ages)), real }), commands);
-          await sweep(model!, real);
-        },
+        fc.commands(allCommands, { maxCommands: MAX_COMMANDS, size: "max", replayPath: REPLAY }),
+        sequence,
       );
-      try {
-        await fc.assert(property, { seed: SEED, numRuns: PATH ? 1 : RUNS, path: PATH, endOnFailure: false, verbose: fc.VerbosityLevel.None });
-      } catch (error) {
-        // fast-check's message holds the seed, the path and the shrunk sequence of steps.
-        console.log(`\n      access model failed (seed ${SEED}); replay with TENANCY_MODEL_SEED=${SEED} and the path below\n${(error as Error).message}`);
-        throw error;
+      const result = await fc.check(property, { seed: SEED, numRuns: PATH ? 1 : RUNS, path: PATH, endOnFailure: false });
+      if (result.failed && result.counterexample) {
+        // The shrinker's last tries reused these steps: run the counterexample once more, so each
+        // step's printed name and the error are those of this very sequence.
+        const error = await sequence(...result.counterexample).then(() => "passed when replayed (flaky?)", (e: Error) => e.message);
+        throw new Error(`${fc.defaultReportMessage(result)}\nreplay: TENANCY_MODEL_SEED=${SEED} TENANCY_MODEL_PATH=<path above> TENANCY_MODEL_REPLAY=<replayPath above>\n\n${error}`);
       }
+      if (process.env.TENANCY_MODEL_STATS) for (const [route, n] of [...real.stats].sort()) console.log(`      ${String(n).padStart(6)}  ${route}`);
+      if (result.failed) throw new Error(fc.defaultReportMessage(result));
       console.log(`      access model (${dialect.name}): ${PATH ? 1 : RUNS} sequences of up to ${MAX_COMMANDS} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
   });

@@ -159,3 +159,23 @@ export function label(m: Model, id: string): string {
   const k = m.keys.findIndex((x) => x.id === id);
   return k >= 0 ? `key${k}` : id;
 }
+
+/**
+ * Picks from `preferred` when `near` (three times in four), else from everyone: random actors
+ * would mostly knock on organizations they are not in, and the interesting calls come from inside.
+ */
+export function choose<T>(all: readonly T[], i: number, near: number, preferred: readonly T[]): T {
+  return pick(near > 0 && preferred.length > 0 ? preferred : all, i);
+}
+
+export function actorIn(m: Model, a: number, near: number, o: number): Actor {
+  return choose(m.actors, a, near, m.actors.filter((x) => x.live && m.orgs[o].members.has(x.user.id)));
+}
+
+export function actorOf(m: Model, a: number, near: number, p: number): Actor {
+  return choose(m.actors, a, near, m.actors.filter((x) => x.live && seesProject(m, x, p)));
+}
+
+export function userIn(m: Model, t: number, near: number, ids: { has(id: string): boolean }): User {
+  return choose(m.users, t, near, m.users.filter((u) => ids.has(u.id)));
+}

@@ -8,6 +8,8 @@ import { Actor, Refusal } from "./model";
 export interface Real {
   backend: Backend;
   host: Host;
+  /** How often each route answered each status: printed with TENANCY_MODEL_STATS=1, to see what the run covered. */
+  stats: Map<string, number>;
 }
 
 export interface Request {
@@ -45,6 +47,8 @@ function shape(res: Res, id: string) {
  */
 export async function expectCall(r: Real, a: Actor, req: Request, refusals: Refusal[] | null, ok: number, orOk = false): Promise<any> {
   const res = await send(r, a, req);
+  const route = `${req.method} ${req.path.replace(/\?.*$/, "").replace(/[a-z]+_[A-Za-z0-9]{8,40}/g, "{id}")} ${res.status}${res.body?.code ? ` ${res.body.code}` : ""}`;
+  r.stats.set(route, (r.stats.get(route) ?? 0) + 1);
   if (!refusals || (orOk && res.status === ok)) {
     assert.equal(res.status, ok, `expected ${ok}: ${where(a, req, res)}`);
     return res.body;

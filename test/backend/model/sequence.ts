@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { checkMe, checkOrgList } from "./commands/observe";
 import { addActor } from "./commands/service-accounts";
-import { Actor, Model, OrgRole, User } from "./model";
+import { Actor, Model, OrgRole, ProjectRole, User } from "./model";
 import { expectCall, Real } from "./real";
 
 const RUN = randomBytes(3).toString("hex");
@@ -22,16 +22,19 @@ async function addMember(m: Model, r: Real, admin: Actor, o: number, user: User,
   m.orgs[o].members.set(user.id, role);
 }
 
-async function createProject(m: Model, r: Real, admin: Actor, o: number): Promise<void> {
+async function createProject(m: Model, r: Real, admin: Actor, o: number, member: User, role: ProjectRole): Promise<string> {
   const name = `p-${m.tag}-${m.next++}`;
   const body = await expectCall(r, admin, { method: "POST", path: `/v1/organizations/${m.orgs[o].id}/projects`, body: { name, environment: "development" } }, null, 201);
-  m.projects.push({ id: body.id, org: o, name, archived: false, members: new Map() });
+  const path = `/v1/organizations/${m.orgs[o].id}/projects/${body.id}`;
+  await expectCall(r, admin, { method: "POST", path: `${path}/members`, body: { email: member.email, role } }, null, 201);
+  m.projects.push({ id: body.id, org: o, name, archived: false, members: new Map([[member.id, role]]) });
+  return path;
 }
 
 /**
  * A sequence's own world, so one backend serves the whole run: four people with fresh emails
  * (P0 admin of org0 with member P2; P1 admin of org1 with billing P2 and member P3), a project in
- * each org, and an admin service account of org0 with a token — the account the takeover of
+ * each org (P2 its member in org0, with a key; P3 its owner in org1), and an admin service account of org0 with a token — the account the takeover of
  * issue 7 goes after. People's tokens start at the given ages.
  */
 export async function setUp(r: Real, ages: number[]): Promise<Model> {
@@ -51,8 +54,10 @@ export async function setUp(r: Real, ages: number[]): Promise<Model> {
   await addMember(m, r, p0, org0, u2, "member");
   await addMember(m, r, p1, org1, u2, "billing");
   await addMember(m, r, p1, org1, u3, "member");
-  await createProject(m, r, p0, org0);
-  await createProject(m, r, p1, org1);
+  const project0 = await createProject(m, r, p0, org0, u2, "member");
+  await createProject(m, r, p1, org1, u3, "owner");
+  const key = await expectCall(r, p0, { method: "POST", path: `${project0}/api-keys`, body: { name: "k0", owner: u2.email } }, null, 201);
+  m.keys.push({ id: key.id, project: 0, owner: u2.id, revoked: false });
   const sa = await expectCall(r, p0, { method: "POST", path: `/v1/organizations/${m.orgs[org0].id}/service-accounts`, body: { name: "deployer", role: "admin" } }, null, 201);
   const saUser: User = { id: sa.userId, email: sa.email, kind: "service_account", home: org0 };
   m.users.push(saUser);

@@ -43,3 +43,5 @@ export function step<A extends object>(
 
 export const small = fc.nat({ max: 15 });
 export const always = () => true;
+/** Non-zero three times in four: pick the actor (or target) from those close to the object. */
+export const near = fc.nat({ max: 3 });

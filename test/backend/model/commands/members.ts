@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { activeKeysOf, fresh, invalid, isAdmin, Model, notFound, ORG_ROLES, orgGate, pick, Refusal, User } from "../model";
-import { expectCall, Real } from "../real";
-import { small, step } from "./command";
+import { activeKeysOf, actorIn, fresh, invalid, isAdmin, Model, notFound, ORG_ROLES, orgGate, pick, Refusal, User, userIn } from "../model";
+import { expectCall } from "../real";
+import { near, small, step } from "./command";
 
 const hasOrgs = (m: Readonly<Model>) => m.orgs.length > 0;
 
@@ -35,11 +35,11 @@ export function dropMember(m: Model, o: number, user: User): void {
 export const memberCommands = [
   step(
     "addMember",
-    fc.record({ a: small, o: small, t: small, role: fc.constantFrom(...ORG_ROLES), newcomer: fc.boolean() }),
+    fc.record({ a: small, n: near, o: small, t: small, role: fc.constantFrom(...ORG_ROLES), newcomer: fc.boolean() }),
     hasOrgs,
-    async (m, r, { a, o, t, role, newcomer }, say) => {
-      const actor = pick(m.actors, a);
+    async (m, r, { a, n, o, t, role, newcomer }, say) => {
       const oi = o % m.orgs.length;
+      const actor = actorIn(m, a, n, oi);
       const org = m.orgs[oi];
       const target: User = newcomer ? { id: "", email: `${fresh(m, "new")}@model.test`, kind: "person" } : pick(m.users, t);
       say(`${actor.label} adds ${newcomer ? "a newcomer" : target.email} to org${oi} as ${role}`);
@@ -55,11 +55,11 @@ export const memberCommands = [
       org.members.set(body.userId, role);
     },
   ),
-  step("removeMember", fc.record({ a: small, o: small, t: small }), hasOrgs, async (m, r, { a, o, t }, say) => {
-    const actor = pick(m.actors, a);
+  step("removeMember", fc.record({ a: small, n: near, o: small, t: small }), hasOrgs, async (m, r, { a, n, o, t }, say) => {
     const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
     const org = m.orgs[oi];
-    const target = pick(m.users, t);
+    const target = userIn(m, t, n, org.members);
     say(`${actor.label} removes ${target.email} from org${oi}`);
     const missing: Refusal = { ...notFound, hidden: target.id };
     let verdict = orgGate(m, actor, oi);
@@ -69,11 +69,11 @@ export const memberCommands = [
     await expectCall(r, actor, { method: "DELETE", path: `/v1/organizations/${org.id}/members/${target.id}` }, verdict, 204);
     if (!verdict) dropMember(m, oi, target);
   }),
-  step("changeRole", fc.record({ a: small, o: small, t: small, role: fc.constantFrom(...ORG_ROLES) }), hasOrgs, async (m, r, { a, o, t, role }, say) => {
-    const actor = pick(m.actors, a);
+  step("changeRole", fc.record({ a: small, n: near, o: small, t: small, role: fc.constantFrom(...ORG_ROLES) }), hasOrgs, async (m, r, { a, n, o, t, role }, say) => {
     const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
     const org = m.orgs[oi];
-    const target = pick(m.users, t);
+    const target = userIn(m, t, n, org.members);
     say(`${actor.label} makes ${target.email} ${role} of org${oi}`);
     const missing: Refusal = { ...notFound, hidden: target.id };
     let verdict = orgGate(m, actor, oi);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Actor, label, Model, notFound, orgGate, pick, projectGate, projectRole, Refusal, seesOrg, seesProject, unauthenticated } from "../model";
+import { Actor, actorIn, actorOf, label, Model, notFound, orgGate, pick, projectGate, projectRole, Refusal, seesOrg, seesProject, unauthenticated } from "../model";
 import { expectCall, Real } from "../real";
-import { always, small, step } from "./command";
+import { always, near, small, step } from "./command";
 
 /** Reads: each compares what the actor is shown with exactly what the model says it may see. */
 
@@ -61,9 +61,9 @@ export const observeCommands = [
     say(`${actor.label} GET /v1/me`);
     await checkMe(m, r, actor);
   }),
-  step("readOrganization", fc.record({ a: small, o: small, what: fc.constantFrom("", "/members", "/service-accounts", "/projects") }), hasOrgs, async (m, r, { a, o, what }, say) => {
-    const actor = pick(m.actors, a);
+  step("readOrganization", fc.record({ a: small, n: near, o: small, what: fc.constantFrom("", "/members", "/service-accounts", "/projects") }), hasOrgs, async (m, r, { a, n, o, what }, say) => {
     const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
     const org = m.orgs[oi];
     say(`${actor.label} GET org${oi}${what}`);
     const body = await expectCall(r, actor, { method: "GET", path: `/v1/organizations/${org.id}${what}${what ? "?limit=100" : ""}` }, orgGate(m, actor, oi), 200);
@@ -76,9 +76,9 @@ export const observeCommands = [
         : [...org.members].filter(([id]) => what === "/members" || m.users.find((u) => u.id === id)?.kind === "service_account").map(([id, role]) => `${label(m, id)}:${role}`);
     assert.deepEqual(ids, sorted(want), `GET org${oi}${what} as ${actor.label}`);
   }),
-  step("readProject", fc.record({ a: small, p: small, what: fc.constantFrom("", "/members", "/api-keys", "byId") }), hasProjects, async (m, r, { a, p, what }, say) => {
-    const actor = pick(m.actors, a);
+  step("readProject", fc.record({ a: small, n: near, p: small, what: fc.constantFrom("", "/members", "/api-keys", "byId") }), hasProjects, async (m, r, { a, n, p, what }, say) => {
     const pi = p % m.projects.length;
+    const actor = actorOf(m, a, n, pi);
     const project = m.projects[pi];
     const base = `/v1/organizations/${m.orgs[project.org].id}/projects/${project.id}`;
     say(`${actor.label} GET project${pi}${what}`);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Actor, fresh, invalid, isAdmin, managesProject, Model, notFound, orgGate, orgRole, pick, PROJECT_ROLES, projectGate, Refusal, User } from "../model";
-import { expectCall, Real } from "../real";
-import { small, step } from "./command";
+import { Actor, actorIn, actorOf, fresh, invalid, isAdmin, managesProject, Model, notFound, orgGate, orgRole, PROJECT_ROLES, projectGate, Refusal, User, userIn } from "../model";
+import { expectCall } from "../real";
+import { near, small, step } from "./command";
 
 const forbidden: Refusal = { status: 403, code: "forbidden" };
 const hasOrgs = (m: Readonly<Model>) => m.orgs.length > 0;
@@ -24,9 +24,9 @@ function absent(m: Model, a: Actor, p: number, user: User): Refusal[] {
 }
 
 export const projectCommands = [
-  step("createProject", fc.record({ a: small, o: small, limits: fc.boolean() }), hasOrgs, async (m, r, { a, o, limits }, say) => {
-    const actor = pick(m.actors, a);
+  step("createProject", fc.record({ a: small, n: near, o: small, limits: fc.boolean() }), hasOrgs, async (m, r, { a, n, o, limits }, say) => {
     const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
     const org = m.orgs[oi];
     const role = orgRole(m, actor, oi);
     say(`${actor.label} creates a project in org${oi}${limits ? " with limits" : ""}`);
@@ -41,9 +41,9 @@ export const projectCommands = [
     const members = new Map(role === "admin" ? [] : [[actor.user.id, "owner" as const]]);
     m.projects.push({ id: body.id, org: oi, name, archived: false, members });
   }),
-  step("archiveProject", fc.record({ a: small, p: small }), hasProjects, async (m, r, { a, p }, say) => {
-    const actor = pick(m.actors, a);
+  step("archiveProject", fc.record({ a: small, n: near, p: small }), hasProjects, async (m, r, { a, n, p }, say) => {
     const pi = p % m.projects.length;
+    const actor = actorOf(m, a, n, pi);
     const project = m.projects[pi];
     say(`${actor.label} archives project${pi}`);
     const verdict = projectGate(m, actor, pi) ?? (isAdmin(m, actor, project.org) ? null : [forbidden]);
@@ -52,11 +52,11 @@ export const projectCommands = [
     project.archived = true;
     for (const k of m.keys) if (k.project === pi) k.revoked = true;
   }),
-  step("addProjectMember", fc.record({ a: small, p: small, t: small, role: fc.constantFrom(...PROJECT_ROLES) }), hasProjects, async (m, r, { a, p, t, role }, say) => {
-    const actor = pick(m.actors, a);
+  step("addProjectMember", fc.record({ a: small, n: near, p: small, t: small, role: fc.constantFrom(...PROJECT_ROLES) }), hasProjects, async (m, r, { a, n, p, t, role }, say) => {
     const pi = p % m.projects.length;
+    const actor = actorOf(m, a, n, pi);
     const project = m.projects[pi];
-    const target = pick(m.users, t);
+    const target = userIn(m, t, n, m.orgs[project.org].members);
     say(`${actor.label} adds ${target.email} to project${pi} as ${role}`);
     let verdict = manageVerdict(m, actor, pi);
     // Only members of the project's organization may join it; DESIGN.md names no code for the refusal.
@@ -67,11 +67,11 @@ export const projectCommands = [
     assert.deepEqual([body.userId, body.projectId, body.role], [target.id, project.id, role]);
     project.members.set(target.id, role);
   }),
-  step("removeProjectMember", fc.record({ a: small, p: small, t: small }), hasProjects, async (m, r, { a, p, t }, say) => {
-    const actor = pick(m.actors, a);
+  step("removeProjectMember", fc.record({ a: small, n: near, p: small, t: small }), hasProjects, async (m, r, { a, n, p, t }, say) => {
     const pi = p % m.projects.length;
+    const actor = actorOf(m, a, n, pi);
     const project = m.projects[pi];
-    const target = pick(m.users, t);
+    const target = userIn(m, t, n, project.members);
     say(`${actor.label} removes ${target.email} from project${pi}`);
     let verdict = projectGate(m, actor, pi);
     if (!verdict && !project.members.has(target.id)) verdict = absent(m, actor, pi, target);
@@ -81,11 +81,11 @@ export const projectCommands = [
     await expectCall(r, actor, { method: "DELETE", path: `${projectPath(m, pi)}/members/${target.id}` }, verdict, 204);
     if (!verdict) project.members.delete(target.id);
   }),
-  step("changeProjectRole", fc.record({ a: small, p: small, t: small, role: fc.constantFrom(...PROJECT_ROLES) }), hasProjects, async (m, r, { a, p, t, role }, say) => {
-    const actor = pick(m.actors, a);
+  step("changeProjectRole", fc.record({ a: small, n: near, p: small, t: small, role: fc.constantFrom(...PROJECT_ROLES) }), hasProjects, async (m, r, { a, n, p, t, role }, say) => {
     const pi = p % m.projects.length;
+    const actor = actorOf(m, a, n, pi);
     const project = m.projects[pi];
-    const target = pick(m.users, t);
+    const target = userIn(m, t, n, project.members);
     say(`${actor.label} makes ${target.email} ${role} of project${pi}`);
     let verdict = projectGate(m, actor, pi);
     if (!verdict && !project.members.has(target.id)) verdict = absent(m, actor, pi, target);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Actor, isAdmin, Model, notFound, ORG_ROLES, orgGate, pick, Refusal, User } from "../model";
+import { Actor, actorIn, isAdmin, Model, notFound, ORG_ROLES, orgGate, Refusal, User, userIn } from "../model";
 import { expectCall, Real } from "../real";
-import { small, step } from "./command";
+import { near, small, step } from "./command";
 
 export const MAX_ACTORS = 12;
 
@@ -25,9 +25,9 @@ async function mintFor(m: Model, r: Real, actor: Actor, oi: number, user: User, 
 const room = (m: Readonly<Model>) => m.orgs.length > 0 && m.actors.length < MAX_ACTORS;
 
 export const serviceAccountCommands = [
-  step("createServiceAccount", fc.record({ a: small, o: small, role: fc.constantFrom(...ORG_ROLES) }), room, async (m, r, { a, o, role }, say) => {
-    const actor = pick(m.actors, a);
+  step("createServiceAccount", fc.record({ a: small, n: near, o: small, role: fc.constantFrom(...ORG_ROLES) }), room, async (m, r, { a, n, o, role }, say) => {
     const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
     const org = m.orgs[oi];
     say(`${actor.label} creates a ${role} service account in org${oi} and mints its token`);
     const verdict = orgGate(m, actor, oi) ?? (isAdmin(m, actor, oi) ? null : [{ status: 403, code: "forbidden" }]);
@@ -40,10 +40,10 @@ export const serviceAccountCommands = [
     org.members.set(user.id, role);
     await mintFor(m, r, actor, oi, user, null);
   }),
-  step("mintServiceAccountToken", fc.record({ a: small, o: small, t: small }), room, async (m, r, { a, o, t }, say) => {
-    const actor = pick(m.actors, a);
+  step("mintServiceAccountToken", fc.record({ a: small, n: near, o: small, t: small }), room, async (m, r, { a, n, o, t }, say) => {
     const oi = o % m.orgs.length;
-    const user = pick(m.users, t);
+    const actor = actorIn(m, a, n, oi);
+    const user = userIn(m, t, n, new Set(m.users.filter((u) => u.kind === "service_account").map((u) => u.id)));
     say(`${actor.label} mints a token for ${user.email} through org${oi}`);
     // Only through the account's own organization (hole 1): elsewhere it is no service account of that org.
     const ours = user.kind === "service_account" && user.home === oi;
