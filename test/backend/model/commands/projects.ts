@@ -10,10 +10,10 @@ const hasProjects = (m: Readonly<Model>) => m.projects.length > 0;
 const projectPath = (m: Model, p: number) => `/v1/organizations/${m.orgs[m.projects[p].org].id}/projects/${m.projects[p].id}`;
 
 /** Managing a project's members: the gate, then the right to manage, then archived is read-only (either order). */
-function manageVerdict(m: Model, a: Actor, p: number): Refusal[] | null {
+function manageVerdict(m: Model, a: Actor, p: number, archivedRefuses = true): Refusal[] | null {
   const gate = projectGate(m, a, p);
   if (gate) return gate;
-  const refusals = [...(managesProject(m, a, p) ? [] : [forbidden]), ...(m.projects[p].archived ? [invalid] : [])];
+  const refusals = [...(managesProject(m, a, p) ? [] : [forbidden]), ...(archivedRefuses && m.projects[p].archived ? [invalid] : [])];
   return refusals.length ? refusals : null;
 }
 
@@ -75,7 +75,8 @@ export const projectCommands = [
     say(`${actor.label} removes ${target.email} from project${pi}`);
     let verdict = projectGate(m, actor, pi);
     if (!verdict && !project.members.has(target.id)) verdict = absent(m, actor, pi, target);
-    else verdict = verdict ?? manageVerdict(m, actor, pi);
+    // Taking access away from an archived project is allowed: the backend does (DESIGN.md is silent).
+    else verdict = verdict ?? manageVerdict(m, actor, pi, false);
     const keys = m.keys.filter((k) => k.project === pi && !k.revoked && k.owner === target.id);
     if (!verdict && keys.length) verdict = [{ status: 409, code: "owns_active_keys" }];
     await expectCall(r, actor, { method: "DELETE", path: `${projectPath(m, pi)}/members/${target.id}` }, verdict, 204);
