@@ -44,8 +44,11 @@ export const memberCommands = [
       const target: User = newcomer ? { id: "", email: `${fresh(m, "new")}@model.test`, kind: "person" } : pick(m.users, t);
       say(`${actor.label} adds ${newcomer ? "a newcomer" : target.email} to org${oi} as ${role}`);
       let verdict = orgGate(m, actor, oi) ?? (isAdmin(m, actor, oi) ? null : [{ status: 403, code: "forbidden" }]);
+      const exists: Refusal = { status: 409, code: "member_exists" };
       if (!verdict && target.kind === "service_account" && target.home !== oi) verdict = foreignServiceAccount;
-      else if (!verdict && org.members.has(target.id)) verdict = [{ status: 409, code: "member_exists" }];
+      // A service account's own org: member_exists by DESIGN.md, or the backend's 400 for any service-account email.
+      else if (!verdict && target.kind === "service_account") verdict = [exists, invalid];
+      else if (!verdict && org.members.has(target.id)) verdict = [exists];
       const body = await expectCall(r, actor, { method: "POST", path: `/v1/organizations/${org.id}/members`, body: { email: target.email, role } }, verdict, 201);
       if (!body) return;
       assert.equal(body.organizationId, org.id);
