@@ -14,7 +14,7 @@ import { AGES, setUp, sweep } from "./model/sequence";
  * (with TENANCY_MODEL_PATH and TENANCY_MODEL_REPLAY, the path and replayPath a failure prints,
  * they replay just the shrunk sequence).
  */
-const RUNS = Number(process.env.TENANCY_MODEL_RUNS ?? 150);
+const RUNS = Number(process.env.TENANCY_MODEL_RUNS ?? 200);
 const SEED = Number(process.env.TENANCY_MODEL_SEED ?? 7410);
 const PATH = process.env.TENANCY_MODEL_PATH;
 const REPLAY = process.env.TENANCY_MODEL_REPLAY;

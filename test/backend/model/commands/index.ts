@@ -1,13 +1,14 @@
 import { keyCommands } from "./keys";
 import { memberCommands } from "./members";
 import { observeCommands } from "./observe";
-import { organizationCommands } from "./organizations";
+import { organizationCommands, policyCommands } from "./organizations";
 import { projectCommands } from "./projects";
 import { serviceAccountCommands } from "./service-accounts";
 
 /**
- * Every command kind. `fc.commands` picks kinds uniformly, so the reads are listed twice: about a
- * third of the steps look at the system, so a change that leaks is seen soon after it happens.
+ * Every command kind. `fc.commands` picks kinds uniformly, so the reads are listed twice (about a
+ * third of the steps look at the system, so a change that leaks is seen soon after it happens),
+ * and so are the two policy changes, which fence actors out of organizations.
  */
 export const allCommands = [
   ...observeCommands,
@@ -17,4 +18,6 @@ export const allCommands = [
   ...projectCommands,
   ...keyCommands,
   ...organizationCommands,
+  ...policyCommands,
+  ...policyCommands,
 ];

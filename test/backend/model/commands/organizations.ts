@@ -24,6 +24,29 @@ async function patchOrg(m: Model, r: Real, a: Actor, o: number, body: unknown, v
   return res !== undefined;
 }
 
+/** The org's security policy: who is fenced out by address or token age. */
+export const policyCommands = [
+  step("setIpAllowlist", fc.record({ a: small, n: near, o: small, allow: fc.uniqueArray(small, { maxLength: 3 }), self: fc.boolean() }), hasOrgs, async (m, r, { a, n, o, allow, self }, say) => {
+    const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
+    const ips = [...new Set([...allow.map((i) => pick(m.actors, i).ip), ...(self ? [actor.ip] : [])])];
+    const list = ips.map((ip) => `${ip}/32`);
+    say(`${actor.label} sets the IP allowlist of org${oi} to [${list.join(", ")}]`);
+    const same = list.join() === m.orgs[oi].allowlist.join();
+    let verdict = adminVerdict(m, actor, oi, same);
+    // The backend refuses an allowlist that would lock out the admin setting it (DESIGN.md is silent).
+    if (!verdict && !same && !ipIn(actor.ip, list)) verdict = [invalid];
+    if (await patchOrg(m, r, actor, oi, { securityPolicy: { ipAllowlist: list } }, verdict)) m.orgs[oi].allowlist = list;
+  }),
+  step("setMaxTokenAge", fc.record({ a: small, n: near, o: small, days: fc.constantFrom(undefined, 1, 30, 365) }), hasOrgs, async (m, r, { a, n, o, days }, say) => {
+    const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
+    say(`${actor.label} sets session.maxTokenLifetimeDays of org${oi} to ${days ?? "none"}`);
+    const body = { securityPolicy: { session: { maxTokenLifetimeDays: days ?? null } } };
+    if (await patchOrg(m, r, actor, oi, body, adminVerdict(m, actor, oi, m.orgs[oi].maxDays === days))) m.orgs[oi].maxDays = days;
+  }),
+];
+
 export const organizationCommands = [
   // Only people: a service account lives in exactly one organization, so making it the admin of a
   // second one is outside the contract (DESIGN.md is silent on this route for service accounts).
@@ -46,25 +69,6 @@ export const organizationCommands = [
     m.orgs[oi].deleted = true;
     // Its service accounts have nowhere left to act: their tokens die with it (issue 7, hole 5).
     for (const x of m.actors) if (x.user.kind === "service_account" && x.user.home === oi) x.live = false;
-  }),
-  step("setIpAllowlist", fc.record({ a: small, n: near, o: small, allow: fc.uniqueArray(small, { maxLength: 3 }), self: fc.boolean() }), hasOrgs, async (m, r, { a, n, o, allow, self }, say) => {
-    const oi = o % m.orgs.length;
-    const actor = actorIn(m, a, n, oi);
-    const ips = [...new Set([...allow.map((i) => pick(m.actors, i).ip), ...(self ? [actor.ip] : [])])];
-    const list = ips.map((ip) => `${ip}/32`);
-    say(`${actor.label} sets the IP allowlist of org${oi} to [${list.join(", ")}]`);
-    const same = list.join() === m.orgs[oi].allowlist.join();
-    let verdict = adminVerdict(m, actor, oi, same);
-    // The backend refuses an allowlist that would lock out the admin setting it (DESIGN.md is silent).
-    if (!verdict && !same && !ipIn(actor.ip, list)) verdict = [invalid];
-    if (await patchOrg(m, r, actor, oi, { securityPolicy: { ipAllowlist: list } }, verdict)) m.orgs[oi].allowlist = list;
-  }),
-  step("setMaxTokenAge", fc.record({ a: small, n: near, o: small, days: fc.constantFrom(undefined, 1, 30, 365) }), hasOrgs, async (m, r, { a, n, o, days }, say) => {
-    const oi = o % m.orgs.length;
-    const actor = actorIn(m, a, n, oi);
-    say(`${actor.label} sets session.maxTokenLifetimeDays of org${oi} to ${days ?? "none"}`);
-    const body = { securityPolicy: { session: { maxTokenLifetimeDays: days ?? null } } };
-    if (await patchOrg(m, r, actor, oi, body, adminVerdict(m, actor, oi, m.orgs[oi].maxDays === days))) m.orgs[oi].maxDays = days;
   }),
   step("setMembersCanCreateProjects", fc.record({ a: small, n: near, o: small, on: fc.boolean() }), hasOrgs, async (m, r, { a, n, o, on }, say) => {
     const oi = o % m.orgs.length;
