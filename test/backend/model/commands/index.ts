@@ -1,3 +1,4 @@
+import { editCommands } from "./edits";
 import { keyCommands } from "./keys";
 import { memberCommands } from "./members";
 import { observeCommands } from "./observe";
@@ -17,6 +18,7 @@ export const allCommands = [
   ...serviceAccountCommands,
   ...projectCommands,
   ...keyCommands,
+  ...editCommands,
   ...organizationCommands,
   ...policyCommands,
   ...policyCommands,
