@@ -3,9 +3,9 @@ import { ID_PREFIX } from "../../schema/common";
 import type { OrgRole } from "../../schema/organization";
 import type { ProjectRole } from "../../schema/project";
 import type { Executor } from "../store/db";
-import { findOrgMember, findProjectMember } from "../store/members.repository";
-import { findLiveOrganization, lockOrganization, OrgRecord } from "../store/organizations.repository";
-import { findProject, ProjectRecord } from "../store/projects.repository";
+import { findOrgMember } from "../store/members.repository";
+import { findOrganizationWithRole, lockOrganization, OrgRecord } from "../store/organizations.repository";
+import { findProjectWithRole, ProjectRecord } from "../store/projects.repository";
 import type { Ctx } from "../services/context";
 import { policyRefusal } from "./org-policy";
 import { policy, Roles } from "./policy";
@@ -42,23 +42,26 @@ export interface ProjectAccess extends OrgAccess {
  */
 export async function resolveOrganization(ctx: Ctx, db: Executor, orgId: string, lock: boolean): Promise<OrgAccess> {
   if (!isIdOf("organization", orgId)) throw notFound("organization", orgId);
-  const org = lock ? await lockOrganization(db, ctx.store.dialect, orgId) : await findLiveOrganization(db, orgId);
-  if (!org) throw notFound("organization", orgId);
-  const member = await findOrgMember(db, orgId, ctx.caller.user.id);
-  if (!member) throw notFound("organization", orgId);
-  const refusal = policyRefusal(org, ctx.caller, ctx.ip, Date.parse(ctx.now));
+  const found = lock ? await lockedWithRole(ctx, db, orgId) : await findOrganizationWithRole(db, orgId, ctx.caller.user.id);
+  if (!found?.role) throw notFound("organization", orgId);
+  const refusal = policyRefusal(found.org, ctx.caller, ctx.ip, Date.parse(ctx.now));
   if (refusal) throw refusal;
-  return { org, orgRole: member.role as OrgRole };
+  return { org: found.org, orgRole: found.role as OrgRole };
+}
+
+/** Writes lock the organization row first, then read the role under that lock. */
+async function lockedWithRole(ctx: Ctx, db: Executor, orgId: string) {
+  const org = await lockOrganization(db, ctx.store.dialect, orgId);
+  return org && { org, role: (await findOrgMember(db, orgId, ctx.caller.user.id))?.role };
 }
 
 /** A project of an organization the caller already stands in: 404 unless they may see it. */
 export async function resolveProject(ctx: Ctx, db: Executor, access: OrgAccess, projectId: string): Promise<ProjectAccess> {
   if (!isIdOf("project", projectId)) throw notFound("project", projectId);
-  const project = await findProject(db, projectId);
-  if (!project || project.organization_id !== access.org.id) throw notFound("project", projectId);
-  const member = await findProjectMember(db, projectId, ctx.caller.user.id);
-  if (!member && !policy.seeAllProjects(access)) throw notFound("project", projectId);
-  return { ...access, project, projectRole: member?.role as ProjectRole | undefined };
+  const found = await findProjectWithRole(db, projectId, ctx.caller.user.id);
+  if (!found || found.project.organization_id !== access.org.id) throw notFound("project", projectId);
+  if (!found.role && !policy.seeAllProjects(access)) throw notFound("project", projectId);
+  return { ...access, project: found.project, projectRole: found.role as ProjectRole | undefined };
 }
 
 /** Archived projects stay readable (history, redacted keys) but accept no more changes. */

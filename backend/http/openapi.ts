@@ -99,7 +99,7 @@ export function openApiDocument(routes: readonly RouteDef[]) {
     components: {
       securitySchemes: {
         managementToken: { type: "http", scheme: "bearer", description: "a management token (tmt_…)" },
-        apiKey: { type: "http", scheme: "bearer", description: "a project API key (tpk_…), for the data plane only" },
+        ...(routes.some((r) => r.scope === "apiKey") ? { apiKey: { type: "http", scheme: "bearer", description: "a project API key (tpk_…), for the data plane only" } } : {}),
       },
       schemas: { Problem: schemaOf(problem, "output") },
     },

@@ -1,6 +1,7 @@
 import { billing, securityPolicy, settings } from "../../schema/organization";
 import type { z } from "zod";
 import type { DialectName, Executor } from "./db";
+import { cachedParser } from "./json-columns";
 import { fetchPage, PageRequest } from "./page";
 import type { OrganizationRow } from "./tables";
 
@@ -14,9 +15,13 @@ export interface OrgRecord extends Omit<OrganizationRow, "billing" | "settings" 
   securityPolicy: z.output<typeof securityPolicy>;
 }
 
+const parseBilling = cachedParser(billing);
+const parseSettings = cachedParser(settings);
+const parsePolicy = cachedParser(securityPolicy);
+
 export function toOrgRecord(row: OrganizationRow): OrgRecord {
   const { billing: b, settings: s, security_policy: p, ...rest } = row;
-  return { ...rest, billing: billing.parse(JSON.parse(b)), settings: settings.parse(JSON.parse(s)), securityPolicy: securityPolicy.parse(JSON.parse(p)) };
+  return { ...rest, billing: parseBilling(b), settings: parseSettings(s), securityPolicy: parsePolicy(p) };
 }
 
 export function toOrgRow(rec: OrgRecord): OrganizationRow {
@@ -32,6 +37,21 @@ export async function insertOrganization(db: Executor, rec: OrgRecord): Promise<
 
 export async function findLiveOrganization(db: Executor, id: string): Promise<OrgRecord | undefined> {
   return parsed(await db.selectFrom("organizations").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst());
+}
+
+/** A read's one query: the live organization and the user's role in it (undefined: not a member). */
+export async function findOrganizationWithRole(db: Executor, id: string, userId: string): Promise<{ org: OrgRecord; role?: string } | undefined> {
+  const row = await db
+    .selectFrom("organizations as o")
+    .leftJoin("org_members as m", (join) => join.onRef("m.organization_id", "=", "o.id").on("m.user_id", "=", userId))
+    .selectAll("o")
+    .select("m.role")
+    .where("o.id", "=", id)
+    .where("o.deleted_at", "is", null)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { role, ...org } = row;
+  return { org: toOrgRecord(org), role: role ?? undefined };
 }
 
 /**

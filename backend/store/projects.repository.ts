@@ -1,5 +1,6 @@
 import { projectExtras, ProjectExtras } from "../../schema/project";
 import type { Executor } from "./db";
+import { cachedParser } from "./json-columns";
 import { fetchPage, PageRequest } from "./page";
 import type { ProjectRow } from "./tables";
 
@@ -8,8 +9,10 @@ export interface ProjectRecord extends Omit<ProjectRow, "fields"> {
   fields: ProjectExtras;
 }
 
+const parseFields = cachedParser(projectExtras);
+
 export function toProjectRecord(row: ProjectRow): ProjectRecord {
-  return { ...row, fields: projectExtras.parse(JSON.parse(row.fields)) };
+  return { ...row, fields: parseFields(row.fields) };
 }
 
 function toRow(rec: Partial<ProjectRecord>): Partial<ProjectRow> {
@@ -33,6 +36,20 @@ export async function insertProject(db: Executor, rec: ProjectRecord): Promise<v
 
 export async function findProject(db: Executor, id: string): Promise<ProjectRecord | undefined> {
   return parsed(await db.selectFrom("projects").selectAll().where("id", "=", id).executeTakeFirst());
+}
+
+/** The project and the user's role in it (undefined: not a member), in one query. */
+export async function findProjectWithRole(db: Executor, id: string, userId: string): Promise<{ project: ProjectRecord; role?: string } | undefined> {
+  const row = await db
+    .selectFrom("projects as p")
+    .leftJoin("project_members as m", (join) => join.onRef("m.project_id", "=", "p.id").on("m.user_id", "=", userId))
+    .selectAll("p")
+    .select("m.role")
+    .where("p.id", "=", id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { role, ...project } = row;
+  return { project: toProjectRecord(project), role: role ?? undefined };
 }
 
 export async function findActiveProjectByName(db: Executor, orgId: string, name: string): Promise<ProjectRecord | undefined> {
