@@ -15,8 +15,8 @@ import { AGES, setUp, sweep } from "./model/sequence";
  * they replay just the shrunk sequence).
  */
 // Tuned so that a dialect takes about two minutes or less on a loaded 2-core machine
-// (PostgreSQL's transactions cost about twice SQLite's here).
-const DEFAULT_RUNS = { sqlite: 250, postgres: 150 };
+// (PostgreSQL's transactions cost two to three times SQLite's here).
+const DEFAULT_RUNS = { sqlite: 250, postgres: 100 };
 const SEED = Number(process.env.TENANCY_MODEL_SEED ?? 7410);
 const PATH = process.env.TENANCY_MODEL_PATH;
 const REPLAY = process.env.TENANCY_MODEL_REPLAY;
