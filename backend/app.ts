@@ -1,4 +1,5 @@
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest, LogController } from "fastify";
+import type { DestinationStream } from "pino";
 import { TenancyError } from "../schema/errors";
 import { ApiKeyResolver, resolveApiKey as resolveApiKeyUncached } from "./auth/api-key-caller";
 import { resolveCaller } from "./auth/caller";
@@ -17,7 +18,7 @@ export interface AppDeps {
   config: Config;
   store: Store;
   /** Where log lines go (stdout unless given; tests capture them). */
-  logStream?: NodeJS.WritableStream;
+  logStream?: DestinationStream;
   /** Replaces the route table (tests of the build-time checks); the system routes are added. */
   routes?: readonly RouteDef[];
   /** Resolves the data plane's `Bearer tpk_…` (e.g. a cached resolver); the uncached one by default. */

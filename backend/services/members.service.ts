@@ -23,7 +23,7 @@ import {
   setOrgMemberRole,
 } from "../store/members.repository";
 import { listUnrevokedTokens, revokeToken } from "../store/tokens.repository";
-import { ensurePerson } from "../store/users.repository";
+import { ensurePerson, findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { recordAudit } from "./audit.service";
 import { assertNoActiveKeys } from "./api-keys.service";
@@ -81,6 +81,10 @@ export async function assertMembershipExternalIdFree(db: Executor, table: "org_m
 export async function addMember(ctx: Ctx, db: Executor, access: OrgAccess, input: z.output<typeof orgMemberInput>): Promise<Membership> {
   const orgId = access.org.id;
   allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
+  // One of this organization's own members (its service accounts included) is a 409 as DESIGN.md says.
+  const known = await findUserByEmail(db, input.email);
+  const member = known && (await findOrgMember(db, orgId, known.id));
+  if (member) throw memberExists(member, `organization ${orgId}`);
   assertEmailDomain(access.org.settings.allowedEmailDomains, input.email);
   const user = await ensurePerson(db, input.email, ctx.now);
   if (user.kind !== "person") throw invalidField("email", "must be a person's address; service accounts belong to the one organization that created them");

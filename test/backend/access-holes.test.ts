@@ -40,6 +40,9 @@ for (const dialect of DIALECTS) {
       assert.equal(minted.detail, `service account "${sa.userId}" not found`);
       const me = expectStatus(await mallory.get("/v1/me"), 200);
       assert.equal(expectStatus(await mallory.patch(`/v1/organizations/${a}/members/${me.user.id}`, { role: "admin" }), 403).code, "forbidden");
+      // In its own organization the account is simply an existing member (409, as for anyone).
+      const again = expectStatus(await root.post(`/v1/organizations/${a}/members`, { email: sa.email, role: "member" }), 409);
+      assert.deepEqual([again.code, again.existing.userId], ["member_exists", sa.userId]);
       // A's own token still works: nothing the attacker did revoked it.
       expectStatus(await client(backend, ciToken).get(`/v1/organizations/${a}`), 200);
     });
