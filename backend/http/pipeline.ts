@@ -92,7 +92,7 @@ export interface PipelineDeps {
  * transaction; reads get the plain connection. Services never resolve, authorize or parse.
  */
 export function pipeline(def: RouteDef, { store, principalOf }: PipelineDeps) {
-  const write = WRITES.has(def.method);
+  const write = def.scope === "apiKey" ? def.transaction === true : WRITES.has(def.method);
   const idempotent = def.method === "POST" && def.status === 201 && (def.scope === "user" || def.scope === "organization" || def.scope === "project");
 
   async function run(req: FastifyRequest): Promise<Reply> {

@@ -87,6 +87,11 @@ export interface RouteSpec<S extends Scope, Q extends z.ZodType | undefined, B e
   query?: Q;
   body?: B;
   response?: z.ZodType;
+  /**
+   * Data-plane (apiKey) routes run outside a transaction unless they ask for one; management
+   * POST, PATCH and DELETE always run in one.
+   */
+  transaction?: boolean;
   /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
   bodyLimit?: number;
   /** The success answer's media type when it is not JSON (documentation only). */

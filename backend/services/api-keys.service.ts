@@ -77,8 +77,10 @@ export async function createKey(ctx: Ctx, db: Executor, access: ProjectAccess, i
     throw invalidField("owner", `must be the email of a member of project ${project.id}`);
   }
   allow(policy.manageAnyKey(access) || owner.id === ctx.caller.user.id, "create keys owned by someone else");
-  if (input.externalId !== undefined && (await findLiveKeyByExternalId(db, project.id, input.externalId))) {
-    throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(input.externalId)} is already used by a live key of project ${project.id}`);
+  const holder = input.externalId === undefined ? undefined : await findLiveKeyByExternalId(db, project.id, input.externalId);
+  if (holder) {
+    // Redacted, as every key read: the secret exists only in its create response.
+    throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(input.externalId)} is already used by a live key of project ${project.id}`, { existing: toApiKey(holder, ctx.now) });
   }
   const secret = newSecret(API_KEY_PREFIX);
   const id = newId("key");

@@ -14,6 +14,7 @@ import {
   deleteOrgMember,
   deleteProjectMember,
   findOrgMember,
+  findProjectMember,
   insertOrgMember,
   listOrgMembers,
   listUserProjectMemberships,
@@ -74,7 +75,10 @@ function assertEmailDomain(allowed: readonly string[], email: string): void {
 export async function assertMembershipExternalIdFree(db: Executor, table: "org_members" | "project_members", scope: { column: "organization_id" | "project_id"; id: string }, externalId?: string) {
   if (externalId === undefined) return;
   const clash = await db.selectFrom(table).select("user_id").where(scope.column, "=", scope.id).where("external_id", "=", externalId).executeTakeFirst();
-  if (clash) throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(externalId)} is already used by the membership of ${clash.user_id}`);
+  if (!clash) return;
+  // The membership holding it is visible to whoever may add members here: it goes in `existing`.
+  const holder = table === "org_members" ? await findOrgMember(db, scope.id, clash.user_id) : await findProjectMember(db, scope.id, clash.user_id);
+  throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(externalId)} is already used by the membership of ${clash.user_id}`, holder ? { existing: toMembership(holder) } : {});
 }
 
 /** Adds a person (created if missing); a service account can never join another organization. */

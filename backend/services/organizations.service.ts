@@ -9,7 +9,7 @@ import { checkIfMatch } from "../http/etag";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
-import { insertOrgMember } from "../store/members.repository";
+import { findOrgMember, insertOrgMember } from "../store/members.repository";
 import {
   findOrganizationByExternalId,
   insertOrganization,
@@ -36,11 +36,13 @@ export function toOrganization(rec: OrgRecord, role: OrgRole): Organization {
   return { id: rec.id, ...(view as ReturnType<typeof editable>), enforcement: { enforced: [...ENFORCEMENT.enforced], notEnforced: [...ENFORCEMENT.notEnforced] }, createdAt: rec.created_at, updatedAt: rec.updated_at, version: rec.version };
 }
 
-async function assertExternalIdFree(db: Executor, userId: string, externalId: string | undefined, self?: string) {
+/** 409 carries the organization holding the externalId when the caller may read it (a retried create finds its object). */
+async function assertExternalIdFree(db: Executor, ctx: Ctx, createdBy: string, externalId: string | undefined, self?: string) {
   if (externalId === undefined) return;
-  const other = await findOrganizationByExternalId(db, userId, externalId);
+  const other = await findOrganizationByExternalId(db, createdBy, externalId);
   if (other && other.id !== self) {
-    throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(externalId)} is already used by organization ${other.id}`);
+    const role = (await findOrgMember(db, other.id, ctx.caller.user.id))?.role as OrgRole | undefined;
+    throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(externalId)} is already used by organization ${other.id}`, role ? { existing: toOrganization(other, role) } : {});
   }
 }
 
@@ -53,7 +55,7 @@ function assertCallerAllowed(ctx: Ctx, allowlist: readonly string[]): void {
 
 /** Any authenticated user may create an organization and becomes its first admin. */
 export async function createOrganization(ctx: Ctx, db: Executor, input: z.output<typeof organizationInput>): Promise<Organization> {
-  await assertExternalIdFree(db, ctx.caller.user.id, input.externalId);
+  await assertExternalIdFree(db, ctx, ctx.caller.user.id, input.externalId);
   assertCallerAllowed(ctx, input.securityPolicy.ipAllowlist);
   const rec: OrgRecord = {
     id: newId("org"),
@@ -104,7 +106,7 @@ export async function patchOrganization(ctx: Ctx, db: Executor, access: OrgAcces
   const fields = Object.keys(changes);
   if (fields.length === 0) return toOrganization(access.org, access.orgRole);
   if (!fields.every((f) => f === "billing")) allow(policy.changeOrganization(access), `change ${fields.filter((f) => f !== "billing").join(", ")}`);
-  await assertExternalIdFree(db, access.org.created_by, after.externalId, access.org.id);
+  await assertExternalIdFree(db, ctx, access.org.created_by, after.externalId, access.org.id);
   if (changes.securityPolicy) assertCallerAllowed(ctx, after.securityPolicy.ipAllowlist);
   const rec: OrgRecord = {
     ...access.org,
