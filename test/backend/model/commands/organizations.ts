@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { Actor, actorIn, fences, invalid, ipIn, Model, orgGate, orgRole, pick, Refusal, unauthenticated } from "../model";
+import { expectCall, Real } from "../real";
+import { near, small, step } from "./command";
+import { addActor, MAX_ACTORS } from "./service-accounts";
+
+const forbidden: Refusal = { status: 403, code: "forbidden" };
+const hasOrgs = (m: Readonly<Model>) => m.orgs.length > 0;
+export const MAX_ORGS = 4;
+
+/**
+ * An organization change by an admin: the gate, then the admin check. A patch that changes
+ * nothing is a 200 for billing too (the backend lets billing through to check billing fields;
+ * DESIGN.md is silent on no-op patches).
+ */
+function adminVerdict(m: Model, a: Actor, o: number, noop = false): Refusal[] | null {
+  const role = orgRole(m, a, o);
+  return orgGate(m, a, o) ?? (role === "admin" || (noop && role === "billing") ? null : [forbidden]);
+}
+
+async function patchOrg(m: Model, r: Real, a: Actor, o: number, body: unknown, verdict: Refusal[] | null): Promise<boolean> {
+  const res = await expectCall(r, a, { method: "PATCH", path: `/v1/organizations/${m.orgs[o].id}`, body }, verdict, 200);
+  return res !== undefined;
+}
+
+/** The org's security policy: who is fenced out by address or token age. */
+export const policyCommands = [
+  step("setIpAllowlist", fc.record({ a: small, n: near, o: small, allow: fc.uniqueArray(small, { maxLength: 3 }), self: fc.boolean() }), hasOrgs, async (m, r, { a, n, o, allow, self }, say) => {
+    const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
+    const ips = [...new Set([...allow.map((i) => pick(m.actors, i).ip), ...(self ? [actor.ip] : [])])];
+    const list = ips.map((ip) => `${ip}/32`);
+    say(`${actor.label} sets the IP allowlist of org${oi} to [${list.join(", ")}]`);
+    const same = list.join() === m.orgs[oi].allowlist.join();
+    let verdict = adminVerdict(m, actor, oi, same);
+    // The backend refuses an allowlist that would lock out the admin setting it (DESIGN.md is silent).
+    if (!verdict && !same && !ipIn(actor.ip, list)) verdict = [invalid];
+    if (await patchOrg(m, r, actor, oi, { securityPolicy: { ipAllowlist: list } }, verdict)) m.orgs[oi].allowlist = list;
+  }),
+  step("setMaxTokenAge", fc.record({ a: small, n: near, o: small, days: fc.constantFrom(undefined, 1, 30, 365) }), hasOrgs, async (m, r, { a, n, o, days }, say) => {
+    const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
+    say(`${actor.label} sets session.maxTokenLifetimeDays of org${oi} to ${days ?? "none"}`);
+    const body = { securityPolicy: { session: { maxTokenLifetimeDays: days ?? null } } };
+    if (await patchOrg(m, r, actor, oi, body, adminVerdict(m, actor, oi, m.orgs[oi].maxDays === days))) m.orgs[oi].maxDays = days;
+  }),
+];
+
+export const organizationCommands = [
+  // Only people: a service account lives in exactly one organization, so making it the admin of a
+  // second one is outside the contract (DESIGN.md is silent on this route for service accounts).
+  step("createOrganization", fc.record({ a: small }), (m) => m.orgs.length < MAX_ORGS, async (m, r, { a }, say) => {
+    const people = m.actors.filter((x) => x.user.kind === "person");
+    const actor = pick(people, a);
+    say(`${actor.label} creates org${m.orgs.length}`);
+    const body = await expectCall(r, actor, { method: "POST", path: "/v1/organizations", body: { name: `Org ${m.tag} ${m.next++}` } }, actor.live ? null : [unauthenticated], 201);
+    if (!body) return;
+    m.orgs.push({ id: body.id, members: new Map([[actor.user.id, "admin"]]), allowlist: [], membersCanCreate: false, deleted: false });
+  }),
+  step("deleteOrganization", fc.record({ a: small, n: near, o: small }), hasOrgs, async (m, r, { a, n, o }, say) => {
+    const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
+    say(`${actor.label} deletes org${oi}`);
+    let verdict = adminVerdict(m, actor, oi);
+    if (!verdict && m.projects.some((p) => p.org === oi && !p.archived)) verdict = [{ status: 409, code: "has_active_projects" }];
+    await expectCall(r, actor, { method: "DELETE", path: `/v1/organizations/${m.orgs[oi].id}` }, verdict, 204);
+    if (verdict) return;
+    m.orgs[oi].deleted = true;
+    // Its service accounts have nowhere left to act: their tokens die with it (issue 7, hole 5).
+    for (const x of m.actors) if (x.user.kind === "service_account" && x.user.home === oi) x.live = false;
+  }),
+  step("setMembersCanCreateProjects", fc.record({ a: small, n: near, o: small, on: fc.boolean() }), hasOrgs, async (m, r, { a, n, o, on }, say) => {
+    const oi = o % m.orgs.length;
+    const actor = actorIn(m, a, n, oi);
+    say(`${actor.label} sets settings.membersCanCreateProjects of org${oi} to ${on}`);
+    if (await patchOrg(m, r, actor, oi, { settings: { membersCanCreateProjects: on } }, adminVerdict(m, actor, oi, m.orgs[oi].membersCanCreate === on))) m.orgs[oi].membersCanCreate = on;
+  }),
+  step("mintOwnToken", fc.record({ a: small }), (m) => m.actors.length < MAX_ACTORS, async (m, r, { a }, say) => {
+    const actor = pick(m.actors, a);
+    say(`${actor.label} mints a token with POST /v1/tokens`);
+    // A token minted by a token keeps its parent's age (issue 7, hole 3); DESIGN.md also allows
+    // refusing the mint where the parent is too old anywhere, so that refusal is accepted too.
+    const tooOld = m.orgs.some((_, o) => m.orgs[o].members.has(actor.user.id) && !m.orgs[o].deleted && fences(m, actor, o).some((f) => f.code === "token_too_old"));
+    const verdict = !actor.live ? [unauthenticated] : tooOld ? [{ status: 401, code: "token_too_old" }] : null;
+    const res = await expectCall(r, actor, { method: "POST", path: "/v1/tokens", body: { name: "child" } }, verdict, 201, actor.live);
+    if (!res) return;
+    assert.equal(typeof res.token, "string");
+    addActor(m, actor.user, res.token, res.id, actor.ageDays);
+  }),
+];
