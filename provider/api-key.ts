@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ApiKey as ApiKeyObject, apiKeyInput, createdApiKey, idOf } from "../schema";
 import { TenancyClient } from "./client";
-import { canonical, logicalName, orMissing, pick, withContext } from "./inputs";
+import { GONE, unlessGone } from "./gone";
+import { canonical, logicalName, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerStub } from "./stub";
@@ -61,18 +62,19 @@ async function create(client: TenancyClient, inputs: Inputs) {
 export const apiKeyImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `ApiKey "${logicalName(inputs, inputs.name)}"`;
+  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
   return {
     check: async (_olds, news) => apiKeySpec.check(news),
     diff: async (_id, olds, news) => ({ ...apiKeySpec.diff(olds, news), deleteBeforeReplace: false }),
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
         const key = await create(client(), inputs);
-        return { id: key.id, outs: apiKeySpec.outputs(inputs, key) };
+        return { id: key.id, outs: apiKeySpec.outputs(inputs, key, { deployedBy: await client().myUserId() }) };
       }),
     read: (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
-        const key = await orMissing(client().apiKeys.get(props!.organizationId, props!.projectId, id));
-        return key?.status === "active" ? apiKeySpec.readResult(id, props!, key) : { id: "" };
+        const key = await unlessGone(client(), client().apiKeys.get(props!.organizationId, props!.projectId, id), whereabouts(props!));
+        return key !== GONE && key.status === "active" ? apiKeySpec.readResult(id, props!, key) : { id: "" };
       }),
     update: (id, olds, news) =>
       withContext(`update ${label(news)}`, async () => {
@@ -81,7 +83,7 @@ export const apiKeyImplementation: Implementation<Inputs, Outputs> = (settings) 
       }),
     delete: (id, props) =>
       withContext(`delete ${label(props)}`, async () => {
-        await orMissing(client().apiKeys.revoke(props.organizationId, props.projectId, id));
+        await unlessGone(client(), client().apiKeys.revoke(props.organizationId, props.projectId, id), whereabouts(props));
       }),
   };
 };

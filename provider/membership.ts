@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { idOf, membership, Membership as MembershipObject, orgMemberInput, orgRole, OrgRole, projectMemberInput, projectRole, ProjectRole } from "../schema";
 import { Scope, TenancyClient } from "./client";
+import { GONE, unlessGone } from "./gone";
 import { isCode, logicalName, orMissing, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps, warn } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
@@ -87,24 +88,25 @@ async function createOrTakeOver(client: TenancyClient, inputs: Inputs): Promise<
 export const membershipImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `Membership "${logicalName(inputs, inputs.email)}"`;
+  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
   return {
     check: async (_olds, news) => membershipSpec.check(news),
     diff: async (_id, olds, news) => membershipSpec.diff(olds, news),
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
         const m = await createOrTakeOver(client(), inputs);
-        return { id: idFor(m), outs: membershipSpec.outputs(inputs, m) };
+        return { id: idFor(m), outs: membershipSpec.outputs(inputs, m, { deployedBy: await client().myUserId() }) };
       }),
     read: (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
-        const m = await orMissing(client().members.get(scopeOf(props!), props!.userId));
-        if (!m || (await inArchivedProject(client(), scopeOf(props!)))) return { id: "" };
+        const m = await unlessGone(client(), client().members.get(scopeOf(props!), props!.userId), whereabouts(props!));
+        if (m === GONE || (await inArchivedProject(client(), scopeOf(props!)))) return { id: "" };
         return membershipSpec.readResult(id, props!, m);
       }),
     update: (_id, olds, news) =>
       withContext(`update ${label(news)}`, async () => {
         const m = await client().members.setRole(scopeOf(news), olds.userId, news.role);
-        return { outs: membershipSpec.outputs(news, m) };
+        return { outs: membershipSpec.outputs(news, m, olds) };
       }),
     delete: (_id, props) =>
       withContext(`delete ${label(props)}`, async () => {
@@ -116,7 +118,7 @@ export const membershipImplementation: Implementation<Inputs, Outputs> = (settin
         }
         if (await inArchivedProject(client(), scope)) return;
         try {
-          await orMissing(client().members.remove(scope, props.userId));
+          await unlessGone(client(), client().members.remove(scope, props.userId), whereabouts(props));
         } catch (err) {
           if (!isCode(err, "last_admin")) throw err;
           warn(`kept ${props.email}'s membership of ${where}: it is the organization's last admin; deleting the organization removes it`);

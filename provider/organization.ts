@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { organization, organizationInput, Organization as OrganizationObject } from "../schema";
-import { logicalName, mergePatch, orMissing, pick, withContext } from "./inputs";
+import { GONE, unlessGone } from "./gone";
+import { logicalName, mergePatch, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerStub } from "./stub";
@@ -34,6 +35,7 @@ const patchFor = (current: object, inputs: object) => mergePatch(pick(current, o
 export const organizationImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `Organization "${logicalName(inputs, inputs.name)}"`;
+  const whereabouts = (id: string, props: Outputs) => ({ label: label(props), organizationId: id, deployedBy: props.deployedBy, isOrganization: true });
   return {
     check: async (_olds, news) => organizationSpec.check(news),
     diff: async (_id, olds, news) => organizationSpec.diff(olds, news),
@@ -41,19 +43,19 @@ export const organizationImplementation: Implementation<Inputs, Outputs> = (sett
       withContext(`create ${label(inputs)}`, async () => {
         const [found] = (await client().organizations.list({ externalId: inputs.externalId })).data;
         const org = found ? await client().organizations.update(found.id, patchFor(found, inputs)) : await client().organizations.create(organizationSpec.body(inputs));
-        return { id: org.id, outs: organizationSpec.outputs(inputs, org) };
+        return { id: org.id, outs: organizationSpec.outputs(inputs, org, { deployedBy: await client().myUserId() }) };
       }),
     read: async (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
-        const org = await orMissing(client().organizations.get(id));
-        return org ? organizationSpec.readResult(id, props!, org) : { id: "" };
+        const org = await unlessGone(client(), client().organizations.get(id), whereabouts(id, props!));
+        return org === GONE ? { id: "" } : organizationSpec.readResult(id, props!, org);
       }),
     update: (id, olds, news) =>
       withContext(`update ${label(news)}`, async () => {
         const org = await client().organizations.update(id, patchFor(olds, news));
-        return { outs: organizationSpec.outputs(news, org) };
+        return { outs: organizationSpec.outputs(news, org, olds) };
       }),
-    delete: (id, props) => withContext(`delete ${label(props)}`, async () => void (await orMissing(client().organizations.delete(id)))),
+    delete: (id, props) => withContext(`delete ${label(props)}`, async () => void (await unlessGone(client(), client().organizations.delete(id), whereabouts(id, props)))),
   };
 };
 

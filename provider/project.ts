@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { idOf, project, Project as ProjectObject, projectInput } from "../schema";
 import { TenancyClient } from "./client";
-import { isCode, logicalName, mergePatch, orMissing, pick, withContext } from "./inputs";
+import { GONE, unlessGone } from "./gone";
+import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerStub } from "./stub";
@@ -57,27 +58,29 @@ async function create(client: TenancyClient, inputs: Inputs): Promise<ProjectObj
 export const projectImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `Project "${logicalName(inputs, inputs.name)}"`;
+  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
   return {
     check: async (_olds, news) => projectSpec.check(news),
     diff: async (_id, olds, news) => projectSpec.diff(olds, news),
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
         const created = await create(client(), inputs);
-        return { id: created.id, outs: projectSpec.outputs(inputs, created) };
+        return { id: created.id, outs: projectSpec.outputs(inputs, created, { deployedBy: await client().myUserId() }) };
       }),
     read: (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
-        const found = await orMissing(client().projects.get(props!.organizationId, id));
-        return found?.status === "active" ? projectSpec.readResult(id, props!, found) : { id: "" };
+        const found = await unlessGone(client(), client().projects.get(props!.organizationId, id), whereabouts(props!));
+        return found !== GONE && found.status === "active" ? projectSpec.readResult(id, props!, found) : { id: "" };
       }),
     update: (id, olds, news) =>
       withContext(`update ${label(news)}`, async () => {
         const patch = patchFor(olds, news);
         const updated =
           Object.keys(patch).length > 0 ? await client().projects.update(news.organizationId, id, patch) : await client().projects.get(news.organizationId, id);
-        return { outs: projectSpec.outputs(news, updated) };
+        return { outs: projectSpec.outputs(news, updated, olds) };
       }),
-    delete: (id, props) => withContext(`delete ${label(props)}`, async () => void (await orMissing(client().projects.archive(props.organizationId, id)))),
+    delete: (id, props) =>
+      withContext(`delete ${label(props)}`, async () => void (await unlessGone(client(), client().projects.archive(props.organizationId, id), whereabouts(props)))),
   };
 };
 

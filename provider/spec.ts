@@ -44,9 +44,9 @@ export interface SpecDefinition<Own extends z.ZodObject, Api extends z.ZodObject
 
 /** The checked inputs of a resource: its provider fields and its API body. */
 export type SpecInputs<Own extends z.ZodObject, Api extends z.ZodObject> = Out<Own> & Out<Api>;
-/** What a resource holds in state: its inputs and the API object's other fields. */
+/** What a resource holds in state: its inputs, the API object's other fields, and who deployed it. */
 export type SpecOutputs<Own extends z.ZodObject, Api extends z.ZodObject, Obj extends z.ZodObject> = SpecInputs<Own, Api> &
-  Omit<Out<Obj>, keyof SpecInputs<Own, Api> | "id">;
+  Omit<Out<Obj>, keyof SpecInputs<Own, Api> | "id"> & { deployedBy?: string };
 /** The arguments of a resource class: every input but `externalId` (the provider sets it), each a `pulumi.Input`. */
 export type SpecArgs<Own extends z.ZodObject, Api extends z.ZodObject> = {
   [K in keyof Omit<In<Own> & In<Api>, "externalId">]: pulumi.Input<(In<Own> & In<Api>)[K]>;
@@ -73,7 +73,10 @@ export interface ResourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, 
   diff(olds: Record<string, unknown>, news: Record<string, unknown>): { changes: boolean; replaces: string[]; changed: string[] };
   /** The create body; `externalId` may be given its own value. */
   body(inputs: SpecInputs<Own, Api>, externalId?: string): z.input<Api>;
-  /** The state of the resource: its inputs, then what the API answered; `previous` keeps what the API shows once. */
+  /**
+   * The state of the resource: its inputs, then what the API answered; from `previous` (the old
+   * state, or `{ deployedBy }` on create) it keeps what the API shows once and who deployed it.
+   */
   outputs(inputs: SpecInputs<Own, Api>, object: z.output<Obj>, previous?: Record<string, unknown>): SpecOutputs<Own, Api, Obj>;
   /** What `read` answers for an object still there. */
   readResult(id: string, props: SpecOutputs<Own, Api, Obj>, object: z.output<Obj>): pulumi.dynamic.ReadResult<SpecOutputs<Own, Api, Obj>>;
@@ -98,7 +101,8 @@ export function resourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, O
   const bodyKeys = keysOf(def.api);
   const inputKeys = [...ownKeys, ...bodyKeys.filter((k) => !ownKeys.includes(k))];
   const compared = inputKeys.filter((k) => k !== "externalId" && !(def.steering as readonly string[] | undefined)?.includes(k));
-  const outputKeys = keysOf(def.object).filter((k) => k !== "id" && !inputKeys.includes(k));
+  // `deployedBy`: whose token created it, so a 404 seen by another token is not taken for a deletion.
+  const outputKeys = [...keysOf(def.object).filter((k) => k !== "id" && !inputKeys.includes(k)), "deployedBy"];
   const replacing = "allBut" in def.replaces ? compared.filter((k) => !(def.replaces as { allBut: readonly string[] }).allBut.includes(k)) : [...def.replaces];
   type Inputs = SpecInputs<Own, Api>;
   type Outputs = SpecOutputs<Own, Api, Obj>;
@@ -131,7 +135,7 @@ export function resourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, O
 
   function outputs(inputs: Inputs, object: z.output<Obj>, previous: Record<string, unknown> = {}): Outputs {
     const { id: _, ...fields } = object as Record<string, unknown>;
-    const kept = pick(previous, (def.shownOnce ?? []) as readonly string[]);
+    const kept = pick(previous, [...((def.shownOnce ?? []) as readonly string[]), "deployedBy"]);
     // The object's own `externalId` may carry a suffix (rotations); state keeps the URN.
     return { ...pick(inputs, inputKeys), ...fields, ...kept, externalId: (inputs as { externalId?: string }).externalId } as unknown as Outputs;
   }
