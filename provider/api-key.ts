@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ApiKey as ApiKeyObject, apiKeyInput, createdApiKey, idOf } from "../schema";
 import { TenancyClient } from "./client";
 import { GONE, unlessGone } from "./gone";
-import { canonical, logicalName, pick, withContext } from "./inputs";
+import { canonical, isCode, logicalName, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerStub } from "./stub";
@@ -50,13 +50,23 @@ function externalIdFor(inputs: Inputs): string {
   return `${inputs.externalId}#${digest}`;
 }
 
+/**
+ * One round trip in the common case (and one per project for its organization). A key of this
+ * URN and inputs that the engine lost track of makes the API answer `external_id_taken`: its
+ * secret is gone, so it is revoked and the key made anew.
+ */
 async function create(client: TenancyClient, inputs: Inputs) {
-  const project = await client.projects.getById(inputs.projectId);
-  const [orgId, projectId, externalId] = [project.organizationId, project.id, externalIdFor(inputs)];
-  for (const lost of (await client.apiKeys.list(orgId, projectId, { externalId })).data) {
-    if (lost.status === "active") await client.apiKeys.revoke(orgId, projectId, lost.id);
+  const [orgId, projectId, externalId] = [await client.organizationOf(inputs.projectId), inputs.projectId, externalIdFor(inputs)];
+  const body = apiKeySpec.body(inputs, externalId);
+  try {
+    return await client.apiKeys.create(orgId, projectId, body);
+  } catch (err) {
+    if (!isCode(err, "external_id_taken")) throw err;
+    for (const lost of (await client.apiKeys.list(orgId, projectId, { externalId })).data) {
+      if (lost.status !== "revoked") await client.apiKeys.revoke(orgId, projectId, lost.id);
+    }
+    return client.apiKeys.create(orgId, projectId, body);
   }
-  return client.apiKeys.create(orgId, projectId, apiKeySpec.body(inputs, externalId));
 }
 
 export const apiKeyImplementation: Implementation<Inputs, Outputs> = (settings) => {

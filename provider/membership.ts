@@ -70,11 +70,15 @@ const externalIdFor = (inputs: Inputs) => `${inputs.externalId}#${inputs.email}`
 async function createOrTakeOver(client: TenancyClient, inputs: Inputs): Promise<MembershipObject> {
   const scope = scopeOf(inputs);
   const role = inputs.role;
-  const [mine] = (await client.members.list(scope, { externalId: externalIdFor(inputs) })).data;
-  if (mine) return mine.role === role ? mine : client.members.setRole(scope, mine.userId, role);
   try {
     return await client.members.add(scope, membershipSpec.body(inputs, externalIdFor(inputs)));
   } catch (err) {
+    if (isCode(err, "external_id_taken")) {
+      // A create the engine lost track of: take over the membership of this URN.
+      const [mine] = (await client.members.list(scope, { externalId: externalIdFor(inputs) })).data;
+      if (!mine) throw err;
+      return mine.role === role ? mine : client.members.setRole(scope, mine.userId, role);
+    }
     if (!isCode(err, "member_exists")) throw err;
     const parsed = membership.safeParse(err.extras.existing);
     const existing = parsed.success ? parsed.data : (await client.members.list(scope, { email: inputs.email })).data[0];

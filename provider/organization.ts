@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { organization, organizationInput, Organization as OrganizationObject } from "../schema";
 import { GONE, unlessGone } from "./gone";
-import { logicalName, mergePatch, pick, withContext } from "./inputs";
+import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerStub } from "./stub";
@@ -41,8 +41,14 @@ export const organizationImplementation: Implementation<Inputs, Outputs> = (sett
     diff: async (_id, olds, news) => organizationSpec.diff(olds, news),
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
-        const [found] = (await client().organizations.list({ externalId: inputs.externalId })).data;
-        const org = found ? await client().organizations.update(found.id, patchFor(found, inputs)) : await client().organizations.create(organizationSpec.body(inputs));
+        const org = await client()
+          .organizations.create(organizationSpec.body(inputs))
+          .catch(async (err) => {
+            // A create the engine lost track of: take over the organization of this URN.
+            const [found] = isCode(err, "external_id_taken") ? (await client().organizations.list({ externalId: inputs.externalId })).data : [];
+            if (!found) throw err;
+            return client().organizations.update(found.id, patchFor(found, inputs));
+          });
         return { id: org.id, outs: organizationSpec.outputs(inputs, org, { deployedBy: await client().myUserId() }) };
       }),
     read: async (id, props) =>

@@ -41,16 +41,20 @@ function patchFor(current: object, inputs: Inputs): Record<string, unknown> {
   return mergePatch(pick(current, fields), pick(inputs, fields)) as Record<string, unknown>;
 }
 
+/**
+ * One round trip in the common case: the create itself. Only when the API answers that the name
+ * or the `externalId` is taken does the provider look: a project of this URN (a create the engine
+ * lost track of) is taken over, as is one of this name with `adopt: true`.
+ */
 async function create(client: TenancyClient, inputs: Inputs): Promise<ProjectObject> {
   const orgId = inputs.organizationId;
-  const byUrn = (await client.projects.list(orgId, { externalId: inputs.externalId })).data.find((p) => p.status === "active");
-  const byName = inputs.adopt ? (await client.projects.list(orgId, { name: inputs.name })).data.find((p) => p.status === "active") : undefined;
-  const found = byUrn ?? byName;
   try {
-    if (found) return await client.projects.update(orgId, found.id, { ...patchFor(found, inputs), externalId: inputs.externalId });
     return await client.projects.create(orgId, projectSpec.body(inputs));
   } catch (err) {
-    if (!isCode(err, "name_taken")) throw err;
+    if (!isCode(err, "name_taken", "external_id_taken")) throw err;
+    const active = async (query: Record<string, string | undefined>) => (await client.projects.list(orgId, query)).data.find((p) => p.status === "active");
+    const found = (await active({ externalId: inputs.externalId })) ?? (inputs.adopt ? await active({ name: inputs.name }) : undefined);
+    if (found) return client.projects.update(orgId, found.id, { ...patchFor(found, inputs), externalId: inputs.externalId });
     throw new Error(`a project named "${inputs.name}" already exists in ${orgId}; set adopt: true to take it over`, { cause: err });
   }
 }

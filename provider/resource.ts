@@ -29,8 +29,17 @@ export function resourceProps(
   assertTokenIsSecret();
   const props: Record<string, unknown> = Object.fromEntries(spec.outputKeys.map((k) => [k, undefined]));
   Object.assign(props, args);
-  props.externalId = pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${spec.type}`, opts?.parent);
+  props.externalId = pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${spec.type}`, parentUrn(opts?.parent));
   return props;
+}
+
+/**
+ * The parent's URN as a plain value: passed as the resource itself, it would make `externalId`
+ * depend on the parent, and an input depending on a component depends on all its children — two
+ * children of one component would then wait on each other forever.
+ */
+function parentUrn(parent: pulumi.Resource | undefined): pulumi.Input<string> | undefined {
+  return parent && pulumi.output(new Promise<string>((resolve) => parent.urn.apply(resolve)));
 }
 
 /** Prints a warning the engine shows with the update's diagnostics. */

@@ -16,6 +16,7 @@ export class TenancyClient {
   private readonly http: Http;
   private caller?: Promise<Me>;
   private readonly visible = new Map<string, Promise<boolean>>();
+  private readonly projectOrgs = new Map<string, Promise<string>>();
 
   constructor(options: HttpOptions) {
     this.http = new Http(options);
@@ -43,6 +44,17 @@ export class TenancyClient {
   /** The calling user's id. */
   async myUserId(): Promise<string> {
     return (await this.me()).user.id;
+  }
+
+  /** The organization of a project (asked once per client and project: it never changes). */
+  organizationOf(projectId: string): Promise<string> {
+    let orgId = this.projectOrgs.get(projectId);
+    if (!orgId) {
+      orgId = this.projects.getById(projectId).then((p) => p.organizationId);
+      orgId.catch(() => this.projectOrgs.delete(projectId));
+      this.projectOrgs.set(projectId, orgId);
+    }
+    return orgId;
   }
 
   /** Whether the caller can see the organization (asked once per client and organization). */

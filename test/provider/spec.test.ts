@@ -91,6 +91,28 @@ describe("one spec per resource: every input field round-trips", function () {
     assert.deepEqual({ labels: stored.labels, limits: stored.limits, workload: stored.workload }, { labels: { tier: "gold" }, limits: { requestsPerMinute: 600, tokensPerMinute: 100000, monthlyBudgetUsd: 6000 }, workload: "chat" });
   });
 
+  it("takes over what a create the engine lost track of made, instead of failing or duplicating it", async () => {
+    const settings = { endpoint: backend.url, token: backend.token };
+    const twice = async (implementation: Implementation, inputs: Record<string, unknown>) => {
+      const provider = implementation(settings);
+      const { inputs: checked } = await provider.check!({}, inputs);
+      const first = await provider.create(checked);
+      const second = await provider.create(checked);
+      return [first, second];
+    };
+    const [org, orgAgain] = await twice(organizationImplementation, { name: "Lost", externalId: urn("Organization", "lost") });
+    assert.equal(orgAgain.id, org.id);
+    const [project, projectAgain] = await twice(projectImplementation, { organizationId: org.id, name: "lost", environment: "development", externalId: urn("Project", "lost") });
+    assert.equal(projectAgain.id, project.id);
+    const [m, mAgain] = await twice(membershipImplementation, { organizationId: org.id, email: "ben@lost.test", role: "member", externalId: urn("Membership", "ben") });
+    await root.members.add({ organizationId: org.id, projectId: project.id }, { email: "ben@lost.test", role: "member" });
+    assert.equal(mAgain.id, m.id);
+    const [key, keyAgain] = await twice(apiKeyImplementation, { projectId: project.id, name: "ci", owner: "ben@lost.test", externalId: urn("ApiKey", "lost") });
+    assert.notEqual(keyAgain.id, key.id);
+    const keys = (await root.apiKeys.list(org.id, project.id, {})).data.map((k) => [k.id, k.status]);
+    assert.deepEqual(keys.sort(), [[key.id, "revoked"], [keyAgain.id, "active"]].sort());
+  });
+
   interface Spec {
     own: z.ZodObject;
     api: z.ZodObject;
