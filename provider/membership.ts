@@ -147,6 +147,8 @@ export class Membership extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly updatedAt: pulumi.Output<string>;
   declare readonly version: pulumi.Output<number>;
+  /** The user whose token created it: refresh and destroy tell a deletion from another user's token by it. */
+  declare readonly deployedBy: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: MembershipArgs, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, resourceProps(membershipSpec, name, args, opts), opts, MODULE, "Membership");

@@ -77,6 +77,8 @@ export class Organization extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly updatedAt: pulumi.Output<string>;
   declare readonly version: pulumi.Output<number>;
+  /** The user whose token created it: refresh and destroy tell a deletion from another user's token by it. */
+  declare readonly deployedBy: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, resourceProps(organizationSpec, name, args, opts), opts, MODULE, "Organization");
