@@ -47,10 +47,12 @@ class Noop extends pulumi.dynamic.Resource {
 
 function noopProgram(layout: Layout) {
   return async () => {
-    const org = new Noop(layout.organization.name, { kind: "org", name: layout.organization.name });
+    // Each with the very inputs the tenancy resource gets, so that state sizes compare what the
+    // providers add (their serialized code, their outputs), not what the program declares.
+    const org = new Noop(layout.organization.name, { kind: "org", ...layout.organization });
     const members = new Map(layout.members.map((m) => [m.email, new Noop(`member:${m.email}`, { kind: "member", organizationId: org.id, ...m })]));
     for (const { members: people, keys, ...p } of layout.projects) {
-      const project = new Noop(p.name, { kind: "project", organizationId: org.id, name: p.name, environment: p.environment });
+      const project = new Noop(p.name, { kind: "project", organizationId: org.id, ...p });
       const inProject = new Map(
         people.map((m) => [m.email, new Noop(`${p.name}:member:${m.email}`, { kind: "pm", organizationId: org.id, projectId: project.id, ...m }, { dependsOn: members.get(m.email) })]),
       );
