@@ -73,6 +73,25 @@ async function exportBytesPerResource(t: TestStack): Promise<number> {
   return JSON.stringify(deployment).length / resources.length;
 }
 
+/**
+ * Where tenancy's `up` spends its time on the server: requests per resource and the seconds the
+ * backend spent answering them, by route, from its own Prometheus metrics.
+ */
+async function serverProfile(url: string, upSeconds: number): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const routes = new Map<string, { count: number; seconds: number }>();
+  for (const m of text.matchAll(/^tenancy_http_request_duration_seconds_(count|sum)\{method="(\w+)",route="([^"]+)"\} ([\d.e+-]+)$/gm)) {
+    const key = `${m[2]} ${m[3]}`;
+    const entry = routes.get(key) ?? { count: 0, seconds: 0 };
+    if (m[1] === "count") entry.count += Number(m[4]);
+    else entry.seconds += Number(m[4]);
+    routes.set(key, entry);
+  }
+  const total = [...routes.values()].reduce((a, r) => ({ count: a.count + r.count, seconds: a.seconds + r.seconds }), { count: 0, seconds: 0 });
+  const top = [...routes].sort((a, b) => b[1].count - a[1].count).slice(0, 6).map(([k, r]) => `${k} ×${r.count} (${r.seconds.toFixed(1)} s)`);
+  return `scale: tenancy up made ${total.count} requests (${(total.count / 1001).toFixed(2)} per resource), ${total.seconds.toFixed(1)} s of server time of the ${upSeconds.toFixed(1)} s up; ${top.join(", ")}`;
+}
+
 export async function scaleBenchmarks(): Promise<Comparison[]> {
   const backend = await startBackend({ env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" } });
   const layout = scaleLayout();
@@ -82,6 +101,7 @@ export async function scaleBenchmarks(): Promise<Comparison[]> {
     console.error("scale: up from empty (no-op floor, then tenancy)");
     const upFloor = await timed(() => floor.stack.up());
     const upSubject = await timed(() => subject.stack.up());
+    console.error(await serverProfile(backend.url, upSubject));
     console.error("scale: no-change preview");
     const previewFloor = await timed(() => floor.stack.preview());
     const previewSubject = await timed(() => subject.stack.preview());
