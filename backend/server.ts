@@ -1,3 +1,4 @@
+import pino from "pino";
 import { buildApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { bootstrapIfEmpty } from "./services/bootstrap.service";
@@ -15,7 +16,10 @@ async function main(): Promise<void> {
   await bootstrapIfEmpty(store, config.bootstrap);
   const prune = () => pruneIdempotencyRecords(store.db, new Date(Date.now() - KEEP_IDEMPOTENCY_MS).toISOString());
   await prune();
-  const app = buildApp({ config, store });
+  // Log lines are written asynchronously (each line whole, none dropped; flushed at shutdown): a
+  // synchronous write to a slow pipe would stall every request behind the log reader.
+  const logStream = pino.destination({ dest: 1, sync: false });
+  const app = buildApp({ config, store, logStream });
   // Idempotency records are promised for 24 h; an hourly sweep keeps the table small.
   setInterval(() => prune().catch((err: unknown) => app.log.warn({ err }, "idempotency sweep failed")), 3600_000).unref();
   await app.listen({ host: config.host, port: config.port });
@@ -31,6 +35,7 @@ async function main(): Promise<void> {
     app.log.info({ signal }, "shutting down");
     await app.close();
     await store.close();
+    logStream.flushSync();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -59,6 +59,10 @@ export async function load(count: number, concurrency: number, fn: (i: number) =
 export function report(results: Comparison[]): void {
   for (const r of results) {
     const unit = r.unit ?? "ms";
+    if (unit === "req/s") {
+      console.log(`${r.name}: ${r.subject} serves ${r.ratio.toFixed(2)}x the requests per second of a ${r.baseline} (median ${r.subjectValue.toFixed(0)} vs ${r.baselineValue.toFixed(0)} req/s)`);
+      continue;
+    }
     const verb = r.unit ? "is" : "takes";
     const what = r.unit ? "" : "median round ";
     console.log(

@@ -1,24 +1,19 @@
 import { apiBenchmarks, dialects } from "./api.bench";
+import { httpBenchmarks } from "./http.bench";
 import { Comparison, report } from "./measure";
 import { scaleBenchmarks } from "./scale.bench";
 
 /** `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run. */
 async function main() {
-  const results: Comparison[] = [];
-  // `npm run bench -- scale`: the 1,000-resource run alone; BENCH_SCALE=0 leaves it out (it takes minutes).
-  const only = process.argv[2];
-  if (only !== "scale") {
-    for (const dialect of dialects) {
-      const done = await apiBenchmarks(dialect);
-      report(done);
-      results.push(...done);
-    }
-  }
-  if (process.env.BENCH_SCALE !== "0") {
-    const done = await scaleBenchmarks();
+  // BENCH_ONLY=http|api|scale runs one of them; BENCH_SCALE=0 leaves the 1,000-resource run (minutes) out.
+  const only = process.env.BENCH_ONLY;
+  for (const dialect of dialects) {
+    const done: Comparison[] = [];
+    if (!only || only === "http") done.push(...(await httpBenchmarks(dialect)));
+    if (!only || only === "api") done.push(...(await apiBenchmarks(dialect)));
     report(done);
-    results.push(...done);
   }
+  if ((!only && process.env.BENCH_SCALE !== "0") || only === "scale") report(await scaleBenchmarks());
 }
 
 main().catch((err) => {

@@ -9,7 +9,7 @@ import { Comparison, report } from "./measure";
  * The provider at 1,000 resources against the engine's own floor: the same 1,001-resource graph
  * (1 organization, 100 members, 50 projects, 600 project memberships, 250 keys) through tenancy
  * and through a no-op dynamic provider, same engine, same run: `up` from empty, a no-change
- * `preview`, and the `stack export` bytes per resource. Takes minutes; `npm run bench -- scale`
+ * `preview`, and the `stack export` bytes per resource. Takes minutes; `BENCH_ONLY=scale npm run bench`
  * runs it alone, `BENCH_SCALE=0` leaves it out of `npm run bench`.
  */
 

@@ -61,6 +61,16 @@ export function redact(value: string): string {
 }
 
 let sequence = 0;
+// Request ids need uniqueness, not secrecy: a random per-process prefix and a counter, no
+// randomBytes per request.
+const PROCESS_TAG = base62(randomBytes(6), 9);
+let requests = 0;
+
+/** `req_…`: the process's random tag, the time and a counter. */
+export function newRequestId(): string {
+  requests = (requests + 1) % 0x100000000;
+  return `req_${PROCESS_TAG}${Date.now().toString(16)}${requests.toString(16).padStart(8, "0")}`;
+}
 
 /**
  * Ids such as `org_18f3a…`: hex time and a per-process counter, then randomness. They sort in

@@ -48,10 +48,31 @@ function openSqlite(path: string): BetterSqlite3.Database {
   return sqlite;
 }
 
+/**
+ * Kysely's SQLite driver prepares every query anew; better-sqlite3 statements can be reused, and
+ * preparing is most of what a small read costs. Queries are few and fixed (the builder emits the
+ * same text with `?` placeholders), so a bounded cache keeps them all. One connection runs one
+ * query at a time, so a statement is never in use twice.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDialectConfig["database"] {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (statements.size < 1000) statements.set(sql, statement);
+      }
+      return statement;
+    },
+  } as SqliteDialectConfig["database"];
+}
+
 /** Opens the store named by a `sqlite:PATH` or `postgres://…` URL. */
 export function openStore(url: string): Store {
   if (url.startsWith("sqlite:")) {
-    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: openSqlite(url.slice("sqlite:".length)) }) });
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(openSqlite(url.slice("sqlite:".length))) }) });
     return { db, dialect: "sqlite", close: () => db.destroy() };
   }
   const pool = new Pool({ connectionString: url, max: 10 });

@@ -94,9 +94,9 @@ function toError(res: Response, text: string, method: string, path: string, endp
     body = undefined;
   }
   const p = problem.safeParse(body);
-  const unknownRoute = new Map(Object.entries(body ?? {})).get("code") === "unknown_route";
+  const unknownRoute = p.success && p.data.code === "unknown_route";
   if (res.status === 404 && (unknownRoute || !p.success)) {
-    return new TenancyError("internal", wrongEndpoint(endpoint, `${method} ${path} answered 404 ${unknownRoute ? "unknown_route" : "without a tenancy problem+json body"}`));
+    return new TenancyError("unknown_route", wrongEndpoint(endpoint, `${method} ${path} answered 404 ${unknownRoute ? "unknown_route" : "without a tenancy problem+json body"}`));
   }
   if (!p.success) return new TenancyError("internal", `unexpected ${res.status} answer to ${method} ${path} from ${endpoint}`);
   const retryAfter = Number(res.headers.get("retry-after"));

@@ -128,6 +128,6 @@ async function identify(http: Http): Promise<Me> {
   } catch (err) {
     const notTenancy = err instanceof TenancyError && (err.status === 404 || err.message.startsWith("unexpected response"));
     if (!notTenancy || err.message.startsWith(http.endpoint)) throw err;
-    throw Object.assign(new TenancyError("internal", wrongEndpoint(http.endpoint, `GET /v1/me answered ${err.status === 404 ? "404" : "in another shape"}`)), { cause: err });
+    throw Object.assign(new TenancyError(err.status === 404 ? "unknown_route" : "internal", wrongEndpoint(http.endpoint, `GET /v1/me answered ${err.status === 404 ? "404" : "in another shape"}`)), { cause: err });
   }
 }

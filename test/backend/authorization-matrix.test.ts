@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
+import { PERMISSIONS } from "../../backend/auth/permissions";
 import { Api, call, client, expectStatus, mintToken, Res, sqlQuery } from "./helpers";
 
 /**
@@ -32,6 +33,17 @@ interface Row {
   body?: (actor: Actor) => unknown;
   /** Fresh objects for calls that change or destroy what they touch. */
   prepare?: (actor: Actor) => Promise<Partial<Ids>>;
+  /** The 403 detail for actors a service (not the route's permission) refuses, e.g. by field. */
+  denied?: Partial<Record<Actor, string>>;
+}
+
+const UNAUTHENTICATED = "authorization must be \"Bearer <management token>\" with an active token (tmt_…); create one with npm run token or POST /v1/tokens";
+const TITLES: Record<number, [string, string]> = { 401: ["unauthenticated", "Unauthenticated"], 403: ["forbidden", "Forbidden"], 404: ["not_found", "Not found"] };
+
+/** The whole problem body a refusal must carry (requestId aside). */
+function refusal(status: number, detail: string) {
+  const [code, title] = TITLES[status];
+  return { type: `https://tenancy.dev/problems/${code.replace(/_/g, "-")}`, title, status, detail, code, requestId: "string" };
 }
 
 for (const dialect of DIALECTS) {
@@ -78,7 +90,7 @@ for (const dialect of DIALECTS) {
       "GET /v1/organizations": { expect: everyone(200), ownScope: true },
       "POST /v1/organizations": { expect: everyone(201), ownScope: true, body: () => ({ name: "Mine" }) },
       "GET /v1/organizations/{orgId}": { expect: everyone(200) },
-      "PATCH /v1/organizations/{orgId}": { expect: adminOnly(200), body: () => ({ name: `Org A ${++counter}` }) },
+      "PATCH /v1/organizations/{orgId}": { expect: adminOnly(200), body: () => ({ name: `Org A ${++counter}` }), denied: { billing: "change name" } },
       "DELETE /v1/organizations/{orgId}": {
         expect: adminOnly(204),
         prepare: async () => {
@@ -97,6 +109,14 @@ for (const dialect of DIALECTS) {
       "GET /v1/organizations/{orgId}/service-accounts": { expect: everyone(200) },
       "POST /v1/organizations/{orgId}/service-accounts": { expect: adminOnly(201), body: () => ({ name: "bot", role: "member" }) },
       "POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens": { expect: adminOnly(201), body: () => ({ name: "ci" }), prepare: async () => ({ userId: serviceAccount }) },
+      "GET /v1/organizations/{orgId}/service-accounts/{userId}/tokens": { expect: adminOnly(200), prepare: async () => ({ userId: serviceAccount }) },
+      "DELETE /v1/organizations/{orgId}/service-accounts/{userId}/tokens/{tokenId}": {
+        expect: adminOnly(204),
+        prepare: async () => ({
+          userId: serviceAccount,
+          tokenId: expectStatus(await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${serviceAccount}/tokens`, { name: `doomed-${++counter}` }), 201).id,
+        }),
+      },
       "GET /v1/organizations/{orgId}/projects": { expect: everyone(200) },
       "POST /v1/organizations/{orgId}/projects": { expect: adminOnly(201), body: () => ({ name: `new-${++counter}`, environment: "other" }) },
       "GET /v1/organizations/{orgId}/projects/{projectId}": { expect: projectVisible(200) },
@@ -173,11 +193,15 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(Object.keys(MATRIX).filter((o) => !operations.includes(o)), [], "matrix rows without routes");
     });
 
-    it("answers every route × method × actor with the status of the role matrix", async function () {
+    it("answers every route × method × actor with the status and the whole refusal body of the role matrix", async function () {
+      const doc = expectStatus(await call(backend.url, "GET", "/openapi.json", undefined), 200);
       const failures: string[] = [];
       let checked = 0;
+      let bodies = 0;
       for (const [op, row] of Object.entries(MATRIX)) {
         const [method, template] = op.split(" ");
+        const declared = doc.paths[template][method.toLowerCase()];
+        const permission = (PERMISSIONS as Record<string, Record<string, { denied: string }>>)[declared["x-tenancy-scope"]][declared["x-tenancy-permission"]];
         for (const actor of ACTORS) {
           const own = actor !== "anonymous" && template.includes("{tokenId}") ? (await apis[actor === "revoked" || actor === "expired" ? "admin" : actor].get("/v1/me")).body.token.id : "";
           const v: Ids = { ...ids, tokenId: own, ...(row.prepare ? await row.prepare(actor) : {}) };
@@ -186,9 +210,16 @@ for (const dialect of DIALECTS) {
           const want = expected(row, actor);
           if (res.status !== want) failures.push(`${op} as ${actor}: expected ${want}, got ${res.status} ${res.text.slice(0, 200)}`);
           if (res.status >= 400) assert.equal(res.headers["content-type"], "application/problem+json; charset=utf-8", `${op} as ${actor}`);
+          if (res.status !== want || want < 400) continue;
+          // Refusals are compared whole: the code, and a detail that names what was refused.
+          const hidden = template.includes("{projectId}") && (actor !== "outsider" || !template.includes("{orgId}")) ? ["project", v.projectId] : ["organization", v.orgId];
+          const detail = want === 401 ? UNAUTHENTICATED : want === 404 ? `${hidden[0]} "${hidden[1]}" not found` : `your role does not allow you to ${row.denied?.[actor] ?? permission.denied}`;
+          bodies++;
+          const got = { ...res.body, requestId: typeof res.body.requestId };
+          if (JSON.stringify(got) !== JSON.stringify(refusal(want, detail))) failures.push(`${op} as ${actor}: body ${JSON.stringify(got)}, expected ${JSON.stringify(refusal(want, detail))}`);
         }
       }
-      console.log(`      authorization matrix: ${Object.keys(MATRIX).length} operations × ${ACTORS.length} actors = ${checked} calls checked`);
+      console.log(`      authorization matrix: ${Object.keys(MATRIX).length} operations × ${ACTORS.length} actors = ${checked} calls checked, ${bodies} refusal bodies compared`);
       assert.deepEqual(failures, []);
     });
 

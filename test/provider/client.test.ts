@@ -72,7 +72,7 @@ describe("the tenancy client's transport", () => {
     for (const evidence of ["without a tenancy problem+json body", "unknown_route"]) {
       await assert.rejects(http.send(organization, "GET", "/v1/organizations/org_AAAAAAAAAAAA"), {
         name: "TenancyError",
-        code: "internal",
+        code: "unknown_route",
         message: `${endpoint} is not the base URL of a tenancy API (GET /v1/organizations/org_AAAAAAAAAAAA answered 404 ${evidence}); check tenancy:endpoint (or TENANCY_ENDPOINT): it is the API's root, such as http://127.0.0.1:7410, with no path`,
       });
     }

@@ -1,0 +1,72 @@
+import { ChildProcess, spawn } from "node:child_process";
+import autocannon = require("autocannon");
+import { Backend, Dialect, startBackend } from "../test/support/backend";
+import { Comparison, median } from "./measure";
+
+/**
+ * Requests per second of the backend against a bare Fastify 5 hello-world, both measured in this
+ * run with the same load tool (autocannon, 32 connections), rounds alternating so that other load
+ * on the machine hits both alike. A ratio of 0.6 means the route serves 60% of the baseline's rate.
+ */
+
+const CONNECTIONS = 32;
+const SECONDS = 3;
+const ROUNDS = 3;
+
+// The baseline: what Fastify itself costs on this machine, with its defaults and no logging.
+const HELLO = `const app = require("fastify")(); app.get("/", async () => ({ hello: "world" }));
+app.listen({ host: "127.0.0.1", port: 0 }).then((url) => console.log(url));`;
+
+async function startHello(): Promise<{ url: string; stop(): void }> {
+  const child: ChildProcess = spawn(process.execPath, ["-e", HELLO], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise<string>((ok, fail) => {
+    child.stdout!.once("data", (d: Buffer) => ok(d.toString().trim()));
+    child.once("exit", (code) => fail(new Error(`hello-world server exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill("SIGTERM") };
+}
+
+async function rate(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+async function ratios(name: string, hello: string, subjects: Array<[string, () => Promise<number>]>): Promise<Comparison[]> {
+  const base: number[] = [];
+  const measured = subjects.map(() => [] as number[]);
+  await rate(hello); // warm-up
+  for (const [, run] of subjects) await run();
+  for (let i = 0; i < ROUNDS; i++) {
+    base.push(await rate(hello));
+    for (const [j, [, run]] of subjects.entries()) measured[j].push(await run());
+  }
+  return subjects.map(([subject], j) => {
+    const r = measured[j].map((v, k) => v / base[k]);
+    return { name, baseline: "bare Fastify 5 hello-world", subject, baselineValue: median(base), subjectValue: median(measured[j]), ratio: median(r), unit: "req/s" };
+  });
+}
+
+export async function httpBenchmarks(dialect: Dialect): Promise<Comparison[]> {
+  const hello = await startHello();
+  let b: Backend | undefined;
+  try {
+    b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "10000000" } });
+    const auth = { authorization: `Bearer ${b.token}` };
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(b!.url + path, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+      return (await res.json()) as { id: string };
+    };
+    const org = await post("/v1/organizations", { name: "Bench" });
+    const project = await post(`/v1/organizations/${org.id}/projects`, { name: "bench", environment: "development" });
+    const one = `${b.url}/v1/organizations/${org.id}/projects/${project.id}`;
+    const healthz = `${b.url}/healthz`;
+    return await ratios(`${dialect.name}: requests per second, ${CONNECTIONS} connections`, hello.url, [
+      ["GET /healthz", () => rate(healthz)],
+      ["authenticated GET of one project", () => rate(one, auth)],
+    ]);
+  } finally {
+    hello.stop();
+    await b?.dispose();
+  }
+}
