@@ -73,6 +73,8 @@ export class Organization extends pulumi.dynamic.Resource {
   declare readonly billing: pulumi.Output<OrganizationObject["billing"]>;
   declare readonly settings: pulumi.Output<OrganizationObject["settings"]>;
   declare readonly securityPolicy: pulumi.Output<OrganizationObject["securityPolicy"]>;
+  /** Which stored policies the backend enforces today, and which it only keeps. */
+  declare readonly enforcement: pulumi.Output<OrganizationObject["enforcement"]>;
   declare readonly externalId: pulumi.Output<string>;
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly updatedAt: pulumi.Output<string>;

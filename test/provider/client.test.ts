@@ -16,6 +16,7 @@ const ORG = {
   billing: { plan: "free", financeContacts: [] },
   settings: { allowedEmailDomains: [], membersCanCreateProjects: false },
   securityPolicy: { sso: { enforced: false }, session: { requireMfa: false }, ipAllowlist: [] },
+  enforcement: { enforced: [], notEnforced: [] },
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:00.000Z",
   version: 1,
