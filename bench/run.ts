@@ -1,10 +1,12 @@
 import { apiBenchmarks, dialects } from "./api.bench";
 import { httpBenchmarks } from "./http.bench";
 import { Comparison, report } from "./measure";
+import { scaleBenchmarks } from "./scale.bench";
 import { usageBenchmarks } from "./usage.bench";
 
 /** `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run. */
 async function main() {
+  // BENCH_ONLY=http|api|usage|scale runs one of them; BENCH_SCALE=0 leaves the 1,000-resource run (minutes) out.
   const only = process.env.BENCH_ONLY;
   for (const dialect of dialects) {
     const done: Comparison[] = [];
@@ -12,11 +14,8 @@ async function main() {
     if (!only || only === "api") done.push(...(await apiBenchmarks(dialect)));
     report(done);
   }
-  for (const dialect of dialects) {
-    const done = await usageBenchmarks(dialect);
-    report(done);
-    results.push(...done);
-  }
+  if (!only || only === "usage") for (const dialect of dialects) report(await usageBenchmarks(dialect));
+  if ((!only && process.env.BENCH_SCALE !== "0") || only === "scale") report(await scaleBenchmarks());
 }
 
 main().catch((err) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dottedPath, fieldIssues } from "./issues";
 
 /**
  * The one error vocabulary of tenancy. The backend throws `TenancyError`s and renders them as
@@ -124,14 +125,7 @@ export class TenancyError extends Error {
 
 /** Turns zod issues into the `errors[]` of a 400, one entry per offending field. */
 export function fieldErrors(issues: readonly z.core.$ZodIssue[], prefix = ""): FieldError[] {
-  return issues.map((i) => {
-    // Array items read as `events[3].inputTokens`, the way the request body is written.
-    const path = [prefix, ...i.path].reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : p === "" ? acc : acc ? `${acc}.${String(p)}` : String(p)), "");
-    if (i.code === "unrecognized_keys") {
-      return { path: [path, ...i.keys].filter(Boolean).join("."), message: `unknown field ${i.keys.map((k) => `"${k}"`).join(", ")}` };
-    }
-    return { path: path || "(body)", message: i.message };
-  });
+  return fieldIssues(issues).map((i) => ({ path: dottedPath([prefix, ...i.path].filter((s) => s !== "")) || "(body)", message: i.message }));
 }
 
 /** A 400 naming every bad field, with a one-line summary as its detail. */

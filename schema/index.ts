@@ -8,3 +8,4 @@ export * from "./token";
 export * from "./audit";
 export * from "./me";
 export * from "./usage";
+export * from "./issues";
