@@ -1,0 +1,81 @@
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { randomBytes } from "node:crypto";
+import { cpSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { TenancyClient } from "../../provider/client";
+import { ROOT } from "../support/backend";
+import { engineEnv, pulumiCommand } from "../support/engine";
+
+/**
+ * An example program as a user runs it: its folder copied under .tenancy/ (so that stack init
+ * never writes into the checked-in Pulumi.<stack>.yaml files), `node_modules/pulumi-tenancy`
+ * linked to this checkout exactly as `npm install` of its `file:../..` dependency does, and its
+ * stacks on the real engine with local file state. Endpoint and token travel in the environment
+ * (TENANCY_ENDPOINT, TENANCY_TOKEN), as the examples' READMEs say.
+ */
+export interface ExampleProgram {
+  dir: string;
+  env: Record<string, string>;
+  stack(name: string): Promise<Stack>;
+  dispose(): void;
+}
+
+export async function exampleProgram(example: string, backend: { url: string; token: string }): Promise<ExampleProgram> {
+  const base = join(ROOT, ".tenancy", "test-examples", randomBytes(5).toString("hex"));
+  const dir = join(base, example);
+  cpSync(join(ROOT, "examples", example), dir, { recursive: true, filter: (src) => !/node_modules|package-lock\.json/.test(src) });
+  mkdirSync(join(dir, "node_modules"));
+  symlinkSync(ROOT, join(dir, "node_modules", "pulumi-tenancy"), "dir");
+  const env = {
+    ...engineEnv(join(base, "state")),
+    TENANCY_ENDPOINT: backend.url,
+    TENANCY_TOKEN: backend.token,
+    // The examples are type-checked once by tsc (examples.test.ts); the engine runs need not redo it.
+    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+  };
+  const command = await pulumiCommand();
+  return {
+    dir,
+    env,
+    stack: (stackName) => LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiCommand: command, envVars: env }),
+    dispose: () => rmSync(base, { recursive: true, force: true }),
+  };
+}
+
+/** The operations of a preview other than `same`: empty when the backend matches the program. */
+export function changes(summary: Record<string, number | undefined>): Record<string, number | undefined> {
+  return Object.fromEntries(Object.entries(summary).filter(([op, n]) => op !== "same" && n));
+}
+
+/**
+ * What the backend holds, in a form a test compares whole: per organization (by name) its
+ * members (`email role`) and its active projects with their environment, owner, key owner,
+ * limits, members and active keys (`name owner permissions expiry-in-days`).
+ */
+export async function backendLayout(client: TenancyClient): Promise<Record<string, unknown>> {
+  const result: Record<string, unknown> = {};
+  for (const org of (await client.organizations.list({})).data) {
+    const members = (await client.members.list({ organizationId: org.id }, {})).data.map((m) => `${m.email} ${m.role}`).sort();
+    const projects: Record<string, unknown> = {};
+    for (const p of (await client.projects.list(org.id, {})).data.filter((p) => p.status === "active")) {
+      const scope = { organizationId: org.id, projectId: p.id };
+      const keys = (await client.apiKeys.list(org.id, p.id, {})).data.filter((k) => k.status === "active");
+      projects[p.name] = {
+        environment: p.environment,
+        owner: p.owner,
+        keyOwner: p.keyOwner,
+        escalationContact: p.escalationContact,
+        expectedMonthlySpendUsd: p.expectedMonthlySpendUsd,
+        limits: p.limits,
+        members: (await client.members.list(scope, {})).data.map((m) => `${m.email} ${m.role}`).sort(),
+        keys: keys.map((k) => `${k.name} ${k.owner} ${k.permissions} ${days(k.createdAt, k.expiresAt)}d`).sort(),
+      };
+    }
+    result[org.name] = { members, projects };
+  }
+  return result;
+}
+
+function days(from: string, to: string | undefined): number | string {
+  return to ? Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) : "no-expiry";
+}
