@@ -24,8 +24,17 @@ export function resourceProps(type: string, name: string, args: object, outputs:
   assertTokenIsSecret();
   const props: Props = Object.fromEntries(outputs.map((k) => [k, undefined]));
   Object.assign(props, args);
-  props.externalId = pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${type}`, opts?.parent);
+  props.externalId = pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${type}`, parentUrn(opts?.parent));
   return props;
+}
+
+/**
+ * The parent's URN as a plain value, without the parent as a dependency. An input that depends on
+ * a component resource depends on all of that component's children, so `createUrn(…, parent)`
+ * made every child of a component (ProjectSet) wait for its siblings: a deadlock with two or more.
+ */
+function parentUrn(parent: pulumi.Resource | undefined): pulumi.Input<string> | undefined {
+  return parent && pulumi.output(new Promise<string>((resolve) => parent.urn.apply(resolve)));
 }
 
 /** Prints a warning the engine shows with the update's diagnostics. */
