@@ -21,11 +21,23 @@ export interface ExampleProgram {
 }
 
 export async function exampleProgram(example: string, backend: { url: string; token: string }): Promise<ExampleProgram> {
-  const base = join(ROOT, ".tenancy", "test-examples", randomBytes(5).toString("hex"));
+  const base = scratch();
   const dir = join(base, example);
   cpSync(join(ROOT, "examples", example), dir, { recursive: true, filter: (src) => !/node_modules|package-lock\.json/.test(src) });
   mkdirSync(join(dir, "node_modules"));
   symlinkSync(ROOT, join(dir, "node_modules", "pulumi-tenancy"), "dir");
+  return programAt(base, dir, backend);
+}
+
+/** A fresh folder under .tenancy/test-examples/ (inside the checkout, so modules resolve). */
+export function scratch(): string {
+  const base = join(ROOT, ".tenancy", "test-examples", randomBytes(5).toString("hex"));
+  mkdirSync(base, { recursive: true });
+  return base;
+}
+
+/** The stacks of the program in `dir`, with their state in `base`, which `dispose` removes. */
+export async function programAt(base: string, dir: string, backend: { url: string; token: string }): Promise<ExampleProgram> {
   const env = {
     ...engineEnv(join(base, "state")),
     TENANCY_ENDPOINT: backend.url,
