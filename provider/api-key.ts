@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { ApiKey as ApiKeyObject, apiKeyInput, ApiKeyInput, idOf } from "../schema";
+import { ApiKey as ApiKeyObject, apiKeyInput, createdApiKey, idOf } from "../schema";
 import { TenancyClient } from "./client";
-import { canonical, checkInputs, diffInputs, InputSpec, logicalName, orMissing, pick, Props, withContext } from "./inputs";
+import { GONE, unlessGone } from "./gone";
+import { canonical, logicalName, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
+import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerStub } from "./stub";
 
 /**
@@ -16,70 +18,72 @@ import { providerStub } from "./stub";
  * since its secret is gone.
  */
 
+export const apiKeySpec = resourceSpec({
+  type: "ApiKey",
+  own: z.strictObject({
+    projectId: idOf("project"),
+    /** Any string map; a change to it rotates the key (e.g. `{ quarter: "2026-Q4" }`). */
+    rotationTriggers: z.record(z.string(), z.string()).optional(),
+  }),
+  api: apiKeyInput,
+  object: createdApiKey,
+  replaces: { allBut: ["name"] },
+  parents: ["projectId"],
+  shownOnce: ["secret"],
+});
+type Spec = typeof apiKeySpec;
+
 /** The inputs of an `ApiKey`. */
-export type ApiKeyArgs = { [K in keyof Omit<ApiKeyInput, "externalId">]: pulumi.Input<ApiKeyInput[K]> } & {
-  projectId: pulumi.Input<string>;
+export type ApiKeyArgs = Omit<SpecArgs<Spec["own"], Spec["api"]>, "rotationTriggers"> & {
   /** Any string map; a change to it rotates the key (e.g. `{ quarter: "2026-Q4" }`). */
   rotationTriggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 };
-
-const own = z.strictObject({ projectId: idOf("project"), rotationTriggers: z.record(z.string(), z.string()).optional() });
-const spec: InputSpec = { own, ownKeys: Object.keys(own.shape), api: () => apiKeyInput };
-const FIELDS = ["projectId", "rotationTriggers", "name", "owner", "permissions", "expiresInDays"];
-const REPLACES = FIELDS.filter((f) => f !== "name");
-const INPUT_KEYS = [...spec.ownKeys, ...Object.keys(apiKeyInput.shape)];
-const OUTPUTS = ["organizationId", "secret", "redactedValue", "expiresAt", "lastUsedAt", "status", "createdAt", "updatedAt", "version"] as const;
-
-function outputs(inputs: Props, key: ApiKeyObject, secret: unknown): Props {
-  const { secret: _, ...shown } = key as ApiKeyObject & { secret?: string };
-  return { ...inputs, ...shown, externalId: inputs.externalId, secret };
-}
+type Inputs = SpecInputs<Spec["own"], Spec["api"]>;
+type Outputs = SpecOutputs<Spec["own"], Spec["api"], Spec["object"]>;
 
 /**
  * The `externalId` sent on create: the URN and a digest of the replacing inputs, because a
  * rotation creates the new key while the old one, with the same URN, is still live.
  */
-function externalIdFor(inputs: Props): string {
-  const digest = createHash("sha256").update(canonical(pick(inputs, REPLACES))).digest("hex").slice(0, 16);
+function externalIdFor(inputs: Inputs): string {
+  const digest = createHash("sha256").update(canonical(pick(inputs, apiKeySpec.replacing))).digest("hex").slice(0, 16);
   return `${inputs.externalId}#${digest}`;
 }
 
-async function create(client: TenancyClient, inputs: Props) {
-  const project = await client.projects.getById(inputs.projectId as string);
+async function create(client: TenancyClient, inputs: Inputs) {
+  const project = await client.projects.getById(inputs.projectId);
   const [orgId, projectId, externalId] = [project.organizationId, project.id, externalIdFor(inputs)];
   for (const lost of (await client.apiKeys.list(orgId, projectId, { externalId })).data) {
     if (lost.status === "active") await client.apiKeys.revoke(orgId, projectId, lost.id);
   }
-  const body = { ...pick(inputs, ["name", "owner", "permissions", "expiresInDays"]), externalId };
-  return client.apiKeys.create(orgId, projectId, body);
+  return client.apiKeys.create(orgId, projectId, apiKeySpec.body(inputs, externalId));
 }
 
-export const apiKeyImplementation: Implementation = (settings) => {
+export const apiKeyImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
-  const label = (inputs: Props) => `ApiKey "${logicalName(inputs, inputs.name)}"`;
+  const label = (inputs: Inputs) => `ApiKey "${logicalName(inputs, inputs.name)}"`;
+  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
   return {
-    check: async (_olds, news) => checkInputs(spec, news),
-    diff: async (_id, olds, news) => ({ ...diffInputs(olds, news, FIELDS, REPLACES), deleteBeforeReplace: false }),
+    check: async (_olds, news) => apiKeySpec.check(news),
+    diff: async (_id, olds, news) => ({ ...apiKeySpec.diff(olds, news), deleteBeforeReplace: false }),
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
         const key = await create(client(), inputs);
-        return { id: key.id, outs: outputs(inputs, key, key.secret) };
+        return { id: key.id, outs: apiKeySpec.outputs(inputs, key, { deployedBy: await client().myUserId() }) };
       }),
-    read: (id, props: Props) =>
-      withContext(`read ${label(props)}`, async () => {
-        const key = await orMissing(client().apiKeys.get(props.organizationId as string, props.projectId as string, id));
-        if (key?.status !== "active") return { id: "" };
-        const outs = outputs(props, key, props.secret);
-        return { id, props: outs, inputs: pick(outs, INPUT_KEYS) };
+    read: (id, props) =>
+      withContext(`read ${label(props!)}`, async () => {
+        const key = await unlessGone(client(), client().apiKeys.get(props!.organizationId, props!.projectId, id), whereabouts(props!));
+        return key !== GONE && key.status === "active" ? apiKeySpec.readResult(id, props!, key) : { id: "" };
       }),
-    update: (id, olds: Props, news: Props) =>
+    update: (id, olds, news) =>
       withContext(`update ${label(news)}`, async () => {
-        const key = await client().apiKeys.rename(olds.organizationId as string, olds.projectId as string, id, news.name as string);
-        return { outs: outputs(news, key, olds.secret) };
+        const key = await client().apiKeys.rename(olds.organizationId, olds.projectId, id, news.name);
+        return { outs: apiKeySpec.outputs(news, key, olds) };
       }),
-    delete: (id, props: Props) =>
+    delete: (id, props) =>
       withContext(`delete ${label(props)}`, async () => {
-        await orMissing(client().apiKeys.revoke(props.organizationId as string, props.projectId as string, id));
+        await unlessGone(client(), client().apiKeys.revoke(props.organizationId, props.projectId, id), whereabouts(props));
       }),
   };
 };
@@ -108,6 +112,6 @@ export class ApiKey extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     const options = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secret"] });
-    super(provider, name, resourceProps("ApiKey", name, args, OUTPUTS, options), options, MODULE, "ApiKey");
+    super(provider, name, resourceProps(apiKeySpec, name, args, options), options, MODULE, "ApiKey");
   }
 }

@@ -32,8 +32,15 @@ export function clientFor(settings: StackSettings, env: NodeJS.ProcessEnv = proc
   } catch {
     throw new Error(`tenancy endpoint "${endpoint}" is not a URL such as http://127.0.0.1:7410`);
   }
-  return new TenancyClient({ endpoint, token });
+  const key = `${endpoint}\n${token}`;
+  let client = clients.get(key);
+  if (!client) clients.set(key, (client = new TenancyClient({ endpoint, token })));
+  return client;
 }
+
+// One client per backend and token in a provider host, shared by every resource kind: it checks
+// once that the endpoint is a tenancy API and remembers which organizations the caller sees.
+const clients = new Map<string, TenancyClient>();
 
 /**
  * Refuses a `tenancy:token` stored in plain text in the stack config, where it would also sit in

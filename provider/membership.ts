@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { idOf, membership, Membership as MembershipObject, orgMemberInput, OrgRole, projectMemberInput, ProjectRole } from "../schema";
+import { idOf, membership, Membership as MembershipObject, orgMemberInput, orgRole, OrgRole, projectMemberInput, projectRole, ProjectRole } from "../schema";
 import { Scope, TenancyClient } from "./client";
-import { checkInputs, diffInputs, InputSpec, isCode, logicalName, orMissing, pick, Props, withContext } from "./inputs";
+import { GONE, unlessGone } from "./gone";
+import { isCode, logicalName, orMissing, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps, warn } from "./resource";
+import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerStub } from "./stub";
 
 /**
@@ -17,25 +19,31 @@ import { providerStub } from "./stub";
  * in place with a warning, so a destroy completes and no edit locks an organization out.
  */
 
+export const membershipSpec = resourceSpec({
+  type: "Membership",
+  own: z.strictObject({
+    organizationId: idOf("organization"),
+    /** The project, for a project membership; absent for an organization membership. */
+    projectId: idOf("project").optional(),
+    /** Take over an existing membership of this user with another role instead of failing. */
+    adopt: z.boolean().optional(),
+  }),
+  // Either scope's body; check holds the role to the scope's own set.
+  api: orgMemberInput.extend({ role: z.union([orgRole, projectRole]) }),
+  apiFor: (inputs) => (inputs.projectId === undefined ? orgMemberInput : projectMemberInput),
+  object: membership,
+  replaces: ["organizationId", "projectId", "email"],
+  steering: ["adopt"],
+  parents: ["organizationId", "projectId"],
+});
+type Spec = typeof membershipSpec;
+
 /** The inputs of a `Membership`. */
-export interface MembershipArgs {
-  organizationId: pulumi.Input<string>;
-  /** The project, for a project membership; absent for an organization membership. */
-  projectId?: pulumi.Input<string>;
-  email: pulumi.Input<string>;
-  role: pulumi.Input<OrgRole | ProjectRole>;
-  /** Take over an existing membership of this user with another role instead of failing. */
-  adopt?: pulumi.Input<boolean>;
-}
+export type MembershipArgs = SpecArgs<Spec["own"], Spec["api"]>;
+type Inputs = SpecInputs<Spec["own"], Spec["api"]>;
+type Outputs = SpecOutputs<Spec["own"], Spec["api"], Spec["object"]>;
 
-const own = z.strictObject({ organizationId: idOf("organization"), projectId: idOf("project").optional(), adopt: z.boolean().optional() });
-const spec: InputSpec = { own, ownKeys: Object.keys(own.shape), api: (news) => (news.projectId === undefined ? orgMemberInput : projectMemberInput) };
-const FIELDS = ["organizationId", "projectId", "email", "role"];
-const REPLACES = ["organizationId", "projectId", "email"];
-const INPUT_KEYS = [...spec.ownKeys, "email", "role", "externalId"];
-const OUTPUTS = ["userId", "kind", "createdAt", "updatedAt", "version"] as const;
-
-const scopeOf = (p: Props): Scope => ({ organizationId: p.organizationId as string, projectId: p.projectId as string | undefined });
+const scopeOf = (p: Inputs): Scope => ({ organizationId: p.organizationId, projectId: p.projectId });
 
 /**
  * A membership of an archived project is history, not access: the backend keeps it readable but
@@ -48,10 +56,6 @@ async function inArchivedProject(client: TenancyClient, scope: Scope): Promise<b
   return project?.status === "archived";
 }
 
-function outputs(inputs: Props, m: MembershipObject): Props {
-  return { ...inputs, ...m, externalId: inputs.externalId };
-}
-
 /** The id Pulumi shows: the membership's path, `org_…/user_…` or `org_…/proj_…/user_…`. */
 function idFor(m: MembershipObject): string {
   return [m.organizationId, m.projectId, m.userId].filter(Boolean).join("/");
@@ -61,50 +65,50 @@ function idFor(m: MembershipObject): string {
  * The `externalId` sent on create. The email is part of it because a replacement (another email)
  * creates the new membership while the old one, with the same URN, still exists.
  */
-const externalIdFor = (inputs: Props) => `${inputs.externalId}#${inputs.email}`;
+const externalIdFor = (inputs: Inputs) => `${inputs.externalId}#${inputs.email}`;
 
-async function createOrTakeOver(client: TenancyClient, inputs: Props): Promise<MembershipObject> {
+async function createOrTakeOver(client: TenancyClient, inputs: Inputs): Promise<MembershipObject> {
   const scope = scopeOf(inputs);
-  const role = inputs.role as string;
+  const role = inputs.role;
   const [mine] = (await client.members.list(scope, { externalId: externalIdFor(inputs) })).data;
   if (mine) return mine.role === role ? mine : client.members.setRole(scope, mine.userId, role);
   try {
-    return await client.members.add(scope, { email: inputs.email, role, externalId: externalIdFor(inputs) });
+    return await client.members.add(scope, membershipSpec.body(inputs, externalIdFor(inputs)));
   } catch (err) {
     if (!isCode(err, "member_exists")) throw err;
     const parsed = membership.safeParse(err.extras.existing);
-    const existing = parsed.success ? parsed.data : (await client.members.list(scope, { email: inputs.email as string })).data[0];
+    const existing = parsed.success ? parsed.data : (await client.members.list(scope, { email: inputs.email })).data[0];
     if (!existing) throw err;
     if (existing.role === role) return existing;
-    if (!inputs.adopt) throw new Error(`${inputs.email} is already a member with role ${existing.role}; set adopt: true to take the membership over`);
+    if (!inputs.adopt) throw new Error(`${inputs.email} is already a member with role ${existing.role}; set adopt: true to take the membership over`, { cause: err });
     return client.members.setRole(scope, existing.userId, role);
   }
 }
 
-export const membershipImplementation: Implementation = (settings) => {
+export const membershipImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
-  const label = (inputs: Props) => `Membership "${logicalName(inputs, inputs.email)}"`;
+  const label = (inputs: Inputs) => `Membership "${logicalName(inputs, inputs.email)}"`;
+  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
   return {
-    check: async (_olds, news) => checkInputs(spec, news),
-    diff: async (_id, olds, news) => diffInputs(olds, news, FIELDS, REPLACES),
+    check: async (_olds, news) => membershipSpec.check(news),
+    diff: async (_id, olds, news) => membershipSpec.diff(olds, news),
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
         const m = await createOrTakeOver(client(), inputs);
-        return { id: idFor(m), outs: outputs(inputs, m) };
+        return { id: idFor(m), outs: membershipSpec.outputs(inputs, m, { deployedBy: await client().myUserId() }) };
       }),
-    read: (id, props: Props) =>
-      withContext(`read ${label(props)}`, async () => {
-        const m = await orMissing(client().members.get(scopeOf(props), props.userId as string));
-        if (!m || (await inArchivedProject(client(), scopeOf(props)))) return { id: "" };
-        const outs = outputs(props, m);
-        return { id, props: outs, inputs: pick(outs, INPUT_KEYS) };
+    read: (id, props) =>
+      withContext(`read ${label(props!)}`, async () => {
+        const m = await unlessGone(client(), client().members.get(scopeOf(props!), props!.userId), whereabouts(props!));
+        if (m === GONE || (await inArchivedProject(client(), scopeOf(props!)))) return { id: "" };
+        return membershipSpec.readResult(id, props!, m);
       }),
-    update: (_id, olds: Props, news: Props) =>
+    update: (_id, olds, news) =>
       withContext(`update ${label(news)}`, async () => {
-        const m = await client().members.setRole(scopeOf(news), olds.userId as string, news.role as string);
-        return { outs: outputs(news, m) };
+        const m = await client().members.setRole(scopeOf(news), olds.userId, news.role);
+        return { outs: membershipSpec.outputs(news, m, olds) };
       }),
-    delete: (_id, props: Props) =>
+    delete: (_id, props) =>
       withContext(`delete ${label(props)}`, async () => {
         const scope = scopeOf(props);
         const where = scope.projectId ? `project ${scope.projectId}` : `organization ${scope.organizationId}`;
@@ -114,7 +118,7 @@ export const membershipImplementation: Implementation = (settings) => {
         }
         if (await inArchivedProject(client(), scope)) return;
         try {
-          await orMissing(client().members.remove(scope, props.userId as string));
+          await unlessGone(client(), client().members.remove(scope, props.userId), whereabouts(props));
         } catch (err) {
           if (!isCode(err, "last_admin")) throw err;
           warn(`kept ${props.email}'s membership of ${where}: it is the organization's last admin; deleting the organization removes it`);
@@ -133,12 +137,14 @@ export class Membership extends pulumi.dynamic.Resource {
   declare readonly role: pulumi.Output<OrgRole | ProjectRole>;
   declare readonly userId: pulumi.Output<string>;
   declare readonly kind: pulumi.Output<MembershipObject["kind"]>;
+  /** A service account's display name; people have none. */
+  declare readonly name: pulumi.Output<string | undefined>;
   declare readonly externalId: pulumi.Output<string>;
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly updatedAt: pulumi.Output<string>;
   declare readonly version: pulumi.Output<number>;
 
   constructor(name: string, args: MembershipArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, resourceProps("Membership", name, args, OUTPUTS, opts), opts, MODULE, "Membership");
+    super(provider, name, resourceProps(membershipSpec, name, args, opts), opts, MODULE, "Membership");
   }
 }

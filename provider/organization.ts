@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { organizationInput, OrganizationInput, Organization as OrganizationObject } from "../schema";
-import { checkInputs, diffInputs, InputSpec, logicalName, orMissing, mergePatch, pick, Props, withContext } from "./inputs";
+import { organization, organizationInput, Organization as OrganizationObject } from "../schema";
+import { GONE, unlessGone } from "./gone";
+import { logicalName, mergePatch, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
+import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerStub } from "./stub";
 
 /**
@@ -11,47 +13,49 @@ import { providerStub } from "./stub";
  * refused while it has active projects, so a destroy deletes its projects first.
  */
 
+export const organizationSpec = resourceSpec({
+  type: "Organization",
+  own: z.strictObject({}),
+  api: organizationInput,
+  object: organization,
+  replaces: [],
+});
+type Spec = typeof organizationSpec;
+type Own = Spec["own"];
+type Api = Spec["api"];
+
 /** The inputs of an `Organization`: the API's organization fields. */
-export type OrganizationArgs = { [K in keyof Omit<OrganizationInput, "externalId">]: pulumi.Input<OrganizationInput[K]> };
+export type OrganizationArgs = SpecArgs<Own, Api>;
+type Inputs = SpecInputs<Own, Api>;
+type Outputs = SpecOutputs<Own, Api, Spec["object"]>;
 
-const spec: InputSpec = { own: z.strictObject({}), ownKeys: [], api: () => organizationInput };
-const API_KEYS = Object.keys(organizationInput.shape);
-const FIELDS = API_KEYS.filter((k) => k !== "externalId");
-const OUTPUTS = ["createdAt", "updatedAt", "version"] as const;
+/** The patch that makes `current` what `inputs` declare. */
+const patchFor = (current: object, inputs: object) => mergePatch(pick(current, organizationSpec.compared), pick(inputs, organizationSpec.compared));
 
-function outputs(inputs: Props, org: OrganizationObject): Props {
-  return { ...inputs, ...org };
-}
-
-export const organizationImplementation: Implementation = (settings) => {
+export const organizationImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
-  const label = (inputs: Props) => `Organization "${logicalName(inputs, inputs.name)}"`;
+  const label = (inputs: Inputs) => `Organization "${logicalName(inputs, inputs.name)}"`;
+  const whereabouts = (id: string, props: Outputs) => ({ label: label(props), organizationId: id, deployedBy: props.deployedBy, isOrganization: true });
   return {
-    check: async (_olds, news) => checkInputs(spec, news),
-    diff: async (_id, olds, news) => diffInputs(olds, news, FIELDS, []),
+    check: async (_olds, news) => organizationSpec.check(news),
+    diff: async (_id, olds, news) => organizationSpec.diff(olds, news),
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
-        const body = pick(inputs, API_KEYS);
-        const [found] = (await client().organizations.list({ externalId: inputs.externalId as string })).data;
-        const org = found
-          ? await client().organizations.update(found.id, mergePatch(pick(found, FIELDS), pick(body, FIELDS)))
-          : await client().organizations.create(body);
-        return { id: org.id, outs: outputs(inputs, org) };
+        const [found] = (await client().organizations.list({ externalId: inputs.externalId })).data;
+        const org = found ? await client().organizations.update(found.id, patchFor(found, inputs)) : await client().organizations.create(organizationSpec.body(inputs));
+        return { id: org.id, outs: organizationSpec.outputs(inputs, org, { deployedBy: await client().myUserId() }) };
       }),
-    read: async (id, props: Props) =>
-      withContext(`read ${label(props)}`, async () => {
-        const org = await orMissing(client().organizations.get(id));
-        if (!org) return { id: "" };
-        const outs = outputs(props, org);
-        return { id, props: outs, inputs: pick(outs, API_KEYS) };
+    read: async (id, props) =>
+      withContext(`read ${label(props!)}`, async () => {
+        const org = await unlessGone(client(), client().organizations.get(id), whereabouts(id, props!));
+        return org === GONE ? { id: "" } : organizationSpec.readResult(id, props!, org);
       }),
-    update: (id, olds: Props, news: Props) =>
+    update: (id, olds, news) =>
       withContext(`update ${label(news)}`, async () => {
-        const org = await client().organizations.update(id, mergePatch(pick(olds, FIELDS), pick(news, FIELDS)));
-        return { outs: outputs(news, org) };
+        const org = await client().organizations.update(id, patchFor(olds, news));
+        return { outs: organizationSpec.outputs(news, org, olds) };
       }),
-    delete: (id, props: Props) =>
-      withContext(`delete ${label(props)}`, async () => void (await orMissing(client().organizations.delete(id)))),
+    delete: (id, props) => withContext(`delete ${label(props)}`, async () => void (await unlessGone(client(), client().organizations.delete(id), whereabouts(id, props)))),
   };
 };
 
@@ -69,6 +73,6 @@ export class Organization extends pulumi.dynamic.Resource {
   declare readonly version: pulumi.Output<number>;
 
   constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, resourceProps("Organization", name, args, OUTPUTS, opts), opts, MODULE, "Organization");
+    super(provider, name, resourceProps(organizationSpec, name, args, opts), opts, MODULE, "Organization");
   }
 }

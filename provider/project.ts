@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { idOf, Project as ProjectObject, projectInput, ProjectInput } from "../schema";
+import { idOf, project, Project as ProjectObject, projectInput } from "../schema";
 import { TenancyClient } from "./client";
-import { checkInputs, diffInputs, InputSpec, isCode, logicalName, mergePatch, orMissing, pick, Props, withContext } from "./inputs";
+import { GONE, unlessGone } from "./gone";
+import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
+import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerStub } from "./stub";
 
 /**
@@ -13,76 +15,72 @@ import { providerStub } from "./stub";
  * takes over an active project of the same name instead of failing on the name conflict.
  */
 
+export const projectSpec = resourceSpec({
+  type: "Project",
+  own: z.strictObject({
+    organizationId: idOf("organization"),
+    /** Take over an existing project with this name instead of failing (dynamic providers cannot `pulumi import`). */
+    adopt: z.boolean().optional(),
+  }),
+  api: projectInput,
+  object: project,
+  replaces: ["organizationId"],
+  steering: ["adopt"],
+  parents: ["organizationId"],
+});
+type Spec = typeof projectSpec;
+
 /** The inputs of a `Project`: the API's project fields, its organization, and `adopt`. */
-export type ProjectArgs = { [K in keyof Omit<ProjectInput, "externalId">]: pulumi.Input<ProjectInput[K]> } & {
-  organizationId: pulumi.Input<string>;
-  /** Take over an existing project with this name instead of failing (dynamic providers cannot `pulumi import`). */
-  adopt?: pulumi.Input<boolean>;
-};
-
-const own = z.strictObject({ organizationId: idOf("organization"), adopt: z.boolean().optional() });
-const spec: InputSpec = { own, ownKeys: Object.keys(own.shape), api: () => projectInput };
-const API_KEYS = Object.keys(projectInput.shape);
-const FIELDS = ["organizationId", ...API_KEYS.filter((k) => k !== "externalId")];
-const REPLACES = ["organizationId"];
-const OUTPUTS = ["status", "createdAt", "updatedAt", "version"] as const;
-
-function outputs(inputs: Props, project: ProjectObject): Props {
-  return { ...inputs, ...project };
-}
+export type ProjectArgs = SpecArgs<Spec["own"], Spec["api"]>;
+type Inputs = SpecInputs<Spec["own"], Spec["api"]>;
+type Outputs = SpecOutputs<Spec["own"], Spec["api"], Spec["object"]>;
 
 /** The API fields to send so that `current` ends up as `inputs` declare. */
-function patchFor(current: Props, inputs: Props): unknown {
-  const fields = API_KEYS.filter((k) => k !== "externalId");
-  return mergePatch(pick(current, fields), pick(inputs, fields));
+function patchFor(current: object, inputs: Inputs): Record<string, unknown> {
+  const fields = projectSpec.bodyKeys.filter((k) => k !== "externalId");
+  return mergePatch(pick(current, fields), pick(inputs, fields)) as Record<string, unknown>;
 }
 
-async function takeOver(client: TenancyClient, orgId: string, found: ProjectObject, inputs: Props): Promise<ProjectObject> {
-  const patch = { ...(patchFor(found, inputs) as Props), externalId: inputs.externalId };
-  return client.projects.update(orgId, found.id, patch);
+async function create(client: TenancyClient, inputs: Inputs): Promise<ProjectObject> {
+  const orgId = inputs.organizationId;
+  const byUrn = (await client.projects.list(orgId, { externalId: inputs.externalId })).data.find((p) => p.status === "active");
+  const byName = inputs.adopt ? (await client.projects.list(orgId, { name: inputs.name })).data.find((p) => p.status === "active") : undefined;
+  const found = byUrn ?? byName;
+  try {
+    if (found) return await client.projects.update(orgId, found.id, { ...patchFor(found, inputs), externalId: inputs.externalId });
+    return await client.projects.create(orgId, projectSpec.body(inputs));
+  } catch (err) {
+    if (!isCode(err, "name_taken")) throw err;
+    throw new Error(`a project named "${inputs.name}" already exists in ${orgId}; set adopt: true to take it over`, { cause: err });
+  }
 }
 
-export const projectImplementation: Implementation = (settings) => {
+export const projectImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
-  const label = (inputs: Props) => `Project "${logicalName(inputs, inputs.name)}"`;
+  const label = (inputs: Inputs) => `Project "${logicalName(inputs, inputs.name)}"`;
+  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
   return {
-    check: async (_olds, news) => checkInputs(spec, news),
-    diff: async (_id, olds, news) => diffInputs(olds, news, FIELDS, REPLACES),
+    check: async (_olds, news) => projectSpec.check(news),
+    diff: async (_id, olds, news) => projectSpec.diff(olds, news),
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
-        const orgId = inputs.organizationId as string;
-        const byUrn = (await client().projects.list(orgId, { externalId: inputs.externalId as string })).data.find((p) => p.status === "active");
-        const byName = inputs.adopt
-          ? (await client().projects.list(orgId, { name: inputs.name as string })).data.find((p) => p.status === "active")
-          : undefined;
-        const found = byUrn ?? byName;
-        let project: ProjectObject;
-        try {
-          project = found ? await takeOver(client(), orgId, found, inputs) : await client().projects.create(orgId, pick(inputs, API_KEYS));
-        } catch (err) {
-          if (!isCode(err, "name_taken")) throw err;
-          throw new Error(`a project named "${inputs.name}" already exists in ${orgId}; set adopt: true to take it over`);
-        }
-        return { id: project.id, outs: outputs(inputs, project) };
+        const created = await create(client(), inputs);
+        return { id: created.id, outs: projectSpec.outputs(inputs, created, { deployedBy: await client().myUserId() }) };
       }),
-    read: (id, props: Props) =>
-      withContext(`read ${label(props)}`, async () => {
-        const project = await orMissing(client().projects.get(props.organizationId as string, id));
-        if (project?.status !== "active") return { id: "" };
-        const outs = outputs(props, project);
-        return { id, props: outs, inputs: pick(outs, [...spec.ownKeys, ...API_KEYS]) };
+    read: (id, props) =>
+      withContext(`read ${label(props!)}`, async () => {
+        const found = await unlessGone(client(), client().projects.get(props!.organizationId, id), whereabouts(props!));
+        return found !== GONE && found.status === "active" ? projectSpec.readResult(id, props!, found) : { id: "" };
       }),
-    update: (id, olds: Props, news: Props) =>
+    update: (id, olds, news) =>
       withContext(`update ${label(news)}`, async () => {
-        const patch = patchFor(olds, news) as Props;
-        const project =
-          Object.keys(patch).length > 0
-            ? await client().projects.update(news.organizationId as string, id, patch)
-            : await client().projects.get(news.organizationId as string, id);
-        return { outs: outputs(news, project) };
+        const patch = patchFor(olds, news);
+        const updated =
+          Object.keys(patch).length > 0 ? await client().projects.update(news.organizationId, id, patch) : await client().projects.get(news.organizationId, id);
+        return { outs: projectSpec.outputs(news, updated, olds) };
       }),
-    delete: (id, props: Props) =>
-      withContext(`delete ${label(props)}`, async () => void (await orMissing(client().projects.archive(props.organizationId as string, id)))),
+    delete: (id, props) =>
+      withContext(`delete ${label(props)}`, async () => void (await unlessGone(client(), client().projects.archive(props.organizationId, id), whereabouts(props)))),
   };
 };
 
@@ -103,12 +101,13 @@ export class Project extends pulumi.dynamic.Resource {
   declare readonly labels: pulumi.Output<Record<string, string>>;
   declare readonly limits: pulumi.Output<ProjectObject["limits"]>;
   declare readonly status: pulumi.Output<ProjectObject["status"]>;
+  declare readonly archivedAt: pulumi.Output<string | undefined>;
   declare readonly externalId: pulumi.Output<string>;
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly updatedAt: pulumi.Output<string>;
   declare readonly version: pulumi.Output<number>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, resourceProps("Project", name, args, OUTPUTS, opts), opts, MODULE, "Project");
+    super(provider, name, resourceProps(projectSpec, name, args, opts), opts, MODULE, "Project");
   }
 }

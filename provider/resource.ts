@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TenancyClient } from "./client";
 import { assertTokenIsSecret, clientFor, StackSettings } from "./config";
-import { Props } from "./inputs";
 
 /** The provider implementation of one kind, made per call from the stack settings. */
-export type Implementation = (settings: StackSettings) => pulumi.dynamic.ResourceProvider;
+// Each kind has its own typed inputs and outputs; the runtime holds them side by side.
+export type Implementation<Inputs = any, Outputs = any> = (settings: StackSettings) => pulumi.dynamic.ResourceProvider<Inputs, Outputs>;
 
 /** Builds the client on first use, so `check` and `diff` work without credentials. */
 export function lazyClient(settings: StackSettings): () => TenancyClient {
@@ -18,13 +18,18 @@ export const MODULE = "tenancy";
 /**
  * The property bag a resource class passes to `dynamic.Resource`: the user's args, the URN as
  * `externalId` (every create sends it, so a create the engine lost track of is found again), and
- * every output-only field as `undefined` so that it is registered as an output.
+ * every output-only field of the spec as `undefined` so that it is registered as an output.
  */
-export function resourceProps(type: string, name: string, args: object, outputs: readonly string[], opts?: pulumi.CustomResourceOptions): Props {
+export function resourceProps(
+  spec: { type: string; outputKeys: readonly string[] },
+  name: string,
+  args: object,
+  opts?: pulumi.CustomResourceOptions,
+): Record<string, unknown> {
   assertTokenIsSecret();
-  const props: Props = Object.fromEntries(outputs.map((k) => [k, undefined]));
+  const props: Record<string, unknown> = Object.fromEntries(spec.outputKeys.map((k) => [k, undefined]));
   Object.assign(props, args);
-  props.externalId = pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${type}`, parentUrn(opts?.parent));
+  props.externalId = pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${spec.type}`, parentUrn(opts?.parent));
   return props;
 }
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { apiKeyImplementation } from "./api-key";
-import { stackSettings, StackSettings } from "./config";
+import { stackSettings } from "./config";
 import { membershipImplementation } from "./membership";
 import { organizationImplementation } from "./organization";
 import { projectImplementation } from "./project";
@@ -20,17 +20,21 @@ const IMPLEMENTATIONS: Record<ResourceKind, Implementation> = {
   apiKey: apiKeyImplementation,
 };
 
-// The provider host process configures each stub once, then calls its methods; one stack per process.
-const configured = new Map<ResourceKind, StackSettings>();
+// The provider host process configures each stub once, then calls its methods; one stack per
+// process. The implementation is made once per configuration, not per call.
+const configured = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
 
 /** Runs `method` of the `kind` provider with the stub's arguments. */
 export async function dispatch(kind: ResourceKind, method: Method, args: unknown[]): Promise<unknown> {
   const implementation = IMPLEMENTATIONS[kind];
   if (!implementation) throw new Error(`unknown tenancy resource kind "${kind}"; this pulumi-tenancy is older than the stack's state`);
   if (method === "configure") {
-    configured.set(kind, stackSettings((args[0] as pulumi.dynamic.ConfigureRequest | undefined)?.config));
+    configured.set(kind, implementation(stackSettings((args[0] as pulumi.dynamic.ConfigureRequest | undefined)?.config)));
     return;
   }
-  const provider = implementation(configured.get(kind) ?? {}) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-  return provider[method](...args);
+  let provider = configured.get(kind);
+  if (!provider) configured.set(kind, (provider = implementation({})));
+  const fn = provider[method] as ((...a: unknown[]) => Promise<unknown>) | undefined;
+  if (!fn) throw new Error(`the tenancy ${kind} provider has no ${method} method`);
+  return fn(...args);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dottedPath, fieldIssues } from "./issues";
 
 /**
  * The one error vocabulary of tenancy. The backend throws `TenancyError`s and renders them as
@@ -105,13 +106,7 @@ export class TenancyError extends Error {
 
 /** Turns zod issues into the `errors[]` of a 400, one entry per offending field. */
 export function fieldErrors(issues: readonly z.core.$ZodIssue[], prefix = ""): FieldError[] {
-  return issues.map((i) => {
-    const path = [prefix, ...i.path.map(String)].filter((s) => s !== "").join(".");
-    if (i.code === "unrecognized_keys") {
-      return { path: [path, ...i.keys].filter(Boolean).join("."), message: `unknown field ${i.keys.map((k) => `"${k}"`).join(", ")}` };
-    }
-    return { path: path || "(body)", message: i.message };
-  });
+  return fieldIssues(issues).map((i) => ({ path: dottedPath([prefix, ...i.path].filter((s) => s !== "")) || "(body)", message: i.message }));
 }
 
 /** A 400 naming every bad field, with a one-line summary as its detail. */

@@ -7,3 +7,4 @@ export * from "./api-key";
 export * from "./token";
 export * from "./audit";
 export * from "./me";
+export * from "./issues";

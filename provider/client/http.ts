@@ -25,7 +25,7 @@ export interface RequestOptions {
 const RETRY_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "EAI_AGAIN"]);
 
 export class Http {
-  private readonly endpoint: string;
+  readonly endpoint: string;
   private readonly attempts: number;
   private readonly backoffMs: number;
 
@@ -62,8 +62,8 @@ export class Http {
       }
       if (res.status === 204) return undefined as z.infer<T>;
       const text = await res.text();
-      if (!res.ok) throw toError(res, text, method, path);
-      const parsed = schema.safeParse(text === "" ? undefined : JSON.parse(text));
+      if (!res.ok) throw toError(res, text, method, path, this.endpoint);
+      const parsed = schema.safeParse(parseJson(text));
       if (!parsed.success) {
         const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
         throw new TenancyError("internal", `unexpected response to ${method} ${path}: ${where}`);
@@ -81,8 +81,12 @@ export class Http {
   }
 }
 
-/** Rebuilds the backend's `TenancyError` from its problem+json body. */
-function toError(res: Response, text: string, method: string, path: string): TenancyError {
+/**
+ * Rebuilds the backend's `TenancyError` from its problem+json body. A 404 that is not the API's
+ * own `not_found` — a route it does not have, or no problem+json at all — is never taken for a
+ * missing object: it means the endpoint is wrong, and refresh must not drop resources over it.
+ */
+function toError(res: Response, text: string, method: string, path: string, endpoint: string): TenancyError {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -90,7 +94,11 @@ function toError(res: Response, text: string, method: string, path: string): Ten
     body = undefined;
   }
   const p = problem.safeParse(body);
-  if (!p.success) return new TenancyError(res.status === 404 ? "not_found" : "internal", `unexpected ${res.status} answer to ${method} ${path}`);
+  const unknownRoute = new Map(Object.entries(body ?? {})).get("code") === "unknown_route";
+  if (res.status === 404 && (unknownRoute || !p.success)) {
+    return new TenancyError("internal", wrongEndpoint(endpoint, `${method} ${path} answered 404 ${unknownRoute ? "unknown_route" : "without a tenancy problem+json body"}`));
+  }
+  if (!p.success) return new TenancyError("internal", `unexpected ${res.status} answer to ${method} ${path} from ${endpoint}`);
   const retryAfter = Number(res.headers.get("retry-after"));
   return new TenancyError(p.data.code, p.data.detail, {
     errors: p.data.errors,
@@ -98,6 +106,22 @@ function toError(res: Response, text: string, method: string, path: string): Ten
     keys: p.data.keys,
     retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
   });
+}
+
+/** The sentence for an endpoint that is not a tenancy API's base URL. */
+export function wrongEndpoint(endpoint: string, evidence: string): string {
+  return (
+    `${endpoint} is not the base URL of a tenancy API (${evidence}); ` +
+    "check tenancy:endpoint (or TENANCY_ENDPOINT): it is the API's root, such as http://127.0.0.1:7410, with no path"
+  );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === "" ? undefined : JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function isTransient(err: unknown): boolean {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { apiKey, createdApiKey, me, membership, organization, page, project } from "../../schema";
-import { Http, HttpOptions } from "./http";
+import { apiKey, createdApiKey, Me, me, membership, organization, page, project, TenancyError } from "../../schema";
+import { Http, HttpOptions, RequestOptions, wrongEndpoint } from "./http";
 
 export { Http, HttpOptions } from "./http";
 
@@ -14,51 +14,84 @@ type Query = Record<string, string | undefined>;
  */
 export class TenancyClient {
   private readonly http: Http;
+  private caller?: Promise<Me>;
+  private readonly visible = new Map<string, Promise<boolean>>();
 
   constructor(options: HttpOptions) {
     this.http = new Http(options);
   }
 
+  /** Who the token belongs to and where they hold roles; asked once per client. */
+  me(): Promise<Me> {
+    // A failure is not kept: the next call asks again (the backend may just have been restarting).
+    return (this.caller ??= identify(this.http).catch((err) => {
+      this.caller = undefined;
+      throw err;
+    }));
+  }
+
+  /**
+   * Every call first makes sure, once per client, that the endpoint is a tenancy API and the
+   * token is accepted: a wrong endpoint then fails every call with one clear sentence, and
+   * nothing is ever concluded from its 404s.
+   */
+  private async send<T extends z.ZodType>(schema: T, method: string, path: string, opts?: RequestOptions): Promise<z.infer<T>> {
+    await this.me();
+    return this.http.send(schema, method, path, opts);
+  }
+
   /** The calling user's id. */
   async myUserId(): Promise<string> {
-    const m = await this.http.send(me, "GET", "/v1/me");
-    return m.user.id;
+    return (await this.me()).user.id;
+  }
+
+  /** Whether the caller can see the organization (asked once per client and organization). */
+  canSee(orgId: string): Promise<boolean> {
+    let seen = this.visible.get(orgId);
+    if (!seen) {
+      seen = this.organizations.get(orgId).then(
+        () => true,
+        (err) => (err instanceof TenancyError && err.code === "not_found" ? false : Promise.reject(err)),
+      );
+      this.visible.set(orgId, seen);
+    }
+    return seen;
   }
 
   organizations = {
-    list: (query: Query) => this.http.send(page(organization), "GET", "/v1/organizations", { query: { limit: "100", ...query } }),
-    get: (orgId: string) => this.http.send(organization, "GET", `/v1/organizations/${seg(orgId)}`),
-    create: (body: unknown) => this.http.send(organization, "POST", "/v1/organizations", { body }),
-    update: (orgId: string, body: unknown) => this.http.send(organization, "PATCH", `/v1/organizations/${seg(orgId)}`, { body }),
-    delete: (orgId: string) => this.http.send(none, "DELETE", `/v1/organizations/${seg(orgId)}`),
+    list: (query: Query) => this.send(page(organization), "GET", "/v1/organizations", { query: { limit: "100", ...query } }),
+    get: (orgId: string) => this.send(organization, "GET", `/v1/organizations/${seg(orgId)}`),
+    create: (body: unknown) => this.send(organization, "POST", "/v1/organizations", { body }),
+    update: (orgId: string, body: unknown) => this.send(organization, "PATCH", `/v1/organizations/${seg(orgId)}`, { body }),
+    delete: (orgId: string) => this.send(none, "DELETE", `/v1/organizations/${seg(orgId)}`),
   };
 
   projects = {
-    list: (orgId: string, query: Query) => this.http.send(page(project), "GET", `${orgPath(orgId)}/projects`, { query: { limit: "100", ...query } }),
-    get: (orgId: string, projectId: string) => this.http.send(project, "GET", `${projectPath(orgId, projectId)}`),
-    getById: (projectId: string) => this.http.send(project, "GET", `/v1/projects/${seg(projectId)}`),
-    create: (orgId: string, body: unknown) => this.http.send(project, "POST", `${orgPath(orgId)}/projects`, { body }),
-    update: (orgId: string, projectId: string, body: unknown) => this.http.send(project, "PATCH", projectPath(orgId, projectId), { body }),
-    archive: (orgId: string, projectId: string) => this.http.send(none, "DELETE", projectPath(orgId, projectId)),
+    list: (orgId: string, query: Query) => this.send(page(project), "GET", `${orgPath(orgId)}/projects`, { query: { limit: "100", ...query } }),
+    get: (orgId: string, projectId: string) => this.send(project, "GET", `${projectPath(orgId, projectId)}`),
+    getById: (projectId: string) => this.send(project, "GET", `/v1/projects/${seg(projectId)}`),
+    create: (orgId: string, body: unknown) => this.send(project, "POST", `${orgPath(orgId)}/projects`, { body }),
+    update: (orgId: string, projectId: string, body: unknown) => this.send(project, "PATCH", projectPath(orgId, projectId), { body }),
+    archive: (orgId: string, projectId: string) => this.send(none, "DELETE", projectPath(orgId, projectId)),
   };
 
   /** Members of an organization (`projectId` undefined) or of one of its projects. */
   members = {
-    list: (scope: Scope, query: Query) => this.http.send(page(membership), "GET", `${scopePath(scope)}/members`, { query: { limit: "100", ...query } }),
-    get: (scope: Scope, userId: string) => this.http.send(membership, "GET", `${scopePath(scope)}/members/${seg(userId)}`),
-    add: (scope: Scope, body: unknown) => this.http.send(membership, "POST", `${scopePath(scope)}/members`, { body }),
-    setRole: (scope: Scope, userId: string, role: string) => this.http.send(membership, "PATCH", `${scopePath(scope)}/members/${seg(userId)}`, { body: { role } }),
-    remove: (scope: Scope, userId: string) => this.http.send(none, "DELETE", `${scopePath(scope)}/members/${seg(userId)}`),
+    list: (scope: Scope, query: Query) => this.send(page(membership), "GET", `${scopePath(scope)}/members`, { query: { limit: "100", ...query } }),
+    get: (scope: Scope, userId: string) => this.send(membership, "GET", `${scopePath(scope)}/members/${seg(userId)}`),
+    add: (scope: Scope, body: unknown) => this.send(membership, "POST", `${scopePath(scope)}/members`, { body }),
+    setRole: (scope: Scope, userId: string, role: string) => this.send(membership, "PATCH", `${scopePath(scope)}/members/${seg(userId)}`, { body: { role } }),
+    remove: (scope: Scope, userId: string) => this.send(none, "DELETE", `${scopePath(scope)}/members/${seg(userId)}`),
   };
 
   apiKeys = {
     list: (orgId: string, projectId: string, query: Query) =>
-      this.http.send(page(apiKey), "GET", `${projectPath(orgId, projectId)}/api-keys`, { query: { limit: "100", ...query } }),
-    get: (orgId: string, projectId: string, keyId: string) => this.http.send(apiKey, "GET", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`),
-    create: (orgId: string, projectId: string, body: unknown) => this.http.send(createdApiKey, "POST", `${projectPath(orgId, projectId)}/api-keys`, { body }),
+      this.send(page(apiKey), "GET", `${projectPath(orgId, projectId)}/api-keys`, { query: { limit: "100", ...query } }),
+    get: (orgId: string, projectId: string, keyId: string) => this.send(apiKey, "GET", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`),
+    create: (orgId: string, projectId: string, body: unknown) => this.send(createdApiKey, "POST", `${projectPath(orgId, projectId)}/api-keys`, { body }),
     rename: (orgId: string, projectId: string, keyId: string, name: string) =>
-      this.http.send(apiKey, "PATCH", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`, { body: { name } }),
-    revoke: (orgId: string, projectId: string, keyId: string) => this.http.send(none, "DELETE", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`),
+      this.send(apiKey, "PATCH", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`, { body: { name } }),
+    revoke: (orgId: string, projectId: string, keyId: string) => this.send(none, "DELETE", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`),
   };
 }
 
@@ -71,3 +104,18 @@ const seg = encodeURIComponent;
 const orgPath = (orgId: string) => `/v1/organizations/${seg(orgId)}`;
 const projectPath = (orgId: string, projectId: string) => `${orgPath(orgId)}/projects/${seg(projectId)}`;
 const scopePath = (s: Scope) => (s.projectId ? projectPath(s.organizationId, s.projectId) : orgPath(s.organizationId));
+
+/**
+ * `GET /v1/me`, read as the proof that the endpoint is a tenancy API: on one, that route always
+ * exists, so any 404 — even a problem+json `not_found` — or an answer of another shape means the
+ * endpoint points somewhere else.
+ */
+async function identify(http: Http): Promise<Me> {
+  try {
+    return await http.send(me, "GET", "/v1/me");
+  } catch (err) {
+    const notTenancy = err instanceof TenancyError && (err.status === 404 || err.message.startsWith("unexpected response"));
+    if (!notTenancy || err.message.startsWith(http.endpoint)) throw err;
+    throw Object.assign(new TenancyError("internal", wrongEndpoint(http.endpoint, `GET /v1/me answered ${err.status === 404 ? "404" : "in another shape"}`)), { cause: err });
+  }
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Document, isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
+import { fieldIssues } from "../../schema/issues";
 import { Layout, layoutSchema } from "./schema";
 
 /** An invalid `tenancy.yaml`: every problem, each with its line, column and field. */
@@ -40,14 +41,9 @@ export function parseLayout(text: string, file = "tenancy.yaml"): Layout {
   }
   const result = layoutSchema.safeParse(doc.toJS() ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue) => {
-    const paths = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-    return paths.map((path) => {
-      const offset = offsetOf(doc as Document, path as (string | number)[]);
-      const { line, col } = at(offset);
-      const message = issue.code === "unrecognized_keys" ? "unknown field" : readable(issue.message);
-      return { file, line, column: col, field: fieldName(path as (string | number)[]), message };
-    });
+  const problems = fieldIssues(result.error.issues).map(({ path, message }) => {
+    const { line, col } = at(offsetOf(doc as Document, path));
+    return { file, line, column: col, field: fieldName(path), message };
   });
   throw new LayoutError(problems.sort((a, b) => a.line - b.line || a.column - b.column));
 }
@@ -68,9 +64,4 @@ function offsetOf(doc: Document, path: (string | number)[]): number {
 
 function fieldName(path: (string | number)[]): string {
   return path.reduce<string>((s, p) => (typeof p === "number" ? `${s}[${p}]` : s ? `${s}.${p}` : p), "");
-}
-
-function readable(message: string): string {
-  if (/received undefined$/.test(message)) return "is required";
-  return message.charAt(0).toLowerCase() + message.slice(1);
 }

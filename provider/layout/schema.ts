@@ -1,33 +1,29 @@
 import { z } from "zod";
-import { apiKeyInput, email, organizationInput, orgRole, projectInput, projectRole } from "../../schema";
+import { orgMemberInput, projectMemberInput } from "../../schema";
+import { apiKeySpec } from "../api-key";
+import { membershipSpec } from "../membership";
+import { organizationSpec } from "../organization";
+import { projectSpec } from "../project";
 
 /**
  * The `tenancy.yaml` document: one organization, its members, and its projects with their
- * members and keys. Composed from the wire schemas, so a rule holds in the file exactly as in the
- * API; the checks across entries (a project member must be an organization member, a key owner a
+ * members and keys. Composed from the resources' specs, so a field and its rules hold in the file
+ * exactly as in the provider and the API; the checks across entries (a project member must be an organization member, a key owner a
  * member of the project) are the ones the backend would refuse later, reported here with a line.
  */
 
-const setByProvider = z.undefined({ error: "is set by the provider (the resource's URN); remove it" }).optional();
-
-export const layoutMember = z.strictObject({ email, role: orgRole, adopt: z.boolean().optional() });
-export const layoutProjectMember = z.strictObject({ email, role: projectRole, adopt: z.boolean().optional() });
-
-export const layoutKey = apiKeyInput.safeExtend({
-  externalId: setByProvider,
-  rotationTriggers: z.record(z.string(), z.string()).optional(),
-});
-
-export const layoutProject = projectInput.safeExtend({
-  externalId: setByProvider,
-  adopt: z.boolean().optional(),
+// Each entry is its resource's spec without the parents' ids, which the nesting says.
+export const layoutMember = membershipSpec.layoutEntry(orgMemberInput);
+export const layoutProjectMember = membershipSpec.layoutEntry(projectMemberInput);
+export const layoutKey = apiKeySpec.layoutEntry();
+export const layoutProject = projectSpec.layoutEntry().safeExtend({
   members: z.array(layoutProjectMember).default([]),
   keys: z.array(layoutKey).default([]),
 });
 
 export const layoutSchema = z
   .strictObject({
-    organization: organizationInput.safeExtend({ externalId: setByProvider }),
+    organization: organizationSpec.layoutEntry(),
     members: z.array(layoutMember).default([]),
     projects: z.array(layoutProject).default([]),
   })

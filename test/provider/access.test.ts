@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tenancy from "../../provider";
 import { TenancyClient } from "../../provider/client";
 import { Backend, startBackend } from "../support/backend";
-import { api, failure, TestStack, testStack } from "./support";
+import { api, failure, post, TestStack, testStack } from "./support";
 
 /** Taking over what already exists, and deploying with a project owner's narrower token. */
 describe("the provider with objects and people that already exist", function () {
@@ -91,13 +91,3 @@ describe("the provider with objects and people that already exist", function () 
     assert.deepEqual((await root.members.list({ organizationId: org.id, projectId: beta.id }, {})).data, []);
   });
 });
-
-async function post(backend: Backend, path: string, body: unknown) {
-  const res = await fetch(backend.url + path, {
-    method: "POST",
-    headers: { authorization: `Bearer ${backend.token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  assert.equal(res.status, 201, await res.clone().text());
-  return res.json();
-}

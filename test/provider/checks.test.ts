@@ -27,7 +27,7 @@ describe("the provider refuses bad inputs in preview", function () {
   after(async () => t?.dispose());
 
   const cases: [typeof bad, string, RegExp[]][] = [
-    ["organization", "an Organization", [/Organization resource 'acme': property billing\.plan value .* has a problem: Invalid option/, /property billing\.billingEmail .*must be an email address/]],
+    ["organization", "an Organization", [/Organization resource 'acme': property billing\.plan value .* has a problem: invalid option/, /property billing\.billingEmail .*must be an email address/]],
     ["project", "a Project", [/Project resource 'chat': property keyOwner .*is required for a production project \(launch checklist\)/, /property escalationContact/, /property expectedMonthlySpendUsd/]],
     ["membership", "a Membership", [/Membership resource 'ana': property role .*expected one of "admin"\|"billing"\|"member"/]],
     ["apiKey", "an ApiKey", [/ApiKey resource 'ci': property projectId .*must be a proj_… id/, /property expiresInDays .*must be at least 1 day/]],

@@ -65,6 +65,20 @@ describe("the tenancy client's transport", () => {
     assert.equal(seen.length, 1);
   });
 
+  it("never takes a 404 that is not the API's own not_found for a missing object: it names the endpoint as the likely mistake", async () => {
+    const bare: Step = (_req, res) => res.writeHead(404, { "content-type": "text/html" }).end("<h1>Not Found</h1>");
+    steps = [bare, problem(404, "unknown_route", "no route GET /wrong/v1/organizations/org_AAAAAAAAAAAA"), problem(404, "not_found", "no organization org_AAAAAAAAAAAA")];
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const evidence of ["without a tenancy problem+json body", "unknown_route"]) {
+      await assert.rejects(http.send(organization, "GET", "/v1/organizations/org_AAAAAAAAAAAA"), {
+        name: "TenancyError",
+        code: "internal",
+        message: `${endpoint} is not the base URL of a tenancy API (GET /v1/organizations/org_AAAAAAAAAAAA answered 404 ${evidence}); check tenancy:endpoint (or TENANCY_ENDPOINT): it is the API's root, such as http://127.0.0.1:7410, with no path`,
+      });
+    }
+    await assert.rejects(http.send(organization, "GET", "/v1/organizations/org_AAAAAAAAAAAA"), { code: "not_found", message: "no organization org_AAAAAAAAAAAA" });
+  });
+
   it("gives up on a backend that cannot be reached, naming it and never the token", async () => {
     const port = (server.address() as AddressInfo).port;
     server.close();

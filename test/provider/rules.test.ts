@@ -21,11 +21,11 @@ describe("provider check", () => {
     assert.deepEqual(result.failures, [
       { property: "organizationId", reason: "must be a org_… id" },
       { property: "name", reason: "must not be empty" },
-      { property: "workload", reason: 'Invalid option: expected one of "chat"|"extraction"|"media_generation"|"batch"|"other"' },
+      { property: "workload", reason: 'invalid option: expected one of "chat"|"extraction"|"media_generation"|"batch"|"other"' },
       {
         property: "colour",
         reason:
-          "unknown property; valid ones are organizationId, adopt, name, environment, team, workload, owner, keyOwner, escalationContact, expectedMonthlySpendUsd, description, labels, limits",
+          'unknown field "colour"; valid ones are organizationId, adopt, name, environment, team, workload, owner, keyOwner, escalationContact, expectedMonthlySpendUsd, description, labels, limits',
       },
     ]);
   });
@@ -53,9 +53,9 @@ describe("provider check", () => {
 
   it("checks a membership's role against its scope", async () => {
     const orgScope = await member.check!({}, { organizationId: ORG, email: "a@b.test", role: "owner" });
-    assert.deepEqual(orgScope.failures, [{ property: "role", reason: 'Invalid option: expected one of "admin"|"billing"|"member"' }]);
+    assert.deepEqual(orgScope.failures, [{ property: "role", reason: 'invalid option: expected one of "admin"|"billing"|"member"' }]);
     const projectScope = await member.check!({}, { organizationId: ORG, projectId: PROJ, email: "a@b.test", role: "admin" });
-    assert.deepEqual(projectScope.failures, [{ property: "role", reason: 'Invalid option: expected one of "owner"|"member"|"viewer"' }]);
+    assert.deepEqual(projectScope.failures, [{ property: "role", reason: 'invalid option: expected one of "owner"|"member"|"viewer"' }]);
   });
 
   it("names invalid nested organization fields by their path", async () => {
