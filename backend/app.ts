@@ -1,16 +1,16 @@
-import Fastify, { FastifyInstance, FastifyRequest } from "fastify";
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { TenancyError } from "../schema/errors";
+import { ApiKeyResolver, resolveApiKey as resolveApiKeyUncached } from "./auth/api-key-caller";
 import { resolveCaller } from "./auth/caller";
 import { newId, scrubSecrets } from "./auth/credentials";
 import type { Config } from "./config";
 import { errorHandler, sendProblem } from "./http/errors";
-import { etagOf } from "./http/etag";
-import { parseInput } from "./http/validate";
+import { registerJsonParser } from "./http/json-body";
 import { Metrics } from "./http/metrics";
+import { pipeline, Principal } from "./http/pipeline";
 import { RateLimiter } from "./http/rate-limit";
-import { Reply, RouteDef, toRouterPath } from "./http/route";
+import { assertDeclared, RouteDef, toRouterPath } from "./http/route";
 import { API_ROUTES, systemRoutes } from "./routes";
-import type { Caller } from "./services/context";
 import type { Store } from "./store/db";
 
 export interface AppDeps {
@@ -18,6 +18,10 @@ export interface AppDeps {
   store: Store;
   /** Where log lines go (stdout unless given; tests capture them). */
   logStream?: NodeJS.WritableStream;
+  /** Replaces the route table (tests of the build-time checks); the system routes are added. */
+  routes?: readonly RouteDef[];
+  /** Resolves the data plane's `Bearer tpk_…` (e.g. a cached resolver); the uncached one by default. */
+  resolveApiKey?: ApiKeyResolver;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -25,26 +29,17 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Never logged, wherever they appear: credentials travel in these. */
 const REDACT = ["req.headers.authorization", "req.headers.cookie", 'req.headers["idempotency-key"]', "*.token", "*.secret", "*.password"];
 
-// Fastify's parser reports every refusal alike; well-formed JSON it refused carried a
-// "__proto__" or "constructor.prototype" key, which would reach object prototypes downstream.
-const prototypeKey = () =>
-  new TenancyError("invalid_request", '(body): must not contain a "__proto__" or "constructor.prototype" key', {
-    errors: [{ path: "(body)", message: 'must not contain a "__proto__" or "constructor.prototype" key' }],
-  });
-function isPlainJson(body: string): boolean {
-  try {
-    JSON.parse(body);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const NOBODY: Principal = Object.freeze({ kind: "none" });
 
 /** Builds the Fastify app (routes, error handling, logging, metrics); never listens. */
-export function buildApp({ config, store, logStream }: AppDeps): FastifyInstance {
+export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROUTES, resolveApiKey = resolveApiKeyUncached }: AppDeps): FastifyInstance {
   const metrics = new Metrics();
+  const routes: RouteDef[] = [...apiRoutes, ...systemRoutes(metrics, apiRoutes)];
+  // A route that forgot its scope or permission stops the server here, before it ever listens.
+  for (const def of routes) assertDeclared(def);
+
   const limiter = new RateLimiter(config.rateLimitPerMinute);
-  const callers = new WeakMap<FastifyRequest, { caller: Caller; now: Date }>();
+  const principals = new WeakMap<FastifyRequest, Principal>();
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -55,6 +50,10 @@ export function buildApp({ config, store, logStream }: AppDeps): FastifyInstance
       },
     },
     bodyLimit: config.bodyLimit,
+    // A client that dribbles its headers or body never holds a connection for longer than this.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    http: { headersTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, config.requestTimeoutMs / 4)) },
     // Fastify's trustProxy takes CIDRs: X-Forwarded-For is believed only from these peers.
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     requestIdHeader: false,
@@ -68,17 +67,12 @@ export function buildApp({ config, store, logStream }: AppDeps): FastifyInstance
     routerOptions: { maxParamLength: 2000 },
   });
 
-  // Many clients send a JSON content type on every request: an empty body is "no body" (a DELETE
-  // then works, a POST fails validation by field), not a parse error.
-  const json = app.getDefaultJsonParser("error", "error");
-  const parseJson = (req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
-    if (body === "") return done(null, undefined);
-    json(req, body, (err, value) => done(err && isPlainJson(body) ? prototypeKey() : err, value));
-  };
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser(["application/json", "application/merge-patch+json"], { parseAs: "string" }, parseJson);
+  registerJsonParser(app);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, new TenancyError("not_found", `no route ${req.method} ${scrubSecrets(req.url.split("?")[0])}`), req.id));
+  // Its own code: a client pointed at a wrong path must never take this for a deleted object.
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, new TenancyError("unknown_route", `no route ${req.method} ${scrubSecrets(req.url.split("?")[0])}; GET /openapi.json lists every route`), req.id),
+  );
   app.addHook("onSend", async (req, reply) => {
     reply.header("x-request-id", req.id);
   });
@@ -86,38 +80,32 @@ export function buildApp({ config, store, logStream }: AppDeps): FastifyInstance
     metrics.observe(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  // Authentication runs before the body is read: an anonymous caller learns nothing from a 400 or 413.
-  const authenticate = async (req: FastifyRequest) => {
+  // The caller is resolved before the body is read: an anonymous caller learns nothing from a 400 or 413.
+  const authenticate = (def: RouteDef) => async (req: FastifyRequest, reply: FastifyReply) => {
     const now = new Date();
-    const caller = await resolveCaller(store, req.headers.authorization, now);
-    limiter.check(caller.token.id, now.getTime());
-    callers.set(req, { caller, now });
+    if (def.scope === "none") {
+      principals.set(req, NOBODY);
+      return limiter.check(`ip:${req.ip}`, reply);
+    }
+    try {
+      if (def.scope === "apiKey") {
+        // The data plane has its own per-project limits; the management limit does not apply.
+        principals.set(req, { kind: "apiKey", key: await resolveApiKey(store, req.headers.authorization, now) });
+      } else {
+        const caller = await resolveCaller(store, req.headers.authorization, now);
+        principals.set(req, { kind: "user", caller });
+        // Per principal, not per token: minting more tokens buys no more requests.
+        await limiter.check(`user:${caller.user.id}`, reply);
+      }
+    } catch (error) {
+      if (error instanceof TenancyError && error.code === "unauthenticated") await limiter.check(`ip:${req.ip}`, reply);
+      throw error;
+    }
   };
+  const deps = { store, principalOf: (req: FastifyRequest) => principals.get(req) ?? NOBODY };
 
-  const routes: RouteDef[] = [...API_ROUTES, ...systemRoutes(metrics, API_ROUTES)];
   for (const def of routes) {
-    app.route({
-      method: def.method,
-      url: toRouterPath(def.path),
-      onRequest: def.auth ? authenticate : undefined,
-      handler: async (req, reply) => {
-        const query = def.query ? parseInput(def.query, req.query) : req.query;
-        const base = { store, params: req.params as Record<string, string>, query, body: req.body, headers: req.headers };
-        let result: Reply;
-        if (def.auth) {
-          const { caller, now } = callers.get(req)!;
-          const ifMatch = typeof req.headers["if-match"] === "string" ? req.headers["if-match"] : undefined;
-          const ctx = { store, caller, ip: req.ip, requestId: req.id, now: now.toISOString(), ifMatch };
-          result = await def.handler({ ...base, ctx, path: req.url.split("?")[0] });
-        } else {
-          result = await def.handler(base);
-        }
-        if (result.etag !== undefined) reply.header("etag", etagOf(result.etag));
-        if (result.contentType) reply.type(result.contentType);
-        reply.status(result.status);
-        return result.status === 204 ? reply.send() : reply.send(result.body);
-      },
-    });
+    app.route({ method: def.method, url: toRouterPath(def.path), bodyLimit: def.bodyLimit, onRequest: authenticate(def), handler: pipeline(def, deps) });
   }
   return app;
 }

@@ -12,6 +12,8 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimit: number;
+  /** How long a client may take to send one whole request (headers and body), in milliseconds. */
+  readonly requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -74,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     rateLimitPerMinute: integer(env, "TENANCY_RATE_LIMIT_PER_MINUTE", 6000, 0, 10_000_000),
     bodyLimit: integer(env, "TENANCY_BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
+    requestTimeoutMs: integer(env, "TENANCY_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
   });
 }

@@ -6,23 +6,30 @@ import { z } from "zod";
  * `check` runs the very same schemas, so a rule is written once.
  */
 
-// Characters that make two names look alike or hide what a name says: C0/C1 controls,
-// zero-width characters and bidirectional overrides (the "RTL override" trick).
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+// Characters that make two names look alike or hide what a name says: controls, every
+// default-ignorable code point (soft hyphen, zero-width characters, variation selectors…), the
+// bidirectional controls (the "RTL override" trick) and unpaired surrogates (not text at all).
+const HIDDEN = /[\p{Cc}\p{Default_Ignorable_Code_Point}\p{Bidi_Control}\p{Cs}]/u;
+const HIDDEN_MESSAGE = "must not contain control, invisible (default-ignorable), bidirectional-control or unpaired surrogate characters";
+// Free text (descriptions, label values) may hold emoji, whose sequences use joiners and variation
+// selectors; it still refuses controls, bidi controls, zero-width spaces and unpaired surrogates.
+const HIDDEN_IN_PROSE = /[\p{Cc}\p{Bidi_Control}\p{Cs}\u200b\u2060-\u2064\ufeff]/u;
+const HIDDEN_IN_PROSE_MESSAGE = "must not contain control, zero-width, bidirectional-control or unpaired surrogate characters";
 
-/** Human-readable text: NFC-normalised, trimmed, no control, zero-width or bidi-override characters. */
-export function text(max: number, min = 1) {
+/** Human-readable text: NFC-normalised, trimmed, nothing hidden (see HIDDEN); `prose` allows emoji sequences. */
+export function text(max: number, min = 1, prose = false) {
+  const hidden = prose ? HIDDEN_IN_PROSE : HIDDEN;
   return z
     .string()
     .normalize("NFC")
     .trim()
     .min(min, min === 1 ? "must not be empty" : `must be at least ${min} characters`)
     .max(max, `must be at most ${max} characters`)
-    .refine((s) => !INVISIBLE.test(s), "must not contain control, zero-width or bidirectional-override characters");
+    .refine((s) => !hidden.test(s), prose ? HIDDEN_IN_PROSE_MESSAGE : HIDDEN_MESSAGE);
 }
 
 export const name = text(100);
-export const description = text(1000, 0);
+export const description = text(1000, 0, true);
 export const email = z
   .string()
   .trim()
@@ -38,7 +45,7 @@ export const version = z.int().min(1);
 export const labels = z
   .record(
     z.string().regex(/^[a-z0-9]([a-z0-9._\/-]{0,61}[a-z0-9])?$/, "label keys are 1-63 lowercase letters, digits, '.', '_', '-' or '/'"),
-    text(256, 0),
+    text(256, 0, true),
   )
   .refine((m) => Object.keys(m).length <= 64, "at most 64 labels");
 

@@ -3,6 +3,12 @@ import { email, externalId, idOf, meta, name } from "./common";
 import { orgRole } from "./organization";
 import { projectRole } from "./project";
 
+/**
+ * Service accounts get an undeliverable address at this domain. A service account exists in
+ * exactly one organization, so no address here can be added as a member anywhere.
+ */
+export const SERVICE_ACCOUNT_EMAIL_DOMAIN = "service-accounts.tenancy.invalid";
+
 /** POST body of both organization and project members; the role set depends on the scope. */
 export const orgMemberInput = z.strictObject({ email, role: orgRole, externalId: externalId.optional() });
 export const projectMemberInput = z.strictObject({ email, role: projectRole, externalId: externalId.optional() });

@@ -62,11 +62,29 @@ export const organizationInput = z.strictObject({
 });
 export type OrganizationInput = z.input<typeof organizationInput>;
 
+/**
+ * Which stored policies the backend enforces today, so that nobody is falsely assured: `requireMfa`
+ * and `sso.enforced` are kept, shown and audited, but enforced only once sign-in exists.
+ */
+export const ENFORCEMENT = Object.freeze({
+  enforced: Object.freeze([
+    "settings.allowedEmailDomains",
+    "settings.apiKeyMaxLifetimeDays",
+    "settings.membersCanCreateProjects",
+    "securityPolicy.ipAllowlist",
+    "securityPolicy.session.maxTokenLifetimeDays",
+    "securityPolicy.session.idleTimeoutMinutes",
+  ]),
+  notEnforced: Object.freeze(["securityPolicy.sso", "securityPolicy.session.requireMfa"]),
+});
+export const enforcement = z.strictObject({ enforced: z.array(z.string()), notEnforced: z.array(z.string()) });
+
 export const organization = z.strictObject({
   id: idOf("organization"),
   ...organizationInput.shape,
   // Only admins and billing see billing; for other members the field is absent.
   billing: billing.optional(),
+  enforcement,
   ...meta,
 });
 export type Organization = z.infer<typeof organization>;

@@ -17,7 +17,7 @@ export const limits = z.strictObject({
 /** The launch checklist: what a production project must document before it exists. */
 export const LAUNCH_CHECKLIST = ["owner", "keyOwner", "escalationContact", "expectedMonthlySpendUsd"] as const;
 
-const projectFields = z.strictObject({
+export const projectFields = z.strictObject({
   name,
   environment: z.enum(ENVIRONMENTS),
   externalId: externalId.optional(),
@@ -31,6 +31,10 @@ const projectFields = z.strictObject({
   labels: labels.default({}),
   limits: limits.default({}),
 });
+
+/** The optional project fields, stored together as one JSON column. */
+export const projectExtras = projectFields.omit({ name: true, environment: true, externalId: true });
+export type ProjectExtras = z.output<typeof projectExtras>;
 
 /** What a client sends to create a project, and what a merged PATCH must still satisfy. */
 export const projectInput = projectFields.superRefine((p, ctx) => {

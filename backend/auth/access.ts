@@ -1,14 +1,13 @@
-import ipaddr from "ipaddr.js";
 import { TenancyError } from "../../schema/errors";
 import { ID_PREFIX } from "../../schema/common";
 import type { OrgRole } from "../../schema/organization";
 import type { ProjectRole } from "../../schema/project";
 import type { Executor } from "../store/db";
 import { findOrgMember, findProjectMember } from "../store/members.repository";
-import { findLiveOrganization, lockOrganization } from "../store/organizations.repository";
-import { findProject } from "../store/projects.repository";
-import type { OrganizationRow, ProjectRow } from "../store/tables";
+import { findLiveOrganization, lockOrganization, OrgRecord } from "../store/organizations.repository";
+import { findProject, ProjectRecord } from "../store/projects.repository";
 import type { Ctx } from "../services/context";
+import { policyRefusal } from "./org-policy";
 import { policy, Roles } from "./policy";
 
 /**
@@ -26,58 +25,34 @@ export function isIdOf(kind: keyof typeof ID_PREFIX, id: string): boolean {
 }
 
 export interface OrgAccess extends Roles {
-  org: OrganizationRow;
+  org: OrgRecord;
   orgRole: OrgRole;
 }
 
 export interface ProjectAccess extends OrgAccess {
-  project: ProjectRow;
+  project: ProjectRecord;
   projectRole?: ProjectRole;
 }
 
-export function ipAllowed(ip: string, allowlist: readonly string[]): boolean {
-  if (allowlist.length === 0) return true;
-  if (!ipaddr.isValid(ip)) return false;
-  const addr = ipaddr.process(ip);
-  return allowlist.some((cidr) => {
-    const range = ipaddr.parseCIDR(cidr);
-    return addr.kind() === range[0].kind() && addr.match(range);
-  });
-}
-
-/** The organization's session and network policy, checked on each of its routes. */
-function enforcePolicy(ctx: Ctx, org: OrganizationRow): void {
-  const security = JSON.parse(org.security_policy) as { session?: { maxTokenLifetimeDays?: number }; ipAllowlist?: string[] };
-  const maxDays = security.session?.maxTokenLifetimeDays;
-  if (maxDays !== undefined && Date.parse(ctx.now) - Date.parse(ctx.caller.token.created_at) > maxDays * 86_400_000) {
-    throw new TenancyError("token_too_old", `this organization refuses management tokens older than ${maxDays} days; create a new token`);
-  }
-  if (!ipAllowed(ctx.ip, security.ipAllowlist ?? [])) {
-    throw new TenancyError("ip_not_allowed", `requests from ${ctx.ip} are not in this organization's IP allowlist`);
-  }
-}
-
 /**
- * The caller's standing in an organization, or 404. With `lock`, inside a write transaction, the
- * organization row is locked first and the caller's role re-read under that lock, so a decision
- * never rests on a role changed by a concurrent request.
+ * The caller's standing in an organization, or 404; then the organization's policy (IP allowlist,
+ * token age, idle timeout), enforced here and only here. Inside a write transaction the row is
+ * locked first and the role read under that lock, so no decision rests on a role changed by a
+ * concurrent request. Only the request pipeline calls this.
  */
-export async function orgAccess(ctx: Ctx, db: Executor, orgId: string, opts: { lock?: boolean } = {}): Promise<OrgAccess> {
+export async function resolveOrganization(ctx: Ctx, db: Executor, orgId: string, lock: boolean): Promise<OrgAccess> {
   if (!isIdOf("organization", orgId)) throw notFound("organization", orgId);
-  const org = opts.lock ? await lockOrganization(db, ctx.store.dialect, orgId) : await findLiveOrganization(db, orgId);
+  const org = lock ? await lockOrganization(db, ctx.store.dialect, orgId) : await findLiveOrganization(db, orgId);
   if (!org) throw notFound("organization", orgId);
   const member = await findOrgMember(db, orgId, ctx.caller.user.id);
   if (!member) throw notFound("organization", orgId);
-  if (!opts.lock) enforcePolicy(ctx, org);
+  const refusal = policyRefusal(org, ctx.caller, ctx.ip, Date.parse(ctx.now));
+  if (refusal) throw refusal;
   return { org, orgRole: member.role as OrgRole };
 }
 
-export async function projectAccess(ctx: Ctx, db: Executor, orgId: string, projectId: string, opts: { lock?: boolean } = {}): Promise<ProjectAccess> {
-  const access = await orgAccess(ctx, db, orgId, opts);
-  return projectWithin(ctx, db, access, projectId);
-}
-
-export async function projectWithin(ctx: Ctx, db: Executor, access: OrgAccess, projectId: string): Promise<ProjectAccess> {
+/** A project of an organization the caller already stands in: 404 unless they may see it. */
+export async function resolveProject(ctx: Ctx, db: Executor, access: OrgAccess, projectId: string): Promise<ProjectAccess> {
   if (!isIdOf("project", projectId)) throw notFound("project", projectId);
   const project = await findProject(db, projectId);
   if (!project || project.organization_id !== access.org.id) throw notFound("project", projectId);
@@ -87,6 +62,6 @@ export async function projectWithin(ctx: Ctx, db: Executor, access: OrgAccess, p
 }
 
 /** Archived projects stay readable (history, redacted keys) but accept no more changes. */
-export function assertProjectActive(project: ProjectRow): void {
+export function assertProjectActive(project: ProjectRecord): void {
   if (project.status !== "active") throw new TenancyError("invalid_request", `project ${project.id} is archived; archived projects are read-only`);
 }

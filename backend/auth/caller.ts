@@ -1,29 +1,31 @@
 import { TenancyError } from "../../schema/errors";
 import type { Store } from "../store/db";
-import { findTokenByHash, touchToken } from "../store/tokens.repository";
-import { findUserById } from "../store/users.repository";
+import { findTokenWithUser, touchToken } from "../store/tokens.repository";
 import type { Caller } from "../services/context";
 import { API_KEY_PREFIX, hashSecret } from "./credentials";
+import { longestIdleMs, TOUCH_EVERY_MS } from "./org-policy";
 
 // One message for every failure, so a 401 never says whether a token exists.
 const UNAUTHENTICATED = "authorization must be \"Bearer <management token>\" with an active token (tmt_…); create one with npm run token or POST /v1/tokens";
 
-// Writing last_used_at on every request would turn reads into writes; a minute's precision will do.
-const TOUCH_EVERY_MS = 60_000;
+export function unauthenticated(): TenancyError {
+  return new TenancyError("unauthenticated", UNAUTHENTICATED);
+}
 
-/** Resolves `Authorization: Bearer …` to a caller, or throws 401 `unauthenticated`. */
+/**
+ * Resolves `Authorization: Bearer …` to a caller, or throws 401 `unauthenticated`. A service
+ * account's tokens die with its organization: the lookup refuses them once it is deleted.
+ */
 export async function resolveCaller(store: Store, authorization: string | undefined, now: Date): Promise<Caller> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   // API keys authenticate workloads to the data plane only, never the management API.
-  if (!m || m[1].startsWith(API_KEY_PREFIX) || m[1].length > 512) throw new TenancyError("unauthenticated", UNAUTHENTICATED);
-  const token = await findTokenByHash(store.db, hashSecret(m[1]));
-  if (!token || token.revoked_at !== null || (token.expires_at !== null && token.expires_at <= now.toISOString())) {
-    throw new TenancyError("unauthenticated", UNAUTHENTICATED);
-  }
-  const user = await findUserById(store.db, token.user_id);
-  if (!user) throw new TenancyError("unauthenticated", UNAUTHENTICATED);
-  if (!token.last_used_at || now.getTime() - Date.parse(token.last_used_at) > TOUCH_EVERY_MS) {
-    await touchToken(store.db, token.id, now.toISOString());
-  }
+  if (!m || m[1].startsWith(API_KEY_PREFIX) || m[1].length > 512) throw unauthenticated();
+  const found = await findTokenWithUser(store.db, hashSecret(m[1]));
+  const iso = now.toISOString();
+  if (!found || found.token.revoked_at !== null || (found.token.expires_at !== null && found.token.expires_at <= iso) || found.orphaned) throw unauthenticated();
+  const { token, user } = found;
+  // Writing last_used_at on every request would turn reads into writes; a minute's precision will do.
+  const idleMs = now.getTime() - Date.parse(token.last_used_at ?? token.created_at);
+  if (idleMs > TOUCH_EVERY_MS) await touchToken(store.db, token.id, iso, Math.floor(longestIdleMs(token, now.getTime()) / 1000));
   return { user, token };
 }

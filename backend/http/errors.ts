@@ -1,15 +1,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { TenancyError } from "../../schema/errors";
+import { constraintOf } from "../store/migrations/constraints";
 
 function dbConflict(error: { code?: string; message?: string; constraint?: string }): TenancyError | undefined {
   const unique = error.code === "23505" || error.code === "SQLITE_CONSTRAINT_UNIQUE" || error.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-  if (!unique) return undefined;
-  // The services check these under a lock first; an index firing means a race they lost.
-  const what = `${error.constraint ?? ""} ${error.message ?? ""}`;
-  if (what.includes("external_id")) return new TenancyError("external_id_taken", "externalId is already used by another live object in this scope");
-  if (what.includes("members")) return new TenancyError("member_exists", "this user is already a member");
-  if (what.includes("name")) return new TenancyError("name_taken", "an active project with this name already exists in this organization");
-  return undefined;
+  const constraint = unique ? constraintOf(error) : undefined;
+  return constraint && new TenancyError(constraint.code, constraint.message);
 }
 
 function transient(error: { code?: string }): boolean {

@@ -10,32 +10,99 @@ function schemaOf(s: z.ZodType, io: "input" | "output"): unknown {
 
 function queryParameters(query: z.ZodType | undefined) {
   if (!query) return [];
-  const json = schemaOf(query, "input") as { properties?: Record<string, unknown>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, schema]) => ({ name, in: "query", required: json.required?.includes(name) ?? false, schema }));
+  const json = schemaOf(query, "input") as { properties?: Record<string, { description?: string }>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, schema]) => ({ name, in: "query", required: json.required?.includes(name) ?? false, description: schema.description ?? `filter or page by ${name}`, schema }));
 }
+
+const ID_PATTERNS: Record<string, string> = { orgId: "org", projectId: "proj", userId: "user", keyId: "key", tokenId: "tok" };
+
+function pathParameters(path: string) {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: "path",
+    required: true,
+    description: `the ${ID_PATTERNS[m[1]] ?? ""}_… id (a malformed id answers 404 like a missing one)`,
+    schema: { type: "string", pattern: `^${ID_PATTERNS[m[1]] ?? "[a-z]+"}_[A-Za-z0-9]{8,40}$` },
+  }));
+}
+
+const PROBLEM = { $ref: "#/components/schemas/Problem" };
+const problemAnswer = (description: string) => ({ description, content: { "application/problem+json": { schema: PROBLEM } } });
+const WHY: Partial<Record<number, string>> = {
+  400: "invalid_request: a parameter or the body is invalid (`errors[]` names each field)",
+  401: "unauthenticated, token_too_old or token_idle",
+  403: "forbidden or ip_not_allowed: visible, but the caller's role or network may not do this",
+  404: "not_found: missing, malformed or invisible to the caller (the same answer for all three)",
+  409: "a conflict: name_taken, member_exists, external_id_taken, last_admin, owns_active_keys or has_active_projects",
+  412: "version_mismatch: If-Match names an older version",
+  413: "payload_too_large",
+  422: "idempotency_mismatch: the Idempotency-Key was used with another request",
+  429: "rate_limited: see Retry-After and the RateLimit-* headers",
+};
+
+/** The failure answers a route can give, from what it declares. */
+function failures(r: RouteDef): number[] {
+  const write = r.method !== "GET";
+  const codes = new Set<number>([429]);
+  if (r.query || r.body || r.method === "POST" || r.method === "PATCH") codes.add(400);
+  if (r.scope !== "none") codes.add(401);
+  if (r.scope === "organization" || r.scope === "project") codes.add(403).add(404);
+  if (r.path.includes("{")) codes.add(404);
+  if (write && r.scope !== "none") codes.add(409);
+  if (r.method === "PATCH" || (r.method === "DELETE" && r.scope !== "user")) codes.add(412);
+  if (r.body) codes.add(413);
+  if (r.method === "POST" && r.status === 201) codes.add(422);
+  return [...codes].sort();
+}
+
+const SECURITY: Record<RouteDef["scope"], unknown[]> = {
+  none: [],
+  user: [{ managementToken: [] }],
+  organization: [{ managementToken: [] }],
+  project: [{ managementToken: [] }],
+  apiKey: [{ apiKey: [] }],
+};
 
 /**
  * The OpenAPI 3.1 document, generated from the router's own route table and the zod wire schemas:
- * a route exists here exactly when it exists in the router.
+ * a route exists here exactly when it exists in the router, with the scope and permission the
+ * pipeline enforces (`x-tenancy-scope`, `x-tenancy-permission`).
  */
 export function openApiDocument(routes: readonly RouteDef[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
-    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
-    const success = r.status === 204 ? { description: "done" } : { description: "success", content: { "application/json": { schema: r.response ? schemaOf(r.response, "output") : {} } } };
+    const success = r.status === 204 ? { description: "done" } : { description: "success", content: { [r.contentType ?? "application/json"]: { schema: r.response ? schemaOf(r.response, "output") : {} } } };
+    const idempotency = r.method === "POST" && r.status === 201 ? [{ name: "Idempotency-Key", in: "header", required: false, description: "replays the first answer (200) for the same key and body", schema: { type: "string" } }] : [];
     (paths[r.path] ??= {})[r.method.toLowerCase()] = {
+      operationId: r.operationId,
       summary: r.summary,
-      ...(r.auth ? {} : { security: [] }),
-      parameters: [...params, ...queryParameters(r.query), ...(r.method === "POST" && r.auth ? [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" } }] : [])],
-      ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(r.body, "input") } } } } : {}),
-      responses: { [String(r.status)]: success, default: { description: "problem", content: { "application/problem+json": { schema: schemaOf(problem, "output") } } } },
+      tags: [r.path.split("/")[r.path.startsWith("/v1/") ? 2 : 1].replace(/\.json$/, "")],
+      security: SECURITY[r.scope],
+      "x-tenancy-scope": r.scope,
+      "x-tenancy-permission": r.permission,
+      parameters: [...pathParameters(r.path), ...queryParameters(r.query), ...idempotency],
+      ...(r.body ? { requestBody: { required: true, content: { [r.method === "PATCH" ? "application/merge-patch+json" : "application/json"]: { schema: schemaOf(r.body, "input") } } } } : {}),
+      responses: { [String(r.status)]: success, ...Object.fromEntries(failures(r).map((s) => [String(s), problemAnswer(WHY[s]!)])) },
     };
   }
+  const tags = [...new Set(Object.values(paths).flatMap((ops) => Object.values(ops).flatMap((op) => (op as { tags: string[] }).tags)))].sort();
   return {
     openapi: "3.1.0",
-    info: { title: "tenancy management API", version: "1" },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "a management token (tmt_…)" } } },
-    security: [{ bearer: [] }],
+    info: {
+      title: "tenancy management API",
+      version: "1",
+      description: "Organizations, projects, memberships, API keys and usage of an AI API platform. Every error is application/problem+json with a stable `code`.",
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
+    },
+    servers: [{ url: "http://127.0.0.1:7410", description: "a local backend (npm run serve); set TENANCY_HOST and TENANCY_PORT for others" }],
+    tags: tags.map((name) => ({ name, description: `routes under ${name}` })),
+    components: {
+      securitySchemes: {
+        managementToken: { type: "http", scheme: "bearer", description: "a management token (tmt_…)" },
+        ...(routes.some((r) => r.scope === "apiKey") ? { apiKey: { type: "http", scheme: "bearer", description: "a project API key (tpk_…), for the data plane only" } } : {}),
+      },
+      schemas: { Problem: schemaOf(problem, "output") },
+    },
     paths,
   };
 }

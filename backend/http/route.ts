@@ -1,7 +1,10 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { z } from "zod";
+import type { OrgAccess, ProjectAccess } from "../auth/access";
+import type { ApiKeyPrincipal } from "../auth/api-key-caller";
+import { PERMISSIONS, PermissionOf, Scope, SCOPES } from "../auth/permissions";
 import type { Ctx } from "../services/context";
-import type { Store } from "../store/db";
+import type { Executor, Store } from "../store/db";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
@@ -14,56 +17,107 @@ export interface Reply {
   contentType?: string;
 }
 
-/** `Q` is the route's query, already parsed with its `query` schema (raw when it declares none). */
-export interface PublicCall<Q = Record<string, unknown>> {
-  store: Store;
+interface Parsed<Q, B> {
   params: Record<string, string>;
+  /** Parsed by the route's `query` schema (an empty object when it declares none). */
   query: Q;
-  body: unknown;
+  /** Parsed by the route's `body` schema (undefined when it declares none). */
+  body: B;
+}
+
+/** Operational routes: no caller, no tenant data. */
+export interface PublicCall<Q, B> extends Parsed<Q, B> {
+  store: Store;
   headers: IncomingHttpHeaders;
 }
 
-export interface Call<Q = Record<string, unknown>> extends PublicCall<Q> {
+/** A management call: the caller is resolved; `db` is the request's transaction for POST, PATCH, DELETE. */
+export interface UserCall<Q, B> extends Parsed<Q, B> {
   ctx: Ctx;
-  /** The request path without its query string, part of the idempotency fingerprint. */
-  path: string;
+  db: Executor;
 }
 
-interface RouteBase<Q extends z.ZodType> {
+/** The caller stands in the organization, its policy held and the route's permission granted. */
+export interface OrgCall<Q, B> extends UserCall<Q, B> {
+  access: OrgAccess;
+}
+
+/** The same for a project the caller may see. */
+export interface ProjectCall<Q, B> extends UserCall<Q, B> {
+  access: ProjectAccess;
+}
+
+/** The data plane: a project API key, its project and organization, all active. */
+export interface ApiKeyCall<Q, B> extends Parsed<Q, B> {
+  key: ApiKeyPrincipal;
+  db: Executor;
+  store: Store;
+  ip: string;
+  requestId: string;
+  now: string;
+}
+
+export type CallOf<S extends Scope, Q, B> = {
+  none: PublicCall<Q, B>;
+  user: UserCall<Q, B>;
+  organization: OrgCall<Q, B>;
+  project: ProjectCall<Q, B>;
+  apiKey: ApiKeyCall<Q, B>;
+}[S];
+
+type QueryOf<Q> = Q extends z.ZodType ? z.output<Q> : Record<string, never>;
+type BodyOf<B> = B extends z.ZodType ? z.output<B> : undefined;
+
+/**
+ * One row of the route table: the router registers it, the pipeline enforces what it declares
+ * (scope, permission, query and body schemas) before the handler, and /openapi.json shows it.
+ */
+export interface RouteSpec<S extends Scope, Q extends z.ZodType | undefined, B extends z.ZodType | undefined> {
   method: Method;
-  /** OpenAPI path template (`/v1/organizations/{orgId}`): the one route table both serve. */
+  /** OpenAPI path template (`/v1/organizations/{orgId}`). */
   path: string;
+  /** Unique, camelCase: the generated clients' method name. */
+  operationId: string;
   summary: string;
   status: number;
-  /** Documents the query string and validates it before the handler runs: one schema for both. */
+  /** Who the caller is and what the route acts inside; decides how the pipeline resolves them. */
+  scope: S;
+  /** What the caller must be allowed within that scope (auth/permissions.ts). */
+  permission: PermissionOf<S>;
   query?: Q;
-  body?: z.ZodType;
+  body?: B;
   response?: z.ZodType;
+  /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
+  bodyLimit?: number;
+  /** The success answer's media type when it is not JSON (documentation only). */
+  contentType?: string;
+  handler(call: CallOf<S, QueryOf<Q>, BodyOf<B>>): Promise<Reply>;
 }
 
-/** The handler's query: parsed by the route's schema, or the raw query when it declares none. */
-type QueryOf<Q extends z.ZodType> = unknown extends z.output<Q> ? Record<string, unknown> : z.output<Q>;
+// The table holds routes of every scope and schema; each was type-checked where it was built.
+export type RouteDef = RouteSpec<Scope, any, any>;
 
-export interface AuthedRoute<Q extends z.ZodType = z.ZodType> extends RouteBase<Q> {
-  auth: true;
-  handler(call: Call<QueryOf<Q>>): Promise<Reply>;
+/**
+ * Declares a route. Scope and permission are required by the type, and checked again at run time
+ * (`assertDeclared`), so a route can never reach the router without them.
+ */
+export function route<S extends Scope, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(def: RouteSpec<S, Q, B>): RouteDef {
+  return def as unknown as RouteDef;
 }
 
-export interface PublicRoute<Q extends z.ZodType = z.ZodType> extends RouteBase<Q> {
-  auth: false;
-  handler(call: PublicCall<QueryOf<Q>>): Promise<Reply>;
-}
-
-// The table holds routes of every query type; each was type-checked where it was built.
-export type RouteDef = AuthedRoute<any> | PublicRoute<any>;
-
-/** A route behind a management token. */
-export function route<Q extends z.ZodType = z.ZodType>(def: Omit<AuthedRoute<Q>, "auth">): AuthedRoute<Q> {
-  return { ...def, auth: true };
-}
-
-export function publicRoute<Q extends z.ZodType = z.ZodType>(def: Omit<PublicRoute<Q>, "auth">): PublicRoute<Q> {
-  return { ...def, auth: false };
+/** Throws, naming the route, unless it declares a known scope and one of that scope's permissions. */
+export function assertDeclared(def: Partial<RouteDef>): void {
+  const name = `route ${def.method ?? "?"} ${def.path ?? "?"}`;
+  if (!def.scope || !SCOPES.includes(def.scope)) throw new Error(`${name} must declare a scope (one of ${SCOPES.join(", ")})`);
+  const permissions = Object.keys(PERMISSIONS[def.scope]);
+  if (!def.permission || !permissions.includes(def.permission)) {
+    throw new Error(`${name} must declare a permission of scope ${def.scope} (one of ${permissions.join(", ")})`);
+  }
+  const path = def.path ?? "";
+  if (def.scope === "organization" && !path.includes("{orgId}")) throw new Error(`${name} has scope organization but no {orgId} in its path`);
+  if (def.scope === "project" && !path.includes("{projectId}")) throw new Error(`${name} has scope project but no {projectId} in its path`);
+  if (!def.operationId || !/^[a-z][A-Za-z0-9]*$/.test(def.operationId)) throw new Error(`${name} must declare a camelCase operationId`);
+  if (typeof def.handler !== "function") throw new Error(`${name} must have a handler`);
 }
 
 /** `/v1/organizations/{orgId}` → `/v1/organizations/:orgId` for Fastify's router. */
@@ -72,4 +126,5 @@ export function toRouterPath(path: string): string {
 }
 
 export const ok = (body: unknown, etag?: number): Reply => ({ status: 200, body, etag });
+export const created = (body: unknown): Reply => ({ status: 201, body });
 export const noContent = (): Reply => ({ status: 204 });

@@ -20,13 +20,16 @@ export const auditRoutes = [
   route({
     method: "GET",
     path: "/v1/organizations/{orgId}/audit-events",
+    operationId: "listAuditEvents",
+    scope: "organization",
+    permission: "readAuditLog",
     summary: "The audit log, oldest first; filters projectId, action, actor (user id or email), from (inclusive), to (exclusive)",
     status: 200,
     query: listAuditQuery,
     response: page(auditEvent),
-    async handler({ ctx, params, query: q }) {
+    async handler({ ctx, db, access, query: q }) {
       const filter = { projectId: q.projectId, action: q.action, actor: q.actor, from: utc(q.from), to: utc(q.to) };
-      return ok(toPage(await listOrgAuditEvents(ctx, params.orgId, filter, pageRequest(q)), toAuditEvent));
+      return ok(toPage(await listOrgAuditEvents(ctx, db, access, filter, pageRequest(q)), toAuditEvent));
     },
   }),
 ];

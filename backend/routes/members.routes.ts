@@ -1,15 +1,16 @@
 import { email, externalId, page } from "../../schema/common";
 import { membership, orgMemberInput, orgMemberPatch, serviceAccountInput } from "../../schema/membership";
-import { createdToken, tokenInput } from "../../schema/token";
-import { orgAccess } from "../auth/access";
-import { created } from "../http/idempotency";
+import { createdToken, token, tokenInput } from "../../schema/token";
+import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { noContent, ok, route } from "../http/route";
-import { addMember, changeMemberRole, getMember, listMembers, removeMember, toMembership } from "../services/members.service";
-import { createServiceAccount, createServiceAccountToken } from "../services/service-accounts.service";
+import { created, noContent, ok, route } from "../http/route";
+import { addMember, changeMemberRole, findMember, listMembers, removeMember, toMembership } from "../services/members.service";
+import { createServiceAccount, createServiceAccountToken, listServiceAccountTokens, revokeServiceAccountToken } from "../services/service-accounts.service";
+import { toToken } from "../services/tokens.service";
 
 const MEMBERS = "/v1/organizations/{orgId}/members";
 const SERVICE_ACCOUNTS = "/v1/organizations/{orgId}/service-accounts";
+const SA_TOKENS = `${SERVICE_ACCOUNTS}/{userId}/tokens`;
 const listMembersQuery = listQuery({ email: email.optional(), externalId: externalId.optional() });
 const listServiceAccountsQuery = listQuery({ externalId: externalId.optional() });
 
@@ -17,92 +18,134 @@ export const memberRoutes = [
   route({
     method: "GET",
     path: MEMBERS,
+    operationId: "listOrganizationMembers",
+    scope: "organization",
+    permission: "readOrganization",
     summary: "Organization members (people and service accounts)",
     status: 200,
     query: listMembersQuery,
     response: page(membership),
-    async handler({ ctx, params, query: q }) {
-      return ok(toPage(await listMembers(ctx, params.orgId, { email: q.email, externalId: q.externalId }, pageRequest(q)), toMembership));
+    async handler({ db, access, query: q }) {
+      return ok(toPage(await listMembers(db, access.org.id, { email: q.email, externalId: q.externalId }, pageRequest(q)), toMembership));
     },
   }),
   route({
     method: "POST",
     path: MEMBERS,
-    summary: "Add a member by email (the user is created if missing); 409 member_exists carries the existing membership",
+    operationId: "addOrganizationMember",
+    scope: "organization",
+    permission: "manageOrgMembers",
+    summary: "Add a person by email (created if missing; never a service account); 409 member_exists carries the existing membership",
     status: 201,
     body: orgMemberInput,
     response: membership,
-    async handler(call) {
-      await orgAccess(call.ctx, call.store.db, call.params.orgId);
-      return created(call, (trx) => addMember(call.ctx, trx, call.params.orgId, call.body));
-    },
+    handler: async ({ ctx, db, access, body }) => created(await addMember(ctx, db, access, body)),
   }),
   route({
     method: "GET",
     path: `${MEMBERS}/{userId}`,
+    operationId: "getOrganizationMember",
+    scope: "organization",
+    permission: "readOrganization",
     summary: "One organization member",
     status: 200,
     response: membership,
-    async handler({ ctx, params }) {
-      const m = await getMember(ctx, params.orgId, params.userId);
+    async handler({ db, access, params }) {
+      const m = toMembership(await findMember(db, access.org.id, params.userId));
       return ok(m, m.version);
     },
   }),
   route({
     method: "PATCH",
     path: `${MEMBERS}/{userId}`,
+    operationId: "updateOrganizationMember",
+    scope: "organization",
+    permission: "manageOrgMembers",
     summary: "Change a member's role (409 last_admin for the last admin)",
     status: 200,
-    body: orgMemberPatch,
+    body: mergePatchOf(orgMemberPatch),
     response: membership,
-    async handler({ ctx, params, body }) {
-      const m = await changeMemberRole(ctx, params.orgId, params.userId, body);
+    async handler({ ctx, db, access, params, body }) {
+      const m = await changeMemberRole(ctx, db, access, params.userId, body);
       return ok(m, m.version);
     },
   }),
   route({
     method: "DELETE",
     path: `${MEMBERS}/{userId}`,
-    summary: "Remove a member and their project memberships (409 last_admin, owns_active_keys)",
+    operationId: "removeOrganizationMember",
+    scope: "organization",
+    permission: "manageOrgMembers",
+    summary: "Remove a member and their project memberships (409 last_admin, owns_active_keys); a service account's tokens are revoked",
     status: 204,
-    async handler({ ctx, params }) {
-      await removeMember(ctx, params.orgId, params.userId);
+    async handler({ ctx, db, access, params }) {
+      await removeMember(ctx, db, access, params.userId);
       return noContent();
     },
   }),
   route({
     method: "GET",
     path: SERVICE_ACCOUNTS,
+    operationId: "listServiceAccounts",
+    scope: "organization",
+    permission: "readOrganization",
     summary: "The organization's service accounts (also listed as members)",
     status: 200,
     query: listServiceAccountsQuery,
     response: page(membership),
-    async handler({ ctx, params, query: q }) {
-      return ok(toPage(await listMembers(ctx, params.orgId, { externalId: q.externalId, kind: "service_account" }, pageRequest(q)), toMembership));
+    async handler({ db, access, query: q }) {
+      return ok(toPage(await listMembers(db, access.org.id, { externalId: q.externalId, kind: "service_account" }, pageRequest(q)), toMembership));
     },
   }),
   route({
     method: "POST",
     path: SERVICE_ACCOUNTS,
-    summary: "Create a service account holding an organization role",
+    operationId: "createServiceAccount",
+    scope: "organization",
+    permission: "manageOrgMembers",
+    summary: "Create a service account holding an organization role (it exists in this organization only)",
     status: 201,
     body: serviceAccountInput,
     response: membership,
-    async handler(call) {
-      await orgAccess(call.ctx, call.store.db, call.params.orgId);
-      return created(call, (trx) => createServiceAccount(call.ctx, trx, call.params.orgId, call.body));
+    handler: async ({ ctx, db, access, body }) => created(await createServiceAccount(ctx, db, access, body)),
+  }),
+  route({
+    method: "GET",
+    path: SA_TOKENS,
+    operationId: "listServiceAccountTokens",
+    scope: "organization",
+    permission: "manageOrgMembers",
+    summary: "A service account's management tokens, redacted",
+    status: 200,
+    query: listQuery({}),
+    response: page(token),
+    async handler({ ctx, db, access, params, query: q }) {
+      return ok(toPage(await listServiceAccountTokens(db, access, params.userId, pageRequest(q)), (r) => toToken(r, ctx.now)));
     },
   }),
   route({
     method: "POST",
-    path: `${SERVICE_ACCOUNTS}/{userId}/tokens`,
-    summary: "Mint a management token for a service account (the token is shown once)",
+    path: SA_TOKENS,
+    operationId: "createServiceAccountToken",
+    scope: "organization",
+    permission: "manageOrgMembers",
+    summary: "Mint a management token for one of this organization's service accounts (the token is shown once)",
     status: 201,
     body: tokenInput,
     response: createdToken,
-    async handler(call) {
-      await orgAccess(call.ctx, call.store.db, call.params.orgId);
-      return created(call, (trx) => createServiceAccountToken(call.ctx, trx, call.params.orgId, call.params.userId, call.body));
+    handler: async ({ ctx, db, access, params, body }) => created(await createServiceAccountToken(ctx, db, access, params.userId, body)),
+  }),
+  route({
+    method: "DELETE",
+    path: `${SA_TOKENS}/{tokenId}`,
+    operationId: "revokeServiceAccountToken",
+    scope: "organization",
+    permission: "manageOrgMembers",
+    summary: "Revoke a service account's token (idempotent)",
+    status: 204,
+    async handler({ ctx, db, access, params }) {
+      await revokeServiceAccountToken(ctx, db, access, params.userId, params.tokenId);
+      return noContent();
     },
   }),
 ];

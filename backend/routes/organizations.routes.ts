@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { externalId, page } from "../../schema/common";
 import { organization, organizationInput } from "../../schema/organization";
-import { created } from "../http/idempotency";
+import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { noContent, ok, route } from "../http/route";
-import { createOrganization, deleteOrganization, getOrganization, listOrganizations, patchOrganization, toOrganization } from "../services/organizations.service";
+import { created, noContent, ok, route } from "../http/route";
+import { createOrganization, deleteOrganization, listOrganizations, patchOrganization, toOrganization } from "../services/organizations.service";
 import type { OrgRole } from "../../schema/organization";
 
 const listOrgs = listQuery({ externalId: externalId.optional(), name: z.string().max(200).optional() });
@@ -14,54 +14,66 @@ export const organizationRoutes = [
   route({
     method: "GET",
     path: "/v1/organizations",
-    summary: "The organizations the caller belongs to",
+    operationId: "listOrganizations",
+    scope: "user",
+    permission: "self",
+    summary: "The organizations the caller belongs to (those whose policy refuses this request are left out)",
     status: 200,
     query: listOrgs,
     response: page(organization),
-    async handler({ ctx, query: q }) {
-      const rows = await listOrganizations(ctx, { externalId: q.externalId, name: q.name }, pageRequest(q));
+    async handler({ ctx, db, query: q }) {
+      const rows = await listOrganizations(ctx, db, { externalId: q.externalId, name: q.name }, pageRequest(q));
       return ok(toPage(rows, (r) => toOrganization(r, r.role as OrgRole)));
     },
   }),
   route({
     method: "POST",
     path: "/v1/organizations",
+    operationId: "createOrganization",
+    scope: "user",
+    permission: "self",
     summary: "Create an organization; the caller becomes its first admin",
     status: 201,
     body: organizationInput,
     response: organization,
-    handler: (call) => created(call, (trx) => createOrganization(call.ctx, trx, call.body)),
+    handler: async ({ ctx, db, body }) => created(await createOrganization(ctx, db, body)),
   }),
   route({
     method: "GET",
     path: ORG,
-    summary: "An organization (billing only for admin and billing roles)",
+    operationId: "getOrganization",
+    scope: "organization",
+    permission: "readOrganization",
+    summary: "An organization (billing only for admin and billing roles; `enforcement` says which policies are enforced)",
     status: 200,
     response: organization,
-    async handler({ ctx, params }) {
-      const org = await getOrganization(ctx, params.orgId);
-      return ok(org, org.version);
-    },
+    handler: async ({ access }) => ok(toOrganization(access.org, access.orgRole), access.org.version),
   }),
   route({
     method: "PATCH",
     path: ORG,
-    summary: "Change an organization (JSON merge patch; If-Match honoured)",
+    operationId: "updateOrganization",
+    scope: "organization",
+    permission: "editOrganization",
+    summary: "Change an organization (JSON merge patch; If-Match honoured; billing roles may change billing only)",
     status: 200,
-    body: organizationInput.partial(),
+    body: mergePatchOf(organizationInput),
     response: organization,
-    async handler({ ctx, params, body }) {
-      const org = await patchOrganization(ctx, params.orgId, body);
+    async handler({ ctx, db, access, body }) {
+      const org = await patchOrganization(ctx, db, access, body);
       return ok(org, org.version);
     },
   }),
   route({
     method: "DELETE",
     path: ORG,
-    summary: "Delete an organization (409 while active projects remain)",
+    operationId: "deleteOrganization",
+    scope: "organization",
+    permission: "changeOrganization",
+    summary: "Delete an organization (409 while active projects remain; its service accounts' tokens are revoked)",
     status: 204,
-    async handler({ ctx, params }) {
-      await deleteOrganization(ctx, params.orgId);
+    async handler({ ctx, db, access }) {
+      await deleteOrganization(ctx, db, access);
       return noContent();
     },
   }),

@@ -1,14 +1,11 @@
 import { z } from "zod";
 import { externalId, page } from "../../schema/common";
-import { project, projectInput } from "../../schema/project";
-import { orgAccess } from "../auth/access";
-import { created } from "../http/idempotency";
+import { project, projectFields, projectInput } from "../../schema/project";
+import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { noContent, ok, route } from "../http/route";
-import { archiveProject, createProject, getProject, getProjectById, listProjects, patchProject, toProject } from "../services/projects.service";
+import { created, noContent, ok, route } from "../http/route";
+import { archiveProject, createProject, listProjects, patchProject, toProject } from "../services/projects.service";
 
-// For the document only: a merge patch of the client-editable fields (validated merged, in full).
-const projectPatch = project.omit({ id: true, organizationId: true, status: true, archivedAt: true, createdAt: true, updatedAt: true, version: true }).partial();
 const PROJECTS = "/v1/organizations/{orgId}/projects";
 const listProjectsQuery = listQuery({ name: z.string().max(200).optional(), externalId: externalId.optional(), status: z.enum(["active", "archived"]).optional() });
 
@@ -16,68 +13,77 @@ export const projectRoutes = [
   route({
     method: "GET",
     path: PROJECTS,
+    operationId: "listProjects",
+    scope: "organization",
+    permission: "readOrganization",
     summary: "Projects the caller can see (all for admin and billing, their own for members)",
     status: 200,
     query: listProjectsQuery,
     response: page(project),
-    async handler({ ctx, params, query: q }) {
-      return ok(toPage(await listProjects(ctx, params.orgId, { name: q.name, externalId: q.externalId, status: q.status }, pageRequest(q)), toProject));
+    async handler({ ctx, db, access, query: q }) {
+      return ok(toPage(await listProjects(ctx, db, access, { name: q.name, externalId: q.externalId, status: q.status }, pageRequest(q)), toProject));
     },
   }),
   route({
     method: "POST",
     path: PROJECTS,
-    summary: "Create a project (production projects must pass the launch checklist)",
+    operationId: "createProject",
+    scope: "organization",
+    permission: "createProject",
+    summary: "Create a project (production projects must pass the launch checklist; only admins set limits)",
     status: 201,
     body: projectInput,
     response: project,
-    async handler(call) {
-      await orgAccess(call.ctx, call.store.db, call.params.orgId);
-      return created(call, (trx) => createProject(call.ctx, trx, call.params.orgId, call.body));
-    },
+    handler: async ({ ctx, db, access, body }) => created(await createProject(ctx, db, access, body)),
   }),
   route({
     method: "GET",
     path: `${PROJECTS}/{projectId}`,
+    operationId: "getProject",
+    scope: "project",
+    permission: "readProject",
     summary: "One project",
     status: 200,
     response: project,
-    async handler({ ctx, params }) {
-      const p = await getProject(ctx, params.orgId, params.projectId);
-      return ok(p, p.version);
-    },
+    handler: async ({ access }) => ok(toProject(access.project), access.project.version),
   }),
   route({
     method: "PATCH",
     path: `${PROJECTS}/{projectId}`,
+    operationId: "updateProject",
+    scope: "project",
+    permission: "editProject",
     summary: "Change a project (JSON merge patch; owners may change only the accountability fields)",
     status: 200,
-    body: projectPatch,
+    body: mergePatchOf(projectFields),
     response: project,
-    async handler({ ctx, params, body }) {
-      const p = await patchProject(ctx, params.orgId, params.projectId, body);
+    async handler({ ctx, db, access, body }) {
+      const p = await patchProject(ctx, db, access, body);
       return ok(p, p.version);
     },
   }),
   route({
     method: "DELETE",
     path: `${PROJECTS}/{projectId}`,
+    operationId: "archiveProject",
+    scope: "project",
+    permission: "archiveProject",
     summary: "Archive a project: its keys are revoked, its history kept, its name freed",
     status: 204,
-    async handler({ ctx, params }) {
-      await archiveProject(ctx, params.orgId, params.projectId);
+    async handler({ ctx, db, access }) {
+      await archiveProject(ctx, db, access);
       return noContent();
     },
   }),
   route({
     method: "GET",
     path: "/v1/projects/{projectId}",
+    operationId: "getProjectById",
+    scope: "project",
+    permission: "readProject",
     summary: "A project by id alone",
     status: 200,
     response: project,
-    async handler({ ctx, params }) {
-      const p = await getProjectById(ctx, params.projectId);
-      return ok(p, p.version);
-    },
+    handler: async ({ access }) => ok(toProject(access.project), access.project.version),
   }),
 ];

@@ -3,14 +3,17 @@ import { z } from "zod";
 import { TenancyError } from "../../schema/errors";
 import type { Metrics } from "../http/metrics";
 import { openApiDocument } from "../http/openapi";
-import { ok, publicRoute, RouteDef } from "../http/route";
+import { ok, route, RouteDef } from "../http/route";
 
 /** Unauthenticated operational routes; none of them returns tenant data. */
 export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): RouteDef[] {
   const system: RouteDef[] = [
-    publicRoute({
+    route({
       method: "GET",
       path: "/healthz",
+      operationId: "getHealth",
+      scope: "none",
+      permission: "public",
       summary: "Liveness and store reachability",
       status: 200,
       response: z.strictObject({ status: z.literal("ok") }),
@@ -23,20 +26,27 @@ export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): 
         return ok({ status: "ok" });
       },
     }),
-    publicRoute({
+    route({
       method: "GET",
       path: "/metrics",
+      operationId: "getMetrics",
+      scope: "none",
+      permission: "public",
       summary: "Prometheus metrics (request counts and latencies by route template)",
       status: 200,
+      contentType: "text/plain",
       handler: async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     }),
   ];
   // Built after the table is complete, so the document lists itself too.
   let document: unknown;
   system.push(
-    publicRoute({
+    route({
       method: "GET",
       path: "/openapi.json",
+      operationId: "getOpenApiDocument",
+      scope: "none",
+      permission: "public",
       summary: "This document",
       status: 200,
       handler: async () => ok(document),

@@ -1,9 +1,8 @@
 import { page } from "../../schema/common";
 import { createdToken, token, tokenInput } from "../../schema/token";
 import { me } from "../../schema/me";
-import { created } from "../http/idempotency";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { noContent, ok, route } from "../http/route";
+import { created, noContent, ok, route } from "../http/route";
 import { describeMe } from "../services/me.service";
 import { createOwnToken, getOwnToken, listOwnTokens, revokeOwnToken, toToken } from "../services/tokens.service";
 
@@ -14,46 +13,61 @@ export const tokenRoutes = [
   route({
     method: "GET",
     path: "/v1/me",
-    summary: "The caller, their organizations and projects with roles",
+    operationId: "getMe",
+    scope: "user",
+    permission: "self",
+    summary: "The caller, their organizations and projects with roles (organizations whose policy refuses this request are left out)",
     status: 200,
     response: me,
-    handler: async ({ ctx }) => ok(await describeMe(ctx)),
+    handler: async ({ ctx, db }) => ok(await describeMe(ctx, db)),
   }),
   route({
     method: "GET",
     path: "/v1/tokens",
+    operationId: "listTokens",
+    scope: "user",
+    permission: "self",
     summary: "The caller's management tokens, redacted",
     status: 200,
     query: listTokensQuery,
     response: page(token),
-    async handler({ ctx, query: q }) {
-      return ok(toPage(await listOwnTokens(ctx, pageRequest(q)), (r) => toToken(r, ctx.now)));
+    async handler({ ctx, db, query: q }) {
+      return ok(toPage(await listOwnTokens(ctx, db, pageRequest(q)), (r) => toToken(r, ctx.now)));
     },
   }),
   route({
     method: "POST",
     path: "/v1/tokens",
-    summary: "Mint a management token for the caller (the token is in this response only)",
+    operationId: "createToken",
+    scope: "user",
+    permission: "self",
+    summary: "Mint a management token for the caller (shown in this response only; it inherits the calling token's age)",
     status: 201,
     body: tokenInput,
     response: createdToken,
-    handler: (call) => created(call, (trx) => createOwnToken(call.ctx, trx, call.body)),
+    handler: async ({ ctx, db, body }) => created(await createOwnToken(ctx, db, body)),
   }),
   route({
     method: "GET",
     path: "/v1/tokens/{tokenId}",
+    operationId: "getToken",
+    scope: "user",
+    permission: "self",
     summary: "One of the caller's tokens, redacted",
     status: 200,
     response: token,
-    handler: async ({ ctx, params }) => ok(await getOwnToken(ctx, params.tokenId)),
+    handler: async ({ ctx, db, params }) => ok(await getOwnToken(ctx, db, params.tokenId)),
   }),
   route({
     method: "DELETE",
     path: "/v1/tokens/{tokenId}",
+    operationId: "revokeToken",
+    scope: "user",
+    permission: "self",
     summary: "Revoke one of the caller's tokens",
     status: 204,
-    async handler({ ctx, params }) {
-      await revokeOwnToken(ctx, params.tokenId);
+    async handler({ ctx, db, params }) {
+      await revokeOwnToken(ctx, db, params.tokenId);
       return noContent();
     },
   }),

@@ -1,18 +1,19 @@
+import type { z } from "zod";
 import { ApiKey, apiKeyInput, apiKeyPatch, CreatedApiKey } from "../../schema/api-key";
 import { TenancyError } from "../../schema/errors";
-import { assertProjectActive, isIdOf, notFound, projectAccess } from "../auth/access";
+import { assertProjectActive, notFound, ProjectAccess } from "../auth/access";
 import { API_KEY_PREFIX, hashSecret, newId, newSecret, redact } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
 import { mergeAndValidate } from "../http/merge-patch";
-import { invalidField, parseInput } from "../http/validate";
-import type { Executor, Trx } from "../store/db";
+import { invalidField } from "../http/validate";
+import type { Executor } from "../store/db";
 import { ApiKeyFilter, ApiKeyView, findApiKey, findLiveKeyByExternalId, findUnrevokedKeys, insertApiKey, listApiKeys, updateApiKey } from "../store/api-keys.repository";
 import { findProjectMember } from "../store/members.repository";
 import { findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { creationChanges, recordAudit } from "./audit.service";
-import { compact, Ctx, transaction } from "./context";
+import { compact, Ctx } from "./context";
 
 function statusOf(k: ApiKeyView, now: string): ApiKey["status"] {
   if (k.revoked_at) return "revoked";
@@ -49,59 +50,48 @@ export async function assertNoActiveKeys(ctx: Ctx, db: Executor, where: { projec
   });
 }
 
-export async function listKeys(ctx: Ctx, orgId: string, projectId: string, filter: Omit<ApiKeyFilter, "now">, page: PageRequest) {
-  await projectAccess(ctx, ctx.store.db, orgId, projectId);
-  return listApiKeys(ctx.store.db, projectId, { ...filter, now: ctx.now }, page);
+export function listKeys(ctx: Ctx, db: Executor, access: ProjectAccess, filter: Omit<ApiKeyFilter, "now">, page: PageRequest) {
+  return listApiKeys(db, access.project.id, { ...filter, now: ctx.now }, page);
 }
 
-async function visibleKey(db: Executor, projectId: string, keyId: string): Promise<ApiKeyView> {
-  const key = isIdOf("apiKey", keyId) ? await findApiKey(db, projectId, keyId) : undefined;
+export async function findKey(db: Executor, access: ProjectAccess, keyId: string): Promise<ApiKeyView> {
+  const key = await findApiKey(db, access.project.id, keyId);
   if (!key) throw notFound("api key", keyId);
   return key;
 }
 
-export async function getKey(ctx: Ctx, orgId: string, projectId: string, keyId: string): Promise<ApiKey> {
-  await projectAccess(ctx, ctx.store.db, orgId, projectId);
-  return toApiKey(await visibleKey(ctx.store.db, projectId, keyId), ctx.now);
-}
-
-function expiryFor(ctx: Ctx, settingsJson: string, expiresInDays: number | undefined): string {
-  const max = (JSON.parse(settingsJson) as { apiKeyMaxLifetimeDays?: number }).apiKeyMaxLifetimeDays;
+function expiryFor(ctx: Ctx, max: number | undefined, expiresInDays: number | undefined): string | null {
   if (max !== undefined && expiresInDays !== undefined && expiresInDays > max) {
-    const message = `must be at most ${max} days (settings.apiKeyMaxLifetimeDays)`;
-    throw invalidField("expiresInDays", message);
+    throw invalidField("expiresInDays", `must be at most ${max} days (settings.apiKeyMaxLifetimeDays)`);
   }
   const days = expiresInDays ?? max;
-  return days === undefined ? "" : new Date(Date.parse(ctx.now) + days * 86_400_000).toISOString();
+  return days === undefined ? null : new Date(Date.parse(ctx.now) + days * 86_400_000).toISOString();
 }
 
 /** Admins and project owners create keys for any project member; members only for themselves. */
-export async function createKey(ctx: Ctx, trx: Trx, orgId: string, projectId: string, body: unknown): Promise<CreatedApiKey> {
-  const access = await projectAccess(ctx, trx, orgId, projectId, { lock: true });
-  allow(policy.manageOwnKeys(access), "create API keys in this project");
-  const input = parseInput(apiKeyInput, body);
-  assertProjectActive(access.project);
-  const owner = await findUserByEmail(trx, input.owner);
-  if (!owner || !(await findProjectMember(trx, projectId, owner.id))) {
-    const message = `must be the email of a member of project ${projectId}`;
-    throw invalidField("owner", message);
+export async function createKey(ctx: Ctx, db: Executor, access: ProjectAccess, input: z.output<typeof apiKeyInput>): Promise<CreatedApiKey> {
+  const { project } = access;
+  assertProjectActive(project);
+  const owner = await findUserByEmail(db, input.owner);
+  if (!owner || !(await findProjectMember(db, project.id, owner.id))) {
+    throw invalidField("owner", `must be the email of a member of project ${project.id}`);
   }
   allow(policy.manageAnyKey(access) || owner.id === ctx.caller.user.id, "create keys owned by someone else");
-  if (input.externalId !== undefined && (await findLiveKeyByExternalId(trx, projectId, input.externalId))) {
-    throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(input.externalId)} is already used by a live key of project ${projectId}`);
+  if (input.externalId !== undefined && (await findLiveKeyByExternalId(db, project.id, input.externalId))) {
+    throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(input.externalId)} is already used by a live key of project ${project.id}`);
   }
   const secret = newSecret(API_KEY_PREFIX);
   const id = newId("key");
-  await insertApiKey(trx, {
+  await insertApiKey(db, {
     id,
-    project_id: projectId,
-    organization_id: orgId,
+    project_id: project.id,
+    organization_id: project.organization_id,
     owner_user_id: owner.id,
     name: input.name,
     permissions: input.permissions,
     hash: hashSecret(secret),
     redacted: redact(secret),
-    expires_at: expiryFor(ctx, access.org.settings, input.expiresInDays) || null,
+    expires_at: expiryFor(ctx, access.org.settings.apiKeyMaxLifetimeDays, input.expiresInDays),
     last_used_at: null,
     revoked_at: null,
     external_id: input.externalId ?? null,
@@ -109,41 +99,37 @@ export async function createKey(ctx: Ctx, trx: Trx, orgId: string, projectId: st
     created_at: ctx.now,
     updated_at: ctx.now,
   });
-  const key = toApiKey((await findApiKey(trx, projectId, id))!, ctx.now);
-  await recordAudit(ctx, trx, { organizationId: orgId, projectId, action: "api_key.created", target: { type: "api_key", id }, changes: creationChanges(key) });
+  const key = toApiKey((await findApiKey(db, project.id, id))!, ctx.now);
+  await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "api_key.created", target: { type: "api_key", id }, changes: creationChanges(key) });
   return { ...key, secret };
 }
 
-async function lockedKey(ctx: Ctx, trx: Trx, orgId: string, projectId: string, keyId: string) {
-  const access = await projectAccess(ctx, trx, orgId, projectId, { lock: true });
-  const key = await visibleKey(trx, projectId, keyId);
+/** The key, if the caller may manage it: any key for admins and owners, their own for members. */
+async function manageableKey(ctx: Ctx, db: Executor, access: ProjectAccess, keyId: string) {
+  const key = await findKey(db, access, keyId);
   allow(policy.manageAnyKey(access) || (policy.manageOwnKeys(access) && key.owner_user_id === ctx.caller.user.id), "manage this key");
   checkIfMatch(ctx.ifMatch, key.version);
   return key;
 }
 
-export async function renameKey(ctx: Ctx, orgId: string, projectId: string, keyId: string, body: unknown): Promise<ApiKey> {
-  await getKey(ctx, orgId, projectId, keyId);
-  return transaction(ctx, async (trx) => {
-    const key = await lockedKey(ctx, trx, orgId, projectId, keyId);
-    const input = mergeAndValidate(apiKeyPatch, { name: key.name }, body);
-    if (input.name === key.name) return toApiKey(key, ctx.now);
-    await updateApiKey(trx, keyId, { name: input.name, version: key.version + 1, updated_at: ctx.now });
-    await recordAudit(ctx, trx, { organizationId: orgId, projectId, action: "api_key.updated", target: { type: "api_key", id: keyId }, changes: { name: { from: key.name, to: input.name } } });
-    return toApiKey((await findApiKey(trx, projectId, keyId))!, ctx.now);
-  });
+/** Archived projects are read-only: their keys (all revoked) cannot be renamed either. */
+export async function renameKey(ctx: Ctx, db: Executor, access: ProjectAccess, keyId: string, patch: Record<string, unknown>): Promise<ApiKey> {
+  const key = await manageableKey(ctx, db, access, keyId);
+  const input = mergeAndValidate(apiKeyPatch, { name: key.name }, patch);
+  if (input.name === key.name) return toApiKey(key, ctx.now);
+  assertProjectActive(access.project);
+  await updateApiKey(db, keyId, { name: input.name, version: key.version + 1, updated_at: ctx.now });
+  await recordAudit(ctx, db, { organizationId: key.organization_id, projectId: key.project_id, action: "api_key.updated", target: { type: "api_key", id: keyId }, changes: { name: { from: key.name, to: input.name } } });
+  return toApiKey((await findApiKey(db, key.project_id, keyId))!, ctx.now);
 }
 
 /** Revoking is idempotent: an already revoked key answers 204 and logs nothing. */
-export async function revokeKey(ctx: Ctx, orgId: string, projectId: string, keyId: string): Promise<void> {
-  await getKey(ctx, orgId, projectId, keyId);
-  await transaction(ctx, async (trx) => {
-    const key = await lockedKey(ctx, trx, orgId, projectId, keyId);
-    if (key.revoked_at === null) await revoke(ctx, trx, key);
-  });
+export async function revokeKey(ctx: Ctx, db: Executor, access: ProjectAccess, keyId: string): Promise<void> {
+  const key = await manageableKey(ctx, db, access, keyId);
+  if (key.revoked_at === null) await revoke(ctx, db, key);
 }
 
-async function revoke(ctx: Ctx, trx: Trx, key: ApiKeyView): Promise<void> {
+async function revoke(ctx: Ctx, trx: Executor, key: ApiKeyView): Promise<void> {
   await updateApiKey(trx, key.id, { revoked_at: ctx.now, version: key.version + 1, updated_at: ctx.now });
   await recordAudit(ctx, trx, {
     organizationId: key.organization_id,
@@ -154,6 +140,6 @@ async function revoke(ctx: Ctx, trx: Trx, key: ApiKeyView): Promise<void> {
   });
 }
 
-export async function revokeProjectKeys(ctx: Ctx, trx: Trx, projectId: string): Promise<void> {
+export async function revokeProjectKeys(ctx: Ctx, trx: Executor, projectId: string): Promise<void> {
   for (const key of await findUnrevokedKeys(trx, { projectId })) await revoke(ctx, trx, key);
 }

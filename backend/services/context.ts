@@ -1,4 +1,4 @@
-import type { Store, Trx } from "../store/db";
+import type { Store } from "../store/db";
 import type { TokenRow, UserRow } from "../store/tables";
 
 /** Who is calling: the user behind the management token, and that token. */
@@ -18,10 +18,6 @@ export interface Ctx {
   readonly now: string;
   /** The `If-Match` header, checked against the locked row's version inside the transaction. */
   readonly ifMatch?: string;
-}
-
-export function transaction<T>(ctx: Ctx, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  return ctx.store.db.transaction().execute(fn);
 }
 
 /** Drops absent optional fields: the wire omits them rather than sending null. */

@@ -1,19 +1,17 @@
+import type { Executor } from "../store/db";
+import { allUserOrganizations } from "../store/organizations.repository";
 import type { Ctx } from "./context";
 import { compact } from "./context";
+import { isFenced } from "./organizations.service";
 
-/** `/v1/me`: the caller and every live organization and project they hold a role in. */
-export async function describeMe(ctx: Ctx) {
-  const db = ctx.store.db;
+/**
+ * `/v1/me`: the caller and every live organization and project they hold a role in, except in
+ * organizations whose policy refuses this request (they appear in no answer to it).
+ */
+export async function describeMe(ctx: Ctx, db: Executor) {
   const user = ctx.caller.user;
-  const organizations = await db
-    .selectFrom("org_members as m")
-    .innerJoin("organizations as o", "o.id", "m.organization_id")
-    .select(["o.id", "o.name", "m.role"])
-    .where("m.user_id", "=", user.id)
-    .where("o.deleted_at", "is", null)
-    .orderBy("o.created_at")
-    .orderBy("o.id")
-    .execute();
+  const organizations = (await allUserOrganizations(db, user.id)).filter((o) => !isFenced(ctx, o));
+  const visible = new Set(organizations.map((o) => o.id));
   const projects = await db
     .selectFrom("project_members as m")
     .innerJoin("projects as p", "p.id", "m.project_id")
@@ -28,6 +26,6 @@ export async function describeMe(ctx: Ctx) {
     user: compact({ id: user.id, email: user.email, kind: user.kind, name: user.name }),
     token: { id: ctx.caller.token.id, name: ctx.caller.token.name },
     organizations: organizations.map((o) => ({ id: o.id, name: o.name, role: o.role })),
-    projects: projects.map((p) => ({ id: p.id, organizationId: p.organization_id, name: p.name, status: p.status, role: p.role })),
+    projects: projects.filter((p) => visible.has(p.organization_id)).map((p) => ({ id: p.id, organizationId: p.organization_id, name: p.name, status: p.status, role: p.role })),
   };
 }

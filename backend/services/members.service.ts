@@ -1,13 +1,14 @@
 import type { Membership } from "../../schema/membership";
-import { orgMemberInput, orgMemberPatch } from "../../schema/membership";
+import { orgMemberInput, orgMemberPatch, SERVICE_ACCOUNT_EMAIL_DOMAIN } from "../../schema/membership";
+import type { z } from "zod";
 import { TenancyError } from "../../schema/errors";
 import type { OrgRole } from "../../schema/organization";
-import { notFound, orgAccess, isIdOf } from "../auth/access";
-import { allow, mayGrantOrgRole, policy } from "../auth/policy";
+import { notFound, OrgAccess } from "../auth/access";
+import { allow, mayGrantOrgRole } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
 import { mergeAndValidate } from "../http/merge-patch";
-import { invalidField, parseInput } from "../http/validate";
-import type { Trx } from "../store/db";
+import { invalidField } from "../http/validate";
+import type { Executor } from "../store/db";
 import {
   countAdmins,
   deleteOrgMember,
@@ -26,7 +27,7 @@ import { ensurePerson } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { recordAudit } from "./audit.service";
 import { assertNoActiveKeys } from "./api-keys.service";
-import { compact, Ctx, transaction } from "./context";
+import { compact, Ctx } from "./context";
 
 /** Row → API membership, for both scopes (a project membership carries `projectId`). */
 export function toMembership(m: OrgMemberView | ProjectMemberView): Membership {
@@ -49,107 +50,94 @@ export function memberExists(existing: OrgMemberView | ProjectMemberView, scope:
   return new TenancyError("member_exists", `${existing.email} is already a member of ${scope} with role ${existing.role}`, { existing: toMembership(existing) });
 }
 
-export async function listMembers(ctx: Ctx, orgId: string, filter: MemberFilter, page: PageRequest) {
-  await orgAccess(ctx, ctx.store.db, orgId);
-  return listOrgMembers(ctx.store.db, orgId, filter, page);
+export function listMembers(db: Executor, orgId: string, filter: MemberFilter, page: PageRequest) {
+  return listOrgMembers(db, orgId, filter, page);
 }
 
-export async function getMember(ctx: Ctx, orgId: string, userId: string): Promise<Membership> {
-  await orgAccess(ctx, ctx.store.db, orgId);
-  const m = isIdOf("user", userId) ? await findOrgMember(ctx.store.db, orgId, userId) : undefined;
+export async function findMember(db: Executor, orgId: string, userId: string): Promise<OrgMemberView> {
+  const m = await findOrgMember(db, orgId, userId);
   if (!m) throw notFound("member", userId);
-  return toMembership(m);
+  return m;
 }
 
-function assertEmailDomain(settingsJson: string, email: string): void {
-  const allowed = (JSON.parse(settingsJson) as { allowedEmailDomains?: string[] }).allowedEmailDomains ?? [];
+function assertEmailDomain(allowed: readonly string[], email: string): void {
   const domain = email.slice(email.lastIndexOf("@") + 1);
+  if (domain === SERVICE_ACCOUNT_EMAIL_DOMAIN) {
+    // Refused by domain, whether or not the account exists: no answer reveals another org's accounts.
+    throw invalidField("email", `must be a person's address; service accounts (…@${SERVICE_ACCOUNT_EMAIL_DOMAIN}) belong to the one organization that created them`);
+  }
   if (allowed.length > 0 && !allowed.includes(domain)) {
-    const message = `must be an address at ${allowed.join(", ")} (settings.allowedEmailDomains)`;
-    throw invalidField("email", message);
+    throw invalidField("email", `must be an address at ${allowed.join(", ")} (settings.allowedEmailDomains)`);
   }
 }
 
-export async function assertMembershipExternalIdFree(trx: Trx, table: "org_members" | "project_members", scope: { column: "organization_id" | "project_id"; id: string }, externalId?: string) {
+export async function assertMembershipExternalIdFree(db: Executor, table: "org_members" | "project_members", scope: { column: "organization_id" | "project_id"; id: string }, externalId?: string) {
   if (externalId === undefined) return;
-  const clash = await trx.selectFrom(table).select("user_id").where(scope.column, "=", scope.id).where("external_id", "=", externalId).executeTakeFirst();
+  const clash = await db.selectFrom(table).select("user_id").where(scope.column, "=", scope.id).where("external_id", "=", externalId).executeTakeFirst();
   if (clash) throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(externalId)} is already used by the membership of ${clash.user_id}`);
 }
 
-export async function addMember(ctx: Ctx, trx: Trx, orgId: string, body: unknown): Promise<Membership> {
-  const access = await orgAccess(ctx, trx, orgId, { lock: true });
-  allow(policy.manageOrgMembers(access), "add organization members");
-  const input = parseInput(orgMemberInput, body);
+/** Adds a person (created if missing); a service account can never join another organization. */
+export async function addMember(ctx: Ctx, db: Executor, access: OrgAccess, input: z.output<typeof orgMemberInput>): Promise<Membership> {
+  const orgId = access.org.id;
   allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
-  assertEmailDomain(access.org.settings, input.email);
-  const user = await ensurePerson(trx, input.email, ctx.now);
-  const existing = await findOrgMember(trx, orgId, user.id);
+  assertEmailDomain(access.org.settings.allowedEmailDomains, input.email);
+  const user = await ensurePerson(db, input.email, ctx.now);
+  if (user.kind !== "person") throw invalidField("email", "must be a person's address; service accounts belong to the one organization that created them");
+  const existing = await findOrgMember(db, orgId, user.id);
   if (existing) throw memberExists(existing, `organization ${orgId}`);
-  await assertMembershipExternalIdFree(trx, "org_members", { column: "organization_id", id: orgId }, input.externalId);
-  await insertOrgMember(trx, { organization_id: orgId, user_id: user.id, role: input.role, external_id: input.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now });
-  await recordAudit(ctx, trx, {
+  await assertMembershipExternalIdFree(db, "org_members", { column: "organization_id", id: orgId }, input.externalId);
+  await insertOrgMember(db, { organization_id: orgId, user_id: user.id, role: input.role, external_id: input.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now });
+  await recordAudit(ctx, db, {
     organizationId: orgId,
     action: "member.added",
     target: { type: "user", id: user.id },
     changes: { email: { from: null, to: user.email }, role: { from: null, to: input.role } },
   });
-  return toMembership((await findOrgMember(trx, orgId, user.id))!);
+  return toMembership((await findOrgMember(db, orgId, user.id))!);
 }
 
 /** Demoting or removing the last admin would lock the organization out: 409 `last_admin`. */
-async function assertNotLastAdmin(trx: Trx, orgId: string, member: OrgMemberView, what: string) {
-  if (member.role === "admin" && (await countAdmins(trx, orgId)) <= 1) {
+async function assertNotLastAdmin(db: Executor, orgId: string, member: OrgMemberView, what: string) {
+  if (member.role === "admin" && (await countAdmins(db, orgId)) <= 1) {
     throw new TenancyError("last_admin", `${member.email} is the last admin of organization ${orgId} and cannot be ${what}; make another member admin first`);
   }
 }
 
-async function lockedMember(ctx: Ctx, trx: Trx, orgId: string, userId: string) {
-  const access = await orgAccess(ctx, trx, orgId, { lock: true });
-  const member = isIdOf("user", userId) ? await findOrgMember(trx, orgId, userId) : undefined;
-  if (!member) throw notFound("member", userId);
-  return { access, member };
-}
-
-export async function changeMemberRole(ctx: Ctx, orgId: string, userId: string, body: unknown): Promise<Membership> {
-  await getMember(ctx, orgId, userId);
-  return transaction(ctx, async (trx) => {
-    const { access, member } = await lockedMember(ctx, trx, orgId, userId);
-    allow(policy.manageOrgMembers(access), "change organization roles");
-    checkIfMatch(ctx.ifMatch, member.version);
-    const input = mergeAndValidate(orgMemberPatch, { role: member.role }, body);
-    allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
-    if (input.role === member.role) return toMembership(member);
-    if (input.role !== "admin") await assertNotLastAdmin(trx, orgId, member, "demoted");
-    await setOrgMemberRole(trx, orgId, userId, input.role, ctx.now);
-    await recordAudit(ctx, trx, { organizationId: orgId, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });
-    return toMembership((await findOrgMember(trx, orgId, userId))!);
-  });
+export async function changeMemberRole(ctx: Ctx, db: Executor, access: OrgAccess, userId: string, patch: Record<string, unknown>): Promise<Membership> {
+  const orgId = access.org.id;
+  const member = await findMember(db, orgId, userId);
+  checkIfMatch(ctx.ifMatch, member.version);
+  const input = mergeAndValidate(orgMemberPatch, { role: member.role }, patch);
+  allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
+  if (input.role === member.role) return toMembership(member);
+  if (input.role !== "admin") await assertNotLastAdmin(db, orgId, member, "demoted");
+  await setOrgMemberRole(db, orgId, userId, input.role, ctx.now);
+  await recordAudit(ctx, db, { organizationId: orgId, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });
+  return toMembership((await findOrgMember(db, orgId, userId))!);
 }
 
 /**
  * Removes the member and their project memberships. Refused while they own active keys in any
  * of the organization's projects: revoking them would be a hidden side effect.
  */
-export async function removeMember(ctx: Ctx, orgId: string, userId: string): Promise<void> {
-  await getMember(ctx, orgId, userId);
-  await transaction(ctx, async (trx) => {
-    const { access, member } = await lockedMember(ctx, trx, orgId, userId);
-    allow(policy.manageOrgMembers(access), "remove organization members");
-    checkIfMatch(ctx.ifMatch, member.version);
-    await assertNotLastAdmin(trx, orgId, member, "removed");
-    await assertNoActiveKeys(ctx, trx, { organizationId: orgId, ownerUserId: userId }, member.email);
-    for (const pm of await listUserProjectMemberships(trx, orgId, userId)) {
-      await deleteProjectMember(trx, pm.project_id, userId);
-      await recordAudit(ctx, trx, { organizationId: orgId, projectId: pm.project_id, action: "member.removed", target: { type: "user", id: userId }, changes: { role: { from: pm.role, to: null } } });
+export async function removeMember(ctx: Ctx, db: Executor, access: OrgAccess, userId: string): Promise<void> {
+  const orgId = access.org.id;
+  const member = await findMember(db, orgId, userId);
+  checkIfMatch(ctx.ifMatch, member.version);
+  await assertNotLastAdmin(db, orgId, member, "removed");
+  await assertNoActiveKeys(ctx, db, { organizationId: orgId, ownerUserId: userId }, member.email);
+  for (const pm of await listUserProjectMemberships(db, orgId, userId)) {
+    await deleteProjectMember(db, pm.project_id, userId);
+    await recordAudit(ctx, db, { organizationId: orgId, projectId: pm.project_id, action: "member.removed", target: { type: "user", id: userId }, changes: { role: { from: pm.role, to: null } } });
+  }
+  await deleteOrgMember(db, orgId, userId);
+  // A service account exists only for its organization: out of it, its tokens have no use.
+  if (member.kind === "service_account") {
+    for (const token of await listUnrevokedTokens(db, userId)) {
+      await revokeToken(db, token.id, ctx.now);
+      await recordAudit(ctx, db, { organizationId: orgId, action: "token.revoked", target: { type: "token", id: token.id }, changes: { status: { from: "active", to: "revoked" } } });
     }
-    await deleteOrgMember(trx, orgId, userId);
-    // A service account exists only for its organization: out of it, its tokens have no use.
-    if (member.kind === "service_account") {
-      for (const token of await listUnrevokedTokens(trx, userId)) {
-        await revokeToken(trx, token.id, ctx.now);
-        await recordAudit(ctx, trx, { organizationId: orgId, action: "token.revoked", target: { type: "token", id: token.id }, changes: { status: { from: "active", to: "revoked" } } });
-      }
-    }
-    await recordAudit(ctx, trx, { organizationId: orgId, action: "member.removed", target: { type: "user", id: userId }, changes: { role: { from: member.role as OrgRole, to: null } } });
-  });
+  }
+  await recordAudit(ctx, db, { organizationId: orgId, action: "member.removed", target: { type: "user", id: userId }, changes: { role: { from: member.role as OrgRole, to: null } } });
 }

@@ -1,96 +1,81 @@
+import type { z } from "zod";
 import type { Membership } from "../../schema/membership";
 import { projectMemberInput, projectMemberPatch } from "../../schema/membership";
-import { assertProjectActive, isIdOf, notFound, projectAccess } from "../auth/access";
-import { allow, mayGrantProjectRole, policy } from "../auth/policy";
+import { assertProjectActive, notFound, ProjectAccess } from "../auth/access";
+import { allow, mayGrantProjectRole } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
 import { mergeAndValidate } from "../http/merge-patch";
-import { invalidField, parseInput } from "../http/validate";
-import type { Trx } from "../store/db";
-import { deleteProjectMember, findOrgMember, findProjectMember, insertProjectMember, listProjectMembers, MemberFilter, setProjectMemberRole } from "../store/members.repository";
+import { invalidField } from "../http/validate";
+import type { Executor } from "../store/db";
+import { deleteProjectMember, findOrgMember, findProjectMember, insertProjectMember, listProjectMembers, MemberFilter, ProjectMemberView, setProjectMemberRole } from "../store/members.repository";
 import { findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { assertNoActiveKeys } from "./api-keys.service";
 import { recordAudit } from "./audit.service";
-import { compact, Ctx, transaction } from "./context";
+import { compact, Ctx } from "./context";
 import { assertMembershipExternalIdFree, memberExists, toMembership } from "./members.service";
 
-export async function listMembersOfProject(ctx: Ctx, orgId: string, projectId: string, filter: MemberFilter, page: PageRequest) {
-  await projectAccess(ctx, ctx.store.db, orgId, projectId);
-  return listProjectMembers(ctx.store.db, projectId, filter, page);
+export function listMembersOfProject(db: Executor, access: ProjectAccess, filter: MemberFilter, page: PageRequest) {
+  return listProjectMembers(db, access.project.id, filter, page);
 }
 
-export async function getProjectMember(ctx: Ctx, orgId: string, projectId: string, userId: string): Promise<Membership> {
-  await projectAccess(ctx, ctx.store.db, orgId, projectId);
-  const m = isIdOf("user", userId) ? await findProjectMember(ctx.store.db, projectId, userId) : undefined;
+export async function findProjectMembership(db: Executor, access: ProjectAccess, userId: string): Promise<ProjectMemberView> {
+  const m = await findProjectMember(db, access.project.id, userId);
   if (!m) throw notFound("member", userId);
-  return toMembership(m);
+  return m;
 }
 
-/** Only members of the organization can join one of its projects. */
-export async function addProjectMember(ctx: Ctx, trx: Trx, orgId: string, projectId: string, body: unknown): Promise<Membership> {
-  const access = await projectAccess(ctx, trx, orgId, projectId, { lock: true });
-  allow(policy.manageProjectMembers(access), "add members to this project");
-  const input = parseInput(projectMemberInput, body);
+/** Only members of the organization can join one of its projects (so never another org's service account). */
+export async function addProjectMember(ctx: Ctx, db: Executor, access: ProjectAccess, input: z.output<typeof projectMemberInput>): Promise<Membership> {
+  const { project } = access;
   allow(mayGrantProjectRole(access, input.role), `grant the role ${input.role}`);
-  assertProjectActive(access.project);
-  const user = await findUserByEmail(trx, input.email);
-  if (!user || !(await findOrgMember(trx, orgId, user.id))) {
-    const message = `must be a member of organization ${orgId} first (POST /v1/organizations/${orgId}/members)`;
-    throw invalidField("email", message);
+  assertProjectActive(project);
+  const user = await findUserByEmail(db, input.email);
+  if (!user || !(await findOrgMember(db, project.organization_id, user.id))) {
+    throw invalidField("email", `must be a member of organization ${project.organization_id} first (POST /v1/organizations/${project.organization_id}/members)`);
   }
-  const existing = await findProjectMember(trx, projectId, user.id);
-  if (existing) throw memberExists(existing, `project ${projectId}`);
-  await assertMembershipExternalIdFree(trx, "project_members", { column: "project_id", id: projectId }, input.externalId);
-  await insertProjectMember(trx, {
-    project_id: projectId,
+  const existing = await findProjectMember(db, project.id, user.id);
+  if (existing) throw memberExists(existing, `project ${project.id}`);
+  await assertMembershipExternalIdFree(db, "project_members", { column: "project_id", id: project.id }, input.externalId);
+  await insertProjectMember(db, {
+    project_id: project.id,
     user_id: user.id,
-    organization_id: orgId,
+    organization_id: project.organization_id,
     role: input.role,
     external_id: input.externalId ?? null,
     version: 1,
     created_at: ctx.now,
     updated_at: ctx.now,
   });
-  await recordAudit(ctx, trx, {
-    organizationId: orgId,
-    projectId,
+  await recordAudit(ctx, db, {
+    organizationId: project.organization_id,
+    projectId: project.id,
     action: "member.added",
     target: { type: "user", id: user.id },
     changes: { email: { from: null, to: user.email }, role: { from: null, to: input.role } },
   });
-  return toMembership((await findProjectMember(trx, projectId, user.id))!);
+  return toMembership((await findProjectMember(db, project.id, user.id))!);
 }
 
-async function lockedProjectMember(ctx: Ctx, trx: Trx, orgId: string, projectId: string, userId: string) {
-  const access = await projectAccess(ctx, trx, orgId, projectId, { lock: true });
-  const member = isIdOf("user", userId) ? await findProjectMember(trx, projectId, userId) : undefined;
-  if (!member) throw notFound("member", userId);
-  allow(policy.manageProjectMembers(access), "manage this project's members");
+export async function changeProjectMemberRole(ctx: Ctx, db: Executor, access: ProjectAccess, userId: string, patch: Record<string, unknown>): Promise<Membership> {
+  const { project } = access;
+  const member = await findProjectMembership(db, access, userId);
   checkIfMatch(ctx.ifMatch, member.version);
-  return { access, member };
-}
-
-export async function changeProjectMemberRole(ctx: Ctx, orgId: string, projectId: string, userId: string, body: unknown): Promise<Membership> {
-  await getProjectMember(ctx, orgId, projectId, userId);
-  return transaction(ctx, async (trx) => {
-    const { access, member } = await lockedProjectMember(ctx, trx, orgId, projectId, userId);
-    const input = mergeAndValidate(projectMemberPatch, { role: member.role }, body);
-    allow(mayGrantProjectRole(access, input.role), `grant the role ${input.role}`);
-    assertProjectActive(access.project);
-    if (input.role === member.role) return toMembership(member);
-    await setProjectMemberRole(trx, projectId, userId, input.role, ctx.now);
-    await recordAudit(ctx, trx, { organizationId: orgId, projectId, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });
-    return toMembership((await findProjectMember(trx, projectId, userId))!);
-  });
+  const input = mergeAndValidate(projectMemberPatch, { role: member.role }, patch);
+  allow(mayGrantProjectRole(access, input.role), `grant the role ${input.role}`);
+  assertProjectActive(project);
+  if (input.role === member.role) return toMembership(member);
+  await setProjectMemberRole(db, project.id, userId, input.role, ctx.now);
+  await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });
+  return toMembership((await findProjectMember(db, project.id, userId))!);
 }
 
 /** Refused while the member owns active keys here (409 naming them), never a silent revoke. */
-export async function removeProjectMember(ctx: Ctx, orgId: string, projectId: string, userId: string): Promise<void> {
-  await getProjectMember(ctx, orgId, projectId, userId);
-  await transaction(ctx, async (trx) => {
-    const { member } = await lockedProjectMember(ctx, trx, orgId, projectId, userId);
-    await assertNoActiveKeys(ctx, trx, { projectId, ownerUserId: userId }, member.email);
-    await deleteProjectMember(trx, projectId, userId);
-    await recordAudit(ctx, trx, { organizationId: orgId, projectId, action: "member.removed", target: { type: "user", id: userId }, changes: compact({ role: { from: member.role, to: null } }) });
-  });
+export async function removeProjectMember(ctx: Ctx, db: Executor, access: ProjectAccess, userId: string): Promise<void> {
+  const { project } = access;
+  const member = await findProjectMembership(db, access, userId);
+  checkIfMatch(ctx.ifMatch, member.version);
+  await assertNoActiveKeys(ctx, db, { projectId: project.id, ownerUserId: userId }, member.email);
+  await deleteProjectMember(db, project.id, userId);
+  await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "member.removed", target: { type: "user", id: userId }, changes: compact({ role: { from: member.role, to: null } }) });
 }

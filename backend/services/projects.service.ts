@@ -1,41 +1,42 @@
+import type { z } from "zod";
 import { OWNER_EDITABLE, Project, projectInput } from "../../schema/project";
 import { TenancyError } from "../../schema/errors";
-import { assertProjectActive, isIdOf, notFound, orgAccess, projectAccess, projectWithin } from "../auth/access";
+import { assertProjectActive, OrgAccess, ProjectAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
-import { parseInput } from "../http/validate";
-import type { Executor, Trx } from "../store/db";
+import type { Executor } from "../store/db";
 import { insertProjectMember } from "../store/members.repository";
-import { findActiveProjectByExternalId, findActiveProjectByName, findProject, insertProject, listProjects as listProjectRows, ProjectFilter, updateProject } from "../store/projects.repository";
+import { findActiveProjectByExternalId, findActiveProjectByName, insertProject, listProjects as listProjectRows, ProjectFilter, ProjectRecord, updateProject } from "../store/projects.repository";
 import type { PageRequest } from "../store/page";
-import type { ProjectRow } from "../store/tables";
 import { revokeProjectKeys } from "./api-keys.service";
 import { creationChanges, recordAudit } from "./audit.service";
-import { compact, Ctx, transaction } from "./context";
+import { compact, Ctx } from "./context";
+
+type ProjectInput = z.output<typeof projectInput>;
 
 /** The client-editable view of a project: what a merge patch applies to. */
-function editable(row: ProjectRow): Record<string, unknown> {
-  return compact({ name: row.name, environment: row.environment, externalId: row.external_id, ...(JSON.parse(row.fields) as object) });
+function editable(rec: ProjectRecord): Record<string, unknown> {
+  return compact({ name: rec.name, environment: rec.environment, externalId: rec.external_id, ...rec.fields });
 }
 
-export function toProject(row: ProjectRow): Project {
+export function toProject(rec: ProjectRecord): Project {
   return compact({
-    id: row.id,
-    organizationId: row.organization_id,
-    ...editable(row),
-    status: row.status,
-    archivedAt: row.archived_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    version: row.version,
+    id: rec.id,
+    organizationId: rec.organization_id,
+    ...editable(rec),
+    status: rec.status,
+    archivedAt: rec.archived_at,
+    createdAt: rec.created_at,
+    updatedAt: rec.updated_at,
+    version: rec.version,
   }) as Project;
 }
 
-function rowFields(p: Record<string, unknown>): Pick<ProjectRow, "name" | "environment" | "external_id" | "fields"> {
+function recordFields(p: ProjectInput): Pick<ProjectRecord, "name" | "environment" | "external_id" | "fields"> {
   const { name, environment, externalId, ...fields } = p;
-  return { name: name as string, environment: environment as string, external_id: (externalId as string | undefined) ?? null, fields: JSON.stringify(fields) };
+  return { name, environment, external_id: externalId ?? null, fields };
 }
 
 /** Names and externalIds are unique among the organization's active projects. */
@@ -49,22 +50,26 @@ async function assertUnique(db: Executor, orgId: string, p: { name: string; exte
   }
 }
 
-export async function createProject(ctx: Ctx, trx: Trx, orgId: string, body: unknown): Promise<Project> {
-  const access = await orgAccess(ctx, trx, orgId, { lock: true });
-  const { membersCanCreateProjects } = JSON.parse(access.org.settings) as { membersCanCreateProjects?: boolean };
-  allow(policy.createProject(access, membersCanCreateProjects === true), "create projects in this organization");
-  const input = compact(parseInput(projectInput, body) as Record<string, unknown>);
-  await assertUnique(trx, orgId, input as { name: string; externalId?: string });
-  const row: ProjectRow = { id: newId("proj"), organization_id: orgId, ...rowFields(input), status: "active", version: 1, created_at: ctx.now, updated_at: ctx.now, archived_at: null };
-  await insertProject(trx, row);
-  const project = toProject(row);
-  await recordAudit(ctx, trx, { organizationId: orgId, projectId: row.id, action: "project.created", target: { type: "project", id: row.id }, changes: creationChanges(project) });
+/** Fields only an admin may set; a creator who is not an admin may not set them on create either. */
+function adminOnlyFieldsSet(input: ProjectInput): string[] {
+  return Object.keys(input.limits).length > 0 ? ["limits"] : [];
+}
+
+export async function createProject(ctx: Ctx, db: Executor, access: OrgAccess, input: ProjectInput): Promise<Project> {
+  const orgId = access.org.id;
+  const adminOnly = adminOnlyFieldsSet(input);
+  if (adminOnly.length > 0) allow(policy.changeProjectAdminFields(access), `set ${adminOnly.join(", ")} (an organization admin sets them)`);
+  await assertUnique(db, orgId, input);
+  const rec: ProjectRecord = { id: newId("proj"), organization_id: orgId, ...recordFields(input), status: "active", version: 1, created_at: ctx.now, updated_at: ctx.now, archived_at: null };
+  await insertProject(db, rec);
+  const project = toProject(rec);
+  await recordAudit(ctx, db, { organizationId: orgId, projectId: rec.id, action: "project.created", target: { type: "project", id: rec.id }, changes: creationChanges(project) });
   // A creator who is not an admin could not see the project otherwise: they become its owner.
   if (access.orgRole !== "admin") {
-    await insertProjectMember(trx, { project_id: row.id, user_id: ctx.caller.user.id, organization_id: orgId, role: "owner", external_id: null, version: 1, created_at: ctx.now, updated_at: ctx.now });
-    await recordAudit(ctx, trx, {
+    await insertProjectMember(db, { project_id: rec.id, user_id: ctx.caller.user.id, organization_id: orgId, role: "owner", external_id: null, version: 1, created_at: ctx.now, updated_at: ctx.now });
+    await recordAudit(ctx, db, {
       organizationId: orgId,
-      projectId: row.id,
+      projectId: rec.id,
       action: "member.added",
       target: { type: "user", id: ctx.caller.user.id },
       changes: { email: { from: null, to: ctx.caller.user.email }, role: { from: null, to: "owner" } },
@@ -73,68 +78,42 @@ export async function createProject(ctx: Ctx, trx: Trx, orgId: string, body: unk
   return project;
 }
 
-export async function getProject(ctx: Ctx, orgId: string, projectId: string): Promise<Project> {
-  return toProject((await projectAccess(ctx, ctx.store.db, orgId, projectId)).project);
-}
-
-/** `/v1/projects/{id}`: every failure, an invisible organization included, is the project's 404. */
-export async function getProjectById(ctx: Ctx, projectId: string): Promise<Project> {
-  const row = isIdOf("project", projectId) ? await findProject(ctx.store.db, projectId) : undefined;
-  if (!row) throw notFound("project", projectId);
-  try {
-    return toProject((await projectWithin(ctx, ctx.store.db, await orgAccess(ctx, ctx.store.db, row.organization_id), projectId)).project);
-  } catch (e) {
-    if (e instanceof TenancyError && e.code === "not_found") throw notFound("project", projectId);
-    throw e;
-  }
-}
-
-export async function listProjects(ctx: Ctx, orgId: string, filter: Omit<ProjectFilter, "memberUserId">, page: PageRequest) {
-  const access = await orgAccess(ctx, ctx.store.db, orgId);
+export function listProjects(ctx: Ctx, db: Executor, access: OrgAccess, filter: Omit<ProjectFilter, "memberUserId">, page: PageRequest) {
   const scoped = policy.seeAllProjects(access) ? filter : { ...filter, memberUserId: ctx.caller.user.id };
-  return listProjectRows(ctx.store.db, orgId, scoped, page);
+  return listProjectRows(db, access.org.id, scoped, page);
 }
 
 /** A merge patch authorized by the fields it changes: owners edit OWNER_EDITABLE, admins all. */
-export async function patchProject(ctx: Ctx, orgId: string, projectId: string, patch: unknown): Promise<Project> {
-  await projectAccess(ctx, ctx.store.db, orgId, projectId);
-  return transaction(ctx, async (trx) => {
-    const access = await projectAccess(ctx, trx, orgId, projectId, { lock: true });
-    checkIfMatch(ctx.ifMatch, access.project.version);
-    const before = editable(access.project);
-    const after = compact(mergeAndValidate(projectInput, before, patch) as Record<string, unknown>);
-    const changes = changedFields(before, after);
-    const fields = Object.keys(changes);
-    allow(policy.changeProjectOwnerFields(access), "change this project");
-    if (fields.length === 0) return toProject(access.project);
-    const ownerOnly = fields.every((f) => (OWNER_EDITABLE as readonly string[]).includes(f));
-    allow(ownerOnly ? policy.changeProjectOwnerFields(access) : policy.changeProjectAdminFields(access), `change ${fields.join(", ")}`);
-    assertProjectActive(access.project);
-    await assertUnique(trx, orgId, after as { name: string; externalId?: string }, projectId);
-    const row: ProjectRow = { ...access.project, ...rowFields(after), version: access.project.version + 1, updated_at: ctx.now };
-    await updateProject(trx, projectId, row);
-    await recordAudit(ctx, trx, { organizationId: orgId, projectId, action: "project.updated", target: { type: "project", id: projectId }, changes });
-    return toProject(row);
-  });
+export async function patchProject(ctx: Ctx, db: Executor, access: ProjectAccess, patch: Record<string, unknown>): Promise<Project> {
+  const { project } = access;
+  checkIfMatch(ctx.ifMatch, project.version);
+  const before = editable(project);
+  const after = mergeAndValidate(projectInput, before, patch);
+  const changes = changedFields(before, compact(after as Record<string, unknown>));
+  const fields = Object.keys(changes);
+  if (fields.length === 0) return toProject(project);
+  const ownerOnly = fields.every((f) => (OWNER_EDITABLE as readonly string[]).includes(f));
+  allow(ownerOnly ? policy.changeProjectOwnerFields(access) : policy.changeProjectAdminFields(access), `change ${fields.join(", ")}`);
+  assertProjectActive(project);
+  await assertUnique(db, project.organization_id, after, project.id);
+  const rec: ProjectRecord = { ...project, ...recordFields(after), version: project.version + 1, updated_at: ctx.now };
+  await updateProject(db, project.id, rec);
+  await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "project.updated", target: { type: "project", id: project.id }, changes });
+  return toProject(rec);
 }
 
 /** DELETE archives: keys revoked, history kept, the name free again. Archiving twice is a no-op. */
-export async function archiveProject(ctx: Ctx, orgId: string, projectId: string): Promise<void> {
-  await projectAccess(ctx, ctx.store.db, orgId, projectId);
-  await transaction(ctx, async (trx) => {
-    const access = await projectAccess(ctx, trx, orgId, projectId, { lock: true });
-    allow(policy.changeProjectAdminFields(access), "archive this project");
-    checkIfMatch(ctx.ifMatch, access.project.version);
-    if (access.project.status === "archived") return;
-    await revokeProjectKeys(ctx, trx, projectId);
-    await updateProject(trx, projectId, { status: "archived", archived_at: ctx.now, version: access.project.version + 1, updated_at: ctx.now });
-    await recordAudit(ctx, trx, {
-      organizationId: orgId,
-      projectId,
-      action: "project.archived",
-      target: { type: "project", id: projectId },
-      changes: { status: { from: "active", to: "archived" } },
-    });
+export async function archiveProject(ctx: Ctx, db: Executor, access: ProjectAccess): Promise<void> {
+  const { project } = access;
+  checkIfMatch(ctx.ifMatch, project.version);
+  if (project.status === "archived") return;
+  await revokeProjectKeys(ctx, db, project.id);
+  await updateProject(db, project.id, { status: "archived", archived_at: ctx.now, version: project.version + 1, updated_at: ctx.now });
+  await recordAudit(ctx, db, {
+    organizationId: project.organization_id,
+    projectId: project.id,
+    action: "project.archived",
+    target: { type: "project", id: project.id },
+    changes: { status: { from: "active", to: "archived" } },
   });
 }
-

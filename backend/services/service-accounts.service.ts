@@ -1,32 +1,32 @@
 import { randomBytes } from "node:crypto";
+import type { z } from "zod";
 import type { Membership } from "../../schema/membership";
-import { serviceAccountInput } from "../../schema/membership";
-import { tokenInput } from "../../schema/token";
-import { isIdOf, notFound, orgAccess } from "../auth/access";
+import { SERVICE_ACCOUNT_EMAIL_DOMAIN, serviceAccountInput } from "../../schema/membership";
+import type { Token, tokenInput } from "../../schema/token";
+import { notFound, OrgAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
-import { allow, mayGrantOrgRole, policy } from "../auth/policy";
-import { parseInput } from "../http/validate";
-import type { Trx } from "../store/db";
-import { findOrgMember, insertOrgMember } from "../store/members.repository";
-import { insertUser } from "../store/users.repository";
+import { allow, mayGrantOrgRole } from "../auth/policy";
+import type { Executor } from "../store/db";
+import { findOrgMember, insertOrgMember, OrgMemberView } from "../store/members.repository";
+import type { PageRequest } from "../store/page";
+import { findUserToken, listUserTokens, revokeToken } from "../store/tokens.repository";
+import { findUserById, insertUser } from "../store/users.repository";
 import { recordAudit } from "./audit.service";
 import type { Ctx } from "./context";
 import { assertMembershipExternalIdFree, toMembership } from "./members.service";
-import { CreatedToken, mintToken, tokenChanges } from "./tokens.service";
+import { CreatedToken, mintToken, tokenChanges, toToken } from "./tokens.service";
 
 /** Service accounts have no mailbox; their address is unique, recognisable and undeliverable. */
 function serviceAccountEmail(): string {
-  return `sa-${randomBytes(10).toString("hex")}@service-accounts.tenancy.invalid`;
+  return `sa-${randomBytes(10).toString("hex")}@${SERVICE_ACCOUNT_EMAIL_DOMAIN}`;
 }
 
 /** An org admin creates a service account: a user of this organization, holding a role like a person. */
-export async function createServiceAccount(ctx: Ctx, trx: Trx, orgId: string, body: unknown): Promise<Membership> {
-  const access = await orgAccess(ctx, trx, orgId, { lock: true });
-  allow(policy.manageOrgMembers(access), "create service accounts");
-  const input = parseInput(serviceAccountInput, body);
+export async function createServiceAccount(ctx: Ctx, db: Executor, access: OrgAccess, input: z.output<typeof serviceAccountInput>): Promise<Membership> {
+  const orgId = access.org.id;
   allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
-  await assertMembershipExternalIdFree(trx, "org_members", { column: "organization_id", id: orgId }, input.externalId);
-  const user = await insertUser(trx, {
+  await assertMembershipExternalIdFree(db, "org_members", { column: "organization_id", id: orgId }, input.externalId);
+  const user = await insertUser(db, {
     id: newId("user"),
     email: serviceAccountEmail(),
     kind: "service_account",
@@ -35,24 +35,48 @@ export async function createServiceAccount(ctx: Ctx, trx: Trx, orgId: string, bo
     created_at: ctx.now,
     updated_at: ctx.now,
   });
-  await insertOrgMember(trx, { organization_id: orgId, user_id: user.id, role: input.role, external_id: input.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now });
-  await recordAudit(ctx, trx, {
+  await insertOrgMember(db, { organization_id: orgId, user_id: user.id, role: input.role, external_id: input.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now });
+  await recordAudit(ctx, db, {
     organizationId: orgId,
     action: "service_account.created",
     target: { type: "user", id: user.id },
     changes: { name: { from: null, to: user.name }, email: { from: null, to: user.email }, role: { from: null, to: input.role } },
   });
-  return toMembership((await findOrgMember(trx, orgId, user.id))!);
+  return toMembership((await findOrgMember(db, orgId, user.id))!);
 }
 
-/** Admins mint tokens for their organization's service accounts (CI, Pulumi deployments). */
-export async function createServiceAccountToken(ctx: Ctx, trx: Trx, orgId: string, userId: string, body: unknown): Promise<CreatedToken> {
-  const access = await orgAccess(ctx, trx, orgId, { lock: true });
-  const member = isIdOf("user", userId) ? await findOrgMember(trx, orgId, userId) : undefined;
-  if (!member || member.kind !== "service_account") throw notFound("service account", userId);
-  allow(policy.manageOrgMembers(access), "create tokens for service accounts");
-  const input = parseInput(tokenInput, body);
-  const created = await mintToken(trx, userId, input.name, ctx.now, input.expiresInDays);
-  await recordAudit(ctx, trx, { organizationId: orgId, action: "token.created", target: { type: "token", id: created.id }, changes: tokenChanges(created) });
+/**
+ * A service account of this organization: a member of kind service_account that was created
+ * here. Anything else (a person, another organization's account) is the same 404.
+ */
+async function ownServiceAccount(db: Executor, orgId: string, userId: string): Promise<OrgMemberView> {
+  const member = await findOrgMember(db, orgId, userId);
+  const user = member?.kind === "service_account" ? await findUserById(db, userId) : undefined;
+  if (!member || user?.organization_id !== orgId) throw notFound("service account", userId);
+  return member;
+}
+
+/** Admins mint tokens for their organization's own service accounts (CI, Pulumi deployments). */
+export async function createServiceAccountToken(ctx: Ctx, db: Executor, access: OrgAccess, userId: string, input: z.output<typeof tokenInput>): Promise<CreatedToken> {
+  await ownServiceAccount(db, access.org.id, userId);
+  const created = await mintToken(db, userId, input.name, ctx.now, input.expiresInDays);
+  await recordAudit(ctx, db, { organizationId: access.org.id, action: "token.created", target: { type: "token", id: created.id }, changes: tokenChanges(created) });
   return created;
+}
+
+export async function listServiceAccountTokens(db: Executor, access: OrgAccess, userId: string, page: PageRequest) {
+  await ownServiceAccount(db, access.org.id, userId);
+  return listUserTokens(db, userId, page);
+}
+
+/** Revoking is idempotent: an already revoked token answers 204 and logs nothing. */
+export async function revokeServiceAccountToken(ctx: Ctx, db: Executor, access: OrgAccess, userId: string, tokenId: string): Promise<Token> {
+  await ownServiceAccount(db, access.org.id, userId);
+  const row = await findUserToken(db, userId, tokenId);
+  if (!row) throw notFound("token", tokenId);
+  if (!row.revoked_at) {
+    await revokeToken(db, tokenId, ctx.now);
+    await recordAudit(ctx, db, { organizationId: access.org.id, action: "token.revoked", target: { type: "token", id: tokenId }, changes: { status: { from: "active", to: "revoked" } } });
+  }
+  return toToken(row, ctx.now);
 }

@@ -1,16 +1,14 @@
-import { tokenInput } from "../../schema/token";
-import type { Token } from "../../schema/token";
 import type { z } from "zod";
-import type { createdToken } from "../../schema/token";
-import { isIdOf, notFound } from "../auth/access";
+import type { createdToken, Token, tokenInput } from "../../schema/token";
+import { notFound } from "../auth/access";
 import { hashSecret, newId, newSecret, redact, TOKEN_PREFIX } from "../auth/credentials";
-import { parseInput } from "../http/validate";
-import type { Executor, Trx } from "../store/db";
+import { longestIdleMs, tokenBornAt } from "../auth/org-policy";
+import type { Executor } from "../store/db";
 import { findUserToken, insertToken, listUserTokens, revokeToken } from "../store/tokens.repository";
 import type { PageRequest } from "../store/page";
 import type { TokenRow } from "../store/tables";
 import { Changes, recordAudit } from "./audit.service";
-import { compact, Ctx, transaction } from "./context";
+import { compact, Ctx } from "./context";
 
 export type CreatedToken = z.infer<typeof createdToken>;
 
@@ -28,11 +26,17 @@ export function toToken(row: TokenRow, now: string): Token {
   });
 }
 
+/** What a token minted with another token inherits: its age and its longest idle time. */
+export interface Lineage {
+  ageFrom: string;
+  idleMaxSeconds: number;
+}
+
 /**
  * Mints a management token for a user. The value exists only in the returned object; the store
  * keeps its hash. `value` lets the bootstrap path install the operator's chosen string.
  */
-export async function mintToken(db: Executor, userId: string, name: string, now: string, expiresInDays?: number, value = newSecret(TOKEN_PREFIX)): Promise<CreatedToken> {
+export async function mintToken(db: Executor, userId: string, name: string, now: string, expiresInDays?: number, value = newSecret(TOKEN_PREFIX), lineage?: Lineage): Promise<CreatedToken> {
   const row: TokenRow = {
     id: newId("tok"),
     user_id: userId,
@@ -43,6 +47,8 @@ export async function mintToken(db: Executor, userId: string, name: string, now:
     last_used_at: null,
     revoked_at: null,
     created_at: now,
+    age_from: lineage?.ageFrom ?? null,
+    idle_max_seconds: lineage?.idleMaxSeconds ?? null,
   };
   await insertToken(db, row);
   return { ...toToken(row, now), token: value };
@@ -55,30 +61,33 @@ export function tokenChanges(t: Token): Changes {
   return changes;
 }
 
-export async function createOwnToken(ctx: Ctx, trx: Trx, body: unknown): Promise<CreatedToken> {
-  const input = parseInput(tokenInput, body);
-  const created = await mintToken(trx, ctx.caller.user.id, input.name, ctx.now, input.expiresInDays);
+/**
+ * A token minted with a token is its child: it keeps the parent's age and idle record, so no
+ * organization's maxTokenLifetimeDays or idleTimeoutMinutes is escaped by minting (README.md).
+ */
+export async function createOwnToken(ctx: Ctx, db: Executor, input: z.output<typeof tokenInput>): Promise<CreatedToken> {
+  const parent = ctx.caller.token;
+  const lineage = { ageFrom: tokenBornAt(parent), idleMaxSeconds: Math.floor(longestIdleMs(parent, Date.parse(ctx.now)) / 1000) };
+  const created = await mintToken(db, ctx.caller.user.id, input.name, ctx.now, input.expiresInDays, undefined, lineage);
   // A person's own tokens belong to no organization: the event is kept but served by no org log.
-  await recordAudit(ctx, trx, { organizationId: null, action: "token.created", target: { type: "token", id: created.id }, changes: tokenChanges(created) });
+  await recordAudit(ctx, db, { organizationId: null, action: "token.created", target: { type: "token", id: created.id }, changes: tokenChanges(created) });
   return created;
 }
 
-export async function listOwnTokens(ctx: Ctx, page: PageRequest) {
-  return listUserTokens(ctx.store.db, ctx.caller.user.id, page);
+export function listOwnTokens(ctx: Ctx, db: Executor, page: PageRequest) {
+  return listUserTokens(db, ctx.caller.user.id, page);
 }
 
-export async function getOwnToken(ctx: Ctx, tokenId: string): Promise<Token> {
-  const row = isIdOf("token", tokenId) ? await findUserToken(ctx.store.db, ctx.caller.user.id, tokenId) : undefined;
+export async function getOwnToken(ctx: Ctx, db: Executor, tokenId: string): Promise<Token> {
+  const row = await findUserToken(db, ctx.caller.user.id, tokenId);
   if (!row) throw notFound("token", tokenId);
   return toToken(row, ctx.now);
 }
 
-export async function revokeOwnToken(ctx: Ctx, tokenId: string): Promise<void> {
-  await transaction(ctx, async (trx) => {
-    const row = isIdOf("token", tokenId) ? await findUserToken(trx, ctx.caller.user.id, tokenId) : undefined;
-    if (!row) throw notFound("token", tokenId);
-    if (row.revoked_at) return;
-    await revokeToken(trx, tokenId, ctx.now);
-    await recordAudit(ctx, trx, { organizationId: null, action: "token.revoked", target: { type: "token", id: tokenId }, changes: { status: { from: "active", to: "revoked" } } });
-  });
+export async function revokeOwnToken(ctx: Ctx, db: Executor, tokenId: string): Promise<void> {
+  const row = await findUserToken(db, ctx.caller.user.id, tokenId);
+  if (!row) throw notFound("token", tokenId);
+  if (row.revoked_at) return;
+  await revokeToken(db, tokenId, ctx.now);
+  await recordAudit(ctx, db, { organizationId: null, action: "token.revoked", target: { type: "token", id: tokenId }, changes: { status: { from: "active", to: "revoked" } } });
 }

@@ -1,6 +1,8 @@
 import type { Executor } from "./db";
 import { fetchPage, PageRequest } from "./page";
-import type { ApiKeyRow } from "./tables";
+import type { ApiKeyRow, OrganizationRow, ProjectRow } from "./tables";
+import { toOrgRecord } from "./organizations.repository";
+import { toProjectRecord } from "./projects.repository";
 
 export type ApiKeyView = ApiKeyRow & { owner_email: string };
 
@@ -48,4 +50,29 @@ export function findLiveKeyByExternalId(db: Executor, projectId: string, externa
 
 export async function updateApiKey(db: Executor, id: string, values: Partial<ApiKeyRow>): Promise<void> {
   await db.updateTable("api_keys").set(values).where("id", "=", id).execute();
+}
+
+/** The data plane's lookup: a key by its hash, with its project and organization, in one query. */
+export async function findApiKeyByHash(db: Executor, hash: string) {
+  const row = await db
+    .selectFrom("api_keys as k")
+    .innerJoin("projects as p", "p.id", "k.project_id")
+    .innerJoin("organizations as o", "o.id", "k.organization_id")
+    .selectAll("k")
+    .select(["p.id as p_id", "p.organization_id as p_organization_id", "p.name as p_name", "p.environment as p_environment", "p.status as p_status", "p.fields as p_fields"])
+    .select(["p.external_id as p_external_id", "p.version as p_version", "p.created_at as p_created_at", "p.updated_at as p_updated_at", "p.archived_at as p_archived_at"])
+    .select(["o.name as o_name", "o.external_id as o_external_id", "o.created_by as o_created_by", "o.billing as o_billing", "o.settings as o_settings"])
+    .select(["o.security_policy as o_security_policy", "o.version as o_version", "o.created_at as o_created_at", "o.updated_at as o_updated_at", "o.deleted_at as o_deleted_at"])
+    .where("k.hash", "=", hash)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const pick = (prefix: string) => Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  const apiKey = Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith("p_") && !k.startsWith("o_"))) as unknown as ApiKeyRow;
+  const project = toProjectRecord(pick("p_") as unknown as ProjectRow);
+  const organization = toOrgRecord({ id: apiKey.organization_id, ...pick("o_") } as unknown as OrganizationRow);
+  return { apiKey, project, organization };
+}
+
+export async function touchApiKey(db: Executor, id: string, now: string): Promise<void> {
+  await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
 }

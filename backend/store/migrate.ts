@@ -1,10 +1,12 @@
 import { Migration, MigrationProvider, Migrator } from "kysely";
 import * as initial from "./migrations/001-initial";
+import * as access from "./migrations/002-access";
 import type { Db } from "./db";
 
 /** Migrations are listed here, in order, rather than read from disk: the compiled set is the set. */
 const MIGRATIONS: Record<string, Migration> = {
   "001-initial": initial,
+  "002-access": access,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,13 +1,37 @@
+import { billing, securityPolicy, settings } from "../../schema/organization";
+import type { z } from "zod";
 import type { DialectName, Executor } from "./db";
 import { fetchPage, PageRequest } from "./page";
 import type { OrganizationRow } from "./tables";
 
-export async function insertOrganization(db: Executor, row: OrganizationRow): Promise<void> {
-  await db.insertInto("organizations").values(row).execute();
+/**
+ * An organization as the services see it: the JSON columns parsed into the schema types here, at
+ * the store boundary, so no service casts or re-parses settings or policy.
+ */
+export interface OrgRecord extends Omit<OrganizationRow, "billing" | "settings" | "security_policy"> {
+  billing: z.output<typeof billing>;
+  settings: z.output<typeof settings>;
+  securityPolicy: z.output<typeof securityPolicy>;
 }
 
-export function findLiveOrganization(db: Executor, id: string): Promise<OrganizationRow | undefined> {
-  return db.selectFrom("organizations").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst();
+export function toOrgRecord(row: OrganizationRow): OrgRecord {
+  const { billing: b, settings: s, security_policy: p, ...rest } = row;
+  return { ...rest, billing: billing.parse(JSON.parse(b)), settings: settings.parse(JSON.parse(s)), securityPolicy: securityPolicy.parse(JSON.parse(p)) };
+}
+
+export function toOrgRow(rec: OrgRecord): OrganizationRow {
+  const { billing: b, settings: s, securityPolicy: p, ...rest } = rec;
+  return { ...rest, billing: JSON.stringify(b), settings: JSON.stringify(s), security_policy: JSON.stringify(p) };
+}
+
+const parsed = (row: OrganizationRow | undefined) => (row ? toOrgRecord(row) : undefined);
+
+export async function insertOrganization(db: Executor, rec: OrgRecord): Promise<void> {
+  await db.insertInto("organizations").values(toOrgRow(rec)).execute();
+}
+
+export async function findLiveOrganization(db: Executor, id: string): Promise<OrgRecord | undefined> {
+  return parsed(await db.selectFrom("organizations").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst());
 }
 
 /**
@@ -15,10 +39,10 @@ export function findLiveOrganization(db: Executor, id: string): Promise<Organiza
  * ids). PostgreSQL: a row lock held to commit. SQLite: the transaction began IMMEDIATE and already
  * holds the database's single write lock, so there is nothing more to take.
  */
-export async function lockOrganization(db: Executor, dialect: DialectName, id: string): Promise<OrganizationRow | undefined> {
+export async function lockOrganization(db: Executor, dialect: DialectName, id: string): Promise<OrgRecord | undefined> {
   let q = db.selectFrom("organizations").selectAll().where("id", "=", id).where("deleted_at", "is", null);
   if (dialect === "postgres") q = q.forUpdate();
-  return q.executeTakeFirst();
+  return parsed(await q.executeTakeFirst());
 }
 
 export interface OrganizationFilter {
@@ -26,8 +50,8 @@ export interface OrganizationFilter {
   name?: string;
 }
 
-/** The live organizations this user is a member of. */
-export function listUserOrganizations(db: Executor, userId: string, filter: OrganizationFilter, page: PageRequest) {
+/** The live organizations this user is a member of, with the user's role. */
+export async function listUserOrganizations(db: Executor, userId: string, filter: OrganizationFilter, page: PageRequest) {
   let q = db
     .selectFrom("organizations as o")
     .innerJoin("org_members as m", "m.organization_id", "o.id")
@@ -37,19 +61,38 @@ export function listUserOrganizations(db: Executor, userId: string, filter: Orga
     .where("o.deleted_at", "is", null);
   if (filter.externalId !== undefined) q = q.where("o.external_id", "=", filter.externalId);
   if (filter.name !== undefined) q = q.where("o.name", "=", filter.name);
-  return fetchPage(q, ["o.created_at", "o.id"], page, (r) => [r.created_at, r.id]);
+  const result = await fetchPage(q, ["o.created_at", "o.id"], page, (r) => [r.created_at, r.id]);
+  return { ...result, rows: result.rows.map(({ role, ...row }) => ({ ...toOrgRecord(row), role })) };
 }
 
-export function findOrganizationByExternalId(db: Executor, createdBy: string, externalId: string): Promise<OrganizationRow | undefined> {
-  return db
-    .selectFrom("organizations")
-    .selectAll()
-    .where("created_by", "=", createdBy)
-    .where("external_id", "=", externalId)
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
+/** Every live organization of the user (for /v1/me and fencing), with the user's role. */
+export async function allUserOrganizations(db: Executor, userId: string) {
+  const rows = await db
+    .selectFrom("organizations as o")
+    .innerJoin("org_members as m", "m.organization_id", "o.id")
+    .selectAll("o")
+    .select("m.role")
+    .where("m.user_id", "=", userId)
+    .where("o.deleted_at", "is", null)
+    .orderBy("o.created_at")
+    .orderBy("o.id")
+    .execute();
+  return rows.map(({ role, ...row }) => ({ ...toOrgRecord(row), role }));
 }
 
-export async function updateOrganization(db: Executor, id: string, values: Partial<OrganizationRow>): Promise<void> {
+export async function findOrganizationByExternalId(db: Executor, createdBy: string, externalId: string): Promise<OrgRecord | undefined> {
+  return parsed(
+    await db
+      .selectFrom("organizations")
+      .selectAll()
+      .where("created_by", "=", createdBy)
+      .where("external_id", "=", externalId)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst(),
+  );
+}
+
+export async function updateOrganization(db: Executor, rec: OrgRecord): Promise<void> {
+  const { id, ...values } = toOrgRow(rec);
   await db.updateTable("organizations").set(values).where("id", "=", id).execute();
 }

@@ -1,6 +1,23 @@
+import { projectExtras, ProjectExtras } from "../../schema/project";
 import type { Executor } from "./db";
 import { fetchPage, PageRequest } from "./page";
 import type { ProjectRow } from "./tables";
+
+/** A project as the services see it: its JSON column parsed into the schema type at this boundary. */
+export interface ProjectRecord extends Omit<ProjectRow, "fields"> {
+  fields: ProjectExtras;
+}
+
+export function toProjectRecord(row: ProjectRow): ProjectRecord {
+  return { ...row, fields: projectExtras.parse(JSON.parse(row.fields)) };
+}
+
+function toRow(rec: Partial<ProjectRecord>): Partial<ProjectRow> {
+  const { fields, ...rest } = rec;
+  return fields === undefined ? rest : { ...rest, fields: JSON.stringify(fields) };
+}
+
+const parsed = (row: ProjectRow | undefined) => (row ? toProjectRecord(row) : undefined);
 
 export interface ProjectFilter {
   name?: string;
@@ -10,26 +27,22 @@ export interface ProjectFilter {
   memberUserId?: string;
 }
 
-export async function insertProject(db: Executor, row: ProjectRow): Promise<void> {
-  await db.insertInto("projects").values(row).execute();
+export async function insertProject(db: Executor, rec: ProjectRecord): Promise<void> {
+  await db.insertInto("projects").values(toRow(rec) as ProjectRow).execute();
 }
 
-export function findProject(db: Executor, id: string): Promise<ProjectRow | undefined> {
-  return db.selectFrom("projects").selectAll().where("id", "=", id).executeTakeFirst();
+export async function findProject(db: Executor, id: string): Promise<ProjectRecord | undefined> {
+  return parsed(await db.selectFrom("projects").selectAll().where("id", "=", id).executeTakeFirst());
 }
 
-export function findActiveProjectByName(db: Executor, orgId: string, name: string): Promise<ProjectRow | undefined> {
-  return db.selectFrom("projects").selectAll().where("organization_id", "=", orgId).where("name", "=", name).where("status", "=", "active").executeTakeFirst();
+export async function findActiveProjectByName(db: Executor, orgId: string, name: string): Promise<ProjectRecord | undefined> {
+  return parsed(await db.selectFrom("projects").selectAll().where("organization_id", "=", orgId).where("name", "=", name).where("status", "=", "active").executeTakeFirst());
 }
 
-export function findActiveProjectByExternalId(db: Executor, orgId: string, externalId: string): Promise<ProjectRow | undefined> {
-  return db
-    .selectFrom("projects")
-    .selectAll()
-    .where("organization_id", "=", orgId)
-    .where("external_id", "=", externalId)
-    .where("status", "=", "active")
-    .executeTakeFirst();
+export async function findActiveProjectByExternalId(db: Executor, orgId: string, externalId: string): Promise<ProjectRecord | undefined> {
+  return parsed(
+    await db.selectFrom("projects").selectAll().where("organization_id", "=", orgId).where("external_id", "=", externalId).where("status", "=", "active").executeTakeFirst(),
+  );
 }
 
 export async function countActiveProjects(db: Executor, orgId: string): Promise<number> {
@@ -42,7 +55,7 @@ export async function countActiveProjects(db: Executor, orgId: string): Promise<
   return Number(row.n);
 }
 
-export function listProjects(db: Executor, orgId: string, filter: ProjectFilter, page: PageRequest) {
+export async function listProjects(db: Executor, orgId: string, filter: ProjectFilter, page: PageRequest) {
   let q = db.selectFrom("projects as p").selectAll("p").where("p.organization_id", "=", orgId);
   if (filter.name !== undefined) q = q.where("p.name", "=", filter.name);
   if (filter.externalId !== undefined) q = q.where("p.external_id", "=", filter.externalId);
@@ -53,9 +66,10 @@ export function listProjects(db: Executor, orgId: string, filter: ProjectFilter,
       eb.exists(eb.selectFrom("project_members as pm").select("pm.user_id").whereRef("pm.project_id", "=", "p.id").where("pm.user_id", "=", userId)),
     );
   }
-  return fetchPage(q, ["p.created_at", "p.id"], page, (r) => [r.created_at, r.id]);
+  const page_ = await fetchPage(q, ["p.created_at", "p.id"], page, (r) => [r.created_at, r.id]);
+  return { ...page_, rows: page_.rows.map(toProjectRecord) };
 }
 
-export async function updateProject(db: Executor, id: string, values: Partial<ProjectRow>): Promise<void> {
-  await db.updateTable("projects").set(values).where("id", "=", id).execute();
+export async function updateProject(db: Executor, id: string, values: Partial<ProjectRecord>): Promise<void> {
+  await db.updateTable("projects").set(toRow(values)).where("id", "=", id).execute();
 }

@@ -24,6 +24,10 @@ export interface TokenRow {
   last_used_at: string | null;
   revoked_at: string | null;
   created_at: string;
+  /** When the token's age starts: its parent's start for a token minted with a token (null: created_at). */
+  age_from: string | null;
+  /** The longest time the token (and its ancestors) went unused, in seconds: idleness is final. */
+  idle_max_seconds: number | null;
 }
 
 export interface OrganizationRow {

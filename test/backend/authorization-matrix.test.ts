@@ -97,6 +97,14 @@ for (const dialect of DIALECTS) {
       "GET /v1/organizations/{orgId}/service-accounts": { expect: everyone(200) },
       "POST /v1/organizations/{orgId}/service-accounts": { expect: adminOnly(201), body: () => ({ name: "bot", role: "member" }) },
       "POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens": { expect: adminOnly(201), body: () => ({ name: "ci" }), prepare: async () => ({ userId: serviceAccount }) },
+      "GET /v1/organizations/{orgId}/service-accounts/{userId}/tokens": { expect: adminOnly(200), prepare: async () => ({ userId: serviceAccount }) },
+      "DELETE /v1/organizations/{orgId}/service-accounts/{userId}/tokens/{tokenId}": {
+        expect: adminOnly(204),
+        prepare: async () => ({
+          userId: serviceAccount,
+          tokenId: expectStatus(await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${serviceAccount}/tokens`, { name: `doomed-${++counter}` }), 201).id,
+        }),
+      },
       "GET /v1/organizations/{orgId}/projects": { expect: everyone(200) },
       "POST /v1/organizations/{orgId}/projects": { expect: adminOnly(201), body: () => ({ name: `new-${++counter}`, environment: "other" }) },
       "GET /v1/organizations/{orgId}/projects/{projectId}": { expect: projectVisible(200) },

@@ -25,6 +25,18 @@ for (const dialect of DIALECTS) {
         billing: { plan: "free", financeContacts: [] },
         settings: { allowedEmailDomains: [], membersCanCreateProjects: false },
         securityPolicy: { sso: { enforced: false }, session: { requireMfa: false }, ipAllowlist: [] },
+        // Stored-only policies are named as such, so nobody is falsely assured.
+        enforcement: {
+          enforced: [
+            "settings.allowedEmailDomains",
+            "settings.apiKeyMaxLifetimeDays",
+            "settings.membersCanCreateProjects",
+            "securityPolicy.ipAllowlist",
+            "securityPolicy.session.maxTokenLifetimeDays",
+            "securityPolicy.session.idleTimeoutMinutes",
+          ],
+          notEnforced: ["securityPolicy.sso", "securityPolicy.session.requireMfa"],
+        },
         createdAt: org.createdAt,
         updatedAt: org.createdAt,
         version: 1,

@@ -87,7 +87,16 @@ for (const dialect of DIALECTS) {
         code: "payload_too_large",
         requestId: problem.requestId,
       });
-      assert.equal(expectStatus(await root.get("/v1/nothing-here"), 404).code, "not_found");
+      // An unknown route has its own code: a client pointed at a wrong path never takes it for a deleted object.
+      const unknown = expectStatus(await root.get("/v1/nothing-here?x=1"), 404);
+      assert.deepEqual(unknown, {
+        type: "https://tenancy.dev/problems/unknown-route",
+        title: "Unknown route",
+        status: 404,
+        detail: "no route GET /v1/nothing-here; GET /openapi.json lists every route",
+        code: "unknown_route",
+        requestId: unknown.requestId,
+      });
       const text = await call(backend.url, "POST", "/v1/organizations", backend.token, { raw: "name=x", headers: { "content-type": "text/plain" } });
       assert.equal(expectStatus(text, 400).code, "invalid_request");
     });
@@ -111,17 +120,38 @@ for (const dialect of DIALECTS) {
       assert.equal(generated.headers["x-request-id"], generated.body.requestId);
     });
 
-    it("rate-limits a caller with 429 and Retry-After", async () => {
+    it("rate-limits per principal (not per token) and per IP when unauthenticated, with RateLimit-* headers and Retry-After", async () => {
       const sa = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts`, { name: "noisy", role: "member" }), 201);
-      const noisy = client(backend, expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts/${sa.userId}/tokens`, { name: "t" }), 201).token);
+      const mint = async () => client(backend, expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts/${sa.userId}/tokens`, { name: "t" }), 201).token);
+      const [first, second] = [await mint(), await mint()];
+      const counted = await first.get("/v1/me");
+      assert.equal(counted.headers["ratelimit-limit"], "400");
+      assert.equal(counted.headers["ratelimit-remaining"], "399");
+      assert.match(counted.headers["ratelimit-reset"], /^\d+$/);
+      // The second token of the same account draws on the same window.
+      assert.equal((await second.get("/v1/me")).headers["ratelimit-remaining"], "398");
       let limited;
       for (let i = 0; i < 450 && !limited; i++) {
-        const res = await noisy.get("/v1/me");
+        const res = await (i % 2 ? first : second).get("/v1/me");
         if (res.status === 429) limited = res;
       }
       assert.ok(limited, "no 429 after 450 requests");
-      assert.equal(limited.body.code, "rate_limited");
+      assert.deepEqual(limited.body, {
+        type: "https://tenancy.dev/problems/rate-limited",
+        title: "Rate limited",
+        status: 429,
+        detail: `more than 400 requests in a minute from this caller; retry after ${limited.headers["retry-after"]} s`,
+        code: "rate_limited",
+        requestId: limited.body.requestId,
+      });
       assert.match(limited.headers["retry-after"], /^\d+$/);
+      assert.equal(limited.headers["ratelimit-remaining"], "0");
+      // Other principals keep their own windows.
+      expectStatus(await root.get("/v1/me"), 200);
+      // Unauthenticated callers are counted by address.
+      const anonymous = await call(backend.url, "GET", "/v1/me", "tmt_wrong");
+      assert.equal(anonymous.status, 401);
+      assert.match(anonymous.headers["ratelimit-remaining"], /^\d+$/);
     });
 
     it("serves /healthz, /metrics without tenant data and /openapi.json without auth", async () => {

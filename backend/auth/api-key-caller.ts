@@ -1,0 +1,38 @@
+import { TenancyError } from "../../schema/errors";
+import type { Store } from "../store/db";
+import { findApiKeyByHash, touchApiKey } from "../store/api-keys.repository";
+import type { OrgRecord } from "../store/organizations.repository";
+import type { ProjectRecord } from "../store/projects.repository";
+import type { ApiKeyRow } from "../store/tables";
+import { API_KEY_PREFIX, hashSecret } from "./credentials";
+import { TOUCH_EVERY_MS } from "./org-policy";
+
+/** Who calls the data plane: an active key of an active project of a live organization. */
+export interface ApiKeyPrincipal {
+  readonly apiKey: ApiKeyRow;
+  readonly project: ProjectRecord;
+  readonly organization: OrgRecord;
+}
+
+/** How the data plane's caller is found; buildApp takes another one (a cache) in its deps. */
+export type ApiKeyResolver = (store: Store, authorization: string | undefined, now: Date) => Promise<ApiKeyPrincipal>;
+
+// One message for every failure, so a 401 never says whether a key exists or why it stopped working.
+const UNAUTHENTICATED = `authorization must be "Bearer <project API key>" with an active key (${API_KEY_PREFIX}…) of an active project; management tokens do not work here`;
+
+/** Resolves `Authorization: Bearer tpk_…` to its key, project and organization, or throws 401. */
+export const resolveApiKey: ApiKeyResolver = async (store, authorization, now) => {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+  if (!m || !m[1].startsWith(API_KEY_PREFIX) || m[1].length > 512) throw new TenancyError("unauthenticated", UNAUTHENTICATED);
+  const found = await findApiKeyByHash(store.db, hashSecret(m[1]));
+  const iso = now.toISOString();
+  if (!found || found.apiKey.revoked_at !== null || (found.apiKey.expires_at !== null && found.apiKey.expires_at <= iso)) {
+    throw new TenancyError("unauthenticated", UNAUTHENTICATED);
+  }
+  if (found.project.status !== "active" || found.organization.deleted_at !== null) throw new TenancyError("unauthenticated", UNAUTHENTICATED);
+  // DESIGN.md: a key's lastUsedAt is at most 60 s behind.
+  if (!found.apiKey.last_used_at || now.getTime() - Date.parse(found.apiKey.last_used_at) > TOUCH_EVERY_MS) {
+    await touchApiKey(store.db, found.apiKey.id, iso);
+  }
+  return found;
+};

@@ -1,0 +1,76 @@
+import type { Executor } from "../store/db";
+import type { OrgAccess, ProjectAccess } from "./access";
+import { policy } from "./policy";
+
+/**
+ * What a route may ask of its caller, one table per scope. The pipeline checks the permission a
+ * route declares after it resolved the caller's standing (404 when invisible) and before the
+ * body is even validated; a `false` is a 403 whose detail is `denied`. Field-level rules that
+ * depend on the body (billing vs settings, owner vs admin fields, whose key) stay in services.
+ */
+export interface Permission<A> {
+  allows(access: A, db: Executor, userId: string): boolean | Promise<boolean>;
+  /** Completes "your role does not allow you to …". */
+  denied: string;
+}
+
+const anyone = { allows: () => true, denied: "do this" };
+
+async function ownsAProject(db: Executor, orgId: string, userId: string): Promise<boolean> {
+  const row = await db.selectFrom("project_members").select("project_id").where("organization_id", "=", orgId).where("user_id", "=", userId).where("role", "=", "owner").executeTakeFirst();
+  return row !== undefined;
+}
+
+async function inAProject(db: Executor, orgId: string, userId: string): Promise<boolean> {
+  const row = await db.selectFrom("project_members").select("project_id").where("organization_id", "=", orgId).where("user_id", "=", userId).executeTakeFirst();
+  return row !== undefined;
+}
+
+export const ORGANIZATION_PERMISSIONS = {
+  readOrganization: anyone,
+  /** PATCH of the organization: billing may change billing, admins everything (decided by field). */
+  editOrganization: { allows: (a: OrgAccess) => policy.changeBilling(a), denied: "change this organization" },
+  changeOrganization: { allows: (a: OrgAccess) => policy.changeOrganization(a), denied: "delete this organization" },
+  manageOrgMembers: { allows: (a: OrgAccess) => policy.manageOrgMembers(a), denied: "manage this organization's members and service accounts" },
+  createProject: { allows: (a: OrgAccess) => policy.createProject(a, a.org.settings.membersCanCreateProjects), denied: "create projects in this organization" },
+  /** Admins read the whole log; project owners the events of their projects (filtered by the service). */
+  readAuditLog: {
+    allows: (a: OrgAccess, db: Executor, userId: string) => policy.readWholeAuditLog(a) || ownsAProject(db, a.org.id, userId),
+    denied: "read this organization's audit log",
+  },
+  /** Admin and billing: the whole organization; project members: their projects (filtered by the handler). */
+  readUsage: {
+    allows: (a: OrgAccess, db: Executor, userId: string) => policy.seeAllProjects(a) || inAProject(db, a.org.id, userId),
+    denied: "read this organization's usage and costs",
+  },
+} satisfies Record<string, Permission<OrgAccess>>;
+
+export const PROJECT_PERMISSIONS = {
+  readProject: anyone,
+  /** PATCH of a project: owners change the accountability fields, admins all (decided by field). */
+  editProject: { allows: (a: ProjectAccess) => policy.changeProjectOwnerFields(a), denied: "change this project" },
+  archiveProject: { allows: (a: ProjectAccess) => policy.changeProjectAdminFields(a), denied: "archive this project" },
+  manageProjectMembers: { allows: (a: ProjectAccess) => policy.manageProjectMembers(a), denied: "manage this project's members" },
+  /** Members manage the keys they own; owners and admins any key (decided by key). */
+  manageKeys: { allows: (a: ProjectAccess) => policy.manageOwnKeys(a), denied: "manage API keys in this project" },
+  readUsage: { allows: (a: ProjectAccess) => policy.seeAllProjects(a) || a.projectRole !== undefined, denied: "read this project's usage and costs" },
+} satisfies Record<string, Permission<ProjectAccess>>;
+
+/** Routes of the caller's own (tokens, /v1/me, their organizations): any authenticated user. */
+export const USER_PERMISSIONS = { self: anyone } as const;
+/** The data plane: any active key of an active project. */
+export const API_KEY_PERMISSIONS = { useApiKey: anyone } as const;
+/** Operational routes without tenant data. */
+export const NO_PERMISSIONS = { public: anyone } as const;
+
+export const PERMISSIONS = {
+  none: NO_PERMISSIONS,
+  user: USER_PERMISSIONS,
+  organization: ORGANIZATION_PERMISSIONS,
+  project: PROJECT_PERMISSIONS,
+  apiKey: API_KEY_PERMISSIONS,
+} as const;
+
+export type Scope = keyof typeof PERMISSIONS;
+export const SCOPES = Object.keys(PERMISSIONS) as Scope[];
+export type PermissionOf<S extends Scope> = keyof (typeof PERMISSIONS)[S] & string;

@@ -1,0 +1,19 @@
+import { buildApp } from "../backend/app";
+import { loadConfig } from "../backend/config";
+import type { Store } from "../backend/store/db";
+
+/**
+ * Prints the backend's /openapi.json without a store or a network port (for the lint in CI):
+ * the document is built from the route table alone.
+ */
+async function main(): Promise<void> {
+  const app = buildApp({ config: loadConfig({ TENANCY_DATABASE_URL: "sqlite:unused.db", TENANCY_LOG_LEVEL: "silent" }), store: {} as Store });
+  const res = await app.inject({ method: "GET", url: "/openapi.json" });
+  if (res.statusCode !== 200) throw new Error(`/openapi.json answered ${res.statusCode}`);
+  process.stdout.write(`${res.body}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { buildApp } from "../../backend/app";
+import { loadConfig } from "../../backend/config";
+import type { RouteDef } from "../../backend/http/route";
+import { API_ROUTES } from "../../backend/routes";
+import type { Store } from "../../backend/store/db";
+import { ROOT } from "../support/backend";
+
+const exec = promisify(execFile);
+
+/** A route cannot reach the router without a scope and a permission: neither in types nor at run time. */
+describe("the route table", () => {
+  const config = loadConfig({ TENANCY_DATABASE_URL: "sqlite:/nonexistent-never-opened/x.db" });
+  const store = {} as Store; // never touched: the checks run before anything is registered
+  const valid = API_ROUTES.find((r) => r.method === "GET" && r.path === "/v1/organizations/{orgId}")!;
+
+  const cases: Array<[string, Partial<RouteDef>, RegExp]> = [
+    ["no scope", { scope: undefined }, /^route GET \/v1\/organizations\/\{orgId\} must declare a scope \(one of none, user, organization, project, apiKey\)$/],
+    ["no permission", { permission: undefined }, /^route GET \/v1\/organizations\/\{orgId\} must declare a permission of scope organization \(one of readOrganization, /],
+    ["a permission of another scope", { permission: "manageKeys" }, /must declare a permission of scope organization/],
+    ["an organization scope without {orgId}", { path: "/v1/things" }, /^route GET \/v1\/things has scope organization but no \{orgId\} in its path$/],
+    ["no operationId", { operationId: undefined }, /must declare a camelCase operationId$/],
+  ];
+  for (const [what, change, message] of cases) {
+    it(`refuses to build an app with a route that has ${what}`, () => {
+      const broken = { ...valid, ...change } as RouteDef;
+      assert.throws(() => buildApp({ config, store, routes: [broken] }), (e: Error) => message.test(e.message));
+    });
+  }
+
+  it("declares a scope and a permission on every route it ships", () => {
+    const app = buildApp({ config, store });
+    assert.ok(app.hasRoute({ method: "GET", url: "/v1/organizations/:orgId" }));
+  });
+
+  it("does not compile a route declared without a permission", async function () {
+    this.timeout(120_000);
+    const dir = mkdtempSync(join(ROOT, ".route-typecheck-"));
+    try {
+      const file = join(dir, "bad-route.ts");
+      writeFileSync(
+        file,
+        `import { ok, route } from "../backend/http/route";\n` +
+          `export const bad = route({ method: "GET", path: "/v1/organizations/{orgId}", operationId: "bad", summary: "x", status: 200, scope: "organization", handler: async () => ok({}) });\n`,
+      );
+      const run = await exec(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "--strict", "--skipLibCheck", "--esModuleInterop", "--target", "ES2022", "--module", "commonjs", file], { cwd: ROOT }).then(
+        () => ({ stdout: "" }),
+        (e: { stdout: string }) => e,
+      );
+      assert.match(run.stdout, /bad-route\.ts.*error TS\d+:.*'permission'/s);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
