@@ -42,7 +42,27 @@ fi
 home="$cache/pulumi-$engine_version-nodejs-$host_version"
 bin="$home/bin"
 ready() { [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ] && [ -f "$home/.complete" ]; }
-install_plugin() { cmp -s "$plugin" "$bin/pulumi-resource-pulumi-nodejs" 2>/dev/null || install -m 0755 "$plugin" "$bin/pulumi-resource-pulumi-nodejs"; }
+install_plugin() {
+  cmp -s "$plugin" "$bin/pulumi-resource-pulumi-nodejs" 2>/dev/null || install -m 0755 "$plugin" "$bin/pulumi-resource-pulumi-nodejs"
+  install_analyzer "$bin"
+}
+
+# The CrossGuard analyzer for Node.js policy packs, which the CLI tarball ships beside the engine
+# and the SDK does not: a script that runs the SDK's cmd/run-policy-pack found from the pack's
+# folder. Installed as `pulumi-analyzer-policy` (the name engines use for Node.js packs when they
+# find no Node.js language host) and as `pulumi-analyzer-policy-tenancy-nodejs`, the analyzer of
+# provider/policy-pack/analyzer: this engine, finding our language host, would otherwise ask it to
+# run the pack (RunPlugin), which the v3.68.0 host answers with "not supported".
+install_analyzer() {
+  local text
+  text=$(printf '%s\n' '#!/bin/sh' \
+    '# Runs a Node.js CrossGuard policy pack: the engine starts this in the pack folder.' \
+    'entry=$(node -p "require.resolve(\"@pulumi/pulumi/cmd/run-policy-pack\")") || exit 1' \
+    'exec node "$entry" "$@"')
+  for name in pulumi-analyzer-policy pulumi-analyzer-policy-tenancy-nodejs; do
+    [ "$(cat "$1/$name" 2>/dev/null)" = "$text" ] || { printf '%s\n' "$text" >"$1/$name" && chmod 0755 "$1/$name"; }
+  done
+}
 
 if ready; then
   install_plugin
@@ -77,6 +97,7 @@ build() { # module-folder package output version
 build cli github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi "$engine_version"
 build language-nodejs github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs pulumi-language-nodejs "$host_version"
 install -m 0755 "$plugin" "$work/out/pulumi-resource-pulumi-nodejs"
+install_analyzer "$work/out"
 "$work/out/pulumi" version >/dev/null || die "the built engine does not run"
 
 rm -rf "$home"

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { resolve } from "node:path";
+import { GuardrailOptions } from "../guardrails";
+import { FailOn, loadPreview, renderLaunchSheet, reviewPreview, UsageError } from "../review";
+import { after } from "../review/preview";
+import { buildModel } from "../guardrails/model";
+import { parseArgs } from "./args";
+
+/**
+ * `tenancy review` and `tenancy launch-sheet`: Markdown on stdout, errors on stderr.
+ * Exit status: 0 done; 1 a guardrail finding at or above --fail-on; 2 a wrong argument;
+ * 3 the preview could not be made or read.
+ */
+
+const USAGE = `usage:
+  tenancy review [--stack S] [--cwd DIR] [--preview-json FILE] [--fail-on warning|mandatory]
+                 [--max-admins N] [--max-admin-share F]
+  tenancy launch-sheet [--stack S] [--cwd DIR] [--preview-json FILE]
+
+review        the access review of a preview, as Markdown for a pull-request comment; exits 1
+              when a guardrail finding at or above --fail-on (default mandatory) exists
+launch-sheet  per project, the launch checklist, limits and key expiries, each gap flagged
+--stack       the stack to preview (default: the selected one)
+--cwd         the folder of the Pulumi program (default: the current folder)
+--preview-json  read a saved 'pulumi preview --json --show-sames' instead of previewing
+`;
+
+const COMMON = { stack: {}, cwd: {}, "preview-json": {} };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command === "review") {
+    const args = parseArgs(rest, {
+      ...COMMON,
+      "fail-on": { values: ["warning", "mandatory"] },
+      "max-admins": { number: { min: 1, max: 10_000 } },
+      "max-admin-share": { number: { min: 0, max: 1 } },
+    });
+    const { preview, stack } = await load(args);
+    const guardrails: GuardrailOptions = {
+      maxAdmins: args["max-admins"] ? Number(args["max-admins"]) : undefined,
+      maxAdminShare: args["max-admin-share"] ? Number(args["max-admin-share"]) : undefined,
+    };
+    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails });
+    process.stdout.write(review.markdown);
+    return review.exitCode;
+  }
+  if (command === "launch-sheet") {
+    const args = parseArgs(rest, COMMON);
+    const { preview, stack } = await load(args);
+    process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`));
+    return 0;
+  }
+  throw new UsageError(command ? `unknown command '${command}'; valid commands are review, launch-sheet` : "no command given; valid commands are review, launch-sheet");
+}
+
+function load(args: Record<string, string>) {
+  if (args["preview-json"] && args.stack) throw new UsageError("--stack and --preview-json exclude each other: a saved preview already names its stack");
+  return loadPreview({ stack: args.stack, cwd: resolve(process.env.INIT_CWD && !args.cwd ? process.env.INIT_CWD : ".", args.cwd ?? "."), previewJson: args["preview-json"] });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tenancy: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    process.stderr.write(`tenancy: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(3);
+  },
+);

@@ -1,0 +1,165 @@
+import { buildModel, indexModel, kindOf, nameOfUrn, ResourceInput, TenancyModel } from "../guardrails/model";
+import { after, before, Preview, Step } from "./preview";
+
+/**
+ * What a preview changes, in a reviewer's terms: who gains, loses or changes which role where;
+ * keys created, rotated, revoked; projects created, changed, archived; organization settings and
+ * policy before → after. Objects are named by their names (email, project, organization), the
+ * names resolved from both sides of the preview so a deleted project's members are still named.
+ * Only known, non-secret fields are ever read: a key's secret or a token never reaches a report.
+ */
+
+export interface AccessChange {
+  who: string;
+  kind: "person" | "serviceAccount";
+  change: "gains" | "loses" | "changes";
+  role: string;
+  fromRole?: string;
+  where: string;
+}
+
+export interface KeyChange {
+  change: "created" | "rotated" | "revoked" | "renamed";
+  name: string;
+  project: string;
+  owner: string;
+  permissions: string;
+  expiry: string;
+  /** For a rotation: the inputs that caused it, and fields whose value changed (before → after). */
+  detail?: string;
+}
+
+export interface FieldChange {
+  field: string;
+  before: string;
+  after: string;
+}
+
+export interface ObjectChange {
+  change: "created" | "updated" | "archived" | "deleted" | "moved";
+  name: string;
+  fields: FieldChange[];
+}
+
+export interface OtherChange {
+  op: string;
+  type: string;
+  name: string;
+}
+
+export interface Changes {
+  access: AccessChange[];
+  keys: KeyChange[];
+  projects: ObjectChange[];
+  organizations: ObjectChange[];
+  others: OtherChange[];
+  /** The layout after the preview (for the guardrails and the launch sheet). */
+  after: TenancyModel;
+}
+
+/** Shown for a value the preview does not know yet. */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const SECRET_FIELDS = /secret|token|password|passphrase/i;
+
+export function describe(value: unknown): string {
+  if (value === undefined || value === null) return "–";
+  if (value === UNKNOWN_VALUE) return "(known after apply)";
+  if (typeof value === "string") return value;
+  return JSON.stringify(value, (_k, v) => (v === UNKNOWN_VALUE ? "(known after apply)" : v));
+}
+
+/** The leaves of two objects that differ, as dotted paths; secret-looking fields are left out. */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>, fields: readonly string[], prefix = ""): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (const f of fields) {
+    if (SECRET_FIELDS.test(f)) continue;
+    const [a, b] = [before[f], after[f]];
+    const isObj = (v: unknown) => v && typeof v === "object" && !Array.isArray(v);
+    if ((isObj(a) || a === undefined) && (isObj(b) || b === undefined) && (isObj(a) || isObj(b))) {
+      const ao = (a ?? {}) as Record<string, unknown>;
+      const bo = (b ?? {}) as Record<string, unknown>;
+      out.push(...changedFields(ao, bo, [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort(), `${prefix}${f}.`));
+    } else if (describe(a) !== describe(b)) {
+      out.push({ field: `${prefix}${f}`, before: describe(a), after: describe(b) });
+    }
+  }
+  return out;
+}
+
+const ORG_FIELDS = ["name", "billing", "settings", "securityPolicy"];
+const PROJECT_FIELDS = ["name", "environment", "team", "workload", "owner", "keyOwner", "escalationContact", "expectedMonthlySpendUsd", "description", "labels", "limits"];
+
+export function summarizeChanges(preview: Preview): Changes {
+  const old = buildModel(before(preview));
+  const neu = buildModel(after(preview));
+  // Names from both sides: a membership of a project deleted in this preview is still named.
+  const all = buildModel(dedupe([...before(preview), ...after(preview)]));
+  const ix = indexModel(all);
+  const where = (m: { orgUrn?: string; projectUrn?: string }) => {
+    if (m.projectUrn) return `project ${ix.project(m.projectUrn)?.name ?? m.projectUrn.replace(/^id:/, "")}`;
+    return `organization ${ix.organization(m.orgUrn)?.name ?? (m.orgUrn ?? "?").replace(/^id:/, "")}`;
+  };
+  const memberOf = (model: TenancyModel, urn: string) => model.memberships.find((m) => m.urn === urn);
+  const keyOf = (model: TenancyModel, urn: string) => model.keys.find((k) => k.urn === urn);
+
+  const changes: Changes = { access: [], keys: [], projects: [], organizations: [], others: [], after: neu };
+  for (const s of preview.steps) {
+    if (s.op === "same" || s.op === "read") continue;
+    const kind = kindOf(s.type);
+    if (kind === "Membership" || kind === "ServiceAccount") {
+      const [o, n] = [memberOf(old, s.urn), memberOf(neu, s.urn)];
+      const entry = (m: NonNullable<typeof o>, change: AccessChange["change"], fromRole?: string): AccessChange => ({
+        who: m.email,
+        kind: m.kind,
+        change,
+        role: m.role,
+        ...(fromRole ? { fromRole } : {}),
+        where: where(m),
+      });
+      if (o && n && o.email === n.email && where(o) === where(n)) {
+        if (o.role !== n.role) changes.access.push(entry(n, "changes", o.role));
+      } else {
+        if (o) changes.access.push(entry(o, "loses"));
+        if (n) changes.access.push(entry(n, "gains"));
+      }
+    } else if (kind === "ApiKey") {
+      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), (urn) => ix.project(urn)?.name ?? (urn ?? "?").replace(/^id:/, ""), changes.keys);
+    } else if (kind === "Project") {
+      const change = { create: "created", delete: "archived", update: "updated", replace: "moved" }[s.op as string] as ObjectChange["change"] | undefined;
+      const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
+      if (change) changes.projects.push({ change, name, fields: change === "created" || change === "archived" ? [] : changedFields(s.old?.props ?? {}, s.new?.props ?? {}, PROJECT_FIELDS) });
+    } else if (kind === "Organization") {
+      const change = { create: "created", delete: "deleted", update: "updated", replace: "updated" }[s.op as string] as ObjectChange["change"] | undefined;
+      const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
+      if (change) changes.organizations.push({ change, name, fields: changedFields(s.op === "create" ? {} : s.old?.props ?? {}, s.op === "delete" ? {} : s.new?.props ?? {}, ORG_FIELDS) });
+    } else if (!s.type.startsWith("pulumi:")) {
+      // A type this review does not know: named and counted, its inputs never printed.
+      changes.others.push({ op: s.op === "other" ? "changes" : s.op, type: s.type, name: nameOfUrn(s.urn) });
+    }
+  }
+  return changes;
+}
+
+function keyChange(
+  s: Step,
+  o: TenancyModel["keys"][number] | undefined,
+  n: TenancyModel["keys"][number] | undefined,
+  projectName: (urn?: string) => string,
+  out: KeyChange[],
+): void {
+  const k = n ?? o;
+  if (!k) return;
+  const expiry = (key: typeof k) => (key.expiresInDays === undefined ? "never" : `${describe(key.expiresInDays)} days`);
+  const base = { name: k.name, project: projectName(k.projectUrn), owner: k.owner ?? "–", permissions: k.permissions, expiry: expiry(k) };
+  if (s.op === "create") out.push({ change: "created", ...base });
+  else if (s.op === "delete") out.push({ change: "revoked", ...base });
+  else if (s.op === "replace" && o && n) {
+    const fields = changedFields(s.old?.props ?? {}, s.new?.props ?? {}, ["owner", "permissions", "expiresInDays", "rotationTriggers", "projectId"]);
+    const detail = fields.map((f) => `${f.field}: ${f.before} → ${f.after}`).join("; ") || `replaced (${s.replaceReasons.join(", ") || "no reason given"})`;
+    out.push({ change: "rotated", ...base, detail });
+  } else if (s.op === "update" && o && n && o.name !== n.name) out.push({ change: "renamed", ...base, detail: `name: ${o.name} → ${n.name}` });
+}
+
+function dedupe(resources: ResourceInput[]): ResourceInput[] {
+  return [...new Map(resources.map((r) => [r.urn, r])).values()];
+}

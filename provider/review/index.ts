@@ -1,0 +1,34 @@
+import { evaluate, Finding, GuardrailOptions, RuleName } from "../guardrails";
+import { summarizeChanges } from "./changes";
+import { renderReport } from "./markdown";
+import { Preview } from "./preview";
+
+export { Changes, summarizeChanges } from "./changes";
+export { renderLaunchSheet } from "./launch-sheet";
+export { renderReport, redactSecrets, summaryLine } from "./markdown";
+export { after, before, parsePreview, Preview, Step } from "./preview";
+export { loadPreview, PreviewSource, UsageError } from "./run";
+
+const PARTIAL_RULES: RuleName[] = ["dev-and-prod-mixed", "production-launch-checklist"];
+
+export type FailOn = "warning" | "mandatory";
+
+export interface Review {
+  markdown: string;
+  findings: Finding[];
+  /** 1 when a finding at or above `failOn` exists, else 0. */
+  exitCode: 0 | 1;
+}
+
+/** The access review of one preview: the Markdown report and the exit status it calls for. */
+export function reviewPreview(preview: Preview, options: { stack?: string; failOn?: FailOn; guardrails?: GuardrailOptions } = {}): Review {
+  const changes = summarizeChanges(preview);
+  // Without the unchanged resources, rules across resources (memberships, admins) would see
+  // half a layout and report what is not there: only the rules about one project run then.
+  const findings = evaluate(changes.after, options.guardrails, preview.complete ? undefined : PARTIAL_RULES);
+  const title = `Access review${options.stack ? ` of stack \`${options.stack}\`` : ""}`;
+  const markdown = renderReport({ title, changes, findings, complete: preview.complete });
+  const failOn = options.failOn ?? "mandatory";
+  const failing = findings.some((f) => failOn === "warning" || f.severity === "mandatory");
+  return { markdown, findings, exitCode: failing ? 1 : 0 };
+}

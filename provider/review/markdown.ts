@@ -1,0 +1,112 @@
+import { Finding } from "../guardrails/rules";
+import { AccessChange, Changes, FieldChange } from "./changes";
+
+/**
+ * The review as Markdown for a pull-request comment: a summary line, then one table per kind of
+ * change, then the guardrail findings, most severe first. Sections without changes are left out.
+ */
+
+export interface ReportInput {
+  title: string;
+  changes: Changes;
+  findings: Finding[];
+  /** False when the preview did not list unchanged resources: the guardrails saw part of the layout. */
+  complete: boolean;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** "2 people gain access, 1 loses it, 1 key rotates, 1 policy change", or "no access changes". */
+export function summaryLine(c: Changes): string {
+  const count = (xs: AccessChange[], change: AccessChange["change"]) => xs.filter((a) => a.change === change).length;
+  const parts: string[] = [];
+  const gains = count(c.access, "gains");
+  const loses = count(c.access, "loses");
+  const changes = count(c.access, "changes");
+  if (gains) parts.push(`${plural(gains, "person gains", "people gain")} access`);
+  if (loses) parts.push(gains ? `${loses} ${loses === 1 ? "loses it" : "lose it"}` : `${plural(loses, "person loses", "people lose")} access`);
+  if (changes) parts.push(`${plural(changes, "role changes", "roles change")}`);
+  const keys = (change: string) => c.keys.filter((k) => k.change === change).length;
+  if (keys("created")) parts.push(`${plural(keys("created"), "key is created", "keys are created")}`);
+  if (keys("rotated")) parts.push(`${plural(keys("rotated"), "key rotates", "keys rotate")}`);
+  if (keys("revoked")) parts.push(`${plural(keys("revoked"), "key is revoked", "keys are revoked")}`);
+  const projects = (change: string) => c.projects.filter((p) => p.change === change).length;
+  if (projects("created")) parts.push(`${plural(projects("created"), "project is created", "projects are created")}`);
+  if (projects("archived")) parts.push(`${plural(projects("archived"), "project is archived", "projects are archived")}`);
+  if (projects("updated") + projects("moved")) parts.push(`${plural(projects("updated") + projects("moved"), "project changes", "projects change")}`);
+  const policy = c.organizations.filter((o) => o.change === "updated").flatMap((o) => o.fields).filter((f) => /^(settings|securityPolicy)\./.test(f.field)).length;
+  if (policy) parts.push(plural(policy, "policy change", "policy changes"));
+  for (const change of ["created", "deleted"] as const) {
+    const n = c.organizations.filter((o) => o.change === change).length;
+    if (n) parts.push(plural(n, `organization is ${change}`, `organizations are ${change}`));
+  }
+  const orgFields = c.organizations.filter((o) => o.change === "updated").flatMap((o) => o.fields).length - policy;
+  if (orgFields > 0) parts.push(plural(orgFields, "other organization change", "other organization changes"));
+  if (c.others.length) parts.push(plural(c.others.length, "other resource changes", "other resources change"));
+  return parts.length ? parts.join(", ") : "no access changes";
+}
+
+/** Markdown table cell: no line breaks, pipes escaped, code for identifiers. */
+const cell = (s: string) => s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+const table = (header: string[], rows: string[][]) =>
+  [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
+
+const fieldRows = (name: string, fields: FieldChange[]) => fields.map((f) => [name, `\`${f.field}\``, f.before, f.after]);
+
+export function renderReport(input: ReportInput): string {
+  const { changes: c, findings } = input;
+  const mandatory = findings.filter((f) => f.severity === "mandatory").length;
+  const out: string[] = [`## ${input.title}`, ""];
+  const guard = findings.length
+    ? `${plural(findings.length, "guardrail finding", "guardrail findings")} (${mandatory} mandatory, ${findings.length - mandatory} warning${findings.length - mandatory === 1 ? "" : "s"}).`
+    : "No guardrail findings.";
+  out.push(`**${capitalize(summaryLine(c))}.** ${guard}`, "");
+
+  if (c.access.length) {
+    const order = { gains: 0, changes: 1, loses: 2 };
+    const rows = [...c.access]
+      .sort((a, b) => order[a.change] - order[b.change] || a.where.localeCompare(b.where) || a.who.localeCompare(b.who))
+      .map((a) => [a.kind === "serviceAccount" ? `${a.who} (CI)` : a.who, a.change, a.fromRole ? `${a.fromRole} → ${a.role}` : a.role, a.where]);
+    out.push("### Access", "", table(["who", "change", "role", "where"], rows), "");
+  }
+  if (c.keys.length) {
+    const rows = c.keys.map((k) => [
+      `${k.project}/${k.name}`,
+      k.change === "rotated" ? "rotated (new key created before the old one is revoked)" : k.change,
+      k.owner,
+      k.permissions,
+      k.expiry,
+      k.detail ?? "",
+    ]);
+    out.push("### API keys", "", table(["key", "change", "owner", "permissions", "expiry", "detail"], rows), "");
+  }
+  if (c.projects.length) {
+    const rows = c.projects.flatMap((p) => (p.fields.length ? fieldRows(p.name, p.fields).map((r) => [r[0], p.change, ...r.slice(1)]) : [[p.name, p.change, "", "", ""]]));
+    out.push("### Projects", "", table(["project", "change", "field", "before", "after"], rows), "");
+  }
+  if (c.organizations.length) {
+    const rows = c.organizations.flatMap((o) => (o.fields.length ? fieldRows(o.name, o.fields) : [[o.name, o.change, "", ""]]));
+    out.push("### Organization settings and security policy", "", table(["organization", "field", "before", "after"], rows), "");
+  }
+  if (c.others.length) {
+    out.push("### Other resources", "", "Resources of types this review does not describe; check them in the preview.", "", table(["resource", "type", "change"], c.others.map((o) => [o.name, `\`${o.type}\``, o.op])), "");
+  }
+  if (findings.length) {
+    const rows = findings.map((f) => [f.severity === "mandatory" ? "**mandatory**" : "warning", `\`${f.rule}\``, f.subject, f.message, f.fix]);
+    out.push("### Guardrails", "", table(["severity", "rule", "subject", "finding", "what to change"], rows), "");
+  }
+  if (!input.complete) {
+    out.push("_The preview did not list unchanged resources, so only the guardrails about one project ran (`dev-and-prod-mixed`, `production-launch-checklist`): save it with `pulumi preview --json --show-sames` to check the whole layout._", "");
+  }
+  return redactSecrets(out.join("\n"));
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * The last line of defence: an API key (`tpk_…`) or management token (`tmt_…`) that reached the
+ * text anyway (in a name, a label, a preview saved with --show-secrets) is blanked out.
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(/\b(tpk|tmt)_[A-Za-z0-9]{8,}/g, "$1_[redacted]").replace(/bootstrap-[0-9a-f]{16,}/g, "[redacted]");
+}

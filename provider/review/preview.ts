@@ -1,0 +1,101 @@
+import { ResourceInput } from "../guardrails/model";
+
+/**
+ * The steps of a `pulumi preview --json` (best with `--show-sames`, so the unchanged resources
+ * are there too): each step's old and new state reduced to what a review reads. A replacement
+ * appears either as one `replace` step or as a `create-replacement` / `delete-replaced` pair;
+ * both are folded into one `replace`.
+ */
+
+export type Op = "same" | "create" | "update" | "replace" | "delete" | "read" | "other";
+
+export interface Step {
+  op: Op;
+  urn: string;
+  type: string;
+  old?: ResourceInput;
+  new?: ResourceInput;
+  replaceReasons: string[];
+}
+
+export interface Preview {
+  steps: Step[];
+  /** True when the preview listed its unchanged resources (`--show-sames`). */
+  complete: boolean;
+}
+
+interface RawState {
+  urn?: string;
+  type?: string;
+  id?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  propertyDependencies?: Record<string, string[]>;
+}
+interface RawStep {
+  op?: string;
+  urn?: string;
+  oldState?: RawState | null;
+  newState?: RawState | null;
+  replaceReasons?: string[] | null;
+}
+
+/** A preview document, or an error naming what is wrong with it. */
+export function parsePreview(text: string, source = "the preview"): Preview {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${source} is not JSON (${(err as Error).message}); save it with: pulumi preview --json --show-sames > FILE`);
+  }
+  const raw = (doc as { steps?: unknown })?.steps;
+  if (!Array.isArray(raw)) throw new Error(`${source} has no "steps" list; save it with: pulumi preview --json --show-sames > FILE`);
+  return fromSteps(raw as RawStep[]);
+}
+
+function resource(state: RawState | null | undefined, urn: string): ResourceInput | undefined {
+  if (!state) return undefined;
+  // Inputs are what the program declares; outputs of an unchanged resource hold the same fields.
+  const { __provider: _, ...props } = { ...(state.outputs ?? {}), ...(state.inputs ?? {}) } as Record<string, unknown>;
+  return { urn: state.urn ?? urn, type: state.type ?? "", id: state.id, props, propertyDependencies: state.propertyDependencies };
+}
+
+export function fromSteps(raw: RawStep[]): Preview {
+  const steps: Step[] = [];
+  const byUrn = new Map<string, Step>();
+  for (const s of raw) {
+    const urn = s.urn ?? s.newState?.urn ?? s.oldState?.urn ?? "";
+    const type = s.newState?.type ?? s.oldState?.type ?? urn.split("::")[2] ?? "";
+    const old = resource(s.oldState, urn);
+    const neu = resource(s.newState, urn);
+    const reasons = s.replaceReasons ?? [];
+    const op = s.op ?? "";
+    // The two halves of a create-before-delete replacement become one step.
+    if (op === "create-replacement" || op === "delete-replaced" || op === "replace") {
+      const seen = byUrn.get(urn);
+      if (seen?.op === "replace") {
+        seen.old ??= old;
+        seen.new = op === "delete-replaced" ? seen.new : neu ?? seen.new;
+        seen.replaceReasons = [...new Set([...seen.replaceReasons, ...reasons])];
+        continue;
+      }
+      const step: Step = { op: "replace", urn, type, old, new: op === "delete-replaced" ? undefined : neu, replaceReasons: reasons };
+      steps.push(step);
+      byUrn.set(urn, step);
+      continue;
+    }
+    const known: Record<string, Op> = { same: "same", create: "create", update: "update", delete: "delete", read: "read", refresh: "same", "discard-replaced": "other", "remove-pending-replace": "other" };
+    const step: Step = { op: known[op] ?? "other", urn, type, old, new: neu, replaceReasons: reasons };
+    steps.push(step);
+    byUrn.set(urn, step);
+  }
+  return { steps, complete: steps.some((s) => s.op === "same" && !s.type.startsWith("pulumi:")) };
+}
+
+/** The resources as they are before the preview, and as they will be after it. */
+export function before(preview: Preview): ResourceInput[] {
+  return preview.steps.filter((s) => s.old && s.op !== "create").map((s) => s.old!);
+}
+export function after(preview: Preview): ResourceInput[] {
+  return preview.steps.filter((s) => s.new && s.op !== "delete").map((s) => s.new!);
+}
