@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { api } from "../provider/support";
 import { Backend, startBackend } from "../support/backend";
 import * as expected from "./expected";
-import { backendLayout, changes, ExampleProgram, exampleProgram } from "./support";
+import { assertCleanReview, backendLayout, changes, ExampleProgram, exampleProgram, review } from "./support";
 
 /**
  * examples/environments: the `org` stack, then `dev`, `staging` and `prod` reading it through a
@@ -27,10 +27,12 @@ describe("examples/environments", function () {
     await backend?.dispose();
   });
 
-  it("deploys org, then dev, staging and prod from their own config, reading org through a StackReference", async () => {
+  it("reviews each stack's first preview with no guardrail finding and deploys org, then dev, staging and prod from their own config, reading org through a StackReference", async () => {
+    assertCleanReview(await review(program, "org"));
     const org = await stacks.org.up();
     assert.deepEqual(Object.keys(org.outputs).sort(), ["escalationContact", "keyOwner", "organizationId", "owner", "team"]);
     for (const name of ENVIRONMENT_STACKS) {
+      assertCleanReview(await review(program, name));
       const up = await stacks[name].up();
       assert.equal(up.outputs.projectId.value.startsWith("proj_"), true, `${name}: ${JSON.stringify(up.outputs.projectId)}`);
       assert.equal(up.outputs.key.secret, true, `${name}'s key output is a Pulumi secret`);

@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { api } from "../provider/support";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import * as expected from "./expected";
-import { backendLayout, changes, ExampleProgram, exampleProgram } from "./support";
+import { backendLayout, changes, assertCleanReview, ExampleProgram, exampleProgram, review } from "./support";
 
 /**
  * Every single-stack example of examples/ as a user runs it, on the real engine against a real
- * backend: it deploys what its README promises, a second preview shows no changes, and destroy
- * leaves nothing behind. The environments example (four stacks) is in environments.test.ts.
+ * backend: `tenancy review` of its first preview has no guardrail finding, it deploys what its
+ * README promises, a second preview shows no changes, and destroy leaves nothing behind. The environments example (four stacks) is in environments.test.ts.
  */
 
 describe("the examples type-check against the package's declarations", function () {
@@ -41,9 +41,10 @@ for (const [example, layout] of EXAMPLES) {
       await backend?.dispose();
     });
 
-    it("deploys what its README describes, then previews no changes, then destroys to nothing", async () => {
+    it("is reviewed with no guardrail finding, deploys what its README describes, then previews no changes, then destroys to nothing", async () => {
       const client = api(backend.url, backend.token);
       const stack = await program.stack("dev");
+      assertCleanReview(await review(program, "dev"));
       const up = await stack.up();
       assert.equal(up.summary.result, "succeeded");
       assert.deepEqual(await backendLayout(client), layout);
