@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tenancy from "pulumi-tenancy";
 
-/** The `org` stack: the organization, its policy and its members; the people the environments use. */
+/**
+ * The `org` stack: the organization, its policy, its members, and the CI identity that deploys
+ * the environment stacks; exports the people the environments use.
+ */
 export function deployOrganization() {
   const config = new pulumi.Config();
   const domain = config.require("domain");
@@ -19,5 +22,20 @@ export function deployOrganization() {
   for (const email of new Set([people.owner, people.keyOwner])) {
     new tenancy.Membership(`member:${email}`, { organizationId: org.id, email, role: "member" });
   }
-  return { organizationId: org.id, team: config.require("team"), ...people };
+  // CI deploys as a service account, not as a person; a new `ciTokenRotation` value rotates its
+  // token (the new one is minted before the old one is revoked).
+  const ci = new tenancy.ServiceAccount("ci-deployer", {
+    organizationId: org.id,
+    name: "ci-deployer",
+    role: "admin",
+    rotationTriggers: { rotation: config.require("ciTokenRotation") },
+  });
+  return {
+    organizationId: org.id,
+    team: config.require("team"),
+    ...people,
+    ciDeployer: ci.userId,
+    /** The CI token, a Pulumi secret: `pulumi stack output ciToken --show-secrets --stack org`. */
+    ciToken: ci.token,
+  };
 }

@@ -83,7 +83,7 @@ const team = (environment: string, spend: number, limits: object, keyDays: numbe
 /** The environments example after org, dev, staging and prod are up. */
 export const environments = {
   "Acme Assistants": {
-    members: [`${kai} member`, `${olivia} member`, "root@tenancy.test admin"],
+    members: [`${kai} member`, `${olivia} member`, "root@tenancy.test admin", "service account ci-deployer admin"],
     projects: {
       "assistant-dev": team("development", 50, { requestsPerMinute: 60, monthlyBudgetUsd: 100 }, 30),
       "assistant-staging": team("staging", 300, { requestsPerMinute: 300, monthlyBudgetUsd: 450 }, 30),

@@ -59,7 +59,7 @@ describe("npm start -- --stack", function () {
       const elena = "elena@acme-eu.test";
       assert.deepEqual(await backendLayout(client), {
         "Acme EU": {
-          members: [`${elena} member`, "root@tenancy.test admin"],
+          members: [`${elena} member`, "root@tenancy.test admin", "service account ci admin"],
           projects: {
             "assistant-eu-prod": {
               environment: "production",

@@ -63,13 +63,13 @@ export function changes(summary: Record<string, number | undefined>): Record<str
 
 /**
  * What the backend holds, in a form a test compares whole: per organization (by name) its
- * members (`email role`) and its active projects with their environment, owner, key owner,
+ * members (`email role`, `service account NAME role`) and its active projects with their environment, owner, key owner,
  * limits, members and active keys (`name owner permissions expiry-in-days`).
  */
 export async function backendLayout(client: TenancyClient): Promise<Record<string, unknown>> {
   const result: Record<string, unknown> = {};
   for (const org of (await client.organizations.list({})).data) {
-    const members = (await client.members.list({ organizationId: org.id }, {})).data.map((m) => `${m.email} ${m.role}`).sort();
+    const members = (await client.members.list({ organizationId: org.id }, {})).data.map(who).sort();
     const projects: Record<string, unknown> = {};
     for (const p of (await client.projects.list(org.id, {})).data.filter((p) => p.status === "active")) {
       const scope = { organizationId: org.id, projectId: p.id };
@@ -81,7 +81,7 @@ export async function backendLayout(client: TenancyClient): Promise<Record<strin
         escalationContact: p.escalationContact,
         expectedMonthlySpendUsd: p.expectedMonthlySpendUsd,
         limits: p.limits,
-        members: (await client.members.list(scope, {})).data.map((m) => `${m.email} ${m.role}`).sort(),
+        members: (await client.members.list(scope, {})).data.map(who).sort(),
         keys: keys.map((k) => `${k.name} ${k.owner} ${k.permissions} ${days(k.createdAt, k.expiresAt)}d`).sort(),
       };
     }
@@ -89,6 +89,9 @@ export async function backendLayout(client: TenancyClient): Promise<Record<strin
   }
   return result;
 }
+
+/** `email role`, or `service account NAME role` (its address is random). */
+const who = (m: { email: string; role: string; kind: string; name?: string }) => (m.kind === "service_account" ? `service account ${m.name} ${m.role}` : `${m.email} ${m.role}`);
 
 function days(from: string, to: string | undefined): number | string {
   return to ? Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) : "no-expiry";
