@@ -4,6 +4,7 @@ import { stackSettings } from "./config";
 import { membershipImplementation } from "./membership";
 import { organizationImplementation } from "./organization";
 import { projectImplementation } from "./project";
+import { serviceAccountImplementation } from "./service-account";
 import { Implementation } from "./resource";
 import { Method, ResourceKind } from "./stub";
 
@@ -18,6 +19,7 @@ const IMPLEMENTATIONS: Record<ResourceKind, Implementation> = {
   project: projectImplementation,
   membership: membershipImplementation,
   apiKey: apiKeyImplementation,
+  serviceAccount: serviceAccountImplementation,
 };
 
 // The provider host process configures each stub once, then calls its methods; one stack per

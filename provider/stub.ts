@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /** The four kinds of resource; the runtime module picks the implementation by this name. */
-export type ResourceKind = "organization" | "project" | "membership" | "apiKey";
+export type ResourceKind = "organization" | "project" | "membership" | "apiKey" | "serviceAccount";
 
 /** The provider methods the stub forwards, by name. */
 export type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete";

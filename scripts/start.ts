@@ -2,7 +2,7 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 /**
@@ -15,7 +15,7 @@ import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "..", "..");
 const HOME = join(ROOT, ".tenancy");
-const STACK = "dev";
+const DEFAULT_STACK = "dev";
 const DEPLOYER = "deployer@acme.test";
 
 /** A value made once and kept under .tenancy/, readable by its user only. */
@@ -60,7 +60,35 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * The stack to deploy: `dev` (tenancy.yaml), or `--stack NAME` for another stack of the root
+ * program, configured by its own Pulumi.NAME.yaml (e.g. `tenancy:layout: other.yaml`).
+ */
+function stackFromArgs(args: string[], root = ROOT): string {
+  const usage = `npm start takes no option but --stack NAME (${knownStacks(root).join(", ")})`;
+  let stack = DEFAULT_STACK;
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s, 2);
+    if (flag !== "--stack") throw new Error(`unknown option ${args[i]}: ${usage}`);
+    const value = inline ?? args[++i];
+    if (!value || value.startsWith("-")) throw new Error(`--stack needs a stack name: ${usage}`);
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(value)) throw new Error(`--stack ${value}: a stack name has only letters, digits, '_', '.' and '-'`);
+    stack = value;
+  }
+  if (stack !== DEFAULT_STACK && !existsSync(join(root, `Pulumi.${stack}.yaml`))) {
+    throw new Error(`--stack ${stack}: there is no Pulumi.${stack}.yaml beside Pulumi.yaml; the root program's stacks are ${knownStacks(root).join(", ")}`);
+  }
+  return stack;
+}
+
+/** `dev` and every stack with a Pulumi.<stack>.yaml at the root. */
+function knownStacks(root: string): string[] {
+  const configured = readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
+  return [...new Set([DEFAULT_STACK, ...configured])];
+}
+
 async function main(): Promise<void> {
+  const STACK = stackFromArgs(process.argv.slice(2));
   mkdirSync(join(HOME, "state"), { recursive: true, mode: 0o700 });
   mkdirSync(join(HOME, "pulumi-home"), { recursive: true });
   const token = kept("bootstrap-token", () => `bootstrap-${randomBytes(32).toString("hex")}`);
@@ -89,8 +117,8 @@ async function main(): Promise<void> {
     const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
     const changes = Object.entries(up.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
     process.stdout.write(`\nThe tenancy layout (stack ${STACK}, ${((Date.now() - started) / 1000).toFixed(1)} s):\n\n${up.outputs.layout?.value ?? ""}\n\n`);
-    process.stdout.write(changes.length === 0 ? "No changes: the backend already matches tenancy.yaml.\n" : `Changes: ${changes.map(([op, n]) => `${n} ${op}`).join(", ")}.\n`);
-    process.stdout.write("Key secrets: npm run -s pulumi -- stack output apiKeys --show-secrets --stack dev\n");
+    process.stdout.write(changes.length === 0 ? "No changes: the backend already matches the layout.\n" : `Changes: ${changes.map(([op, n]) => `${n} ${op}`).join(", ")}.\n`);
+    process.stdout.write(`Key secrets: npm run -s pulumi -- stack output apiKeys --show-secrets --stack ${STACK}\n`);
   } finally {
     await stop(child);
   }
@@ -101,6 +129,7 @@ main().then(
   (err) => {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`tenancy: ${message}\n`);
+    const STACK = /--stack[= ](\S+)/.exec(process.argv.slice(2).join(" "))?.[1] ?? DEFAULT_STACK;
     if (/currently locked/.test(message)) {
       process.stderr.write(
         `tenancy: an earlier run was interrupted and left the stack locked; if no other run is going on, release it with\n` +

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiKey, createdApiKey, Me, me, membership, organization, page, project, TenancyError } from "../../schema";
+import { apiKey, createdApiKey, createdToken, Me, me, membership, organization, page, project, TenancyError, token } from "../../schema";
 import { Http, HttpOptions, RequestOptions, wrongEndpoint } from "./http";
 
 export { Http, HttpOptions } from "./http";
@@ -104,6 +104,17 @@ export class TenancyClient {
     rename: (orgId: string, projectId: string, keyId: string, name: string) =>
       this.send(apiKey, "PATCH", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`, { body: { name } }),
     revoke: (orgId: string, projectId: string, keyId: string) => this.send(none, "DELETE", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`),
+  };
+
+  /** An organization's service accounts and their management tokens (removed as members). */
+  serviceAccounts = {
+    list: (orgId: string, query: Query) => this.send(page(membership), "GET", `${orgPath(orgId)}/service-accounts`, { query: { limit: "100", ...query } }),
+    create: (orgId: string, body: unknown) => this.send(membership, "POST", `${orgPath(orgId)}/service-accounts`, { body }),
+    tokens: (orgId: string, userId: string) =>
+      this.send(page(token), "GET", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens`, { query: { limit: "100" } }),
+    mintToken: (orgId: string, userId: string, body: unknown) => this.send(createdToken, "POST", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens`, { body }),
+    revokeToken: (orgId: string, userId: string, tokenId: string) =>
+      this.send(none, "DELETE", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens/${seg(tokenId)}`),
   };
 }
 

@@ -3,6 +3,7 @@ import { ApiKey } from "../api-key";
 import { Membership } from "../membership";
 import { Organization } from "../organization";
 import { Project } from "../project";
+import { ServiceAccount } from "../service-account";
 import { Layout } from "./schema";
 import { describeLimits } from "../../schema/usage";
 
@@ -16,6 +17,8 @@ export interface DeployedLayout {
   organization: Organization;
   projects: Record<string, Project>;
   keys: Record<string, ApiKey>;
+  /** The `serviceAccounts:` entries by name. */
+  serviceAccounts: Record<string, ServiceAccount>;
   /** The layout as a table a person reads; keys appear by their redacted value only. */
   table: pulumi.Output<string>;
   /** Every key's secret by `PROJECT/KEY`, as one Pulumi secret. */
@@ -28,6 +31,11 @@ export function deployLayout(layout: Layout, opts: pulumi.CustomResourceOptions 
   const orgMembers = new Map<string, Membership>();
   for (const m of layout.members) {
     orgMembers.set(m.email, new Membership(`member:${m.email}`, { organizationId: org.id, email: m.email, role: m.role, adopt: m.adopt }, opts));
+  }
+
+  const serviceAccounts: Record<string, ServiceAccount> = {};
+  for (const { externalId: _, ...a } of layout.serviceAccounts) {
+    serviceAccounts[a.name] = new ServiceAccount(`serviceAccount:${a.name}`, { ...a, organizationId: org.id }, opts);
   }
 
   const projects: Record<string, Project> = {};
@@ -56,7 +64,7 @@ export function deployLayout(layout: Layout, opts: pulumi.CustomResourceOptions 
 
   const table = pulumi.all(rows).apply((r) => formatTable(["project", "environment", "owner", "key owner", "limits", "keys"], r));
   const secrets = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, key.secret]))));
-  return { organization: org, projects, keys, table, secrets };
+  return { organization: org, projects, keys, serviceAccounts, table, secrets };
 }
 
 /** A plain-text table with aligned columns and a rule under the header. */

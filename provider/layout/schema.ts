@@ -4,6 +4,7 @@ import { apiKeySpec } from "../api-key";
 import { membershipSpec } from "../membership";
 import { organizationSpec } from "../organization";
 import { projectSpec } from "../project";
+import { serviceAccountSpec } from "../service-account";
 
 /**
  * The `tenancy.yaml` document: one organization, its members, and its projects with their
@@ -16,6 +17,8 @@ import { projectSpec } from "../project";
 export const layoutMember = membershipSpec.layoutEntry(orgMemberInput);
 export const layoutProjectMember = membershipSpec.layoutEntry(projectMemberInput);
 export const layoutKey = apiKeySpec.layoutEntry();
+/** `serviceAccounts:` entries: name, role (admin | billing | member), rotationTriggers? (a change rotates the token). */
+export const layoutServiceAccount = serviceAccountSpec.layoutEntry();
 export const layoutProject = projectSpec.layoutEntry().safeExtend({
   members: z.array(layoutProjectMember).default([]),
   keys: z.array(layoutKey).default([]),
@@ -25,11 +28,13 @@ export const layoutSchema = z
   .strictObject({
     organization: organizationSpec.layoutEntry(),
     members: z.array(layoutMember).default([]),
+    serviceAccounts: z.array(layoutServiceAccount).default([]),
     projects: z.array(layoutProject).default([]),
   })
   .superRefine((layout, ctx) => {
     const orgMembers = new Set(layout.members.map((m) => m.email));
     duplicates(layout.members.map((m) => m.email), (i) => ctx.addIssue({ code: "custom", path: ["members", i, "email"], message: "is listed twice" }));
+    duplicates(layout.serviceAccounts.map((a) => a.name), (i) => ctx.addIssue({ code: "custom", path: ["serviceAccounts", i, "name"], message: "is used by two service accounts" }));
     duplicates(layout.projects.map((p) => p.name), (i) => ctx.addIssue({ code: "custom", path: ["projects", i, "name"], message: "is used by two projects" }));
     layout.projects.forEach((p, pi) => {
       const projectMembers = new Set(p.members.map((m) => m.email));

@@ -1,0 +1,129 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { idOf, membership, Membership as MembershipObject, OrgRole, serviceAccountInput } from "../schema";
+import { TenancyClient } from "./client";
+import { GONE, unlessGone } from "./gone";
+import { canonical, logicalName, withContext } from "./inputs";
+import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
+import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
+import { providerStub } from "./stub";
+
+/**
+ * A service account: a non-person identity of one organization, holding an organization role
+ * like a person (CI, Pulumi deployments), so nothing breaks when someone leaves. It comes with a
+ * management token, `token`, a Pulumi secret shown by the API once and kept from state after.
+ * A new `role` updates it in place; a new `rotationTriggers` value rotates the token in place (the
+ * new token is minted before the old one is revoked, so CI never goes without one); a new `name`
+ * or `organizationId` replaces the account. Deleting it removes the account and its tokens.
+ */
+
+export const serviceAccountSpec = resourceSpec({
+  type: "ServiceAccount",
+  own: z.strictObject({
+    organizationId: idOf("organization"),
+    /** Any string map; a change to it rotates the token (e.g. `{ quarter: "2026-Q4" }`). */
+    rotationTriggers: z.record(z.string(), z.string()).optional(),
+  }),
+  api: serviceAccountInput,
+  object: membership.omit({ projectId: true, name: true }).extend({ token: z.string(), tokenId: idOf("token") }),
+  replaces: ["organizationId", "name"],
+  parents: ["organizationId"],
+  shownOnce: ["token", "tokenId"],
+});
+type Spec = typeof serviceAccountSpec;
+
+/** The inputs of a `ServiceAccount`. */
+export type ServiceAccountArgs = Omit<SpecArgs<Spec["own"], Spec["api"]>, "rotationTriggers"> & {
+  /** Any string map; a change to it rotates the token (e.g. `{ quarter: "2026-Q4" }`). */
+  rotationTriggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+};
+type Inputs = SpecInputs<Spec["own"], Spec["api"]>;
+type Outputs = SpecOutputs<Spec["own"], Spec["api"], Spec["object"]>;
+
+/** The `externalId` sent on create: the URN and the name, since a renamed account is a new one made before the old goes. */
+const externalIdFor = (inputs: Inputs) => `${inputs.externalId}#${inputs.name}`;
+
+/** The token's name says which rotation made it, so the redacted list reads in order. */
+const tokenName = (inputs: Inputs) => `pulumi ${inputs.rotationTriggers ? canonical(inputs.rotationTriggers).slice(0, 90) : "deployment"}`;
+
+async function mint(client: TenancyClient, inputs: Inputs, userId: string) {
+  const t = await client.serviceAccounts.mintToken(inputs.organizationId, userId, { name: tokenName(inputs) });
+  if (!t.token) throw new Error("the backend answered a token creation without the token (an idempotent replay?); run the update again");
+  return { token: t.token, tokenId: t.id };
+}
+
+/** Creates the account, or takes over the one a lost create made (its token is gone: revoked and minted anew). */
+async function create(client: TenancyClient, inputs: Inputs): Promise<MembershipObject> {
+  const orgId = inputs.organizationId;
+  const externalId = externalIdFor(inputs);
+  const [lost] = (await client.serviceAccounts.list(orgId, { externalId })).data;
+  if (!lost) return client.serviceAccounts.create(orgId, serviceAccountSpec.body(inputs, externalId));
+  for (const t of (await client.serviceAccounts.tokens(orgId, lost.userId)).data) {
+    if (t.status === "active") await client.serviceAccounts.revokeToken(orgId, lost.userId, t.id);
+  }
+  return lost.role === inputs.role ? lost : client.members.setRole({ organizationId: orgId }, lost.userId, inputs.role);
+}
+
+export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (settings) => {
+  const client = lazyClient(settings);
+  const label = (inputs: Inputs) => `ServiceAccount "${logicalName(inputs, inputs.name)}"`;
+  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
+  const object = (m: MembershipObject, t: { token: string; tokenId: string }) => ({ ...m, ...t });
+  return {
+    check: async (_olds, news) => serviceAccountSpec.check(news),
+    diff: async (_id, olds, news) => ({ ...serviceAccountSpec.diff(olds, news), deleteBeforeReplace: false }),
+    create: (inputs) =>
+      withContext(`create ${label(inputs)}`, async () => {
+        const account = await create(client(), inputs);
+        const t = await mint(client(), inputs, account.userId);
+        return { id: account.userId, outs: serviceAccountSpec.outputs(inputs, object(account, t), { deployedBy: await client().myUserId() }) };
+      }),
+    read: (id, props) =>
+      withContext(`read ${label(props!)}`, async () => {
+        const m = await unlessGone(client(), client().members.get({ organizationId: props!.organizationId }, id), whereabouts(props!));
+        return m === GONE ? { id: "" } : serviceAccountSpec.readResult(id, props!, object(m, { token: props!.token, tokenId: props!.tokenId }));
+      }),
+    update: (id, olds, news) =>
+      withContext(`update ${label(news)}`, async () => {
+        const scope = { organizationId: olds.organizationId };
+        const m = olds.role === news.role ? await client().members.get(scope, id) : await client().members.setRole(scope, id, news.role);
+        let t = { token: olds.token, tokenId: olds.tokenId };
+        if (canonical(olds.rotationTriggers) !== canonical(news.rotationTriggers)) {
+          // The new token first: CI holding the old one keeps working until the deployment hands it the new one.
+          t = await mint(client(), news, id);
+          await unlessGone(client(), client().serviceAccounts.revokeToken(olds.organizationId, id, olds.tokenId), whereabouts(olds));
+        }
+        return { outs: serviceAccountSpec.outputs(news, object(m, t), { ...olds, ...t }) };
+      }),
+    delete: (id, props) =>
+      withContext(`delete ${label(props)}`, async () => {
+        await unlessGone(client(), client().members.remove({ organizationId: props.organizationId }, id), whereabouts(props));
+      }),
+  };
+};
+
+const provider = providerStub("serviceAccount");
+
+/** A service account of an organization; `token`, its management token, is a Pulumi secret. */
+export class ServiceAccount extends pulumi.dynamic.Resource {
+  declare readonly organizationId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly role: pulumi.Output<OrgRole>;
+  declare readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
+  /** The account's user id (`user_…`). */
+  declare readonly userId: pulumi.Output<string>;
+  /** Its undeliverable address (`sa-…@service-accounts.tenancy.invalid`), as listed among the members. */
+  declare readonly email: pulumi.Output<string>;
+  /** The management token, shown by the API once; a Pulumi secret. */
+  declare readonly token: pulumi.Output<string>;
+  declare readonly tokenId: pulumi.Output<string>;
+  declare readonly externalId: pulumi.Output<string>;
+  declare readonly createdAt: pulumi.Output<string>;
+  declare readonly updatedAt: pulumi.Output<string>;
+  declare readonly version: pulumi.Output<number>;
+
+  constructor(name: string, args: ServiceAccountArgs, opts?: pulumi.CustomResourceOptions) {
+    const options = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token"] });
+    super(provider, name, resourceProps(serviceAccountSpec, name, args, options), options, MODULE, "ServiceAccount");
+  }
+}
