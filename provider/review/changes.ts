@@ -140,8 +140,9 @@ export function summarizeChanges(preview: Preview): Changes {
       const change = { create: "created", delete: "deleted", update: "updated", replace: "updated" }[s.op as string] as ObjectChange["change"] | undefined;
       const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
       if (change) changes.organizations.push({ change, name, fields: changedFields(s.op === "create" ? {} : s.old?.props ?? {}, s.op === "delete" ? {} : s.new?.props ?? {}, ORG_FIELDS) });
-    } else if (!s.type.startsWith("pulumi:")) {
-      // A type this review does not know: named and counted, its inputs never printed.
+    } else if (!s.type.startsWith("pulumi:") && !s.type.startsWith("tenancy:index:")) {
+      // tenancy's own components (ProjectSet) grant nothing themselves: their children, the
+      // resources above, are what the review describes. A type this review does not know: named and counted, its inputs never printed.
       changes.others.push({ op: s.op === "other" ? "changes" : s.op, type: s.type, name: nameOfUrn(s.urn) });
     }
   }
