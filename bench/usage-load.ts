@@ -10,13 +10,15 @@ import { performance } from "node:perf_hooks";
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-/** One request; a keep-alive socket the server closed while idle (EPIPE, ECONNRESET) is retried once on a new one. */
+/** One request; after keep-alive sockets the server closed while idle (EPIPE, ECONNRESET) it is retried once on a new one. */
 export async function send(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   try {
     return await sendOnce(url, method, body, headers);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== "EPIPE" && code !== "ECONNRESET") throw err;
+    // Idle sockets the server has closed: drop them all, then go again on a fresh one.
+    agent.destroy();
     return sendOnce(url, method, body, headers);
   }
 }
