@@ -62,7 +62,7 @@ describe("provider check", () => {
     const result = await org.check!({}, { name: "Acme", billing: { plan: "gold" }, securityPolicy: { ipAllowlist: ["10.0.0.0/33"] } });
     assert.deepEqual(
       result.failures!.map((f) => f.property),
-      ["billing.plan", "securityPolicy.ipAllowlist.0"],
+      ["billing.plan", "securityPolicy.ipAllowlist[0]"],
     );
   });
 });
