@@ -55,7 +55,7 @@ describe("npm start -- --stack", function () {
       const client = api(backend.url, backend.token);
       const stack = await program.stack("acme-eu");
       const up = await stack.up();
-      assert.match(up.outputs.layout.value, /^assistant-eu-prod +production +elena@acme-eu\.test +elena@acme-eu\.test +backend \(tpk_…\w{4}\)$/m);
+      assert.match(up.outputs.layout.value, /^assistant-eu-prod +production +elena@acme-eu\.test +elena@acme-eu\.test +1000 req\/min, 2250 USD\/month +backend \(tpk_…\w{4}\)$/m);
       const elena = "elena@acme-eu.test";
       assert.deepEqual(await backendLayout(client), {
         "Acme EU": {
