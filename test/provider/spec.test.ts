@@ -64,7 +64,7 @@ describe("one spec per resource: every input field round-trips", function () {
       expectedMonthlySpendUsd: 5000,
       description: "the support chat",
       labels: { tier: "gold" },
-      limits: { requestsPerMinute: 600, tokensPerMinute: 100000, monthlyBudgetUsd: 6000 },
+      limits: { requestsPerMinute: 600, tokensPerMinute: 100000, monthlyBudgetUsd: 6000, allowedModels: ["gpt-4o", "claude-sonnet-4-5"] },
       externalId: urn("Project", "chat-prod"),
     });
     const projectMember = {
@@ -88,7 +88,7 @@ describe("one spec per resource: every input field round-trips", function () {
 
     // What the API itself says, read with another client: every declared field as declared.
     const stored = await root.projects.get(org.id, project.id);
-    assert.deepEqual({ labels: stored.labels, limits: stored.limits, workload: stored.workload }, { labels: { tier: "gold" }, limits: { requestsPerMinute: 600, tokensPerMinute: 100000, monthlyBudgetUsd: 6000 }, workload: "chat" });
+    assert.deepEqual({ labels: stored.labels, limits: stored.limits, workload: stored.workload }, { labels: { tier: "gold" }, limits: { requestsPerMinute: 600, tokensPerMinute: 100000, monthlyBudgetUsd: 6000, allowedModels: ["gpt-4o", "claude-sonnet-4-5"] }, workload: "chat" });
   });
 
   it("takes over what a create the engine lost track of made, instead of failing or duplicating it", async () => {

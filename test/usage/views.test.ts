@@ -102,7 +102,7 @@ for (const dialect of DIALECTS) {
     it("refuses malformed view queries naming the parameter", async () => {
       const bad = async (q: string) => expectStatus(await view(q), 400).errors;
       assert.deepEqual(await bad("usage?groupBy=team"), [{ path: "groupBy", message: 'unknown grouping "team"; use a comma list of project, apiKey, model' }]);
-      assert.deepEqual(await bad("usage?bucket=5m"), [{ path: "bucket", message: 'Invalid option: expected one of "1h"|"1d"' }]);
+      assert.deepEqual(await bad("usage?bucket=5m"), [{ path: "bucket", message: 'invalid option: expected one of "1h"|"1d"' }]);
       assert.deepEqual(await bad("usage?from=2026-01-01T10:30:00Z&bucket=1h"), [{ path: "from", message: "must be on a 1h bucket boundary, a whole hour (UTC)" }]);
       assert.deepEqual(await bad("costs?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z"), [{ path: "to", message: "must be after from" }]);
       assert.deepEqual(await bad("invoices?month=2026-13"), [{ path: "month", message: "must be a month as YYYY-MM" }]);
