@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { API_KEY_PREFIX, newSecret, TOKEN_PREFIX } from "../../backend/auth/credentials";
 import { buildModel } from "../../provider/guardrails/model";
 import { after, fromSteps, renderLaunchSheet, reviewPreview } from "../../provider/review";
 import { ROOT } from "../support/backend";
@@ -53,8 +54,9 @@ describe("tenancy review on saved previews", () => {
 
   it("never prints a key secret or a token, even when the preview JSON holds one", () => {
     const doc = fixture(A);
-    const secret = "tpk_4fQ8Zr2LmN7xK1pV9sT3wY6bC0dE5gH2jA8uR";
-    const token = "tmt_9sT3wY6bC0dE5gH2jA8uR4fQ8Zr2LmN7xK1pV";
+    // Made at run time in the real formats, so no credential-shaped string is committed.
+    const secret = newSecret(API_KEY_PREFIX);
+    const token = newSecret(TOKEN_PREFIX);
     for (const s of doc.steps as { newState?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }; oldState?: { outputs?: Record<string, unknown> } }[]) {
       for (const state of [s.newState, s.oldState]) {
         if (!state) continue;
@@ -81,7 +83,7 @@ describe("tenancy review on saved previews", () => {
       {
         op: "update",
         urn: "urn:pulumi:s1::p::pulumi-nodejs:dynamic/tenancy:ServiceAccount::release",
-        oldState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "member", rotationTriggers: { month: "2026-11" } }, outputs: { token: "tmt_AAAAAAAAAAAAAAAAAAAAAAAA" } },
+        oldState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "member", rotationTriggers: { month: "2026-11" } }, outputs: { token: newSecret(TOKEN_PREFIX) } },
         newState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "admin", rotationTriggers: { month: "2026-12" } } },
       },
     ];
