@@ -20,6 +20,7 @@ export function scaleLayout(): Layout {
   return {
     organization: { name: "Scale", billing: { plan: "free", financeContacts: [] }, settings: { allowedEmailDomains: [], membersCanCreateProjects: false }, securityPolicy: { sso: { enforced: false }, session: { requireMfa: false }, ipAllowlist: [] } },
     members: Array.from({ length: SHAPE.members }, (_, i) => ({ email: email(i), role: "member" as const })),
+    serviceAccounts: [],
     projects: Array.from({ length: SHAPE.projects }, (_, p) => {
       const people = Array.from({ length: SHAPE.membersPerProject }, (_, m) => email((p * 7 + m) % SHAPE.members));
       return {
