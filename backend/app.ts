@@ -1,7 +1,8 @@
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest, LogController } from "fastify";
 import type { DestinationStream } from "pino";
 import { TenancyError } from "../schema/errors";
-import { ApiKeyResolver, resolveApiKey as resolveApiKeyUncached } from "./auth/api-key-caller";
+import { resolveApiKey } from "./auth/api-key-caller";
+import { AuthCache } from "./auth/auth-cache";
 import { resolveCaller } from "./auth/caller";
 import { newRequestId, scrubSecrets } from "./auth/credentials";
 import type { Config } from "./config";
@@ -21,14 +22,18 @@ export interface AppDeps {
   logStream?: DestinationStream;
   /** Replaces the route table (tests of the build-time checks); the system routes are added. */
   routes?: readonly RouteDef[];
-  /** Resolves the data plane's `Bearer tpk_…` (e.g. a cached resolver); the uncached one by default. */
-  resolveApiKey?: ApiKeyResolver;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Never logged, wherever they appear: credentials travel in these. */
-const REDACT = ["req.headers.authorization", "req.headers.cookie", 'req.headers["idempotency-key"]', "*.token", "*.secret", "*.password"];
+/**
+ * Never logged: credentials travel in these. The request line carries no headers at all (the
+ * `req` serializer below keeps method, scrubbed URL, address and id), so redaction guards the
+ * other shapes the backend logs: `err`, and start-up and shutdown facts. Explicit paths, no
+ * wildcards and nothing under `req`: either makes pino walk or copy every request line, which
+ * cost more than the rest of the line (secrets.test.ts reads the log for any credential).
+ */
+const REDACT = ["token", "secret", "password", "authorization", "err.token", "err.secret", "err.password", "err.authorization"];
 
 /** One log line per request, written when it completes (method, path, status, time), not Fastify's two. */
 class OneLinePerRequest extends LogController {
@@ -40,17 +45,24 @@ class OneLinePerRequest extends LogController {
   }
 }
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Who the onRequest hook found behind the request (null until it ran). */
+    principal: Principal | null;
+  }
+}
+
 const NOBODY: Principal = Object.freeze({ kind: "none" });
 
 /** Builds the Fastify app (routes, error handling, logging, metrics); never listens. */
-export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROUTES, resolveApiKey = resolveApiKeyUncached }: AppDeps): FastifyInstance {
+export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROUTES }: AppDeps): FastifyInstance {
   const metrics = new Metrics();
   const routes: RouteDef[] = [...apiRoutes, ...systemRoutes(metrics, apiRoutes)];
   // A route that forgot its scope or permission stops the server here, before it ever listens.
   for (const def of routes) assertDeclared(def);
 
   const limiter = new RateLimiter(config.rateLimitPerMinute);
-  const principals = new WeakMap<FastifyRequest, Principal>();
+  const authCache = new AuthCache(config.authCacheMs);
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -79,6 +91,9 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
     routerOptions: { maxParamLength: 2000 },
   });
 
+  // A request property declared up front (Fastify keeps the object's shape stable), not a
+  // WeakMap keyed by request: its entries cost the garbage collector on every request.
+  app.decorateRequest("principal", null);
   registerJsonParser(app);
   app.setErrorHandler(errorHandler);
   // Its own code: a client pointed at a wrong path must never take this for a deleted object.
@@ -100,16 +115,16 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
   const authenticate = (def: RouteDef) => async (req: FastifyRequest, reply: FastifyReply) => {
     const now = new Date();
     if (def.scope === "none") {
-      principals.set(req, NOBODY);
+      req.principal = NOBODY;
       return limiter.check(`ip:${req.ip}`, reply);
     }
     try {
       if (def.scope === "apiKey") {
         // The data plane has its own per-project limits; the management limit does not apply.
-        principals.set(req, { kind: "apiKey", key: await resolveApiKey(store, req.headers.authorization, now) });
+        req.principal = { kind: "apiKey", key: await resolveApiKey(store, req.headers.authorization, now, authCache) };
       } else {
-        const caller = await resolveCaller(store, req.headers.authorization, now);
-        principals.set(req, { kind: "user", caller });
+        const caller = await resolveCaller(store, req.headers.authorization, now, authCache);
+        req.principal = { kind: "user", caller };
         // Per principal, not per token: minting more tokens buys no more requests.
         await limiter.check(`user:${caller.user.id}`, reply);
       }
@@ -118,7 +133,7 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
       throw error;
     }
   };
-  const deps = { store, principalOf: (req: FastifyRequest) => principals.get(req) ?? NOBODY };
+  const deps = { store, authCache, principalOf: (req: FastifyRequest) => req.principal ?? NOBODY };
 
   for (const def of routes) {
     app.route({ method: def.method, url: toRouterPath(def.path), bodyLimit: def.bodyLimit, onRequest: authenticate(def), handler: pipeline(def, deps) });

@@ -14,6 +14,8 @@ export interface Config {
   readonly bodyLimit: number;
   /** How long a client may take to send one whole request (headers and body), in milliseconds. */
   readonly requestTimeoutMs: number;
+  /** How long one instance may remember who a token or key is and a caller's role (0: never). */
+  readonly authCacheMs: number;
 }
 
 export class ConfigError extends Error {
@@ -77,5 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: integer(env, "TENANCY_RATE_LIMIT_PER_MINUTE", 6000, 0, 10_000_000),
     bodyLimit: integer(env, "TENANCY_BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
     requestTimeoutMs: integer(env, "TENANCY_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    // At most a second: DESIGN.md promises that a revocation counts on every instance within one.
+    authCacheMs: integer(env, "TENANCY_AUTH_CACHE_MS", 500, 0, 1000),
   });
 }

@@ -42,11 +42,18 @@ export interface ProjectAccess extends OrgAccess {
  */
 export async function resolveOrganization(ctx: Ctx, db: Executor, orgId: string, lock: boolean): Promise<OrgAccess> {
   if (!isIdOf("organization", orgId)) throw notFound("organization", orgId);
-  const found = lock ? await lockedWithRole(ctx, db, orgId) : await findOrganizationWithRole(db, orgId, ctx.caller.user.id);
+  const found = lock ? await lockedWithRole(ctx, db, orgId) : await readWithRole(ctx, db, orgId);
   if (!found?.role) throw notFound("organization", orgId);
   const refusal = policyRefusal(found.org, ctx.caller, ctx.ip, Date.parse(ctx.now));
   if (refusal) throw refusal;
   return { org: found.org, orgRole: found.role as OrgRole };
+}
+
+/** Reads may take the caller's standing from the instance's short cache (never writes). */
+function readWithRole(ctx: Ctx, db: Executor, orgId: string) {
+  const userId = ctx.caller.user.id;
+  const load = () => findOrganizationWithRole(db, orgId, userId);
+  return ctx.authCache ? ctx.authCache.get(`org:${orgId}:${userId}`, Date.parse(ctx.now), load) : load();
 }
 
 /** Writes lock the organization row first, then read the role under that lock. */

@@ -4,6 +4,7 @@ import { findApiKeyByHash, touchApiKey } from "../store/api-keys.repository";
 import type { OrgRecord } from "../store/organizations.repository";
 import type { ProjectRecord } from "../store/projects.repository";
 import type { ApiKeyRow } from "../store/tables";
+import { AuthCache } from "./auth-cache";
 import { API_KEY_PREFIX, hashSecret } from "./credentials";
 import { TOUCH_EVERY_MS } from "./org-policy";
 
@@ -14,17 +15,21 @@ export interface ApiKeyPrincipal {
   readonly organization: OrgRecord;
 }
 
-/** How the data plane's caller is found; buildApp takes another one (a cache) in its deps. */
-export type ApiKeyResolver = (store: Store, authorization: string | undefined, now: Date) => Promise<ApiKeyPrincipal>;
-
 // One message for every failure, so a 401 never says whether a key exists or why it stopped working.
 const UNAUTHENTICATED = `authorization must be "Bearer <project API key>" with an active key (${API_KEY_PREFIX}…) of an active project; management tokens do not work here`;
 
-/** Resolves `Authorization: Bearer tpk_…` to its key, project and organization, or throws 401. */
-export const resolveApiKey: ApiKeyResolver = async (store, authorization, now) => {
+const NO_CACHE = new AuthCache(0);
+
+/**
+ * Resolves `Authorization: Bearer tpk_…` to its key, project and organization, or throws 401.
+ * The rows may come from `cache` (at most its TTL old: a revocation, an archival or a lowered
+ * limit made on another instance counts within it); expiry is judged on them each time.
+ */
+export async function resolveApiKey(store: Store, authorization: string | undefined, now: Date, cache: AuthCache = NO_CACHE): Promise<ApiKeyPrincipal> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   if (!m || !m[1].startsWith(API_KEY_PREFIX) || m[1].length > 512) throw new TenancyError("unauthenticated", UNAUTHENTICATED);
-  const found = await findApiKeyByHash(store.db, hashSecret(m[1]));
+  const hash = hashSecret(m[1]);
+  const found = await cache.get(`key:${hash}`, now.getTime(), () => findApiKeyByHash(store.db, hash));
   const iso = now.toISOString();
   if (!found || found.apiKey.revoked_at !== null || (found.apiKey.expires_at !== null && found.apiKey.expires_at <= iso)) {
     throw new TenancyError("unauthenticated", UNAUTHENTICATED);
@@ -33,6 +38,7 @@ export const resolveApiKey: ApiKeyResolver = async (store, authorization, now) =
   // DESIGN.md: a key's lastUsedAt is at most 60 s behind.
   if (!found.apiKey.last_used_at || now.getTime() - Date.parse(found.apiKey.last_used_at) > TOUCH_EVERY_MS) {
     await touchApiKey(store.db, found.apiKey.id, iso);
+    found.apiKey.last_used_at = iso;
   }
   return found;
-};
+}

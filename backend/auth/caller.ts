@@ -2,6 +2,7 @@ import { TenancyError } from "../../schema/errors";
 import type { Store } from "../store/db";
 import { findTokenWithUser, touchToken } from "../store/tokens.repository";
 import type { Caller } from "../services/context";
+import { AuthCache } from "./auth-cache";
 import { API_KEY_PREFIX, hashSecret } from "./credentials";
 import { longestIdleMs, TOUCH_EVERY_MS } from "./org-policy";
 
@@ -12,20 +13,32 @@ export function unauthenticated(): TenancyError {
   return new TenancyError("unauthenticated", UNAUTHENTICATED);
 }
 
+const NO_CACHE = new AuthCache(0);
+
 /**
  * Resolves `Authorization: Bearer …` to a caller, or throws 401 `unauthenticated`. A service
- * account's tokens die with its organization: the lookup refuses them once it is deleted.
+ * account's tokens die with its organization: the lookup refuses them once it is deleted. The
+ * token's row may come from `cache` (at most its TTL old); revocation and expiry are judged on
+ * it each time.
  */
-export async function resolveCaller(store: Store, authorization: string | undefined, now: Date): Promise<Caller> {
+export async function resolveCaller(store: Store, authorization: string | undefined, now: Date, cache: AuthCache = NO_CACHE): Promise<Caller> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   // API keys authenticate workloads to the data plane only, never the management API.
   if (!m || m[1].startsWith(API_KEY_PREFIX) || m[1].length > 512) throw unauthenticated();
-  const found = await findTokenWithUser(store.db, hashSecret(m[1]));
+  const hash = hashSecret(m[1]);
+  const found = await cache.get(`token:${hash}`, now.getTime(), () => findTokenWithUser(store.db, hash));
   const iso = now.toISOString();
   if (!found || found.token.revoked_at !== null || (found.token.expires_at !== null && found.token.expires_at <= iso) || found.orphaned) throw unauthenticated();
   const { token, user } = found;
   // Writing last_used_at on every request would turn reads into writes; a minute's precision will do.
   const idleMs = now.getTime() - Date.parse(token.last_used_at ?? token.created_at);
-  if (idleMs > TOUCH_EVERY_MS) await touchToken(store.db, token.id, iso, Math.floor(longestIdleMs(token, now.getTime()) / 1000));
-  return { user, token };
+  if (idleMs <= TOUCH_EVERY_MS) return { user, token };
+  const idleMaxSeconds = Math.floor(longestIdleMs(token, now.getTime()) / 1000);
+  await touchToken(store.db, token.id, iso, idleMaxSeconds);
+  // This request is judged on the idle stretch it just ended; the remembered row then says what
+  // the table says, or every request until it expires would write the touch again.
+  const caller = { user, token: { ...token } };
+  token.last_used_at = iso;
+  token.idle_max_seconds = idleMaxSeconds;
+  return caller;
 }

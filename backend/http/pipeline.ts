@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { TenancyError } from "../../schema/errors";
 import { isIdOf, notFound, OrgAccess, resolveOrganization, resolveProject } from "../auth/access";
 import type { ApiKeyPrincipal } from "../auth/api-key-caller";
+import type { AuthCache } from "../auth/auth-cache";
 import { PERMISSIONS, Permission } from "../auth/permissions";
 import type { Caller, Ctx } from "../services/context";
 import type { Executor, Store } from "../store/db";
@@ -83,6 +84,8 @@ const WRITES = new Set(["POST", "PATCH", "DELETE"]);
 
 export interface PipelineDeps {
   store: Store;
+  /** Forgotten whenever this instance commits a management write. */
+  authCache: AuthCache;
   principalOf(req: FastifyRequest): Principal;
 }
 
@@ -91,7 +94,7 @@ export interface PipelineDeps {
  * here (the only place a transaction is opened for a request), and `db` passed down is that
  * transaction; reads get the plain connection. Services never resolve, authorize or parse.
  */
-export function pipeline(def: RouteDef, { store, principalOf }: PipelineDeps) {
+export function pipeline(def: RouteDef, { store, authCache, principalOf }: PipelineDeps) {
   const write = def.scope === "apiKey" ? def.transaction === true : WRITES.has(def.method);
   const idempotent = def.method === "POST" && def.status === 201 && (def.scope === "user" || def.scope === "organization" || def.scope === "project");
 
@@ -109,7 +112,7 @@ export function pipeline(def: RouteDef, { store, principalOf }: PipelineDeps) {
       return write ? store.db.transaction().execute((trx) => def.handler({ ...base, db: trx } as never)) : def.handler({ ...base, db: store.db } as never);
     }
     const ifMatch = typeof req.headers["if-match"] === "string" ? req.headers["if-match"] : undefined;
-    const ctx: Ctx = { store, caller: principal.caller, ip: req.ip, requestId: req.id, now: new Date().toISOString(), ifMatch };
+    const ctx: Ctx = { store, caller: principal.caller, ip: req.ip, requestId: req.id, now: new Date().toISOString(), ifMatch, authCache };
     const call = async (db: Executor) => {
       const access = await authorize(def, ctx, db, params, write);
       const query = parseQuery(def, req.query);
@@ -119,7 +122,7 @@ export function pipeline(def: RouteDef, { store, principalOf }: PipelineDeps) {
     if (!write) return (await call(store.db)).invoke();
     const key = idempotent ? idempotentRequest(req.headers["idempotency-key"], ctx.caller.user.id, req.url.split("?")[0], req.body) : undefined;
     try {
-      return await store.db.transaction().execute(async (trx) => {
+      const answer = await store.db.transaction().execute(async (trx) => {
         const prepared = await call(trx);
         const earlier = key && (await earlierAnswer(trx, key));
         if (earlier) return earlier;
@@ -127,7 +130,11 @@ export function pipeline(def: RouteDef, { store, principalOf }: PipelineDeps) {
         if (key) await rememberAnswer(trx, key, reply, ctx.now);
         return reply;
       });
+      // Before the answer leaves: the caller never sees its own change late on this instance.
+      authCache.invalidate();
+      return answer;
     } catch (error) {
+      authCache.invalidate();
       // A refusal is the answer; a conflict may mean a concurrent request with the same key won.
       const conflict = !(error instanceof TenancyError) || error.status === 409;
       const winner = key && conflict && (await winnerAnswer(store, key));

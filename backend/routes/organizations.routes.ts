@@ -4,7 +4,7 @@ import { organization, organizationInput } from "../../schema/organization";
 import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
 import { created, noContent, ok, route } from "../http/route";
-import { createOrganization, deleteOrganization, listOrganizations, patchOrganization, toOrganization } from "../services/organizations.service";
+import { createOrganization, deleteOrganization, getOrganization, listOrganizations, patchOrganization, toOrganization } from "../services/organizations.service";
 import type { OrgRole } from "../../schema/organization";
 
 const listOrgs = listQuery({ externalId: externalId.optional(), name: z.string().max(200).optional() });
@@ -47,7 +47,10 @@ export const organizationRoutes = [
     summary: "An organization (billing only for admin and billing roles; `enforcement` says which policies are enforced)",
     status: 200,
     response: organization,
-    handler: async ({ access }) => ok(toOrganization(access.org, access.orgRole), access.org.version),
+    handler: async ({ access, db }) => {
+      const { org, version } = await getOrganization(db, access);
+      return ok(org, version);
+    },
   }),
   route({
     method: "PATCH",

@@ -1,9 +1,12 @@
 import { sql } from "kysely";
+import { prepared } from "../store/prepared";
 import { z } from "zod";
 import { TenancyError } from "../../schema/errors";
 import type { Metrics } from "../http/metrics";
 import { openApiDocument } from "../http/openapi";
 import { ok, route, RouteDef } from "../http/route";
+
+const ping = prepared((db) => db.selectNoFrom(sql<number>`1`.as("ok")));
 
 /** Unauthenticated operational routes; none of them returns tenant data. */
 export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): RouteDef[] {
@@ -19,7 +22,7 @@ export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): 
       response: z.strictObject({ status: z.literal("ok") }),
       async handler({ store }) {
         try {
-          await sql`select 1`.execute(store.db);
+          await ping(store.db);
         } catch {
           throw new TenancyError("unavailable", "the store is not reachable", { retryAfterSeconds: 5 });
         }

@@ -1,3 +1,4 @@
+import type { AuthCache } from "../auth/auth-cache";
 import type { Store } from "../store/db";
 import type { TokenRow, UserRow } from "../store/tables";
 
@@ -18,6 +19,8 @@ export interface Ctx {
   readonly now: string;
   /** The `If-Match` header, checked against the locked row's version inside the transaction. */
   readonly ifMatch?: string;
+  /** Where reads may find the caller's standing in an organization (the pipeline's; none in tests that build a Ctx). */
+  readonly authCache?: AuthCache;
 }
 
 /** Drops absent optional fields: the wire omits them rather than sending null. */

@@ -1,7 +1,7 @@
 import { ENFORCEMENT, Organization, organizationInput, OrgRole } from "../../schema/organization";
 import type { z } from "zod";
 import { TenancyError } from "../../schema/errors";
-import type { OrgAccess } from "../auth/access";
+import { notFound, OrgAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
 import { ipAllowed, policyRefusal } from "../auth/org-policy";
 import { allow, policy } from "../auth/policy";
@@ -11,6 +11,7 @@ import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
 import { findOrgMember, insertOrgMember } from "../store/members.repository";
 import {
+  findLiveOrganization,
   findOrganizationByExternalId,
   insertOrganization,
   listUserOrganizations,
@@ -54,6 +55,16 @@ function assertCallerAllowed(ctx: Ctx, allowlist: readonly string[]): void {
 }
 
 /** Any authenticated user may create an organization and becomes its first admin. */
+/**
+ * The organization as it is now: the caller's standing may come from the instance's short cache
+ * (auth/auth-cache.ts), but what a read returns is never older than the database.
+ */
+export async function getOrganization(db: Executor, access: OrgAccess): Promise<{ org: Organization; version: number }> {
+  const org = await findLiveOrganization(db, access.org.id);
+  if (!org) throw notFound("organization", access.org.id);
+  return { org: toOrganization(org, access.orgRole), version: org.version };
+}
+
 export async function createOrganization(ctx: Ctx, db: Executor, input: z.output<typeof organizationInput>): Promise<Organization> {
   await assertExternalIdFree(db, ctx, ctx.caller.user.id, input.externalId);
   assertCallerAllowed(ctx, input.securityPolicy.ipAllowlist);

@@ -1,5 +1,6 @@
 import type { Executor } from "./db";
 import { fetchPage, PageRequest } from "./page";
+import { prepared } from "./prepared";
 import type { ApiKeyRow, OrganizationRow, ProjectRow } from "./tables";
 import { toOrgRecord } from "./organizations.repository";
 import { toProjectRecord } from "./projects.repository";
@@ -53,8 +54,8 @@ export async function updateApiKey(db: Executor, id: string, values: Partial<Api
 }
 
 /** The data plane's lookup: a key by its hash, with its project and organization, in one query. */
-export async function findApiKeyByHash(db: Executor, hash: string) {
-  const row = await db
+const apiKeyByHash = prepared((db: Executor, hash: string) =>
+  db
     .selectFrom("api_keys as k")
     .innerJoin("projects as p", "p.id", "k.project_id")
     .innerJoin("organizations as o", "o.id", "k.organization_id")
@@ -63,8 +64,11 @@ export async function findApiKeyByHash(db: Executor, hash: string) {
     .select(["p.external_id as p_external_id", "p.version as p_version", "p.created_at as p_created_at", "p.updated_at as p_updated_at", "p.archived_at as p_archived_at"])
     .select(["o.name as o_name", "o.external_id as o_external_id", "o.created_by as o_created_by", "o.billing as o_billing", "o.settings as o_settings"])
     .select(["o.security_policy as o_security_policy", "o.version as o_version", "o.created_at as o_created_at", "o.updated_at as o_updated_at", "o.deleted_at as o_deleted_at"])
-    .where("k.hash", "=", hash)
-    .executeTakeFirst();
+    .where("k.hash", "=", hash),
+);
+
+export async function findApiKeyByHash(db: Executor, hash: string) {
+  const [row] = await apiKeyByHash(db, hash);
   if (!row) return undefined;
   const pick = (prefix: string) => Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
   const apiKey = Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith("p_") && !k.startsWith("o_"))) as unknown as ApiKeyRow;

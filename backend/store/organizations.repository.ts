@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { DialectName, Executor } from "./db";
 import { cachedParser } from "./json-columns";
 import { fetchPage, PageRequest } from "./page";
+import { prepared } from "./prepared";
 import type { OrganizationRow } from "./tables";
 
 /**
@@ -40,15 +41,18 @@ export async function findLiveOrganization(db: Executor, id: string): Promise<Or
 }
 
 /** A read's one query: the live organization and the user's role in it (undefined: not a member). */
-export async function findOrganizationWithRole(db: Executor, id: string, userId: string): Promise<{ org: OrgRecord; role?: string } | undefined> {
-  const row = await db
+const organizationWithRole = prepared((db: Executor, id: string, userId: string) =>
+  db
     .selectFrom("organizations as o")
     .leftJoin("org_members as m", (join) => join.onRef("m.organization_id", "=", "o.id").on("m.user_id", "=", userId))
     .selectAll("o")
     .select("m.role")
     .where("o.id", "=", id)
-    .where("o.deleted_at", "is", null)
-    .executeTakeFirst();
+    .where("o.deleted_at", "is", null),
+);
+
+export async function findOrganizationWithRole(db: Executor, id: string, userId: string): Promise<{ org: OrgRecord; role?: string } | undefined> {
+  const [row] = await organizationWithRole(db, id, userId);
   if (!row) return undefined;
   const { role, ...org } = row;
   return { org: toOrgRecord(org), role: role ?? undefined };

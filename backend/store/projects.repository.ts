@@ -2,6 +2,7 @@ import { projectExtras, ProjectExtras } from "../../schema/project";
 import type { Executor } from "./db";
 import { cachedParser } from "./json-columns";
 import { fetchPage, PageRequest } from "./page";
+import { prepared } from "./prepared";
 import type { ProjectRow } from "./tables";
 
 /** A project as the services see it: its JSON column parsed into the schema type at this boundary. */
@@ -39,14 +40,17 @@ export async function findProject(db: Executor, id: string): Promise<ProjectReco
 }
 
 /** The project and the user's role in it (undefined: not a member), in one query. */
-export async function findProjectWithRole(db: Executor, id: string, userId: string): Promise<{ project: ProjectRecord; role?: string } | undefined> {
-  const row = await db
+const projectWithRole = prepared((db: Executor, id: string, userId: string) =>
+  db
     .selectFrom("projects as p")
     .leftJoin("project_members as m", (join) => join.onRef("m.project_id", "=", "p.id").on("m.user_id", "=", userId))
     .selectAll("p")
     .select("m.role")
-    .where("p.id", "=", id)
-    .executeTakeFirst();
+    .where("p.id", "=", id),
+);
+
+export async function findProjectWithRole(db: Executor, id: string, userId: string): Promise<{ project: ProjectRecord; role?: string } | undefined> {
+  const [row] = await projectWithRole(db, id, userId);
   if (!row) return undefined;
   const { role, ...project } = row;
   return { project: toProjectRecord(project), role: role ?? undefined };

@@ -1,5 +1,6 @@
 import type { Executor } from "./db";
 import { fetchPage, PageRequest } from "./page";
+import { prepared } from "./prepared";
 import type { TokenRow, UserRow } from "./tables";
 
 export async function insertToken(db: Executor, row: TokenRow): Promise<TokenRow> {
@@ -38,16 +39,19 @@ export async function touchToken(db: Executor, id: string, now: string, idleMaxS
  * A token with its user, in one query. `orphaned`: the user is a service account whose
  * organization was deleted (its tokens must not outlive it).
  */
-export async function findTokenWithUser(db: Executor, hash: string): Promise<{ token: TokenRow; user: UserRow; orphaned: boolean } | undefined> {
-  const row = await db
+const tokenWithUser = prepared((db: Executor, hash: string) =>
+  db
     .selectFrom("tokens as t")
     .innerJoin("users as u", "u.id", "t.user_id")
     .leftJoin("organizations as o", "o.id", "u.organization_id")
     .selectAll("t")
     .select(["u.email as u_email", "u.kind as u_kind", "u.name as u_name", "u.organization_id as u_organization_id", "u.created_at as u_created_at", "u.updated_at as u_updated_at"])
     .select("o.deleted_at as o_deleted_at")
-    .where("t.hash", "=", hash)
-    .executeTakeFirst();
+    .where("t.hash", "=", hash),
+);
+
+export async function findTokenWithUser(db: Executor, hash: string): Promise<{ token: TokenRow; user: UserRow; orphaned: boolean } | undefined> {
+  const [row] = await tokenWithUser(db, hash);
   if (!row) return undefined;
   const { u_email, u_kind, u_name, u_organization_id, u_created_at, u_updated_at, o_deleted_at, ...token } = row;
   const user: UserRow = { id: token.user_id, email: u_email, kind: u_kind, name: u_name, organization_id: u_organization_id, created_at: u_created_at, updated_at: u_updated_at };

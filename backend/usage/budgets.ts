@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 
 /**
  * Monthly budgets as reserve → settle. `reserve` admits a request only if the month's recorded
@@ -26,7 +26,8 @@ export interface Budgets {
   close(): Promise<void>;
 }
 
-export const newHoldId = () => randomBytes(9).toString("base64url");
+// randomUUID draws from a cached entropy pool: a syscall-free random id per authorize.
+export const newHoldId = () => randomUUID().replace(/-/g, "");
 
 interface Month {
   spent: number;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, client, expectStatus, person, sqlQuery } from "./helpers";
+import { Api, client, expectStatus, editStore, person, sqlQuery } from "./helpers";
 
 /**
  * Regressions for the holes of issue 7 that an attacker inside a customer found: each test
@@ -20,7 +20,7 @@ for (const dialect of DIALECTS) {
     after(() => backend.dispose());
 
     const backdate = (column: string, minutesAgo: number, email: string) =>
-      sqlQuery(backend, `UPDATE tokens SET ${column} = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)`, [new Date(Date.now() - minutesAgo * 60_000).toISOString(), email]);
+      editStore(backend, `UPDATE tokens SET ${column} = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)`, [new Date(Date.now() - minutesAgo * 60_000).toISOString(), email]);
 
     it("never lets a service account be added to another organization or get tokens minted through it", async () => {
       const a = expectStatus(await root.post("/v1/organizations", { name: "Victim" }), 201).id;

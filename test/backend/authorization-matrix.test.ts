@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
 import { PERMISSIONS } from "../../backend/auth/permissions";
-import { Api, call, client, expectStatus, mintToken, Res, sqlQuery } from "./helpers";
+import { Api, call, client, expectStatus, mintToken, Res, editStore } from "./helpers";
 
 /**
  * The role matrix of DESIGN.md, checked route by route against the router's own table
@@ -188,7 +188,7 @@ for (const dialect of DIALECTS) {
       serviceAccount = expectStatus(await root.post(`/v1/organizations/${org}/service-accounts`, { name: "deployer", role: "member" }), 201).userId;
       const revokedMe = expectStatus(await apis.revoked.get("/v1/me"), 200);
       expectStatus(await apis.revoked.delete(`/v1/tokens/${revokedMe.token.id}`), 204);
-      await sqlQuery(backend, "UPDATE tokens SET expires_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)", [new Date(Date.now() - 1000).toISOString(), emails.expired]);
+      await editStore(backend, "UPDATE tokens SET expires_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)", [new Date(Date.now() - 1000).toISOString(), emails.expired]);
     });
     after(() => backend.dispose());
 

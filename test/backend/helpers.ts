@@ -85,6 +85,19 @@ export async function sqlQuery(backend: Backend, text: string, params: unknown[]
   }
 }
 
+/** The backend's default TENANCY_AUTH_CACHE_MS: how long an instance may remember a token, a key or a role. */
+export const AUTH_CACHE_MS = 500;
+
+/**
+ * Changes the store underneath a running backend (backdating a token, expiring a key), as another
+ * instance would, then waits out the backend's memory of tokens, keys and roles: such a change is
+ * promised to count within TENANCY_AUTH_CACHE_MS, not at once.
+ */
+export async function editStore(backend: Backend, text: string, params: unknown[] = []): Promise<void> {
+  await sqlQuery(backend, text, params);
+  await new Promise((r) => setTimeout(r, AUTH_CACHE_MS + 50));
+}
+
 /** The parts of a problem body that do not depend on the request: for byte-for-byte comparisons. */
 export function problemShape(body: any): any {
   const { requestId, ...rest } = body;

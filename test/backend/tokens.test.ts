@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, client, expectStatus, mintToken, person, sqlQuery } from "./helpers";
+import { Api, client, expectStatus, editStore, mintToken, person } from "./helpers";
 
 for (const dialect of DIALECTS) {
   describe(`management tokens, /v1/me and organization policy (${dialect.name})`, () => {
@@ -43,13 +43,13 @@ for (const dialect of DIALECTS) {
       expectStatus(await root.post(`/v1/organizations/${org.id}/members`, { email: "aged@tokens.test", role: "member" }), 201);
       expectStatus(await aged.get(`/v1/organizations/${org.id}`), 200);
       const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
-      await sqlQuery(backend, "UPDATE tokens SET created_at = $1, expires_at = NULL WHERE user_id = (SELECT id FROM users WHERE email = $2)", [eightDaysAgo, "aged@tokens.test"]);
+      await editStore(backend, "UPDATE tokens SET created_at = $1, expires_at = NULL WHERE user_id = (SELECT id FROM users WHERE email = $2)", [eightDaysAgo, "aged@tokens.test"]);
       const problem = expectStatus(await aged.get(`/v1/organizations/${org.id}`), 401);
       assert.equal(problem.code, "token_too_old");
       // Other routes (no organization policy) still work with that token, and a fresh token works.
       expectStatus(await aged.get("/v1/me"), 200);
       expectStatus(await client(backend, await mintToken(backend, "aged@tokens.test")).get(`/v1/organizations/${org.id}`), 200);
-      await sqlQuery(backend, "UPDATE tokens SET expires_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)", [eightDaysAgo, "aged@tokens.test"]);
+      await editStore(backend, "UPDATE tokens SET expires_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)", [eightDaysAgo, "aged@tokens.test"]);
       assert.equal(expectStatus(await aged.get("/v1/me"), 401).code, "unauthenticated");
     });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { client, expectStatus, person, sqlQuery } from "../backend/helpers";
+import { client, expectStatus, editStore, person, sqlQuery } from "../backend/helpers";
 import { eventId, micros, tenant, Tenant, UsageEventInput } from "./support";
 
 /** List prices of the shipped table, in micro-USD per million tokens, for the models used here. */
@@ -111,7 +111,7 @@ for (const dialect of DIALECTS) {
     it("keeps an ended month final: its invoice is final and events dated in it are refused", async () => {
       const p = t.projects.prod;
       // Backdate the key so that the only reason left to refuse is the closed month.
-      await sqlQuery(backend, "update api_keys set created_at = $1 where id = $2", ["2020-01-01T00:00:00.000Z", p.keyId]);
+      await editStore(backend, "update api_keys set created_at = $1 where id = $2", ["2020-01-01T00:00:00.000Z", p.keyId]);
       await sqlQuery(
         backend,
         "insert into usage_monthly (month, organization_id, project_id, model, requests, input_tokens, output_tokens, cost_micros) values ($1, $2, $3, $4, 1, 10, 10, 125)",
