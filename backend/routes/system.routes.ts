@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import type { Store } from "../store/db";
 import { prepared } from "../store/prepared";
 import { z } from "zod";
 import { TenancyError } from "../../schema/errors";
@@ -7,6 +8,27 @@ import { openApiDocument } from "../http/openapi";
 import { ok, route, RouteDef } from "../http/route";
 
 const ping = prepared((db) => db.selectNoFrom(sql<number>`1`.as("ok")));
+const PROBE_EVERY_MS = 250;
+const probes = new WeakMap<Store, () => Promise<void>>();
+
+/**
+ * The store is asked at most every PROBE_EVERY_MS, and health checks that arrive meanwhile share
+ * that answer: load balancers polling /healthz never become a query per request, and a store that
+ * stops answering shows within PROBE_EVERY_MS. A failed probe is never remembered.
+ */
+function probeOf(store: Store): () => Promise<void> {
+  let answeredAt = -Infinity;
+  let running: Promise<void> | undefined;
+  const probe = async () => {
+    if (Date.now() - answeredAt < PROBE_EVERY_MS) return;
+    running ??= ping(store.db)
+      .then(() => void (answeredAt = Date.now()))
+      .finally(() => (running = undefined));
+    await running;
+  };
+  probes.set(store, probe);
+  return probe;
+}
 
 /** Unauthenticated operational routes; none of them returns tenant data. */
 export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): RouteDef[] {
@@ -22,7 +44,7 @@ export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): 
       response: z.strictObject({ status: z.literal("ok") }),
       async handler({ store }) {
         try {
-          await ping(store.db);
+          await (probes.get(store) ?? probeOf(store))();
         } catch {
           throw new TenancyError("unavailable", "the store is not reachable", { retryAfterSeconds: 5 });
         }

@@ -26,6 +26,22 @@ describe("unexpected errors", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("answers /healthz 503 unavailable once the store stops answering (its probe is at most 250 ms old)", async () => {
+    const own = openStore(`sqlite:${join(dir, "health.db")}`);
+    await migrateToLatest(own.db);
+    const app = buildApp({ config: loadConfig({ TENANCY_LOG_LEVEL: "silent" }), store: own });
+    assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
+    await own.close();
+    const deadline = Date.now() + 1000;
+    let res = await app.inject({ method: "GET", url: "/healthz" });
+    while (res.statusCode === 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      res = await app.inject({ method: "GET", url: "/healthz" });
+    }
+    assert.equal(res.statusCode, 503);
+    assert.equal(res.json().code, "unavailable");
+  });
+
   it("answers a fixed problem+json 500 and logs the cause", async () => {
     let logged = "";
     const logStream = new Writable({
