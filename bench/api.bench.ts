@@ -57,4 +57,5 @@ export async function apiBenchmarks(dialect: Dialect): Promise<Comparison[]> {
   }
 }
 
-export const dialects = DIALECTS;
+// BENCH_DIALECT=sqlite|postgres runs the store benchmarks on one store only.
+export const dialects = DIALECTS.filter((d) => !process.env.BENCH_DIALECT || d.name === process.env.BENCH_DIALECT);

@@ -6,7 +6,8 @@ import { usageBenchmarks } from "./usage.bench";
 
 /** `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run. */
 async function main() {
-  // BENCH_ONLY=http|api|usage|scale runs one of them; BENCH_SCALE=0 leaves the 1,000-resource run (minutes) out.
+  // BENCH_ONLY=http|api|usage|scale runs one of them; BENCH_SCALE=0 leaves the 1,000-resource run (minutes) out;
+  // BENCH_DIALECT=sqlite|postgres keeps one store.
   const only = process.env.BENCH_ONLY;
   for (const dialect of dialects) {
     const done: Comparison[] = [];

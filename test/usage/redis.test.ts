@@ -129,7 +129,7 @@ describe("budget holds in Redis", () => {
   }
   let backend: Backend;
   before(async () => {
-    backend = await startBackend({ env: { TENANCY_REDIS_URL: REDIS_URL, TENANCY_REDIS_PREFIX: redisPrefix(), TENANCY_RESERVATION_TTL_SECONDS: "1" } });
+    backend = await startBackend({ env: { TENANCY_REDIS_URL: REDIS_URL!, TENANCY_REDIS_PREFIX: redisPrefix(), TENANCY_RESERVATION_TTL_SECONDS: "1" } });
   });
   after(() => backend?.dispose());
 
