@@ -17,7 +17,7 @@ const ROUNDS = 3;
 const HELLO = `const app = require("fastify")(); app.get("/", async () => ({ hello: "world" }));
 app.listen({ host: "127.0.0.1", port: 0 }).then((url) => console.log(url));`;
 
-async function startHello(): Promise<{ url: string; stop(): void }> {
+export async function startHello(): Promise<{ url: string; stop(): void }> {
   const child: ChildProcess = spawn(process.execPath, ["-e", HELLO], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((ok, fail) => {
     child.stdout!.once("data", (d: Buffer) => ok(d.toString().trim()));
@@ -26,13 +26,34 @@ async function startHello(): Promise<{ url: string; stop(): void }> {
   return { url, stop: () => child.kill("SIGTERM") };
 }
 
-async function rate(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return result.requests.average;
+/** One request, as autocannon sends it over and over. */
+export interface Target {
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
 }
 
-async function ratios(name: string, hello: string, subjects: Array<[string, () => Promise<number>]>): Promise<Comparison[]> {
+async function run(url: string, target: Target, options: { duration: number; overallRate?: number }) {
+  const request = { method: target.method ?? "GET", headers: target.headers ?? {}, ...(target.body === undefined ? {} : { body: target.body }) };
+  const result = await autocannon({ url, connections: CONNECTIONS, ...request, ...options });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return result;
+}
+
+/** Requests per second with CONNECTIONS connections, as fast as the server answers. */
+export async function rate(url: string, headers: Record<string, string> = {}, target: Target = {}): Promise<number> {
+  return (await run(url, { ...target, headers }, { duration: SECONDS })).requests.average;
+}
+
+/**
+ * The 99th percentile latency (ms) at a fixed total rate below what the server sustains (autocannon
+ * paces its connections; at 80 % load a stalled answer delays few sends, so little is omitted).
+ */
+export async function p99At(url: string, requestsPerSecond: number, target: Target = {}): Promise<number> {
+  return (await run(url, target, { duration: SECONDS, overallRate: requestsPerSecond })).latency.p99;
+}
+
+export async function ratios(name: string, hello: string, subjects: Array<[string, () => Promise<number>]>): Promise<Comparison[]> {
   const base: number[] = [];
   const measured = subjects.map(() => [] as number[]);
   await rate(hello); // warm-up

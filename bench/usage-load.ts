@@ -1,12 +1,8 @@
-import { spawn } from "node:child_process";
 import http from "node:http";
-import { performance } from "node:perf_hooks";
 
 /**
- * The load side of the usage benchmarks: a keep-alive HTTP client with less overhead than fetch
- * (so the server, not the client, sets the pace), an open-loop load at a fixed rate for tail
- * latencies, and the framework's hello-world as a separate process, the baseline of "as fast as
- * this stack answers anything".
+ * The usage benchmarks' client for ingestion and queries: keep-alive HTTP with less overhead than
+ * fetch. Throughput and tail latency against the hello-world use autocannon (http.bench.ts).
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -36,33 +32,4 @@ function sendOnce(url: string, method: string, body?: unknown, headers: Record<s
     req.on("error", reject);
     req.end(payload);
   });
-}
-
-/** Calls `fn` at `rate` per second for `seconds` (not waiting for answers) and returns the p99 latency in ms. */
-export async function p99At(rate: number, seconds: number, fn: () => Promise<unknown>): Promise<number> {
-  const latencies: number[] = [];
-  const total = Math.max(1, Math.round(rate * seconds));
-  const start = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    // Latency from when the request was due: a late send counts against the server (no coordinated omission).
-    inFlight.push(fn().then(() => void latencies.push(performance.now() - due)));
-  }
-  await Promise.all(inFlight);
-  latencies.sort((a, b) => a - b);
-  return latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))];
-}
-
-/** Fastify's hello world in a process of its own, like the backend. */
-export async function helloWorld(): Promise<{ url: string; stop(): void }> {
-  const code = `const f = require("fastify")({ logger: false }); f.get("/", async () => ({ hello: "world" })); f.listen({ host: "127.0.0.1", port: 0 }).then((a) => console.log(a));`;
-  const child = spawn(process.execPath, ["-e", code], { cwd: __dirname, stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
-    child.once("exit", (c) => reject(new Error(`hello world exited with ${c}`)));
-  });
-  return { url, stop: () => child.kill("SIGTERM") };
 }
