@@ -11,7 +11,8 @@ describe("the provider refuses bad inputs in preview", function () {
 
   const ORG = "org_AAAAAAAAAAAA";
   const PROJ = "proj_BBBBBBBBBBBB";
-  let bad: "organization" | "project" | "membership" | "apiKey" = "organization";
+  type Kind = "organization" | "project" | "membership" | "apiKey";
+  let bad = "organization" as Kind;
   let t: TestStack;
 
   const program = async () => {
@@ -26,7 +27,7 @@ describe("the provider refuses bad inputs in preview", function () {
   });
   after(async () => t?.dispose());
 
-  const cases: [typeof bad, string, RegExp[]][] = [
+  const cases: [Kind, string, RegExp[]][] = [
     ["organization", "an Organization", [/Organization resource 'acme': property billing\.plan value .* has a problem: invalid option/, /property billing\.billingEmail .*must be an email address/]],
     ["project", "a Project", [/Project resource 'chat': property keyOwner .*is required for a production project \(launch checklist\)/, /property escalationContact/, /property expectedMonthlySpendUsd/]],
     ["membership", "a Membership", [/Membership resource 'ana': property role .*expected one of "admin"\|"billing"\|"member"/]],

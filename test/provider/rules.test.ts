@@ -1,15 +1,20 @@
 import assert from "node:assert/strict";
+import type { dynamic } from "@pulumi/pulumi";
 import { apiKeyImplementation } from "../../provider/api-key";
 import { mergePatch, UNKNOWN } from "../../provider/inputs";
 import { membershipImplementation } from "../../provider/membership";
 import { organizationImplementation } from "../../provider/organization";
 import { projectImplementation } from "../../provider/project";
 
-/** check and diff of each resource, without an engine or a backend (they call neither). */
-const org = organizationImplementation({});
-const project = projectImplementation({});
-const member = membershipImplementation({});
-const key = apiKeyImplementation({});
+/**
+ * check and diff of each resource, without an engine or a backend (they call neither). Typed as
+ * the engine calls them, with property bags of any shape: these tests feed them invalid ones.
+ */
+const untyped = (p: object) => p as dynamic.ResourceProvider;
+const org = untyped(organizationImplementation({}));
+const project = untyped(projectImplementation({}));
+const member = untyped(membershipImplementation({}));
+const key = untyped(apiKeyImplementation({}));
 const ORG = "org_AAAAAAAAAAAA";
 const PROJ = "proj_BBBBBBBBBBBB";
 const PROJ2 = "proj_CCCCCCCCCCCC";
