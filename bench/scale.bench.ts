@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import { cpSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { deployLayout, Layout } from "../provider/layout";
-import { startBackend } from "../test/support/backend";
-import { TestStack, testStack } from "../test/provider/support";
+import { Layout } from "../provider/layout";
+import { ROOT, startBackend } from "../test/support/backend";
+import { TestStack, testStack, workDir } from "../test/provider/support";
 import { Comparison, report } from "./measure";
 
 /**
@@ -62,6 +64,21 @@ function noopProgram(layout: Layout) {
   };
 }
 
+/**
+ * The layout module of the package as users have it: the compiled dist/ and package.json copied
+ * into node_modules/pulumi-tenancy of the tenancy stack's folder, where the dynamic-provider host
+ * runs. State then holds what an installed package stores (from this checkout the provider is
+ * stored by value). The folder is inside the checkout, so the copy's dependencies are the
+ * checkout's own, the very SDK the bench drives.
+ */
+function installedLayoutModule(dir: string): typeof import("../provider/layout") {
+  const pkg = join(dir, "node_modules", "pulumi-tenancy");
+  mkdirSync(pkg, { recursive: true });
+  cpSync(join(ROOT, "package.json"), join(pkg, "package.json"));
+  cpSync(join(ROOT, "dist"), join(pkg, "dist"), { recursive: true });
+  return require(join(pkg, "dist", "provider", "layout"));
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await fn();
@@ -97,7 +114,9 @@ export async function scaleBenchmarks(): Promise<Comparison[]> {
   const backend = await startBackend({ env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" } });
   const layout = scaleLayout();
   const floor = await testStack({ endpoint: backend.url, token: backend.token, program: noopProgram(layout), projectName: "scale-floor" });
-  const subject = await testStack({ endpoint: backend.url, token: backend.token, program: async () => void deployLayout(layout), projectName: "scale-tenancy" });
+  const dir = workDir();
+  const { deployLayout } = installedLayoutModule(dir);
+  const subject = await testStack({ endpoint: backend.url, token: backend.token, program: async () => void deployLayout(layout), projectName: "scale-tenancy" }, dir);
   try {
     console.error("scale: up from empty (no-op floor, then tenancy)");
     const upFloor = await timed(() => floor.stack.up());

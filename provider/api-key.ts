@@ -7,7 +7,7 @@ import { GONE, unlessGone } from "./gone";
 import { canonical, isCode, logicalName, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
-import { providerStub } from "./stub";
+import { providerFor } from "./stub";
 
 /**
  * An API key of a project, for workloads on the data plane. Only `name` updates in place; any
@@ -98,7 +98,7 @@ export const apiKeyImplementation: Implementation<Inputs, Outputs> = (settings) 
   };
 };
 
-const provider = providerStub("apiKey");
+const provider = providerFor("apiKey");
 
 /** An API key of a project; `secret` is a Pulumi secret. */
 export class ApiKey extends pulumi.dynamic.Resource {

@@ -6,7 +6,7 @@ import { GONE, unlessGone } from "./gone";
 import { isCode, logicalName, orMissing, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps, warn } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
-import { providerStub } from "./stub";
+import { providerFor } from "./stub";
 
 /**
  * A user's role in an organization (no `projectId`: admin, billing, member) or in one of its
@@ -131,7 +131,7 @@ export const membershipImplementation: Implementation<Inputs, Outputs> = (settin
   };
 };
 
-const provider = providerStub("membership");
+const provider = providerFor("membership");
 
 /** A user's role in an organization or in one of its projects. */
 export class Membership extends pulumi.dynamic.Resource {

@@ -5,7 +5,7 @@ import { GONE, unlessGone } from "./gone";
 import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
-import { providerStub } from "./stub";
+import { providerFor } from "./stub";
 
 /**
  * An organization: name, billing, settings and security policy. Every input updates in place;
@@ -65,7 +65,7 @@ export const organizationImplementation: Implementation<Inputs, Outputs> = (sett
   };
 };
 
-const provider = providerStub("organization");
+const provider = providerFor("organization");
 
 /** An organization of the tenancy platform. */
 export class Organization extends pulumi.dynamic.Resource {

@@ -6,7 +6,7 @@ import { GONE, unlessGone } from "./gone";
 import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
-import { providerStub } from "./stub";
+import { providerFor } from "./stub";
 
 /**
  * A project of an organization: an isolation boundary with its own keys, members and limits.
@@ -88,7 +88,7 @@ export const projectImplementation: Implementation<Inputs, Outputs> = (settings)
   };
 };
 
-const provider = providerStub("project");
+const provider = providerFor("project");
 
 /** A project: an environment, team or workload of one organization. */
 export class Project extends pulumi.dynamic.Resource {

@@ -6,7 +6,7 @@ import { GONE, unlessGone } from "./gone";
 import { canonical, logicalName, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
-import { providerStub } from "./stub";
+import { providerFor } from "./stub";
 
 /**
  * A service account: a non-person identity of one organization, holding an organization role
@@ -102,7 +102,7 @@ export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (se
   };
 };
 
-const provider = providerStub("serviceAccount");
+const provider = providerFor("serviceAccount");
 
 /** A service account of an organization; `token`, its management token, is a Pulumi secret. */
 export class ServiceAccount extends pulumi.dynamic.Resource {

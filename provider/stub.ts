@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { relative, sep } from "path";
 
 /** The four kinds of resource; the runtime module picks the implementation by this name. */
 export type ResourceKind = "organization" | "project" | "membership" | "apiKey" | "serviceAccount";
@@ -6,10 +7,43 @@ export type ResourceKind = "organization" | "project" | "membership" | "apiKey" 
 /** The provider methods the stub forwards, by name. */
 export type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete";
 
+/** The module of each kind whose exports are its provider (./kinds/). */
+const KIND_MODULES: Record<ResourceKind, string> = {
+  organization: "organization",
+  project: "project",
+  membership: "membership",
+  apiKey: "api-key",
+  serviceAccount: "service-account",
+};
+
 /**
- * The provider object handed to `dynamic.Resource`. Pulumi serializes it, with everything it
- * captures, into each resource's state (`__provider`, twice), so it captures only `kind`: no
- * client, no zod schema (which cannot be serialized), no endpoint or token. At call time it loads
+ * The provider handed to `dynamic.Resource` for `kind`. Pulumi's closure serializer stores an
+ * object that is the exports of a module under `node_modules/` as `require("<path after
+ * node_modules>")` rather than as its code: when this package is installed, the kind's module
+ * (./kinds/) is stored as `require("pulumi-tenancy/dist/provider/kinds/<kind>.js")`, some 100
+ * characters instead of the stub's 2,800, twice per resource. The host resolves it from its
+ * working directory up and from NODE_PATH, where it found @pulumi/pulumi itself, which this package
+ * is a peer of.
+ *
+ * Anywhere else the stub below is stored, by value: in this checkout (no node_modules in the
+ * path: the serializer would copy the module's code), or where the path after the first
+ * node_modules is not the package's own name (pnpm's `.pnpm/pulumi-tenancy@0.2.0…/`, a nested
+ * install), which would tie the state to one install layout and version.
+ */
+export function providerFor(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  const file = require.resolve(`./kinds/${KIND_MODULES[kind]}`);
+  // The name the serializer gives it: the path from the working directory (see createClosure.js).
+  const parts = relative(process.cwd(), file).split(sep);
+  const at = parts.indexOf("node_modules");
+  const stored = at >= 0 && parts.slice(at + 1).join("/") === `pulumi-tenancy/dist/provider/kinds/${KIND_MODULES[kind]}.js`;
+  return stored ? require(file) : providerStub(kind);
+}
+
+/**
+ * The provider object handed to `dynamic.Resource` where `providerFor` cannot store a module.
+ * Pulumi serializes it, with everything it captures, into each resource's state (`__provider`,
+ * twice), so it captures only `kind`: no client,
+ * no zod schema (which cannot be serialized), no endpoint or token. At call time it loads
  * the compiled implementation, `pulumi-tenancy/dist/provider/runtime`. The dynamic-provider host
  * evaluates this text without a file name, so Node's package self-reference cannot work; it looks
  * from the host's working directory (the program's folder, or its `main:`; an inline program's

@@ -111,6 +111,15 @@ export function describeLane(title: string, install: ReturnType<typeof laneInsta
       assert.deepEqual([status, key.status, key.owner], [200, "active", "ana@acme.test"]);
     });
 
+    it("stores each resource's provider as a require of its kind's module, by the package's name", async () => {
+      const resources = (await stack.exportStack()).deployment.resources.filter((r: any) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+      assert.equal(resources.length, 5);
+      for (const r of resources as any[]) {
+        assert.match(r.outputs.__provider, /require\("pulumi-tenancy\/dist\/provider\/kinds\/[a-z-]+\.js"\)/);
+        assert.ok(r.outputs.__provider.length < 400, r.outputs.__provider);
+      }
+    });
+
     it("previews no changes, then refreshes with no changes", async () => {
       assert.deepEqual((await stack.preview()).changeSummary, { same: 6 });
       assert.deepEqual((await stack.refresh()).summary.resourceChanges, { same: 6 });

@@ -1,0 +1,5 @@
+import { dispatchingProvider } from "./dispatching";
+
+// The organization provider is this module's exports: state stores `require("pulumi-tenancy/dist/provider/kinds/organization.js")`
+// for it (see ../stub.ts), so this path and its exports are public API.
+export = dispatchingProvider("organization");

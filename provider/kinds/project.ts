@@ -1,0 +1,5 @@
+import { dispatchingProvider } from "./dispatching";
+
+// The project provider is this module's exports: state stores `require("pulumi-tenancy/dist/provider/kinds/project.js")`
+// for it (see ../stub.ts), so this path and its exports are public API.
+export = dispatchingProvider("project");
