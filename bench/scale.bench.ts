@@ -6,6 +6,10 @@ import { Layout } from "../provider/layout";
 import { ROOT, startBackend } from "../test/support/backend";
 import { TestStack, testStack, workDir } from "../test/provider/support";
 import { Comparison, report } from "./measure";
+import { apiKeySpec } from "../provider/api-key";
+import { membershipSpec } from "../provider/membership";
+import { organizationSpec } from "../provider/organization";
+import { projectSpec } from "../provider/project";
 
 /**
  * The provider at 1,000 resources against the engine's own floor: the same 1,001-resource graph
@@ -48,18 +52,29 @@ class Noop extends pulumi.dynamic.Resource {
   }
 }
 
-function noopProgram(layout: Layout) {
+/**
+ * `shaped`: each no-op resource also declares the properties a tenancy resource of its kind does
+ * (its outputs, undefined until created, and `externalId`). The SDK's registration work grows with
+ * the number of properties, so this floor tells the engine's and SDK's cost for tenancy's shape
+ * apart from what tenancy's provider adds.
+ */
+function noopProgram(layout: Layout, shaped = false) {
+  const as = (spec: { outputKeys: readonly string[] }, props: Record<string, pulumi.Input<unknown>>) =>
+    shaped ? { ...Object.fromEntries(spec.outputKeys.map((k) => [k, undefined])), externalId: "shape", ...props } : props;
   return async () => {
     // Each with the very inputs the tenancy resource gets, so that state sizes compare what the
     // providers add (their serialized code, their outputs), not what the program declares.
-    const org = new Noop(layout.organization.name, { kind: "org", ...layout.organization });
-    const members = new Map(layout.members.map((m) => [m.email, new Noop(`member:${m.email}`, { kind: "member", organizationId: org.id, ...m })]));
+    const org = new Noop(layout.organization.name, as(organizationSpec, { kind: "org", ...layout.organization }));
+    const members = new Map(layout.members.map((m) => [m.email, new Noop(`member:${m.email}`, as(membershipSpec, { kind: "member", organizationId: org.id, ...m }))]));
     for (const { members: people, keys, ...p } of layout.projects) {
-      const project = new Noop(p.name, { kind: "project", organizationId: org.id, ...p });
+      const project = new Noop(p.name, as(projectSpec, { kind: "project", organizationId: org.id, ...p }));
       const inProject = new Map(
-        people.map((m) => [m.email, new Noop(`${p.name}:member:${m.email}`, { kind: "pm", organizationId: org.id, projectId: project.id, ...m }, { dependsOn: members.get(m.email) })]),
+        people.map((m) => [
+          m.email,
+          new Noop(`${p.name}:member:${m.email}`, as(membershipSpec, { kind: "pm", organizationId: org.id, projectId: project.id, ...m }), { dependsOn: members.get(m.email) }),
+        ]),
       );
-      for (const k of keys) new Noop(`${p.name}:key:${k.name}`, { kind: "key", projectId: project.id, ...k }, { dependsOn: inProject.get(k.owner) });
+      for (const k of keys) new Noop(`${p.name}:key:${k.name}`, as(apiKeySpec, { kind: "key", projectId: project.id, ...k }), { dependsOn: inProject.get(k.owner) });
     }
   };
 }
@@ -114,29 +129,40 @@ export async function scaleBenchmarks(): Promise<Comparison[]> {
   const backend = await startBackend({ env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" } });
   const layout = scaleLayout();
   const floor = await testStack({ endpoint: backend.url, token: backend.token, program: noopProgram(layout), projectName: "scale-floor" });
+  const shapedFloor = await testStack({ endpoint: backend.url, token: backend.token, program: noopProgram(layout, true), projectName: "scale-floor-shaped" });
   const dir = workDir();
   const { deployLayout } = installedLayoutModule(dir);
   const subject = await testStack({ endpoint: backend.url, token: backend.token, program: async () => void deployLayout(layout), projectName: "scale-tenancy" }, dir);
   try {
-    console.error("scale: up from empty (no-op floor, then tenancy)");
+    console.error("scale: up from empty (no-op floor, no-op floor with tenancy's properties, then tenancy)");
     const upFloor = await timed(() => floor.stack.up());
+    const upShaped = await timed(() => shapedFloor.stack.up());
     const upSubject = await timed(() => subject.stack.up());
     console.error(await serverProfile(backend.url, upSubject));
     console.error("scale: no-change preview");
     const previewFloor = await timed(() => floor.stack.preview());
+    const previewShaped = await timed(() => shapedFloor.stack.preview());
     const previewSubject = await timed(() => subject.stack.preview());
     const [bytesFloor, bytesSubject] = [await exportBytesPerResource(floor), await exportBytesPerResource(subject)];
-    const row = (name: string, unit: string, b: number, s: number): Comparison => ({
+    const row = (name: string, unit: string, b: number, s: number, baseline = "no-op dynamic provider"): Comparison => ({
       name: `scale: ${name}`,
-      baseline: "no-op dynamic provider",
+      baseline,
       subject: "tenancy",
       baselineValue: b,
       subjectValue: s,
       ratio: s / b,
       unit,
     });
-    return [row("up from empty, 1,001 resources", "s", upFloor, upSubject), row("no-change preview", "s", previewFloor, previewSubject), row("stack export per resource", "bytes", bytesFloor, bytesSubject)];
+    const shaped = "no-op dynamic provider declaring tenancy's properties";
+    return [
+      row("up from empty, 1,001 resources", "s", upFloor, upSubject),
+      row("no-change preview", "s", previewFloor, previewSubject),
+      row("stack export per resource", "bytes", bytesFloor, bytesSubject),
+      row("up from empty, same properties", "s", upShaped, upSubject, shaped),
+      row("no-change preview, same properties", "s", previewShaped, previewSubject, shaped),
+    ];
   } finally {
+    await shapedFloor.dispose();
     await floor.dispose();
     await subject.dispose();
     await backend.dispose();
