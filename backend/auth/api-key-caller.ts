@@ -4,7 +4,7 @@ import { findApiKeyByHash, touchApiKey } from "../store/api-keys.repository";
 import type { OrgRecord } from "../store/organizations.repository";
 import type { ProjectRecord } from "../store/projects.repository";
 import type { ApiKeyRow } from "../store/tables";
-import { AuthCache } from "./auth-cache";
+import { AuthCache, NO_AUTH_CACHE } from "./auth-cache";
 import { API_KEY_PREFIX, hashSecret } from "./credentials";
 import { TOUCH_EVERY_MS } from "./org-policy";
 
@@ -18,14 +18,12 @@ export interface ApiKeyPrincipal {
 // One message for every failure, so a 401 never says whether a key exists or why it stopped working.
 const UNAUTHENTICATED = `authorization must be "Bearer <project API key>" with an active key (${API_KEY_PREFIX}…) of an active project; management tokens do not work here`;
 
-const NO_CACHE = new AuthCache(0);
-
 /**
  * Resolves `Authorization: Bearer tpk_…` to its key, project and organization, or throws 401.
  * The rows may come from `cache` (at most its TTL old: a revocation, an archival or a lowered
  * limit made on another instance counts within it); expiry is judged on them each time.
  */
-export async function resolveApiKey(store: Store, authorization: string | undefined, now: Date, cache: AuthCache = NO_CACHE): Promise<ApiKeyPrincipal> {
+export async function resolveApiKey(store: Store, authorization: string | undefined, now: Date, cache: AuthCache = NO_AUTH_CACHE): Promise<ApiKeyPrincipal> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   if (!m || !m[1].startsWith(API_KEY_PREFIX) || m[1].length > 512) throw new TenancyError("unauthenticated", UNAUTHENTICATED);
   const hash = hashSecret(m[1]);

@@ -22,10 +22,6 @@ export class AuthCache {
     private readonly maxEntries = 10_000,
   ) {}
 
-  get enabled(): boolean {
-    return this.ttlMs > 0;
-  }
-
   /** The remembered answer for `key`, or `load()`'s, remembered when it is not `undefined`. */
   async get<T>(key: string, now: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
     if (this.ttlMs <= 0) return load();
@@ -48,3 +44,6 @@ export class AuthCache {
     this.entries.clear();
   }
 }
+
+/** Remembers nothing: the default of callers used outside a server (scripts, tests). */
+export const NO_AUTH_CACHE = new AuthCache(0);

@@ -2,7 +2,7 @@ import { TenancyError } from "../../schema/errors";
 import type { Store } from "../store/db";
 import { findTokenWithUser, touchToken } from "../store/tokens.repository";
 import type { Caller } from "../services/context";
-import { AuthCache } from "./auth-cache";
+import { AuthCache, NO_AUTH_CACHE } from "./auth-cache";
 import { API_KEY_PREFIX, hashSecret } from "./credentials";
 import { longestIdleMs, TOUCH_EVERY_MS } from "./org-policy";
 
@@ -13,15 +13,13 @@ export function unauthenticated(): TenancyError {
   return new TenancyError("unauthenticated", UNAUTHENTICATED);
 }
 
-const NO_CACHE = new AuthCache(0);
-
 /**
  * Resolves `Authorization: Bearer …` to a caller, or throws 401 `unauthenticated`. A service
  * account's tokens die with its organization: the lookup refuses them once it is deleted. The
  * token's row may come from `cache` (at most its TTL old); revocation and expiry are judged on
  * it each time.
  */
-export async function resolveCaller(store: Store, authorization: string | undefined, now: Date, cache: AuthCache = NO_CACHE): Promise<Caller> {
+export async function resolveCaller(store: Store, authorization: string | undefined, now: Date, cache: AuthCache = NO_AUTH_CACHE): Promise<Caller> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   // API keys authenticate workloads to the data plane only, never the management API.
   if (!m || m[1].startsWith(API_KEY_PREFIX) || m[1].length > 512) throw unauthenticated();

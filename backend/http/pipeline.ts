@@ -122,7 +122,7 @@ export function pipeline(def: RouteDef, { store, authCache, principalOf }: Pipel
     if (!write) return (await call(store.db)).invoke();
     const key = idempotent ? idempotentRequest(req.headers["idempotency-key"], ctx.caller.user.id, req.url.split("?")[0], req.body) : undefined;
     try {
-      const answer = await store.db.transaction().execute(async (trx) => {
+      return await store.db.transaction().execute(async (trx) => {
         const prepared = await call(trx);
         const earlier = key && (await earlierAnswer(trx, key));
         if (earlier) return earlier;
@@ -130,16 +130,15 @@ export function pipeline(def: RouteDef, { store, authCache, principalOf }: Pipel
         if (key) await rememberAnswer(trx, key, reply, ctx.now);
         return reply;
       });
-      // Before the answer leaves: the caller never sees its own change late on this instance.
-      authCache.invalidate();
-      return answer;
     } catch (error) {
-      authCache.invalidate();
       // A refusal is the answer; a conflict may mean a concurrent request with the same key won.
       const conflict = !(error instanceof TenancyError) || error.status === 409;
       const winner = key && conflict && (await winnerAnswer(store, key));
       if (winner) return winner;
       throw error;
+    } finally {
+      // Before the answer leaves, committed or not: the caller never sees its own change late here.
+      authCache.invalidate();
     }
   }
 

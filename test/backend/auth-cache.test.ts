@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
 import { AuthCache } from "../../backend/auth/auth-cache";
-import { openStore, Store } from "../../backend/store/db";
-import { migrateToLatest } from "../../backend/store/migrate";
+import type { Store } from "../../backend/store/db";
 import { prepared } from "../../backend/store/prepared";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { client, expectStatus, person } from "./helpers";
+import { client, expectStatus, person, tempStore } from "./helpers";
 
 /**
  * The per-instance memory of tokens, keys and roles (backend/auth/auth-cache.ts) and the queries
@@ -58,21 +54,16 @@ describe("auth cache", () => {
 });
 
 describe("prepared queries", () => {
-  let dir: string;
   let store: Store;
+  let dispose: () => Promise<void>;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "tenancy-prepared-"));
-    store = openStore(`sqlite:${join(dir, "t.db")}`);
-    await migrateToLatest(store.db);
+    ({ store, dispose } = await tempStore("prepared"));
     await store.db.insertInto("users").values([
       { id: "user_a", email: "a@p.test", kind: "person", name: null, organization_id: null, created_at: "2026-01-01T00:00:00.000Z", updated_at: "2026-01-01T00:00:00.000Z" },
       { id: "user_b", email: "b@p.test", kind: "person", name: null, organization_id: null, created_at: "2026-01-01T00:00:00.000Z", updated_at: "2026-01-01T00:00:00.000Z" },
     ]).execute();
   });
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => dispose());
 
   it("builds once per dialect and binds each call's own arguments, in a transaction too", async () => {
     let builds = 0;

@@ -1,37 +1,26 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Writable } from "node:stream";
 import { buildApp } from "../../backend/app";
 import { loadConfig } from "../../backend/config";
-import { openStore, Store } from "../../backend/store/db";
-import { migrateToLatest } from "../../backend/store/migrate";
+import type { Store } from "../../backend/store/db";
+import { tempStore } from "./helpers";
 
 /**
  * The one error handler, in process: an unexpected failure answers a fixed 500 whatever it
  * carried, and its cause goes to the log only.
  */
 describe("unexpected errors", () => {
-  let dir: string;
   let store: Store;
+  let dispose: () => Promise<void>;
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "tenancy-errors-"));
-    store = openStore(`sqlite:${join(dir, "t.db")}`);
-    await migrateToLatest(store.db);
-  });
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  before(async () => ({ store, dispose } = await tempStore("errors")));
+  after(() => dispose());
 
   it("answers /healthz 503 unavailable once the store stops answering (its probe is at most 250 ms old)", async () => {
-    const own = openStore(`sqlite:${join(dir, "health.db")}`);
-    await migrateToLatest(own.db);
-    const app = buildApp({ config: loadConfig({ TENANCY_LOG_LEVEL: "silent" }), store: own });
+    const own = await tempStore("health");
+    const app = buildApp({ config: loadConfig({ TENANCY_LOG_LEVEL: "silent" }), store: own.store });
     assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
-    await own.close();
+    await own.dispose();
     const deadline = Date.now() + 1000;
     let res = await app.inject({ method: "GET", url: "/healthz" });
     while (res.statusCode === 200 && Date.now() < deadline) {

@@ -1,9 +1,28 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Client } from "pg";
+import { openStore, Store } from "../../backend/store/db";
+import { migrateToLatest } from "../../backend/store/migrate";
 import { Backend, ROOT } from "../support/backend";
+
+/** A migrated SQLite store in a temporary folder, for tests that build the app in process. */
+export async function tempStore(tag: string): Promise<{ store: Store; dir: string; dispose(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `tenancy-${tag}-`));
+  const store = openStore(`sqlite:${join(dir, "t.db")}`);
+  await migrateToLatest(store.db);
+  return {
+    store,
+    dir,
+    async dispose() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** A response as the tests look at it: status, lower-cased headers, parsed JSON (or text). */
 export interface Res {
