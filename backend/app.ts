@@ -35,10 +35,19 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 const REDACT = ["token", "secret", "password", "authorization", "err.token", "err.secret", "err.password", "err.authorization"];
 
-/** One log line per request, written when it completes (method, path, status, time), not Fastify's two. */
-class OneLinePerRequest extends LogController {
+/**
+ * What every request leaves behind when it completes: one log line (method, path, status, time),
+ * not Fastify's two, and its count and duration in the metrics. Both here, where Fastify calls
+ * anyway (for every request, since the app always has a logger): an onResponse hook would add a
+ * hook run to every request for the metrics alone.
+ */
+class RequestCompleted extends LogController {
+  constructor(private readonly metrics: Metrics) {
+    super();
+  }
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+    this.metrics.observe(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
     const line = { req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime };
     if (error) reply.log.error({ ...line, err: error }, "request errored");
     else reply.log.info(line, "request completed");
@@ -79,7 +88,7 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
     http: { headersTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, config.requestTimeoutMs / 4)) },
     // Fastify's trustProxy takes CIDRs: X-Forwarded-For is believed only from these peers.
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
-    logController: new OneLinePerRequest(),
+    logController: new RequestCompleted(metrics),
     requestIdHeader: false,
     genReqId: (req) => {
       const h = req.headers["x-request-id"];
@@ -100,19 +109,11 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
   app.setNotFoundHandler((req, reply) =>
     sendProblem(reply, new TenancyError("unknown_route", `no route ${req.method} ${scrubSecrets(req.url.split("?")[0])}; GET /openapi.json lists every route`), req.id),
   );
-  // Callback-style hooks: an async hook costs a promise per request on every route.
-  app.addHook("onRequest", (req, reply, done) => {
-    reply.header("x-request-id", req.id);
-    done();
-  });
-  app.addHook("onResponse", (req, reply, done) => {
-    const seconds = reply.elapsedTime / 1000;
-    metrics.observe(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, seconds);
-    done();
-  });
-
   // The caller is resolved before the body is read: an anonymous caller learns nothing from a 400 or 413.
+  // Every answer names its request; error answers set the header again in sendProblem (a 404 for
+  // an unknown route never reaches a route's hook).
   const authenticate = (def: RouteDef) => async (req: FastifyRequest, reply: FastifyReply) => {
+    reply.header("x-request-id", req.id);
     const now = new Date();
     if (def.scope === "none") {
       req.principal = NOBODY;
@@ -133,10 +134,16 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
       throw error;
     }
   };
+  // A route exempt from the limit (health checks) needs no caller either: a callback hook, no promise.
+  const unlimited = (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    reply.header("x-request-id", req.id);
+    req.principal = NOBODY;
+    done();
+  };
   const deps = { store, authCache, principalOf: (req: FastifyRequest) => req.principal ?? NOBODY };
 
   for (const def of routes) {
-    app.route({ method: def.method, url: toRouterPath(def.path), bodyLimit: def.bodyLimit, onRequest: authenticate(def), handler: pipeline(def, deps) });
+    app.route({ method: def.method, url: toRouterPath(def.path), bodyLimit: def.bodyLimit, onRequest: def.rateLimit === false ? unlimited : authenticate(def), handler: pipeline(def, deps) });
   }
   return app;
 }

@@ -36,6 +36,7 @@ export function toTenancyError(error: unknown): TenancyError | undefined {
 }
 
 export function sendProblem(reply: FastifyReply, error: TenancyError, requestId: string): FastifyReply {
+  reply.header("x-request-id", requestId);
   if (error.extras.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.extras.retryAfterSeconds));
   return reply.status(error.status).type("application/problem+json").send(error.toProblem(requestId));
 }

@@ -92,6 +92,12 @@ export interface RouteSpec<S extends Scope, Q extends z.ZodType | undefined, B e
    * POST, PATCH and DELETE always run in one.
    */
   transaction?: boolean;
+  /**
+   * `false` exempts the route from the per-caller request limit. Only for unauthenticated routes
+   * that cost no query (health checks): a load balancer answered 429 would take the instance out
+   * of rotation, and the limit would protect nothing.
+   */
+  rateLimit?: false;
   /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
   bodyLimit?: number;
   /** The success answer's media type when it is not JSON (documentation only). */
@@ -122,6 +128,7 @@ export function assertDeclared(def: Partial<RouteDef>): void {
   if (def.scope === "organization" && !path.includes("{orgId}")) throw new Error(`${name} has scope organization but no {orgId} in its path`);
   if (def.scope === "project" && !path.includes("{projectId}")) throw new Error(`${name} has scope project but no {projectId} in its path`);
   if (!def.operationId || !/^[a-z][A-Za-z0-9]*$/.test(def.operationId)) throw new Error(`${name} must declare a camelCase operationId`);
+  if (def.rateLimit === false && def.scope !== "none") throw new Error(`${name} may not leave the request limit: only unauthenticated routes may (rateLimit: false)`);
   if (typeof def.handler !== "function") throw new Error(`${name} must have a handler`);
 }
 

@@ -41,6 +41,8 @@ export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): 
       permission: "public",
       summary: "Liveness and store reachability",
       status: 200,
+      // Polled by load balancers; answered from the shared probe, never a query per request.
+      rateLimit: false,
       response: z.strictObject({ status: z.literal("ok") }),
       async handler({ store }) {
         try {

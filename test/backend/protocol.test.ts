@@ -152,6 +152,13 @@ for (const dialect of DIALECTS) {
       const anonymous = await call(backend.url, "GET", "/v1/me", "tmt_wrong");
       assert.equal(anonymous.status, 401);
       assert.match(anonymous.headers["ratelimit-remaining"], /^\d+$/);
+      // Health checks are never throttled: a load balancer answered 429 would drop the instance.
+      for (let i = 0; i < 450; i++) {
+        const health = await call(backend.url, "GET", "/healthz", undefined);
+        assert.equal(health.status, 200, `health check ${i} answered ${health.status}`);
+        assert.equal(health.headers["ratelimit-limit"], undefined);
+        assert.match(health.headers["x-request-id"], /^req_/);
+      }
     });
 
     it("serves /healthz, /metrics without tenant data and /openapi.json without auth", async () => {

@@ -25,6 +25,7 @@ describe("the route table", () => {
     ["a permission of another scope", { permission: "manageKeys" } as unknown as Partial<RouteDef>, /must declare a permission of scope organization/],
     ["an organization scope without {orgId}", { path: "/v1/things" }, /^route GET \/v1\/things has scope organization but no \{orgId\} in its path$/],
     ["no operationId", { operationId: undefined }, /must declare a camelCase operationId$/],
+    ["an authenticated scope outside the request limit", { rateLimit: false }, /^route GET \/v1\/organizations\/\{orgId\} may not leave the request limit: only unauthenticated routes may \(rateLimit: false\)$/],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses to build an app with a route that has ${what}`, () => {
