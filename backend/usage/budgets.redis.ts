@@ -2,10 +2,12 @@ import type { Redis } from "ioredis";
 import type { Budgets, Reservation, ReserveResult } from "./budgets";
 
 /**
- * Budgets shared by every instance: per project and month a Redis hash (`spent`, `held`, and
- * `h:<holdId>` = amount per live hold) and a sorted set of hold expiries. Each call is one Lua
- * script, so reading, expiring and adding holds is atomic across instances; expiring reads only
- * the holds that are due, so a reserve costs the same with ten or a million holds outstanding.
+ * Budgets shared by every instance: per project and month a Redis hash (`spent`, `held`,
+ * `h:<holdId>` = amount per live hold, and `pending` = cost settled before the month was seeded)
+ * and a sorted set of hold expiries. Each call is one Lua script, so reading, expiring and adding
+ * holds is atomic across instances; expiring reads only the holds that are due, so a reserve costs
+ * the same with ten or a million holds outstanding. Why `pending` exists and what it may
+ * over-count (never under-count): see the docstring of budgets.ts.
  */
 const EXPIRE_HOLDS = `
 local function drop(id)
@@ -33,15 +35,31 @@ redis.call('expire', KEYS[2], ARGV[6])
 return {1, budget - used - cost}
 `;
 
+// The instance whose seed creates the counter also takes the pending cost, in the same script: a
+// settle lands either in `pending` before this runs or on `spent` after it, never in neither.
+// A seed that loses (another instance seeded first) changes nothing.
 const SEED = `
-if redis.call('hsetnx', KEYS[1], 'spent', ARGV[1]) == 1 then redis.call('expire', KEYS[1], ARGV[2]) end
+if redis.call('hsetnx', KEYS[1], 'spent', ARGV[1]) == 1 then
+  local pending = redis.call('hget', KEYS[1], 'pending')
+  if pending then
+    redis.call('hincrby', KEYS[1], 'spent', pending)
+    redis.call('hdel', KEYS[1], 'pending')
+  end
+  redis.call('expire', KEYS[1], ARGV[2])
+end
 return 1
 `;
 
-// A counter the database has not seeded is left alone: the seed will read this cost from the store.
+// ARGV: cost, expiry seconds, hold ids. On a month not seeded yet the cost is kept as `pending`
+// (the seed's database read may not see this uncommitted batch); it has no holds to drop then.
 const SETTLE = `${EXPIRE_HOLDS}
-for i = 2, #ARGV do drop(ARGV[i]) end
-if redis.call('hexists', KEYS[1], 'spent') == 1 then redis.call('hincrby', KEYS[1], 'spent', ARGV[1]) end
+for i = 3, #ARGV do drop(ARGV[i]) end
+if redis.call('hexists', KEYS[1], 'spent') == 1 then
+  redis.call('hincrby', KEYS[1], 'spent', ARGV[1])
+elseif tonumber(ARGV[1]) ~= 0 then
+  redis.call('hincrby', KEYS[1], 'pending', ARGV[1])
+  redis.call('expire', KEYS[1], ARGV[2])
+end
 return 1
 `;
 
@@ -85,7 +103,7 @@ export class RedisBudgets implements Budgets {
   }
 
   async settle(projectId: string, month: string, costMicros: number, holdIds: string[]): Promise<void> {
-    await this.redis.tenancySettle(...this.keys(projectId, month), costMicros, ...holdIds);
+    await this.redis.tenancySettle(...this.keys(projectId, month), costMicros, KEEP_SECONDS, ...holdIds);
   }
 
   async close(): Promise<void> {}

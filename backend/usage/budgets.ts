@@ -4,8 +4,22 @@ import { randomUUID } from "node:crypto";
  * Monthly budgets as reserve → settle. `reserve` admits a request only if the month's recorded
  * spend plus the live holds plus its estimate fits the budget, and leaves a hold that expires on
  * its own, so a gateway killed between authorize and usage cannot keep budget reserved for ever.
- * `settle` (after the events are committed) drops the holds and adds the real cost. The spend
- * counter starts from the database the first time a project's month is touched.
+ * `settle` drops the holds and adds the real cost; it runs inside the batch's transaction, just
+ * before the commit. The spend counter is seeded from the database the first time a reserve
+ * touches a project's month.
+ *
+ * The first seed races the batches being recorded: its database read cannot see a batch that is
+ * settled but not yet committed. So a settle on a month without a counter is kept as pending, and
+ * the seed that creates the counter adds the pending amount to the spend it read and clears it,
+ * in one step. A settle whose commit came after the seed's read is then counted exactly once:
+ * in the pending amount if it came before the counter existed, on the counter if after. A settle
+ * whose commit came before the read is counted twice (once in the read, once as pending): an
+ * over-count, which refuses a little early and never lets spend past the budget. It happens once
+ * per project-month and is limited to the batches settled on the month before its counter existed:
+ * for a project that has its budget from the month's start, normally only those settled while its
+ * first authorize was seeding. Usage settled while the project had no budget yet, or reported
+ * without any authorize, also waits as pending and is counted twice once a budget seeds the month.
+ * A settle whose commit then fails can likewise only over-count. Nothing is ever lost.
  */
 export interface Reservation {
   projectId: string;
@@ -51,23 +65,28 @@ function drop(m: Month, id: string): void {
 export class MemoryBudgets implements Budgets {
   private readonly months = new Map<string, Month>();
   private readonly seeding = new Map<string, Promise<Month>>();
+  /** Costs settled on a month before its counter exists (also while its seed is in flight). */
+  private readonly pending = new Map<string, number>();
 
   private month(r: Reservation): Promise<Month> {
     const key = `${r.projectId}:${r.month}`;
     const known = this.months.get(key);
     if (known) return Promise.resolve(known);
-    let pending = this.seeding.get(key);
-    if (!pending) {
-      pending = r.seed().then((spent) => {
-        const m = this.months.get(key) ?? { spent, held: 0, holds: new Map(), sweptAtMs: 0 };
+    let inFlight = this.seeding.get(key);
+    if (!inFlight) {
+      inFlight = r.seed().then((spent) => {
+        // Creating the counter and taking the pending costs happen in this one callback: no settle
+        // runs between them, so each settle lands either in the pending amount or on the counter.
+        const m = this.months.get(key) ?? { spent: spent + (this.pending.get(key) ?? 0), held: 0, holds: new Map(), sweptAtMs: 0 };
+        this.pending.delete(key);
         this.months.set(key, m);
         this.seeding.delete(key);
         return m;
       });
-      pending.catch(() => this.seeding.delete(key));
-      this.seeding.set(key, pending);
+      inFlight.catch(() => this.seeding.delete(key));
+      this.seeding.set(key, inFlight);
     }
-    return pending;
+    return inFlight;
   }
 
   async reserve(r: Reservation, nowMs: number): Promise<ReserveResult> {
@@ -84,9 +103,14 @@ export class MemoryBudgets implements Budgets {
   }
 
   async settle(projectId: string, month: string, costMicros: number, holdIds: string[]): Promise<void> {
-    const m = this.months.get(`${projectId}:${month}`);
-    // Not seeded yet: the first reserve reads the database, which already holds this cost.
-    if (!m) return;
+    const key = `${projectId}:${month}`;
+    const m = this.months.get(key);
+    if (!m) {
+      // Not seeded yet: the seed's read may not see this uncommitted batch, so it adds the cost
+      // when it creates the counter (see above). Holds exist only once seeded: none to drop.
+      if (costMicros !== 0) this.pending.set(key, (this.pending.get(key) ?? 0) + costMicros);
+      return;
+    }
     for (const id of holdIds) drop(m, id);
     m.spent += costMicros;
   }

@@ -106,7 +106,9 @@ function priceBatch(rt: UsageRuntime, key: KeyEntry, input: UsageInput, now: Dat
 /**
  * Runs inside the request's transaction (the pipeline commits before answering): the batch and
  * its rollups commit together or not at all. Settling the limits comes before that commit, so a
- * failed commit can only over-count a budget, never under-count it.
+ * failed commit can only over-count a budget, never under-count it. On a month whose budget
+ * counter is not seeded yet the cost is kept as pending and added by the seed, which may read the
+ * database before this commit (budgets.ts says why that too can only over-count).
  */
 export async function recordUsage(rt: UsageRuntime, db: Executor, key: KeyEntry, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
   const priced = priceBatch(rt, key, input, now);
