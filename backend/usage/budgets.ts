@@ -16,10 +16,11 @@ import { randomUUID } from "node:crypto";
  * whose commit came before the read is counted twice (once in the read, once as pending): an
  * over-count, which refuses a little early and never lets spend past the budget. It happens once
  * per project-month and is limited to the batches settled on the month before its counter existed:
- * for a project that has its budget from the month's start, normally only those settled while its
- * first authorize was seeding. Usage settled while the project had no budget yet, or reported
- * without any authorize, also waits as pending and is counted twice once a budget seeds the month.
- * A settle whose commit then fails can likewise only over-count. Nothing is ever lost.
+ * normally only those settled while the month's first authorize was seeding. Projects without a
+ * budget never settle here (LimitsEngine.settle), so a budget set mid-month starts from the
+ * database alone (a batch whose request saw the project still without a budget, and that commits
+ * after that first seed's read, goes uncounted: at most the batches in flight as the budget is
+ * set). A settle whose commit then fails can likewise only over-count.
  */
 export interface Reservation {
   projectId: string;

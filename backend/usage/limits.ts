@@ -123,8 +123,11 @@ export class LimitsEngine {
   }
 
   /**
-   * After a batch is committed: correct the token window by (real − estimated) and turn holds into
-   * spend. The database already holds the events, so a failure here is retried, never lost.
+   * Inside the batch's transaction, just before it commits: correct the token window by (real −
+   * estimated) and turn holds into spend. A failed budget settle is retried, never lost (the
+   * events are in the database). A project without a budget leaves the budget counters alone:
+   * its costs would wait there as pending (budgets.ts) and be counted a second time by the seed
+   * once a budget is set, which reads the same spend from the database.
    */
   async settle(s: Settlement, limits: ProjectLimits): Promise<void> {
     const reservations = [...new Set(s.reservationIds)].map(parseReservation).filter((r) => r !== undefined);
@@ -132,6 +135,7 @@ export class LimitsEngine {
       const estimated = reservations.reduce((sum, r) => sum + r.tokens, 0);
       await this.tokens.adjust(s.projectId, s.tokens - estimated).catch(this.onFailure);
     }
+    if (limits.monthlyBudgetUsd === undefined) return;
     try {
       await this.settleBudgets(s, reservations);
     } catch (err) {

@@ -3,6 +3,9 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { Budgets, MemoryBudgets, newHoldId, Reservation } from "../../backend/usage/budgets";
 import { RedisBudgets } from "../../backend/usage/budgets.redis";
+import { LimitsEngine, monthKey } from "../../backend/usage/limits";
+import { formatUsd } from "../../backend/usage/money";
+import { Window } from "../../backend/usage/windows";
 import { REDIS_URL, redisPrefix } from "./support";
 
 /**
@@ -134,3 +137,15 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe("budget settles of a project without a budget", () => {
+  it("leave the counter alone, so a budget set mid-month starts from the database's spend, counted once", async () => {
+    const engine = new LimitsEngine(new Window("rpm:"), new Window("tpm:"), new MemoryBudgets(), 60_000, (err) => assert.fail(String(err)));
+    const now = new Date();
+    const projectId = `p-${randomBytes(4).toString("hex")}`;
+    // Three batches of 3,000 micro-USD recorded while the project had no budget: the database holds 9,000.
+    for (let i = 0; i < 3; i++) await engine.settle({ projectId, tokens: 10, costByMonth: new Map([[monthKey(now), 3000]]), reservationIds: [] }, {});
+    const admitted = await engine.admit({ projectId, limits: { monthlyBudgetUsd: 1 }, tokens: 0, costMicros: 100, now, seedSpend: async () => 9000 });
+    assert.equal(admitted.limits.monthlyBudgetUsd?.remaining, formatUsd(1_000_000 - 9000 - 100));
+  });
+});
