@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, client, expectStatus, editStore, person, sqlQuery } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { client, expectStatus, editStore, person, sqlQuery, useBackend } from "./helpers";
 
 /**
  * Regressions for the holes of issue 7 that an attacker inside a customer found: each test
@@ -8,16 +8,9 @@ import { Api, client, expectStatus, editStore, person, sqlQuery } from "./helper
  */
 for (const dialect of DIALECTS) {
   describe(`access holes (${dialect.name})`, function () {
-    let backend: Backend;
-    let root: Api;
+    // 127.0.0.1 (the test client) is a trusted proxy: X-Forwarded-For sets the caller's address.
+    const { backend, root } = useBackend({ dialect, env: { TENANCY_TRUSTED_PROXIES: "127.0.0.1/32" } });
     const proxied = (ip: string) => ({ headers: { "x-forwarded-for": ip } });
-
-    before(async () => {
-      // 127.0.0.1 (the test client) is a trusted proxy: X-Forwarded-For sets the caller's address.
-      backend = await startBackend({ dialect, env: { TENANCY_TRUSTED_PROXIES: "127.0.0.1/32" } });
-      root = client(backend, backend.token);
-    });
-    after(() => backend.dispose());
 
     const backdate = (column: string, minutesAgo: number, email: string) =>
       editStore(backend, `UPDATE tokens SET ${column} = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)`, [new Date(Date.now() - minutesAgo * 60_000).toISOString(), email]);

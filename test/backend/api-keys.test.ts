@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, client, expectStatus, ISO, person } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { Api, client, expectStatus, ISO, person, useBackend } from "./helpers";
 
 for (const dialect of DIALECTS) {
   describe(`api keys (${dialect.name})`, () => {
-    let backend: Backend;
-    let root: Api;
+    const { backend, root } = useBackend({ dialect });
     let orgId: string;
     let projectId: string;
     let base: string;
@@ -13,8 +12,6 @@ for (const dialect of DIALECTS) {
     let vic: Api & { email: string };
 
     before(async () => {
-      backend = await startBackend({ dialect });
-      root = client(backend, backend.token);
       orgId = expectStatus(await root.post("/v1/organizations", { name: "Keys Inc", settings: { apiKeyMaxLifetimeDays: 90 } }), 201).id;
       projectId = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "keys", environment: "development" }), 201).id;
       base = `/v1/organizations/${orgId}/projects/${projectId}/api-keys`;
@@ -24,7 +21,6 @@ for (const dialect of DIALECTS) {
         expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${projectId}/members`, { email: who.email, role }), 201);
       }
     });
-    after(() => backend.dispose());
 
     it("creates a key whose secret appears once, with a checksum and the organization's maximum lifetime", async () => {
       const res = await root.post(base, { name: "backend", owner: mia.email, externalId: "urn:k1" });

@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, client, expectStatus, ISO, person } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { Api, expectStatus, ISO, person, useBackend } from "./helpers";
 
 for (const dialect of DIALECTS) {
   describe(`audit log (${dialect.name})`, () => {
-    let backend: Backend;
-    let root: Api;
+    const { backend, root } = useBackend({ dialect });
     let owner: Api & { email: string };
     let orgId: string;
     let mine: string;
     let other: string;
 
     before(async () => {
-      backend = await startBackend({ dialect });
-      root = client(backend, backend.token);
       owner = await person(backend, "owner@audit.test");
       orgId = expectStatus(await root.post("/v1/organizations", { name: "Audited" }), 201).id;
       expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: owner.email, role: "member" }), 201);
@@ -23,7 +20,6 @@ for (const dialect of DIALECTS) {
       expectStatus(await owner.patch(`/v1/organizations/${orgId}/projects/${mine}`, { description: "owned" }), 200);
       expectStatus(await root.patch(`/v1/organizations/${orgId}`, { name: "Audited Co", securityPolicy: { session: { requireMfa: true } } }), 200);
     });
-    after(() => backend.dispose());
 
     it("records every change with its actor, target, changes and request id", async () => {
       const log = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?limit=100`), 200);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
+import { DIALECTS } from "../support/backend";
 import { PERMISSIONS } from "../../backend/auth/permissions";
-import { Api, call, client, expectStatus, mintToken, Res, editStore } from "./helpers";
+import { Api, call, client, expectStatus, mintToken, Res, editStore, useBackend } from "./helpers";
 
 /**
  * The role matrix of DESIGN.md, checked route by route against the router's own table
@@ -51,8 +51,7 @@ function refusal(status: number, detail: string) {
 
 for (const dialect of DIALECTS) {
   describe(`authorization matrix (${dialect.name})`, function () {
-    let backend: Backend;
-    let root: Api;
+    const { backend, root } = useBackend({ dialect });
     const apis = {} as Record<Actor, Api>;
     const emails = {} as Record<Actor, string>;
     let ids: Ids;
@@ -169,8 +168,6 @@ for (const dialect of DIALECTS) {
     const fill = (template: string, v: Ids) => template.replace(/\{(\w+)\}/g, (_, k: keyof Ids) => v[k]);
 
     before(async function () {
-      backend = await startBackend({ dialect });
-      root = client(backend, backend.token);
       const org = expectStatus(await root.post("/v1/organizations", { name: "Org A" }), 201).id;
       for (const a of ACTORS) emails[a] = `${a}@matrix.test`;
       const tokens = await Promise.all(ACTORS.map((a) => (a === "admin" ? backend.token : a === "anonymous" ? undefined : mintToken(backend, emails[a], a === "expired" ? 1 : undefined))));
@@ -190,7 +187,6 @@ for (const dialect of DIALECTS) {
       expectStatus(await apis.revoked.delete(`/v1/tokens/${revokedMe.token.id}`), 204);
       await editStore(backend, "UPDATE tokens SET expires_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)", [new Date(Date.now() - 1000).toISOString(), emails.expired]);
     });
-    after(() => backend.dispose());
 
     it("has a row for every operation in /openapi.json, and no row for an operation that does not exist", async () => {
       const doc = expectStatus(await call(backend.url, "GET", "/openapi.json", undefined), 200);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { problem } from "../../schema/errors";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, call, client, expectStatus, Res } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { call, expectStatus, Res, useBackend } from "./helpers";
 
 interface Case {
   what: string;
@@ -36,22 +36,18 @@ const INVISIBLE = ["a\u200bb", "a\u200db", "\u202eevil", "a\u2066b", "a\ufeffb",
 
 for (const dialect of DIALECTS) {
   describe(`bad input (${dialect.name})`, () => {
-    let backend: Backend;
-    let root: Api;
+    const { backend, root } = useBackend({ dialect });
     let org: string;
     let project: string;
     let tried = 0;
 
     before(async () => {
-      backend = await startBackend({ dialect });
-      root = client(backend, backend.token);
       org = expectStatus(await root.post("/v1/organizations", { name: "Bad Input" }), 201).id;
       project = expectStatus(await root.post(`/v1/organizations/${org}/projects`, { name: "target", environment: "development" }), 201).id;
       expectStatus(await root.post(`/v1/organizations/${org}/projects/${project}/members`, { email: backend.email, role: "owner" }), 201);
     });
     after(() => {
       console.log(`      bad inputs tried: ${tried}`);
-      return backend.dispose();
     });
 
     async function check(c: Case): Promise<Res> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, client, expectStatus } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { expectStatus, useBackend } from "./helpers";
 
 /**
  * A 409 external_id_taken carries the live object holding that externalId (redacted like any
@@ -8,13 +8,7 @@ import { Api, client, expectStatus } from "./helpers";
  */
 for (const dialect of DIALECTS) {
   describe(`externalId conflicts (${dialect.name})`, function () {
-    let backend: Backend;
-    let root: Api;
-    before(async () => {
-      backend = await startBackend({ dialect });
-      root = client(backend, backend.token);
-    });
-    after(() => backend.dispose());
+    const { backend, root } = useBackend({ dialect });
 
     it("answers each taken externalId with the object that holds it", async () => {
       const org = expectStatus(await root.post("/v1/organizations", { name: "Ext", externalId: "urn:org" }), 201);

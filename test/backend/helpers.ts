@@ -7,7 +7,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Client } from "pg";
 import { openStore, Store } from "../../backend/store/db";
 import { migrateToLatest } from "../../backend/store/migrate";
-import { Backend, ROOT } from "../support/backend";
+import { Backend, ROOT, startBackend, StartOptions } from "../support/backend";
 
 /** A migrated SQLite store in a temporary folder, for tests that build the app in process. */
 export async function tempStore(tag: string): Promise<{ store: Store; dir: string; dispose(): Promise<void> }> {
@@ -68,6 +68,32 @@ export function client(backend: Backend, token: string | undefined) {
   };
 }
 export type Api = ReturnType<typeof client>;
+
+/**
+ * One backend for the enclosing `describe`: started in `before`, disposed of in `after`. The
+ * `backend` and `root` (the bootstrap user's client) it returns stand for that backend from the
+ * start, so a suite can name them where it declares its tests; every property is read from the
+ * running backend when used, which is in a hook or a test (earlier, it throws).
+ */
+export function useBackend(options: StartOptions = {}): { backend: Backend; root: Api } {
+  let started: Backend | undefined;
+  let root: Api | undefined;
+  before(async () => {
+    started = await startBackend(options);
+    root = client(started, started.token);
+  });
+  after(() => started?.dispose());
+  const running = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("useBackend: the backend starts in before(); use it in a hook or a test");
+    return value;
+  };
+  return { backend: late(() => running(started)), root: late(() => running(root)) };
+}
+
+/** Stands for an object that exists only later: every property is read from it when used. */
+function late<T extends object>(value: () => T): T {
+  return new Proxy({} as T, { get: (_, key) => Reflect.get(value(), key) });
+}
 
 const exec = promisify(execFile);
 

@@ -1,21 +1,17 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, call, client, expectStatus, person } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { call, expectStatus, person, useBackend } from "./helpers";
 
 /** Regressions for the input holes of issue 7: each test failed on the code before the pipeline. */
 for (const dialect of DIALECTS) {
   describe(`input holes (${dialect.name})`, function () {
-    let backend: Backend;
-    let root: Api;
+    const { backend, root } = useBackend({ dialect, env: { TENANCY_REQUEST_TIMEOUT_MS: "3000" } });
     let org: string;
 
     before(async () => {
-      backend = await startBackend({ dialect, env: { TENANCY_REQUEST_TIMEOUT_MS: "3000" } });
-      root = client(backend, backend.token);
       org = expectStatus(await root.post("/v1/organizations", { name: "Inputs", settings: { membersCanCreateProjects: true } }), 201).id;
     });
-    after(() => backend.dispose());
 
     const tooDeep = { type: "https://tenancy.dev/problems/invalid-request", title: "Invalid request", status: 400, code: "invalid_request" };
     const depthError = [{ path: "(body)", message: "must not nest objects and arrays deeper than 32 levels" }];

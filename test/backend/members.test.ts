@@ -1,19 +1,15 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, client, expectStatus, ISO, person } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { client, expectStatus, ISO, person, useBackend } from "./helpers";
 
 for (const dialect of DIALECTS) {
   describe(`organization members and service accounts (${dialect.name})`, () => {
-    let backend: Backend;
-    let root: Api;
+    const { backend, root } = useBackend({ dialect });
     let orgId: string;
 
     before(async () => {
-      backend = await startBackend({ dialect });
-      root = client(backend, backend.token);
       orgId = expectStatus(await root.post("/v1/organizations", { name: "Members Inc", settings: { allowedEmailDomains: ["members.test"] } }), 201).id;
     });
-    after(() => backend.dispose());
 
     it("adds a member by email, creating the user, and answers the membership", async () => {
       const m = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "Ana@Members.test", role: "member", externalId: "urn:ana" }), 201);

@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, client, expectStatus, ISO, person } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { expectStatus, ISO, person, useBackend } from "./helpers";
 
 for (const dialect of DIALECTS) {
   describe(`organizations (${dialect.name})`, () => {
-    let backend: Backend;
-    let root: Api;
-
-    before(async () => {
-      backend = await startBackend({ dialect });
-      root = client(backend, backend.token);
-    });
-    after(() => backend.dispose());
+    const { backend, root } = useBackend({ dialect });
 
     it("creates an organization with defaults and makes its creator the first admin", async () => {
       const res = await root.post("/v1/organizations", { name: "Acme", externalId: "urn:acme" });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, client, expectStatus, ISO, person } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { Api, expectStatus, ISO, person, useBackend } from "./helpers";
 
 const PROD = {
   name: "chat-prod",
@@ -15,19 +15,15 @@ const PROD = {
 
 for (const dialect of DIALECTS) {
   describe(`projects and project members (${dialect.name})`, () => {
-    let backend: Backend;
-    let root: Api;
+    const { backend, root } = useBackend({ dialect });
     let orgId: string;
     let ben: Api & { email: string };
 
     before(async () => {
-      backend = await startBackend({ dialect });
-      root = client(backend, backend.token);
       orgId = expectStatus(await root.post("/v1/organizations", { name: "Projects Inc" }), 201).id;
       ben = await person(backend, "ben@projects.test");
       expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: ben.email, role: "member" }), 201);
     });
-    after(() => backend.dispose());
 
     it("creates a production project that passes the launch checklist", async () => {
       const p = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, PROD), 201);

@@ -1,19 +1,15 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, call, client, expectStatus } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { call, client, expectStatus, useBackend } from "./helpers";
 
 for (const dialect of DIALECTS) {
   describe(`protocol: errors, pagination, versions, idempotency (${dialect.name})`, () => {
-    let backend: Backend;
-    let root: Api;
+    const { backend, root } = useBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "400" } });
     let orgId: string;
 
     before(async () => {
-      backend = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "400" } });
-      root = client(backend, backend.token);
       orgId = expectStatus(await root.post("/v1/organizations", { name: "Protocol" }), 201).id;
     });
-    after(() => backend.dispose());
 
     it("pages through a list with limit and after, in creation order", async () => {
       const created: string[] = [];

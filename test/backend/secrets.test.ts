@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, call, client, expectStatus, mintToken, sqlQuery } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { call, expectStatus, mintToken, sqlQuery, useBackend } from "./helpers";
 
 for (const dialect of DIALECTS) {
   describe(`secrets (${dialect.name})`, () => {
-    let backend: Backend;
-    let root: Api;
+    const { backend, root } = useBackend({ dialect, env: { TENANCY_LOG_LEVEL: "debug" } });
     const secrets: string[] = [];
     let org: string;
     let project: string;
 
     before(async () => {
-      backend = await startBackend({ dialect, env: { TENANCY_LOG_LEVEL: "debug" } });
-      root = client(backend, backend.token);
       secrets.push(backend.token);
       org = expectStatus(await root.post("/v1/organizations", { name: "Vault" }), 201).id;
       project = expectStatus(await root.post(`/v1/organizations/${org}/projects`, { name: "vault", environment: "development" }), 201).id;
@@ -37,7 +34,6 @@ for (const dialect of DIALECTS) {
       await call(backend.url, "GET", `/v1/organizations/${org}/projects/${project}/api-keys?externalId=${key.secret}`, backend.token);
       await call(backend.url, "GET", "/v1/nothing", key.secret);
     });
-    after(() => backend.dispose());
 
     const leaks = (text: string) => secrets.filter((s) => text.includes(s) || text.includes(s.slice(4, 30)));
 

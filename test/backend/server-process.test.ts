@@ -4,19 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Backend, ROOT, SERVER, startBackend } from "../support/backend";
-import { client, expectStatus } from "./helpers";
+import { ROOT, SERVER } from "../support/backend";
+import { client, expectStatus, useBackend } from "./helpers";
 
 const exec = promisify(execFile);
 const TOKEN_SCRIPT = join(ROOT, "dist", "scripts", "token.js");
 
 describe("the server process and the token script", () => {
-  let backend: Backend;
-
-  before(async () => {
-    backend = await startBackend();
-  });
-  after(() => backend.dispose());
+  const { backend } = useBackend();
 
   const token = (args: string[]) => exec(process.execPath, [TOKEN_SCRIPT, ...args], { cwd: ROOT, env: { ...process.env, TENANCY_DATABASE_URL: backend.databaseUrl } });
 

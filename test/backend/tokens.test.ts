@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { Api, client, expectStatus, editStore, mintToken, person } from "./helpers";
+import { DIALECTS } from "../support/backend";
+import { client, expectStatus, editStore, mintToken, person, useBackend } from "./helpers";
 
 for (const dialect of DIALECTS) {
   describe(`management tokens, /v1/me and organization policy (${dialect.name})`, () => {
-    let backend: Backend;
-    let root: Api;
-
-    before(async () => {
-      backend = await startBackend({ dialect, env: { TENANCY_TRUSTED_PROXIES: "127.0.0.1/32" } });
-      root = client(backend, backend.token);
-    });
-    after(() => backend.dispose());
+    const { backend, root } = useBackend({ dialect, env: { TENANCY_TRUSTED_PROXIES: "127.0.0.1/32" } });
 
     it("mints, lists, reads and revokes the caller's own tokens", async () => {
       const created = expectStatus(await root.post("/v1/tokens", { name: "laptop", expiresInDays: 1 }), 201);

@@ -2,27 +2,25 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Backend, DIALECTS, ROOT, startBackend } from "../support/backend";
-import { expectStatus } from "../backend/helpers";
+import { DIALECTS, ROOT } from "../support/backend";
+import { expectStatus, useBackend } from "../backend/helpers";
 import { tenant, Tenant } from "./support";
 
 const exec = promisify(execFile);
 
 for (const dialect of DIALECTS) {
   describe(`npm run usage (${dialect.name})`, () => {
-    let backend: Backend;
+    const { backend } = useBackend({ dialect });
     let t: Tenant;
     const run = (...args: string[]) =>
       exec(process.execPath, [join(ROOT, "dist", "scripts", "usage.js"), ...args], { cwd: ROOT, env: { ...process.env, TENANCY_DATABASE_URL: backend.databaseUrl } });
 
     before(async () => {
-      backend = await startBackend({ dialect });
       t = await tenant(backend, { chat: {}, batch: {} });
       expectStatus(await t.projects.chat.gateway.usage([{ eventId: "a", model: "gpt-4o", inputTokens: 1000, outputTokens: 2000 }]), 200);
       expectStatus(await t.projects.batch.gateway.usage([{ eventId: "a", model: "gpt-4o-mini", inputTokens: 10_000, outputTokens: 0 }]), 200);
       expectStatus(await t.projects.batch.gateway.usage([{ eventId: "b", model: "gpt-4o", inputTokens: 0, outputTokens: 100 }]), 200);
     });
-    after(() => backend?.dispose());
 
     it("prints the month's costs per project as a table with the total", async () => {
       const month = new Date().toISOString().slice(0, 7);

@@ -1,22 +1,20 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { client, expectStatus, ISO, sqlQuery } from "../backend/helpers";
+import { DIALECTS } from "../support/backend";
+import { client, expectStatus, ISO, sqlQuery, useBackend } from "../backend/helpers";
 import { createProject, eventId, eventually, tenant, Tenant } from "./support";
 
 const RESERVATION = /^res_\d{4}-\d{2}_[0-9a-z]+_[A-Za-z0-9_-]+$/;
 
 for (const dialect of DIALECTS) {
   describe(`data plane: authorize and usage (${dialect.name})`, () => {
-    let backend: Backend;
+    const { backend } = useBackend({ dialect });
     let t: Tenant;
     before(async () => {
-      backend = await startBackend({ dialect });
       t = await tenant(backend, {
         dev: { requestsPerMinute: 100, tokensPerMinute: 100_000, monthlyBudgetUsd: 5, allowedModels: ["gpt-4o-mini", "gpt-4o"] },
         prod: {},
       });
     });
-    after(() => backend?.dispose());
 
     it("authorizes a request: the key's project and organization, a reservation and the headroom of each limit", async () => {
       const dev = t.projects.dev;

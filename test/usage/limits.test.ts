@@ -1,18 +1,16 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { expectStatus } from "../backend/helpers";
+import { DIALECTS, startBackend } from "../support/backend";
+import { expectStatus, useBackend } from "../backend/helpers";
 import { createProject, eventId, eventually, micros, tenant, Tenant } from "./support";
 
 /** The limits engine in one process (no TENANCY_REDIS_URL); redis.test.ts runs it shared. */
 for (const dialect of DIALECTS) {
   describe(`limits in process (${dialect.name})`, () => {
-    let backend: Backend;
+    const { backend } = useBackend({ dialect });
     let t: Tenant;
     before(async () => {
-      backend = await startBackend({ dialect });
       t = await tenant(backend, { dev: { requestsPerMinute: 5 }, prod: { requestsPerMinute: 5 } });
     });
-    after(() => backend?.dispose());
 
     it("lets a burst of 10× the dev project's RPM through only up to its limit and leaves prod's headroom untouched", async () => {
       const answers = await Promise.all(Array.from({ length: 50 }, () => t.projects.dev.gateway.authorize({ model: "gpt-4o" })));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { client, expectStatus, editStore, person, sqlQuery } from "../backend/helpers";
+import { DIALECTS } from "../support/backend";
+import { client, expectStatus, editStore, person, sqlQuery, useBackend } from "../backend/helpers";
 import { eventId, micros, tenant, Tenant, UsageEventInput } from "./support";
 
 /** List prices of the shipped table, in micro-USD per million tokens, for the models used here. */
@@ -18,13 +18,12 @@ const month = () => new Date().toISOString().slice(0, 7);
 
 for (const dialect of DIALECTS) {
   describe(`usage, costs and invoices (${dialect.name})`, () => {
-    let backend: Backend;
+    const { backend } = useBackend({ dialect });
     let t: Tenant;
     const sent: Record<string, UsageEventInput[]> = { dev: [], prod: [] };
     const view = (path: string, as = t.root) => as.get(`/v1/organizations/${t.orgId}/${path}`);
 
     before(async () => {
-      backend = await startBackend({ dialect });
       t = await tenant(backend);
       // Odd token counts, so per-event rounding would show if any total were computed differently.
       const models = Object.keys(PRICE);
@@ -36,7 +35,6 @@ for (const dialect of DIALECTS) {
         }
       }
     });
-    after(() => backend?.dispose());
 
     it("agrees exactly: usage = costs = invoice totals, per project and in total, priced from the table", async () => {
       const usage = expectStatus(await view("usage?groupBy=project,model&bucket=1d"), 200).data;
