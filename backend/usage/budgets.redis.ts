@@ -9,30 +9,36 @@ import type { Budgets, Reservation, ReserveResult } from "./budgets";
  * the same with ten or a million holds outstanding. Why `pending` exists and what it may
  * over-count (never under-count): see the docstring of budgets.ts.
  */
-const EXPIRE_HOLDS = `
-local function drop(id)
-  local amount = redis.call('hget', KEYS[1], 'h:' .. id)
+/**
+ * Lua shared by this file's scripts and the one-round-trip admission (admission.redis.ts): drop a
+ * hold, and reserve against a seeded month (status -1: not seeded, 0: refused with the amount
+ * used, 1: held with the amount remaining). Keys are parameters, so each script names its own.
+ */
+export const BUDGET_LUA = `
+local function drop(hash, holds, id)
+  local amount = redis.call('hget', hash, 'h:' .. id)
   if amount then
-    redis.call('hincrby', KEYS[1], 'held', 0 - tonumber(amount))
-    redis.call('hdel', KEYS[1], 'h:' .. id)
+    redis.call('hincrby', hash, 'held', 0 - tonumber(amount))
+    redis.call('hdel', hash, 'h:' .. id)
   end
-  redis.call('zrem', KEYS[2], id)
+  redis.call('zrem', holds, id)
+end
+local function reserve(hash, holds, now, budget, cost, hold, expiresAt, keep)
+  if redis.call('hexists', hash, 'spent') == 0 then return -1, 0 end
+  for _, id in ipairs(redis.call('zrangebyscore', holds, '-inf', now)) do drop(hash, holds, id) end
+  local used = tonumber(redis.call('hget', hash, 'spent')) + tonumber(redis.call('hget', hash, 'held') or '0')
+  if used >= budget or used + cost > budget then return 0, used end
+  redis.call('hset', hash, 'h:' .. hold, cost)
+  redis.call('hincrby', hash, 'held', cost)
+  redis.call('zadd', holds, expiresAt, hold)
+  redis.call('expire', holds, keep)
+  return 1, budget - used - cost
 end
 `;
 
-const RESERVE = `${EXPIRE_HOLDS}
-if redis.call('hexists', KEYS[1], 'spent') == 0 then return {-1, 0} end
-local now = tonumber(ARGV[1])
-for _, id in ipairs(redis.call('zrangebyscore', KEYS[2], '-inf', now)) do drop(id) end
-local budget = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local used = tonumber(redis.call('hget', KEYS[1], 'spent')) + tonumber(redis.call('hget', KEYS[1], 'held') or '0')
-if used >= budget or used + cost > budget then return {0, used} end
-redis.call('hset', KEYS[1], 'h:' .. ARGV[4], ARGV[3])
-redis.call('hincrby', KEYS[1], 'held', ARGV[3])
-redis.call('zadd', KEYS[2], ARGV[5], ARGV[4])
-redis.call('expire', KEYS[2], ARGV[6])
-return {1, budget - used - cost}
+const RESERVE = `${BUDGET_LUA}
+local status, amount = reserve(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6])
+return {status, amount}
 `;
 
 // The instance whose seed creates the counter also takes the pending cost, in the same script: a
@@ -52,8 +58,8 @@ return 1
 
 // ARGV: cost, expiry seconds, hold ids. On a month not seeded yet the cost is kept as `pending`
 // (the seed's database read may not see this uncommitted batch); it has no holds to drop then.
-const SETTLE = `${EXPIRE_HOLDS}
-for i = 3, #ARGV do drop(ARGV[i]) end
+const SETTLE = `${BUDGET_LUA}
+for i = 3, #ARGV do drop(KEYS[1], KEYS[2], ARGV[i]) end
 if redis.call('hexists', KEYS[1], 'spent') == 1 then
   redis.call('hincrby', KEYS[1], 'spent', ARGV[1])
 elseif tonumber(ARGV[1]) ~= 0 then
@@ -64,7 +70,7 @@ return 1
 `;
 
 /** Kept past the month's end by the dedup window, then Redis forgets it (the database never does). */
-const KEEP_SECONDS = 70 * 86_400;
+export const KEEP_SECONDS = 70 * 86_400;
 
 type Scripted = Redis & {
   tenancyReserve(hash: string, holds: string, ...args: (string | number)[]): Promise<[number, number]>;
@@ -86,7 +92,7 @@ export class RedisBudgets implements Budgets {
   }
 
   /** The hash and the expiry set; the braces keep both in one Redis Cluster slot. */
-  private keys(projectId: string, month: string): [string, string] {
+  keys(projectId: string, month: string): [string, string] {
     const tag = `{${projectId}:${month}}`;
     return [`${this.prefix}budget:${tag}`, `${this.prefix}holds:${tag}`];
   }
@@ -96,10 +102,15 @@ export class RedisBudgets implements Budgets {
     const args = [nowMs, r.budgetMicros, r.costMicros, r.holdId, r.expiresAtMs, KEEP_SECONDS];
     let [status, amount] = await this.redis.tenancyReserve(hash, holds, ...args);
     if (status === -1) {
-      await this.redis.tenancySeed(hash, await r.seed(), KEEP_SECONDS);
+      await this.seed(r.projectId, r.month, await r.seed());
       [status, amount] = await this.redis.tenancyReserve(hash, holds, ...args);
     }
     return status === 1 ? { ok: true, remainingMicros: Number(amount) } : { ok: false, usedMicros: Number(amount) };
+  }
+
+  /** Creates the month's counter at `spentMicros` (from the database) unless another seed did. */
+  async seed(projectId: string, month: string, spentMicros: number): Promise<void> {
+    await this.redis.tenancySeed(this.keys(projectId, month)[0], spentMicros, KEEP_SECONDS);
   }
 
   async settle(projectId: string, month: string, costMicros: number, holdIds: string[]): Promise<void> {

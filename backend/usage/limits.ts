@@ -1,5 +1,6 @@
 import { TenancyError } from "../../schema/errors";
 import type { LimitName } from "../../schema/usage";
+import type { RedisAdmission } from "./admission.redis";
 import type { Budgets } from "./budgets";
 import { newHoldId } from "./budgets";
 import { formatUsd, parseUsd } from "./money";
@@ -64,6 +65,20 @@ function parseReservation(id: string): { month: string; tokens: number; hold: st
   return m ? { month: m[1], tokens: parseInt(m[2], 36), hold: m[3] } : undefined;
 }
 
+/** The refusals both paths give: one wording per limit. */
+const tooManyRequests = (limit: number, retry: number) => exceeded("requestsPerMinute", retry, `${limit} requests per minute`);
+const tooManyTokens = (limit: number, retry: number) => exceeded("tokensPerMinute", retry, `${limit} tokens per minute`);
+function overBudget(budgetMicros: number, usedMicros: number, now: Date): TenancyError {
+  const detail = `${formatUsd(usedMicros)} of ${formatUsd(budgetMicros)} USD used or reserved this month`;
+  return exceeded("monthlyBudgetUsd", seconds(nextMonth(now).getTime() - now.getTime()), detail);
+}
+const windowHeadroom = (limit: number, consumed: number, resetAtMs: number): Headroom => ({ limit, remaining: limit - consumed, resetAt: new Date(resetAtMs).toISOString() });
+const budgetHeadroom = (budgetMicros: number, remainingMicros: number, now: Date): Headroom => ({
+  limit: formatUsd(budgetMicros),
+  remaining: formatUsd(remainingMicros),
+  resetAt: nextMonth(now).toISOString(),
+});
+
 export class LimitsEngine {
   private readonly retries: Settlement[] = [];
 
@@ -74,32 +89,81 @@ export class LimitsEngine {
     private readonly holdMs: number,
     /** Reports a limits store failure (metrics, logs). */
     private readonly onFailure: (err: unknown) => void,
+    /** With Redis: the whole admission in one script; the step-by-step path below when it fails. */
+    private readonly atomic?: RedisAdmission,
   ) {}
 
   async admit(r: AdmitRequest): Promise<Admission> {
+    const hold = newHoldId();
+    const out: Admission = { reservationId: reservationId(monthKey(r.now), r.tokens, hold), limits: {} };
+    if (this.atomic) {
+      // Any failure but a refusal (Redis unreachable, a script error) leaves the decision to the
+      // step-by-step path: its windows fall back to this instance, its budget check fails closed.
+      const done = await this.admitAtomically(this.atomic, r, hold, out).catch((err: unknown) => {
+        if (err instanceof TenancyError) throw err;
+        return false;
+      });
+      if (done) return out;
+    }
+    await this.admitStepwise(r, hold, out);
+    return out;
+  }
+
+  /** True when the script decided (admitted; a refusal throws), false to go step by step. */
+  private async admitAtomically(atomic: RedisAdmission, r: AdmitRequest, hold: string, out: Admission): Promise<boolean> {
     const { projectId, limits, now } = r;
     const nowMs = now.getTime();
     const month = monthKey(now);
-    const hold = newHoldId();
-    const out: Admission = { reservationId: reservationId(month, r.tokens, hold), limits: {} };
+    const budgetMicros = limits.monthlyBudgetUsd === undefined ? undefined : (parseUsd(limits.monthlyBudgetUsd) ?? 0);
+    const request = {
+      projectId,
+      month,
+      nowMs,
+      requestsPerMinute: limits.requestsPerMinute,
+      tokensPerMinute: limits.tokensPerMinute,
+      tokens: r.tokens,
+      budget: budgetMicros === undefined ? undefined : { budgetMicros, costMicros: r.costMicros, holdId: hold, expiresAtMs: nowMs + this.holdMs },
+    };
+    let outcome = await atomic.admit(request);
+    if (outcome.kind === "unseeded") {
+      await atomic.budgets.seed(projectId, month, await r.seedSpend(month));
+      outcome = await atomic.admit(request);
+    }
+    switch (outcome.kind) {
+      case "unseeded":
+        return false;
+      case "refused":
+        if (outcome.limit === "monthlyBudgetUsd") throw overBudget(budgetMicros!, outcome.usedMicros, now);
+        if (outcome.limit === "requestsPerMinute") throw tooManyRequests(limits.requestsPerMinute!, seconds(outcome.window.ttlMs));
+        throw tooManyTokens(limits.tokensPerMinute!, seconds(outcome.window.ttlMs));
+      case "admitted":
+        if (limits.requestsPerMinute !== undefined) out.limits.requestsPerMinute = windowHeadroom(limits.requestsPerMinute, outcome.requests.consumed, nowMs + outcome.requests.ttlMs);
+        if (limits.tokensPerMinute !== undefined) out.limits.tokensPerMinute = windowHeadroom(limits.tokensPerMinute, outcome.tokens.consumed, nowMs + outcome.tokens.ttlMs);
+        if (budgetMicros !== undefined) out.limits.monthlyBudgetUsd = budgetHeadroom(budgetMicros, outcome.remainingMicros, now);
+        return true;
+    }
+  }
+
+  private async admitStepwise(r: AdmitRequest, hold: string, out: Admission): Promise<void> {
+    const { projectId, limits, now } = r;
+    const nowMs = now.getTime();
+    const month = monthKey(now);
     if (limits.requestsPerMinute !== undefined) {
       const w = await this.requests.add(projectId, 1, nowMs);
-      const retry = seconds(w.resetAt.getTime() - nowMs);
-      if (w.consumed > limits.requestsPerMinute) throw exceeded("requestsPerMinute", retry, `${limits.requestsPerMinute} requests per minute`);
-      out.limits.requestsPerMinute = { limit: limits.requestsPerMinute, remaining: limits.requestsPerMinute - w.consumed, resetAt: w.resetAt.toISOString() };
+      if (w.consumed > limits.requestsPerMinute) throw tooManyRequests(limits.requestsPerMinute, seconds(w.resetAt.getTime() - nowMs));
+      out.limits.requestsPerMinute = windowHeadroom(limits.requestsPerMinute, w.consumed, w.resetAt.getTime());
     }
     if (limits.tokensPerMinute !== undefined) {
       const w = r.tokens > 0 ? await this.tokens.add(projectId, r.tokens, nowMs) : await this.tokens.read(projectId, nowMs);
       const over = r.tokens > 0 ? w.consumed > limits.tokensPerMinute : w.consumed >= limits.tokensPerMinute;
       if (over) {
         if (r.tokens > 0) await this.tokens.adjust(projectId, -r.tokens);
-        throw exceeded("tokensPerMinute", seconds(w.resetAt.getTime() - nowMs), `${limits.tokensPerMinute} tokens per minute`);
+        throw tooManyTokens(limits.tokensPerMinute, seconds(w.resetAt.getTime() - nowMs));
       }
-      out.limits.tokensPerMinute = { limit: limits.tokensPerMinute, remaining: limits.tokensPerMinute - w.consumed, resetAt: w.resetAt.toISOString() };
+      out.limits.tokensPerMinute = windowHeadroom(limits.tokensPerMinute, w.consumed, w.resetAt.getTime());
     }
     if (limits.monthlyBudgetUsd !== undefined) {
       const budgetMicros = parseUsd(limits.monthlyBudgetUsd) ?? 0;
-      const resetAt = nextMonth(now);
       let result;
       try {
         const reservation = { projectId, month, costMicros: r.costMicros, budgetMicros, holdId: hold, expiresAtMs: nowMs + this.holdMs, seed: () => r.seedSpend(month) };
@@ -114,12 +178,10 @@ export class LimitsEngine {
       }
       if (!result.ok) {
         if (r.tokens > 0 && limits.tokensPerMinute !== undefined) await this.tokens.adjust(projectId, -r.tokens);
-        const detail = `${formatUsd(result.usedMicros)} of ${formatUsd(budgetMicros)} USD used or reserved this month`;
-        throw exceeded("monthlyBudgetUsd", seconds(resetAt.getTime() - nowMs), detail);
+        throw overBudget(budgetMicros, result.usedMicros, now);
       }
-      out.limits.monthlyBudgetUsd = { limit: formatUsd(budgetMicros), remaining: formatUsd(result.remainingMicros), resetAt: resetAt.toISOString() };
+      out.limits.monthlyBudgetUsd = budgetHeadroom(budgetMicros, result.remainingMicros, now);
     }
-    return out;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import type { Store } from "../store/db";
+import { RedisAdmission } from "./admission.redis";
 import { Budgets, MemoryBudgets } from "./budgets";
 import { RedisBudgets } from "./budgets.redis";
 import { LimitsEngine } from "./limits";
@@ -43,13 +44,16 @@ export async function startUsage(store: Store, env: NodeJS.ProcessEnv = process.
   const prices = loadPrices(config.pricesPath);
   const redis = config.redisUrl ? await connect(config.redisUrl) : undefined;
   const shared = redis ? { client: redis, prefix: config.redisPrefix } : undefined;
-  const budgets: Budgets = redis ? new RedisBudgets(redis, config.redisPrefix) : new MemoryBudgets();
+  const redisBudgets = redis ? new RedisBudgets(redis, config.redisPrefix) : undefined;
+  const budgets: Budgets = redisBudgets ?? new MemoryBudgets();
   const failures = { count: 0 };
   const onFailure = (err: unknown) => {
     failures.count++;
     log("limits store failed", err);
   };
-  const limits = new LimitsEngine(new Window("rpm:", shared), new Window("tpm:", shared), budgets, config.holdSeconds * 1000, onFailure);
+  const [requests, tokens] = [new Window("rpm:", shared), new Window("tpm:", shared)];
+  const atomic = redis && redisBudgets ? new RedisAdmission(redis, requests, tokens, redisBudgets) : undefined;
+  const limits = new LimitsEngine(requests, tokens, budgets, config.holdSeconds * 1000, onFailure, atomic);
   const swallow = (what: string) => (err: unknown) => log(what, err);
   const timers = [
     setInterval(() => limits.retryFailed().catch(() => undefined), RETRY_SETTLE_MS),

@@ -14,7 +14,7 @@ export interface WindowState {
 }
 
 const OUT_OF_REACH = Number.MAX_SAFE_INTEGER;
-const WINDOW_SECONDS = 60;
+export const WINDOW_SECONDS = 60;
 
 export class Window {
   private readonly limiter: RateLimiterMemory | RateLimiterRedis;
@@ -24,6 +24,14 @@ export class Window {
     this.limiter = redis
       ? new RateLimiterRedis({ ...base, storeClient: redis.client, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(base) })
       : new RateLimiterMemory(base);
+  }
+
+  /**
+   * The project's counter in Redis (a fixed window: an integer that expires WINDOW_SECONDS after
+   * its first count), for the one-script admission in admission.redis.ts; undefined in process.
+   */
+  redisKey(projectId: string): string | undefined {
+    return this.limiter instanceof RateLimiterRedis ? this.limiter.getKey(projectId) : undefined;
   }
 
   /** Adds `amount` to the project's current window and returns the window's total. */
