@@ -54,25 +54,45 @@ function openSqlite(path: string): BetterSqlite3.Database {
  * same text with `?` placeholders), so a bounded cache keeps them all. One connection runs one
  * query at a time, so a statement is never in use twice.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDialectConfig["database"] {
+function statementCache(sqlite: BetterSqlite3.Database): (sql: string) => BetterSqlite3.Statement {
   const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = sqlite.prepare(sql);
-        if (statements.size < 1000) statements.set(sql, statement);
-      }
-      return statement;
-    },
-  } as SqliteDialectConfig["database"];
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = sqlite.prepare(sql);
+      if (statements.size < 1000) statements.set(sql, statement);
+    }
+    return statement;
+  };
+}
+
+/** The SQLite stores' direct read path (readNow), by the Kysely instance that stands for them. */
+const directReads = new WeakMap<object, { sqlite: BetterSqlite3.Database; prepare: (sql: string) => BetterSqlite3.Statement }>();
+
+/**
+ * A compiled SELECT answered at once, on SQLite, without Kysely's connection queue: undefined
+ * (the caller goes through Kysely) for PostgreSQL, inside a transaction object, and whenever the
+ * one SQLite connection has a transaction open, since a read then would see another request's
+ * uncommitted writes; Kysely's queue makes it wait for the commit instead. Outside a transaction
+ * every statement is its own (autocommit) read, and better-sqlite3 runs it to the end
+ * synchronously, so nothing can interleave with it. The queue's promises and the executor cost
+ * a small read about as much as SQLite's answer does.
+ */
+export function readNow(db: Executor, sql: string, parameters: readonly unknown[]): unknown[] | undefined {
+  const direct = directReads.get(db);
+  if (!direct || direct.sqlite.inTransaction) return undefined;
+  const statement = direct.prepare(sql);
+  return statement.reader ? statement.all(parameters as unknown[]) : undefined;
 }
 
 /** Opens the store named by a `sqlite:PATH` or `postgres://…` URL. */
 export function openStore(url: string): Store {
   if (url.startsWith("sqlite:")) {
-    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(openSqlite(url.slice("sqlite:".length))) }) });
+    const sqlite = openSqlite(url.slice("sqlite:".length));
+    const prepare = statementCache(sqlite);
+    const database = { close: () => sqlite.close(), prepare } as SqliteDialectConfig["database"];
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+    directReads.set(db, { sqlite, prepare });
     return { db, dialect: "sqlite", close: () => db.destroy() };
   }
   const pool = new Pool({ connectionString: url, max: 10 });

@@ -1,5 +1,5 @@
 import type { CompiledQuery, Compilable } from "kysely";
-import type { Executor } from "./db";
+import { Executor, readNow } from "./db";
 
 const MARK = "\u0000tenancy-argument-";
 
@@ -13,6 +13,8 @@ interface Template<R> {
  * A query of the request path built and compiled once per dialect, then run with new arguments:
  * Kysely's "splitting build, compile and execute" recipe. Building and compiling a query costs
  * more CPU than SQLite takes to answer a small read, on every request that needs it.
+ *
+ * On SQLite, outside a transaction, the compiled query skips Kysely's executor (db.ts `readNow`).
  *
  * `build` is called once per dialect with marker strings in place of the arguments; every
  * argument must end up as a bound parameter (never in the SQL text), which is checked then.
@@ -36,6 +38,6 @@ export function prepared<A extends string[], R>(build: (db: Executor, ...args: A
     if (!template) templates.set(adapter, (template = compile(db, args.length)));
     const { query, slots } = template;
     const parameters = slots.map((slot, i) => (slot >= 0 ? args[slot] : query.parameters[i]));
-    return (await db.executeQuery<R>({ ...query, parameters })).rows;
+    return (readNow(db, query.sql, parameters) as R[] | undefined) ?? (await db.executeQuery<R>({ ...query, parameters })).rows;
   };
 }

@@ -78,6 +78,32 @@ describe("prepared queries", () => {
     assert.equal(builds, 1);
   });
 
+  it("on SQLite, never reads another request's uncommitted write: a read during an open transaction waits for its commit", async () => {
+    const emailOf = prepared((db, id: string) => db.selectFrom("users").select("email").where("id", "=", id));
+    let commit!: () => void;
+    const gate = new Promise<void>((r) => (commit = r));
+    let written!: () => void;
+    const wrote = new Promise<void>((r) => (written = r));
+    const writer = store.db.transaction().execute(async (trx) => {
+      await trx.updateTable("users").set({ email: "a2@p.test" }).where("id", "=", "user_a").execute();
+      written();
+      await gate;
+    });
+    await wrote;
+    // Outside the transaction, with it open: the read must not answer with its uncommitted row.
+    let answered: unknown;
+    const reader = emailOf(store.db, "user_a").then((rows) => (answered = rows));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(answered, undefined, "the read answered while the write was uncommitted");
+    commit();
+    await writer;
+    await reader;
+    assert.deepEqual(answered, [{ email: "a2@p.test" }]);
+    // With no transaction open it answers at once, from the committed row.
+    assert.deepEqual(await emailOf(store.db, "user_a"), [{ email: "a2@p.test" }]);
+    await store.db.updateTable("users").set({ email: "a@p.test" }).where("id", "=", "user_a").execute();
+  });
+
   it("refuses a query that writes an argument into its SQL text instead of binding it", async () => {
     const inlined = prepared((db, email: string) => db.selectFrom("users").select("id").where("email", "=", sql.lit(email)));
     await assert.rejects(inlined(store.db, "a@p.test"), /argument 0 is not a bound parameter/);
