@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import { createHash, randomBytes } from "node:crypto";
 
 /**
@@ -50,9 +51,13 @@ export function hasValidChecksum(value: string): boolean {
   return m !== null && checksum(m[2]) === m[3];
 }
 
-export function hashSecret(value: string): string {
-  return createHash("sha256").update(value).digest("hex");
-}
+/**
+ * SHA-256, hex: how tokens and keys are stored and looked up. `crypto.hash` (Node ≥ 20.12, 22,
+ * 24) is one call and no Hash object, a third of createHash's cost on every authenticated
+ * request; older Node 20 releases lack it.
+ */
+export const hashSecret: (value: string) => string =
+  typeof crypto.hash === "function" ? (value) => crypto.hash("sha256", value, "hex") : (value) => createHash("sha256").update(value).digest("hex");
 
 /** The hint shown after creation: the prefix and the last four characters. */
 export function redact(value: string): string {
