@@ -43,7 +43,7 @@ const WHY: Partial<Record<number, string>> = {
 /** The failure answers a route can give, from what it declares. */
 function failures(r: RouteDef): number[] {
   const write = r.method !== "GET";
-  const codes = new Set<number>([429]);
+  const codes = new Set<number>(r.rateLimit === false ? [] : [429]);
   if (r.query || r.body || r.method === "POST" || r.method === "PATCH") codes.add(400);
   if (r.scope !== "none") codes.add(401);
   if (r.scope === "organization" || r.scope === "project") codes.add(403).add(404);

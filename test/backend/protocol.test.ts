@@ -167,6 +167,9 @@ for (const dialect of DIALECTS) {
       assert.equal(doc.openapi, "3.1.0");
       assert.deepEqual(Object.keys(doc.paths["/v1/organizations/{orgId}/projects/{projectId}"]).sort(), ["delete", "get", "patch"]);
       assert.equal(doc.paths["/v1/organizations"].post.requestBody.content["application/json"].schema.required[0], "name");
+      // The document promises a 429 exactly where the limit applies.
+      assert.ok(doc.paths["/v1/organizations"].post.responses["429"]);
+      assert.equal(doc.paths["/healthz"].get.responses["429"], undefined);
     });
   });
 }
