@@ -1,5 +1,4 @@
-import * as crypto from "node:crypto";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, hash, randomBytes } from "node:crypto";
 
 /**
  * Credential format, like GitHub's tokens: a kind prefix, 32 random bytes in base62 and a CRC32
@@ -57,7 +56,7 @@ export function hasValidChecksum(value: string): boolean {
  * request; older Node 20 releases lack it.
  */
 export const hashSecret: (value: string) => string =
-  typeof crypto.hash === "function" ? (value) => crypto.hash("sha256", value, "hex") : (value) => createHash("sha256").update(value).digest("hex");
+  typeof hash === "function" ? (value) => hash("sha256", value, "hex") : (value) => createHash("sha256").update(value).digest("hex");
 
 /** The hint shown after creation: the prefix and the last four characters. */
 export function redact(value: string): string {
