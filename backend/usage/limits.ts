@@ -96,6 +96,9 @@ export class LimitsEngine {
   async admit(r: AdmitRequest): Promise<Admission> {
     const hold = newHoldId();
     const out: Admission = { reservationId: reservationId(monthKey(r.now), r.tokens, hold), limits: {} };
+    const { requestsPerMinute, tokensPerMinute, monthlyBudgetUsd } = r.limits;
+    // A project without limits is admitted without asking the limits store at all.
+    if (requestsPerMinute === undefined && tokensPerMinute === undefined && monthlyBudgetUsd === undefined) return out;
     if (this.atomic) {
       // Any failure but a refusal (Redis unreachable, a script error) leaves the decision to the
       // step-by-step path: its windows fall back to this instance, its budget check fails closed.

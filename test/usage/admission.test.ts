@@ -84,13 +84,16 @@ describe("authorize in one Redis script", () => {
     );
   });
 
-  it("costs Redis one command per authorize once the month is seeded", async () => {
+  it("costs Redis one command per authorize once the month is seeded, and none without limits", async () => {
     const e = engine(client, true);
     const projectId = `p-${randomBytes(4).toString("hex")}`;
     const r = { projectId, limits: { requestsPerMinute: 100, tokensPerMinute: 100_000, monthlyBudgetUsd: 10 }, now: new Date(), tokens: 50, costMicros: 20, seedSpend: async () => 0 };
     await e.admit(r); // seeds the month: three commands, once
     const before = await evalCalls(client);
     for (let i = 0; i < 5; i++) await e.admit(r);
+    assert.equal((await evalCalls(client)) - before, 5);
+    // A project without limits does not ask Redis at all.
+    await e.admit({ ...r, limits: {} });
     assert.equal((await evalCalls(client)) - before, 5);
   });
 });
