@@ -43,8 +43,8 @@ const WHY: Partial<Record<number, string>> = {
 /** The failure answers a route can give, from what it declares. */
 function failures(r: RouteDef): number[] {
   const write = r.method !== "GET";
-  const codes = new Set<number>(r.rateLimit === false ? [] : [429]);
-  if (r.query || r.body || r.method === "POST" || r.method === "PATCH") codes.add(400);
+  // Every route answers 400 for a query parameter it does not take (the pipeline's parseQuery).
+  const codes = new Set<number>(r.rateLimit === false ? [400] : [400, 429]);
   if (r.scope !== "none") codes.add(401);
   if (r.scope === "organization" || r.scope === "project") codes.add(403).add(404);
   if (r.path.includes("{")) codes.add(404);
