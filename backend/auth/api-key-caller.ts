@@ -36,6 +36,7 @@ export async function resolveApiKey(store: Store, authorization: string | undefi
   // DESIGN.md: a key's lastUsedAt is at most 60 s behind.
   if (!found.apiKey.last_used_at || now.getTime() - Date.parse(found.apiKey.last_used_at) > TOUCH_EVERY_MS) {
     await touchApiKey(store.db, found.apiKey.id, iso);
+    // The remembered row then says what the table says, or every request until it expires would touch again.
     found.apiKey.last_used_at = iso;
   }
   return found;

@@ -54,7 +54,6 @@ function assertCallerAllowed(ctx: Ctx, allowlist: readonly string[]): void {
   }
 }
 
-/** Any authenticated user may create an organization and becomes its first admin. */
 /**
  * The organization as it is now: the caller's standing may come from the instance's short cache
  * (auth/auth-cache.ts), but what a read returns is never older than the database.
@@ -65,6 +64,7 @@ export async function getOrganization(db: Executor, access: OrgAccess): Promise<
   return { org: toOrganization(org, access.orgRole), version: org.version };
 }
 
+/** Any authenticated user may create an organization and becomes its first admin. */
 export async function createOrganization(ctx: Ctx, db: Executor, input: z.output<typeof organizationInput>): Promise<Organization> {
   await assertExternalIdFree(db, ctx, ctx.caller.user.id, input.externalId);
   assertCallerAllowed(ctx, input.securityPolicy.ipAllowlist);
