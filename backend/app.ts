@@ -11,6 +11,7 @@ import { registerJsonParser } from "./http/json-body";
 import { Metrics } from "./http/metrics";
 import { pipeline, Principal } from "./http/pipeline";
 import { RateLimiter } from "./http/rate-limit";
+import { logCompleted, requestFields } from "./http/request-log";
 import { assertDeclared, RouteDef, toRouterPath } from "./http/route";
 import { API_ROUTES, systemRoutes } from "./routes";
 import type { Store } from "./store/db";
@@ -27,11 +28,11 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Never logged: credentials travel in these. The request line carries no headers at all (the
- * `req` serializer below keeps method, scrubbed URL, address and id), so redaction guards the
- * other shapes the backend logs: `err`, and start-up and shutdown facts. Explicit paths, no
- * wildcards and nothing under `req`: either makes pino walk or copy every request line, which
- * cost more than the rest of the line (secrets.test.ts reads the log for any credential).
+ * Never logged: credentials travel in these. The request line carries no headers at all (method,
+ * scrubbed URL, address and id: `requestFields`, and the template in `logCompleted`), so
+ * redaction guards the other shapes the backend logs: `err`, and start-up and shutdown facts.
+ * Explicit paths, no wildcards and nothing under `req`: either makes pino walk or copy every
+ * line it writes (secrets.test.ts reads the log for any credential).
  */
 const REDACT = ["token", "secret", "password", "authorization", "err.token", "err.secret", "err.password", "err.authorization"];
 
@@ -48,9 +49,8 @@ class RequestCompleted extends LogController {
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
     this.metrics.observe(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
-    const line = { req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime };
-    if (error) reply.log.error({ ...line, err: error }, "request errored");
-    else reply.log.info(line, "request completed");
+    if (error) reply.log.error({ req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime, err: error }, "request errored");
+    else logCompleted(req, reply);
   }
 }
 
@@ -78,7 +78,7 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
       ...(logStream ? { stream: logStream } : {}),
       redact: { paths: REDACT, censor: "[redacted]" },
       serializers: {
-        req: (req) => ({ method: req.method, url: scrubSecrets(req.url), remoteAddress: req.ip, requestId: req.id }),
+        req: requestFields,
       },
     },
     bodyLimit: config.bodyLimit,

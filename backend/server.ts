@@ -1,6 +1,6 @@
-import pino from "pino";
 import { buildApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
+import { logDestination } from "./http/request-log";
 import { bootstrapIfEmpty } from "./services/bootstrap.service";
 import { openStore } from "./store/db";
 import { pruneIdempotencyRecords } from "./store/idempotency.repository";
@@ -8,8 +8,6 @@ import { migrateToLatest } from "./store/migrate";
 import { startUsage } from "./usage/usage.runtime";
 
 const KEEP_IDEMPOTENCY_MS = 48 * 3600_000;
-const LOG_BLOCK_BYTES = 4096;
-const LOG_FLUSH_MS = 100;
 
 /** The only process entry: config, store, migrations, bootstrap, listen; SIGTERM closes cleanly. */
 async function main(): Promise<void> {
@@ -19,12 +17,9 @@ async function main(): Promise<void> {
   await bootstrapIfEmpty(store, config.bootstrap);
   const prune = () => pruneIdempotencyRecords(store.db, new Date(Date.now() - KEEP_IDEMPOTENCY_MS).toISOString());
   await prune();
-  // Log lines are written asynchronously (each line whole, none dropped; flushed at shutdown): a
-  // synchronous write to a slow pipe would stall every request behind the log reader. They go
-  // out in blocks of 4 KB, or after at most 100 ms: one write per line cost a busy server more
-  // CPU than building the line (its main thread and libuv's file-write thread both).
-  const logStream = pino.destination({ dest: 1, sync: false, minLength: LOG_BLOCK_BYTES });
-  setInterval(() => logStream.flush(), LOG_FLUSH_MS).unref();
+  // Log lines are written asynchronously in blocks (each line whole, none dropped; flushed at
+  // shutdown): see `logDestination` for why.
+  const logStream = logDestination();
   const app = buildApp({ config, store, logStream });
   const usage = await startUsage(store, process.env, (msg, err) => app.log.warn({ err }, msg));
   // Idempotency records are promised for 24 h; an hourly sweep keeps the table small.
@@ -43,7 +38,7 @@ async function main(): Promise<void> {
     await app.close();
     await usage.close();
     await store.close();
-    logStream.flushSync();
+    logStream.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,73 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import pino, { DestinationStream, Logger } from "pino";
+import { scrubSecrets } from "../auth/credentials";
+
+/**
+ * The one line every request leaves in the log, and where the server's lines go.
+ *
+ * Both are here because they were most of what `/healthz` cost: pino serializing the line's
+ * object and sonic-boom's string mode measuring its whole pending block again on every write
+ * (`Buffer.byteLength` of a growing string flattens it each time). The line has a fixed shape, so
+ * it is written as a template, byte for byte what pino would write for it
+ * (`test/backend/request-log.test.ts` compares the two for any URL and id).
+ */
+
+const { chindingsSym, streamSym } = pino.symbols;
+const INFO = pino.levels.values.info;
+
+/** The request as the log shows it: never a header (credentials travel there), the URL scrubbed. */
+export function requestFields(req: FastifyRequest): { method: string; url: string; remoteAddress: string; requestId: string } {
+  return { method: req.method, url: scrubSecrets(req.url), remoteAddress: req.ip, requestId: req.id };
+}
+
+// Printable ASCII other than `"` and `\`: JSON carries it between quotes unchanged.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const quote = (text: string) => (PLAIN.test(text) ? `"${text}"` : JSON.stringify(text));
+
+/**
+ * Writes `request completed` as the request's own child logger would (its level, its bindings
+ * with `reqId`, its stream), without building and walking an object per request.
+ */
+export function logCompleted(req: FastifyRequest, reply: FastifyReply): void {
+  // Fastify's request logger is a pino child (the app is always built with pino options).
+  const log = reply.log as unknown as Logger & Record<symbol, unknown>;
+  if (!log.isLevelEnabled("info")) return;
+  const url = scrubSecrets(req.url);
+  (log[streamSym] as DestinationStream).write(
+    `{"level":${INFO},"time":${Date.now()}${log[chindingsSym] as string},"req":{"method":${quote(req.method)},"url":${quote(url)},` +
+      `"remoteAddress":${quote(req.ip)},"requestId":${quote(req.id)}},"res":{"statusCode":${reply.statusCode}},` +
+      `"responseTime":${reply.elapsedTime},"msg":"request completed"}\n`,
+  );
+}
+
+/** Lines kept before one write; at most this much is lost if the process is killed with -9. */
+const BLOCK_BYTES = 16 * 1024;
+/** A quiet server's lines still appear within this. */
+const FLUSH_MS = 100;
+
+export interface LogDestination extends DestinationStream {
+  /** Writes what is pending, now (pino's own hook also does this on `exit`). */
+  flushSync(): void;
+  /** Writes what is pending and stops the timer; the file descriptor stays open. */
+  close(): void;
+}
+
+/**
+ * The server's log destination: lines written asynchronously (a slow log reader never stalls a
+ * request), whole and in order, in blocks of 16 KB or every 100 ms. sonic-boom in buffer mode
+ * keeps a running byte count; each line becomes a Buffer once, which costs less than its string
+ * mode re-measuring the pending block on every line.
+ */
+export function logDestination(fd = 1): LogDestination {
+  const blocks = pino.destination({ dest: fd, sync: false, minLength: BLOCK_BYTES, maxWrite: 4 * BLOCK_BYTES, contentMode: "buffer" });
+  const timer = setInterval(() => blocks.flush(), FLUSH_MS).unref();
+  return {
+    // Buffer mode takes Buffers; sonic-boom's types only name strings.
+    write: (line: string) => blocks.write(Buffer.from(line) as unknown as string),
+    flushSync: () => blocks.flushSync(),
+    close: () => {
+      clearInterval(timer);
+      blocks.flushSync();
+    },
+  };
+}
