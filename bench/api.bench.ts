@@ -23,7 +23,7 @@ async function call(b: Backend, method: string, path: string, body?: unknown, he
 }
 
 export async function apiBenchmarks(dialect: Dialect): Promise<Comparison[]> {
-  const b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" } });
+  const b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" }, logToFile: true });
   try {
     const idleMiB = rssMiB(b.pid()!);
     const org = await call(b, "POST", "/v1/organizations", { name: "Bench" });

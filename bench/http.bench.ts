@@ -72,7 +72,7 @@ export async function httpBenchmarks(dialect: Dialect): Promise<Comparison[]> {
   const hello = await startHello();
   let b: Backend | undefined;
   try {
-    b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "10000000" } });
+    b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "10000000" }, logToFile: true });
     const auth = { authorization: `Bearer ${b.token}` };
     const post = async (path: string, body: unknown) => {
       const res = await fetch(b!.url + path, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });

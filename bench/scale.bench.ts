@@ -126,7 +126,7 @@ async function serverProfile(url: string, upSeconds: number): Promise<string> {
 }
 
 export async function scaleBenchmarks(): Promise<Comparison[]> {
-  const backend = await startBackend({ env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" } });
+  const backend = await startBackend({ env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" }, logToFile: true });
   const layout = scaleLayout();
   const floor = await testStack({ endpoint: backend.url, token: backend.token, program: noopProgram(layout), projectName: "scale-floor" });
   const shapedFloor = await testStack({ endpoint: backend.url, token: backend.token, program: noopProgram(layout, true), projectName: "scale-floor-shaped" });

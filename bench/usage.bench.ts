@@ -23,7 +23,7 @@ function expectOk(res: { status: number; text: string }): void {
 async function authorizeBench(dialect: Dialect, redis: string | undefined): Promise<Comparison[]> {
   const env: Record<string, string> = { TENANCY_RATE_LIMIT_PER_MINUTE: "0" };
   if (redis) Object.assign(env, { TENANCY_REDIS_URL: redis, TENANCY_REDIS_PREFIX: `bench-${randomBytes(4).toString("hex")}:` });
-  const b = await startBackend({ dialect, env });
+  const b = await startBackend({ dialect, env, logToFile: true });
   const hello = await startHello();
   try {
     const t = await tenant(b, { bench: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000, monthlyBudgetUsd: 1_000_000_000 } });
@@ -82,7 +82,7 @@ async function loadEvents(b: Backend, projects: { id: string; keyId: string }[],
 export async function usageBenchmarks(dialect: Dialect): Promise<Comparison[]> {
   const redis = process.env.TENANCY_TEST_REDIS_URL;
   const results = [...(await authorizeBench(dialect, undefined)), ...(redis ? await authorizeBench(dialect, redis) : [])];
-  const b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" } });
+  const b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "0" }, logToFile: true });
   try {
     const names = Array.from({ length: 10 }, (_, i) => `p${i}`);
     const t = await tenant(b, Object.fromEntries(names.map((n) => [n, {}])));

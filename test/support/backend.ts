@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "pg";
@@ -78,20 +78,41 @@ export interface Backend {
 export interface StartOptions {
   dialect?: Dialect;
   env?: Record<string, string>;
+  /**
+   * The server's output goes to a file (read back by `logs()`) instead of a pipe into this
+   * process. Benchmarks use it: their load tool runs in this process, and reading tens of
+   * megabytes of log lines on its event loop would slow the load tool, not the server. A
+   * deployment's log reader is another process too.
+   */
+  logToFile?: boolean;
 }
+
+const LISTENING = /"msg":"listening"[^\n]*?"url":"(http:\/\/[^"]+)"|"url":"(http:\/\/[^"]+)"[^\n]*?"msg":"listening"/;
 
 export async function startBackend(options: StartOptions = {}): Promise<Backend> {
   const store = await (options.dialect ?? sqlite).create();
   const token = `bootstrap-${randomBytes(24).toString("hex")}`;
   const email = "root@tenancy.test";
   let child: ChildProcess | undefined;
-  let output = "";
+  let piped = "";
   let url = "";
+  const logDir = options.logToFile ? mkdtempSync(join(tmpdir(), "tenancy-log-")) : undefined;
+  const logFile = logDir && join(logDir, "server.log");
+  if (logFile) writeFileSync(logFile, "");
+  const output = () => (logFile ? readFileSync(logFile, "utf8") : piped);
 
   const launch = () =>
     new Promise<void>((resolveStart, reject) => {
       // Only this process's lines count: after a restart the output still holds the old "listening".
-      const from = output.length;
+      const from = output().length;
+      const found = () => {
+        const m = !url && LISTENING.exec(output().slice(from));
+        if (m) {
+          url = m[1] ?? m[2];
+          resolveStart();
+        }
+      };
+      const fd = logFile ? openSync(logFile, "a") : undefined;
       child = spawn(process.execPath, [SERVER], {
         cwd: ROOT,
         env: {
@@ -103,20 +124,23 @@ export async function startBackend(options: StartOptions = {}): Promise<Backend>
           TENANCY_BOOTSTRAP_TOKEN: token,
           ...options.env,
         },
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: fd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", fd, fd],
       });
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        const m = !url && /"msg":"listening"[^\n]*?"url":"(http:\/\/[^"]+)"|"url":"(http:\/\/[^"]+)"[^\n]*?"msg":"listening"/.exec(output.slice(from));
-        if (m) {
-          url = m[1] ?? m[2];
-          resolveStart();
-        }
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
+      let poll: NodeJS.Timeout | undefined;
+      if (fd === undefined) {
+        const onData = (chunk: Buffer) => {
+          piped += chunk.toString();
+          found();
+        };
+        child.stdout!.on("data", onData);
+        child.stderr!.on("data", onData);
+      } else {
+        closeSync(fd); // the child holds its own copy
+        poll = setInterval(() => (url ? clearInterval(poll) : found()), 20);
+      }
       child.once("exit", (code, signal) => {
-        if (!url) reject(new Error(`backend exited before listening (code ${code}, signal ${signal}):\n${output}`));
+        clearInterval(poll);
+        if (!url) reject(new Error(`backend exited before listening (code ${code}, signal ${signal}):\n${output().slice(from)}`));
       });
     });
 
@@ -135,7 +159,7 @@ export async function startBackend(options: StartOptions = {}): Promise<Backend>
     databaseUrl: store.url,
     token,
     email,
-    logs: () => output,
+    logs: output,
     pid: () => child?.pid,
     stop: () => waitExit("SIGTERM"),
     kill: () => waitExit("SIGKILL"),
@@ -146,6 +170,7 @@ export async function startBackend(options: StartOptions = {}): Promise<Backend>
     async dispose() {
       await waitExit("SIGTERM");
       await store.drop();
+      if (logDir) rmSync(logDir, { recursive: true, force: true });
     },
   };
   return backend;
