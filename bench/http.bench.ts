@@ -17,8 +17,15 @@ const ROUNDS = 3;
 const HELLO = `const app = require("fastify")(); app.get("/", async () => ({ hello: "world" }));
 app.listen({ host: "127.0.0.1", port: 0 }).then((url) => console.log(url));`;
 
-export async function startHello(): Promise<{ url: string; stop(): void }> {
-  const child: ChildProcess = spawn(process.execPath, ["-e", HELLO], { stdio: ["ignore", "pipe", "inherit"] });
+// A reference point, not a baseline: the same hello-world with Fastify's own request logging on
+// (its two lines per request, asynchronously to /dev/null), i.e. what logging alone costs there.
+const LOGGED_HELLO = `const pino = require("pino");
+const app = require("fastify")({ logger: { stream: pino.destination({ dest: "/dev/null", sync: false, minLength: 4096 }) } });
+app.get("/", async () => ({ hello: "world" }));
+app.listen({ host: "127.0.0.1", port: 0 }).then((url) => console.log(url));`;
+
+export async function startHello(logged = false): Promise<{ url: string; stop(): void }> {
+  const child: ChildProcess = spawn(process.execPath, ["-e", logged ? LOGGED_HELLO : HELLO], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((ok, fail) => {
     child.stdout!.once("data", (d: Buffer) => ok(d.toString().trim()));
     child.once("exit", (code) => fail(new Error(`hello-world server exited with ${code}`)));
@@ -70,6 +77,7 @@ export async function ratios(name: string, hello: string, subjects: Array<[strin
 
 export async function httpBenchmarks(dialect: Dialect): Promise<Comparison[]> {
   const hello = await startHello();
+  const logged = await startHello(true);
   let b: Backend | undefined;
   try {
     b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "10000000" }, logToFile: true });
@@ -83,11 +91,13 @@ export async function httpBenchmarks(dialect: Dialect): Promise<Comparison[]> {
     const one = `${b.url}/v1/organizations/${org.id}/projects/${project.id}`;
     const healthz = `${b.url}/healthz`;
     return await ratios(`${dialect.name}: requests per second, ${CONNECTIONS} connections`, hello.url, [
+      ["the same hello-world with Fastify's own request logging on (for reference)", () => rate(logged.url)],
       ["GET /healthz", () => rate(healthz)],
       ["authenticated GET of one project", () => rate(one, auth)],
     ]);
   } finally {
     hello.stop();
+    logged.stop();
     await b?.dispose();
   }
 }
