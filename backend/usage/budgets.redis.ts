@@ -80,6 +80,8 @@ type Scripted = Redis & {
 
 export class RedisBudgets implements Budgets {
   private readonly redis: Scripted;
+  /** Seeds in flight on this instance, by project and month. */
+  private readonly seeding = new Map<string, Promise<void>>();
 
   constructor(
     client: Redis,
@@ -102,15 +104,29 @@ export class RedisBudgets implements Budgets {
     const args = [nowMs, r.budgetMicros, r.costMicros, r.holdId, r.expiresAtMs, KEEP_SECONDS];
     let [status, amount] = await this.redis.tenancyReserve(hash, holds, ...args);
     if (status === -1) {
-      await this.seed(r.projectId, r.month, await r.seed());
+      await this.seed(r.projectId, r.month, r.seed);
       [status, amount] = await this.redis.tenancyReserve(hash, holds, ...args);
     }
     return status === 1 ? { ok: true, remainingMicros: Number(amount) } : { ok: false, usedMicros: Number(amount) };
   }
 
-  /** Creates the month's counter at `spentMicros` (from the database) unless another seed did. */
-  async seed(projectId: string, month: string, spentMicros: number): Promise<void> {
-    await this.redis.tenancySeed(this.keys(projectId, month)[0], spentMicros, KEEP_SECONDS);
+  /**
+   * Creates the month's counter at the spend `read` finds in the database, unless another seed
+   * did. The requests of one instance that find the month unseeded together (a burst as a month
+   * begins) share one read and one script call: a later one joining an earlier read is safe, since
+   * whatever commits after that read waits as `pending` for the seed.
+   */
+  seed(projectId: string, month: string, read: () => Promise<number>): Promise<void> {
+    const key = `${projectId}:${month}`;
+    let inFlight = this.seeding.get(key);
+    if (!inFlight) {
+      inFlight = read()
+        .then((spentMicros) => this.redis.tenancySeed(this.keys(projectId, month)[0], spentMicros, KEEP_SECONDS))
+        .then(() => undefined)
+        .finally(() => this.seeding.delete(key));
+      this.seeding.set(key, inFlight);
+    }
+    return inFlight;
   }
 
   async settle(projectId: string, month: string, costMicros: number, holdIds: string[]): Promise<void> {

@@ -129,7 +129,7 @@ export class LimitsEngine {
     };
     let outcome = await atomic.admit(request);
     if (outcome.kind === "unseeded") {
-      await atomic.budgets.seed(projectId, month, await r.seedSpend(month));
+      await atomic.budgets.seed(projectId, month, () => r.seedSpend(month));
       outcome = await atomic.admit(request);
     }
     switch (outcome.kind) {

@@ -135,6 +135,31 @@ for (const backend of BACKENDS) {
       // In one process the second reserve waits for the first one's seed instead of reading again.
       if (store.one === store.two) assert.equal(seeds[0].calls() + seeds[1].calls(), 1);
     });
+
+    it("reads the database once for a burst of reserves on one instance as the month begins", async () => {
+      const S = 7000;
+      const seed = gatedSeed(S);
+      const burst = Array.from({ length: 20 }, () => store.one.reserve(reservation(projectId, 100, 1_000_000, seed.seed), NOW));
+      await seed.reading;
+      seed.open();
+      for (const r of await Promise.all(burst)) assert.equal(r.ok, true);
+      assert.equal(seed.calls(), 1);
+      await expectUsed(store.one, projectId, S + 20 * 100);
+    });
+
+    it("reads again after a failed seed", async () => {
+      let calls = 0;
+      const failing = async () => {
+        calls++;
+        throw new Error("database unreachable");
+      };
+      await assert.rejects(store.one.reserve(reservation(projectId, 100, 1_000_000, failing), NOW), /database unreachable/);
+      await assert.rejects(store.one.reserve(reservation(projectId, 100, 1_000_000, failing), NOW), /database unreachable/);
+      assert.equal(calls, 2);
+      const seed = gatedSeed(0);
+      seed.open();
+      assert.equal((await store.one.reserve(reservation(projectId, 100, 1_000_000, seed.seed), NOW)).ok, true);
+    });
   });
 }
 
