@@ -40,15 +40,16 @@ export function logCompleted(req: FastifyRequest, reply: FastifyReply): void {
   );
 }
 
-/** Lines kept before one write; at most this much is lost if the process is killed with -9. */
+/** Bytes of lines kept before one write: about this much, or 100 ms of lines, is lost to kill -9. */
 const BLOCK_BYTES = 16 * 1024;
 /** A quiet server's lines still appear within this. */
 const FLUSH_MS = 100;
 
 export interface LogDestination extends DestinationStream {
-  /** Writes what is pending, now (pino's own hook also does this on `exit`). */
-  flushSync(): void;
-  /** Writes what is pending and stops the timer; the file descriptor stays open. */
+  /**
+   * Writes what is pending, now, and stops the timer; the file descriptor stays open. (pino's
+   * own hook also writes what is pending when the process exits.)
+   */
   close(): void;
 }
 
@@ -64,7 +65,6 @@ export function logDestination(fd = 1): LogDestination {
   return {
     // Buffer mode takes Buffers; sonic-boom's types only name strings.
     write: (line: string) => blocks.write(Buffer.from(line) as unknown as string),
-    flushSync: () => blocks.flushSync(),
     close: () => {
       clearInterval(timer);
       blocks.flushSync();

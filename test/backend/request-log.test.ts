@@ -105,7 +105,7 @@ describe("the server's log destination", () => {
   before(() => (dir = mkdtempSync(join(tmpdir(), "tenancy-log-"))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("writes every line whole and in order, across many blocks, by the time flushSync returns", () => {
+  it("writes every line whole and in order, across many blocks, by the time close returns", () => {
     const file = join(dir, "many.log");
     const fd = openSync(file, "w");
     const dest = logDestination(fd);
