@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { Budgets, Reservation, ReserveResult } from "./budgets";
+import { Budgets, Reservation, ReserveResult, sharedSeed } from "./budgets";
 
 /**
  * Budgets shared by every instance: per project and month a Redis hash (`spent`, `held`,
@@ -117,16 +117,9 @@ export class RedisBudgets implements Budgets {
    * whatever commits after that read waits as `pending` for the seed.
    */
   seed(projectId: string, month: string, read: () => Promise<number>): Promise<void> {
-    const key = `${projectId}:${month}`;
-    let inFlight = this.seeding.get(key);
-    if (!inFlight) {
-      inFlight = read()
-        .then((spentMicros) => this.redis.tenancySeed(this.keys(projectId, month)[0], spentMicros, KEEP_SECONDS))
-        .then(() => undefined)
-        .finally(() => this.seeding.delete(key));
-      this.seeding.set(key, inFlight);
-    }
-    return inFlight;
+    return sharedSeed(this.seeding, `${projectId}:${month}`, async () => {
+      await this.redis.tenancySeed(this.keys(projectId, month)[0], await read(), KEEP_SECONDS);
+    });
   }
 
   async settle(projectId: string, month: string, costMicros: number, holdIds: string[]): Promise<void> {

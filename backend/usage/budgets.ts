@@ -55,6 +55,19 @@ interface Month {
 // Expired holds are swept at most once a second: a reserve stays cheap with many holds outstanding.
 const SWEEP_EVERY_MS = 1000;
 
+/**
+ * The month's seed for everyone on this instance who asks while it runs: a burst of requests
+ * that find a month unseeded makes one database read, not one each. A failed seed is not kept.
+ */
+export function sharedSeed<T>(inFlight: Map<string, Promise<T>>, key: string, seed: () => Promise<T>): Promise<T> {
+  let running = inFlight.get(key);
+  if (!running) {
+    running = seed().finally(() => inFlight.delete(key));
+    inFlight.set(key, running);
+  }
+  return running;
+}
+
 function drop(m: Month, id: string): void {
   const h = m.holds.get(id);
   if (!h) return;
@@ -73,21 +86,16 @@ export class MemoryBudgets implements Budgets {
     const key = `${r.projectId}:${r.month}`;
     const known = this.months.get(key);
     if (known) return Promise.resolve(known);
-    let inFlight = this.seeding.get(key);
-    if (!inFlight) {
-      inFlight = r.seed().then((spent) => {
+    return sharedSeed(this.seeding, key, () =>
+      r.seed().then((spent) => {
         // Creating the counter and taking the pending costs happen in this one callback: no settle
         // runs between them, so each settle lands either in the pending amount or on the counter.
         const m = this.months.get(key) ?? { spent: spent + (this.pending.get(key) ?? 0), held: 0, holds: new Map(), sweptAtMs: 0 };
         this.pending.delete(key);
         this.months.set(key, m);
-        this.seeding.delete(key);
         return m;
-      });
-      inFlight.catch(() => this.seeding.delete(key));
-      this.seeding.set(key, inFlight);
-    }
-    return inFlight;
+      }),
+    );
   }
 
   async reserve(r: Reservation, nowMs: number): Promise<ReserveResult> {
