@@ -1,4 +1,5 @@
 import type { Executor } from "../store/db";
+import type { Caller } from "../services/context";
 import type { OrgAccess, ProjectAccess } from "./access";
 import { policy } from "./policy";
 
@@ -56,8 +57,18 @@ export const PROJECT_PERMISSIONS = {
   readUsage: { allows: (a: ProjectAccess) => policy.seeAllProjects(a) || a.projectRole !== undefined, denied: "read this project's usage and costs" },
 } satisfies Record<string, Permission<ProjectAccess>>;
 
-/** Routes of the caller's own (tokens, /v1/me, their organizations): any authenticated user. */
-export const USER_PERMISSIONS = { self: anyone } as const;
+/**
+ * Routes of the caller's own (tokens, /v1/me, their organizations): any authenticated user; what
+ * would take a service account beyond its one organization (a second organization, a token that
+ * organization's admins did not mint) only a person.
+ */
+export const USER_PERMISSIONS = {
+  self: anyone,
+  person: {
+    allows: (caller: Caller) => caller.user.kind === "person",
+    denied: "do this as a service account: a service account acts only in its own organization, whose admins mint its tokens (POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens)",
+  },
+} satisfies Record<string, Permission<Caller>>;
 /** The data plane: any active key of an active project. */
 export const API_KEY_PERMISSIONS = { useApiKey: anyone } as const;
 /** Operational routes without tenant data. */

@@ -69,7 +69,10 @@ async function resolveOrgOfProject(ctx: Ctx, db: Executor, projectId: string, lo
 /** Scope, org policy (in resolveOrganization) and permission, in that order; then the input. */
 async function authorize(def: RouteDef, ctx: Ctx, db: Executor, params: Record<string, string>, lock: boolean): Promise<OrgAccess | undefined> {
   const userId = ctx.caller.user.id;
-  if (def.scope === "user") return undefined;
+  if (def.scope === "user") {
+    await allow(PERMISSIONS.user[def.permission as keyof typeof PERMISSIONS.user] as Permission<Caller>, ctx.caller, db, userId);
+    return undefined;
+  }
   const org = params.orgId ? await resolveOrganization(ctx, db, params.orgId, lock) : await resolveOrgOfProject(ctx, db, params.projectId, lock);
   if (def.scope === "organization") {
     await allow(PERMISSIONS.organization[def.permission as keyof typeof PERMISSIONS.organization] as Permission<OrgAccess>, org, db, userId);
@@ -121,11 +124,16 @@ export function pipeline(def: RouteDef, { store, authCache, principalOf }: Pipel
     };
     if (!write) return (await call(store.db)).invoke();
     const key = idempotent ? idempotentRequest(req.headers["idempotency-key"], ctx.caller.user.id, req.url.split("?")[0], req.body) : undefined;
+    const replay = async (db: Executor, answer: Reply): Promise<Reply> => {
+      if (!def.replayOrganization) return answer;
+      const access = await resolveOrganization(ctx, db, (answer.body as { id: string }).id, false);
+      return { ...answer, body: await def.replayOrganization(access, db) };
+    };
     try {
       return await store.db.transaction().execute(async (trx) => {
         const prepared = await call(trx);
         const earlier = key && (await earlierAnswer(trx, key));
-        if (earlier) return earlier;
+        if (earlier) return replay(trx, earlier);
         const reply = await prepared.invoke();
         if (key) await rememberAnswer(trx, key, reply, ctx.now);
         return reply;
@@ -134,7 +142,7 @@ export function pipeline(def: RouteDef, { store, authCache, principalOf }: Pipel
       // A refusal is the answer; a conflict may mean a concurrent request with the same key won.
       const conflict = !(error instanceof TenancyError) || error.status === 409;
       const winner = key && conflict && (await winnerAnswer(store, key));
-      if (winner) return winner;
+      if (winner) return replay(store.db, winner);
       throw error;
     } finally {
       // Before the answer leaves, committed or not: the caller never sees its own change late here.

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { z } from "zod";
+import type { ErrorCode } from "../../schema/errors";
 import type { OrgAccess, ProjectAccess } from "../auth/access";
 import type { ApiKeyPrincipal } from "../auth/api-key-caller";
 import { PERMISSIONS, PermissionOf, Scope, SCOPES } from "../auth/permissions";
@@ -98,6 +99,18 @@ export interface RouteSpec<S extends Scope, Q extends z.ZodType | undefined, B e
    * of rotation, and the limit would protect nothing.
    */
   rateLimit?: false;
+  /**
+   * A user-scope create whose answer is an organization: no organization in its path was checked
+   * before an `Idempotency-Key` replay, so the pipeline resolves the answer's organization as a
+   * read would now (404 when the caller left it, 403 when its policy fences this request) and the
+   * replay carries this view of it (what the caller's role may read today), not the stored one.
+   */
+  replayOrganization?(access: OrgAccess, db: Executor): Promise<unknown>;
+  /**
+   * Error codes the handler answers beyond those the pipeline gives every route of its scope and
+   * method (listed in /openapi.json, so a generated client knows them).
+   */
+  answers?: readonly ErrorCode[];
   /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
   bodyLimit?: number;
   /** The success answer's media type when it is not JSON (documentation only). */

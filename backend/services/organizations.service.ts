@@ -37,14 +37,18 @@ export function toOrganization(rec: OrgRecord, role: OrgRole): Organization {
   return { id: rec.id, ...(view as ReturnType<typeof editable>), enforcement: { enforced: [...ENFORCEMENT.enforced], notEnforced: [...ENFORCEMENT.notEnforced] }, createdAt: rec.created_at, updatedAt: rec.updated_at, version: rec.version };
 }
 
-/** 409 carries the organization holding the externalId when the caller may read it (a retried create finds its object). */
+/**
+ * 409 carries the organization holding the externalId when the caller may read it now (a retried
+ * create finds its object); one they are not in, or whose policy fences this request, is not named.
+ */
 async function assertExternalIdFree(db: Executor, ctx: Ctx, createdBy: string, externalId: string | undefined, self?: string) {
   if (externalId === undefined) return;
   const other = await findOrganizationByExternalId(db, createdBy, externalId);
-  if (other && other.id !== self) {
-    const role = (await findOrgMember(db, other.id, ctx.caller.user.id))?.role as OrgRole | undefined;
-    throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(externalId)} is already used by organization ${other.id}`, role ? { existing: toOrganization(other, role) } : {});
-  }
+  if (!other || other.id === self) return;
+  const role = (await findOrgMember(db, other.id, ctx.caller.user.id))?.role as OrgRole | undefined;
+  const used = `externalId ${JSON.stringify(externalId)} is already used by`;
+  if (role && !isFenced(ctx, other)) throw new TenancyError("external_id_taken", `${used} organization ${other.id}`, { existing: toOrganization(other, role) });
+  throw new TenancyError("external_id_taken", `${used} another organization ${createdBy === ctx.caller.user.id ? "you" : "this organization's creator"} created`);
 }
 
 /** An allowlist that excludes the caller would lock out the very admin who set it. */
@@ -99,9 +103,8 @@ export function isFenced(ctx: Ctx, org: OrgRecord): boolean {
   return policyRefusal(org, ctx.caller, ctx.ip, Date.parse(ctx.now)) !== undefined;
 }
 
-export async function listOrganizations(ctx: Ctx, db: Executor, filter: OrganizationFilter, page: PageRequest) {
-  const result = await listUserOrganizations(db, ctx.caller.user.id, filter, page);
-  return { ...result, rows: result.rows.filter((r) => !isFenced(ctx, r)) };
+export function listOrganizations(ctx: Ctx, db: Executor, filter: OrganizationFilter, page: PageRequest) {
+  return listUserOrganizations(db, ctx.caller.user.id, filter, page, (org) => !isFenced(ctx, org));
 }
 
 

@@ -8,7 +8,7 @@ import { checkIfMatch } from "../http/etag";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import type { Executor } from "../store/db";
 import { insertProjectMember } from "../store/members.repository";
-import { findActiveProjectByExternalId, findActiveProjectByName, insertProject, listProjects as listProjectRows, ProjectFilter, ProjectRecord, updateProject } from "../store/projects.repository";
+import { findActiveProjectByExternalId, findActiveProjectByName, findProjectWithRole, insertProject, listProjects as listProjectRows, ProjectFilter, ProjectRecord, updateProject } from "../store/projects.repository";
 import type { PageRequest } from "../store/page";
 import { revokeProjectKeys } from "./api-keys.service";
 import { creationChanges, recordAudit } from "./audit.service";
@@ -41,20 +41,29 @@ function recordFields(p: ProjectInput): Pick<ProjectRecord, "name" | "environmen
 
 /**
  * Names and externalIds are unique among the organization's active projects. The externalId is
- * checked first and its 409 carries the project (to callers who see every project), so a client
- * retrying a create it lost track of finds its own object without a list call.
+ * checked first and its 409 carries the project (to callers who may read it), so a client retrying
+ * a create it lost track of finds its own object without a list call.
  */
-async function assertUnique(db: Executor, access: OrgAccess, p: { name: string; externalId?: string }, self?: string) {
+async function assertUnique(db: Executor, access: OrgAccess, userId: string, p: { name: string; externalId?: string }, self?: string) {
   const orgId = access.org.id;
   if (p.externalId !== undefined) {
     const external = await findActiveProjectByExternalId(db, orgId, p.externalId);
     if (external && external.id !== self) {
-      const existing = policy.seeAllProjects(access) ? { existing: toProject(external) } : {};
-      throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(p.externalId)} is already used by project ${external.id}`, existing);
+      const seen = await sees(db, access, userId, external);
+      const existing = seen ? { existing: toProject(external) } : {};
+      throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(p.externalId)} is already used by ${seen ? `project ${external.id}` : "a project you cannot see"}`, existing);
     }
   }
   const named = await findActiveProjectByName(db, orgId, p.name);
-  if (named && named.id !== self) throw new TenancyError("name_taken", `an active project named ${JSON.stringify(p.name)} already exists in this organization (${named.id})`);
+  if (named && named.id !== self) {
+    const which = (await sees(db, access, userId, named)) ? ` (${named.id})` : " (one you cannot see)";
+    throw new TenancyError("name_taken", `an active project named ${JSON.stringify(p.name)} already exists in this organization${which}`);
+  }
+}
+
+/** A conflict names the other project only to a caller who could read it (its id is no one else's business). */
+async function sees(db: Executor, access: OrgAccess, userId: string, project: ProjectRecord): Promise<boolean> {
+  return policy.seeAllProjects(access) || (await findProjectWithRole(db, project.id, userId))?.role !== undefined;
 }
 
 /** Fields only an admin may set; a creator who is not an admin may not set them on create either. */
@@ -66,7 +75,7 @@ export async function createProject(ctx: Ctx, db: Executor, access: OrgAccess, i
   const orgId = access.org.id;
   const adminOnly = adminOnlyFieldsSet(input);
   if (adminOnly.length > 0) allow(policy.changeProjectAdminFields(access), `set ${adminOnly.join(", ")} (an organization admin sets them)`);
-  await assertUnique(db, access, input);
+  await assertUnique(db, access, ctx.caller.user.id, input);
   const rec: ProjectRecord = { id: newId("proj"), organization_id: orgId, ...recordFields(input), status: "active", version: 1, created_at: ctx.now, updated_at: ctx.now, archived_at: null };
   await insertProject(db, rec);
   const project = toProject(rec);
@@ -102,7 +111,7 @@ export async function patchProject(ctx: Ctx, db: Executor, access: ProjectAccess
   const ownerOnly = fields.every((f) => (OWNER_EDITABLE as readonly string[]).includes(f));
   allow(ownerOnly ? policy.changeProjectOwnerFields(access) : policy.changeProjectAdminFields(access), `change ${fields.join(", ")}`);
   assertProjectActive(project);
-  await assertUnique(db, access, after, project.id);
+  await assertUnique(db, access, ctx.caller.user.id, after, project.id);
   const rec: ProjectRecord = { ...project, ...recordFields(after), version: project.version + 1, updated_at: ctx.now };
   await updateProject(db, project.id, rec);
   await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "project.updated", target: { type: "project", id: project.id }, changes });

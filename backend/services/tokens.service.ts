@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { createdToken, Token, tokenInput } from "../../schema/token";
 import { notFound } from "../auth/access";
+import { invalidField } from "../http/validate";
 import { hashSecret, newId, newSecret, redact, TOKEN_PREFIX } from "../auth/credentials";
 import { longestIdleMs, tokenBornAt } from "../auth/org-policy";
 import type { Executor } from "../store/db";
@@ -26,10 +27,24 @@ export function toToken(row: TokenRow, now: string): Token {
   });
 }
 
-/** What a token minted with another token inherits: its age and its longest idle time. */
+/** What a token minted with another token inherits: its age, its longest idle time and its expiry. */
 export interface Lineage {
   ageFrom: string;
   idleMaxSeconds: number;
+  /** The parent's expiry: the child expires then at the latest. */
+  expiresAt: string | null;
+}
+
+/** The child's expiry: what it asked for, never later than its parent's (absent: the parent's). */
+function expiryOf(now: string, expiresInDays: number | undefined, lineage?: Lineage): string | null {
+  const asked = expiresInDays === undefined ? null : new Date(Date.parse(now) + expiresInDays * 86_400_000).toISOString();
+  const ceiling = lineage?.expiresAt ?? null;
+  if (ceiling === null) return asked;
+  if (asked === null) return ceiling;
+  if (asked > ceiling) {
+    throw invalidField("expiresInDays", `must not outlive the token that mints it, which expires at ${ceiling}; leave it out to expire then, or ask for fewer days`);
+  }
+  return asked;
 }
 
 /**
@@ -43,7 +58,7 @@ export async function mintToken(db: Executor, userId: string, name: string, now:
     name,
     hash: hashSecret(value),
     redacted: redact(value),
-    expires_at: expiresInDays === undefined ? null : new Date(Date.parse(now) + expiresInDays * 86_400_000).toISOString(),
+    expires_at: expiryOf(now, expiresInDays, lineage),
     last_used_at: null,
     revoked_at: null,
     created_at: now,
@@ -62,12 +77,13 @@ export function tokenChanges(t: Token): Changes {
 }
 
 /**
- * A token minted with a token is its child: it keeps the parent's age and idle record, so no
- * organization's maxTokenLifetimeDays or idleTimeoutMinutes is escaped by minting (README.md).
+ * A token minted with a token is its child: it keeps the parent's age, idle record and expiry, so
+ * no organization's maxTokenLifetimeDays or idleTimeoutMinutes, and no short-lived token's end, is
+ * escaped by minting (README.md).
  */
 export async function createOwnToken(ctx: Ctx, db: Executor, input: z.output<typeof tokenInput>): Promise<CreatedToken> {
   const parent = ctx.caller.token;
-  const lineage = { ageFrom: tokenBornAt(parent), idleMaxSeconds: Math.floor(longestIdleMs(parent, Date.parse(ctx.now)) / 1000) };
+  const lineage = { ageFrom: tokenBornAt(parent), idleMaxSeconds: Math.floor(longestIdleMs(parent, Date.parse(ctx.now)) / 1000), expiresAt: parent.expires_at };
   const created = await mintToken(db, ctx.caller.user.id, input.name, ctx.now, input.expiresInDays, undefined, lineage);
   // A person's own tokens belong to no organization: the event is kept but served by no org log.
   await recordAudit(ctx, db, { organizationId: null, action: "token.created", target: { type: "token", id: created.id }, changes: tokenChanges(created) });

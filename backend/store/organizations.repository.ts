@@ -2,7 +2,7 @@ import { billing, securityPolicy, settings } from "../../schema/organization";
 import type { z } from "zod";
 import type { DialectName, Executor } from "./db";
 import { cachedParser } from "./json-columns";
-import { fetchPage, PageRequest } from "./page";
+import { fetchKeptPage, PageRequest } from "./page";
 import { prepared } from "./prepared";
 import type { OrganizationRow } from "./tables";
 
@@ -75,7 +75,8 @@ export interface OrganizationFilter {
 }
 
 /** The live organizations this user is a member of, with the user's role. */
-export async function listUserOrganizations(db: Executor, userId: string, filter: OrganizationFilter, page: PageRequest) {
+/** The user's organizations, a page of those `visible` accepts (by default all). */
+export async function listUserOrganizations(db: Executor, userId: string, filter: OrganizationFilter, page: PageRequest, visible: (org: OrgRecord) => boolean = () => true) {
   let q = db
     .selectFrom("organizations as o")
     .innerJoin("org_members as m", "m.organization_id", "o.id")
@@ -85,7 +86,7 @@ export async function listUserOrganizations(db: Executor, userId: string, filter
     .where("o.deleted_at", "is", null);
   if (filter.externalId !== undefined) q = q.where("o.external_id", "=", filter.externalId);
   if (filter.name !== undefined) q = q.where("o.name", "=", filter.name);
-  const result = await fetchPage(q, ["o.created_at", "o.id"], page, (r) => [r.created_at, r.id]);
+  const result = await fetchKeptPage(q, ["o.created_at", "o.id"], page, (r) => [r.created_at, r.id], ({ role: _role, ...row }) => visible(toOrgRecord(row)));
   return { ...result, rows: result.rows.map(({ role, ...row }) => ({ ...toOrgRecord(row), role })) };
 }
 

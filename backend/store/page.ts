@@ -28,3 +28,27 @@ export async function fetchPage<R>(
   const kept = rows.slice(0, page.limit);
   return { rows: kept, hasMore, next: hasMore ? cursorOf(kept[kept.length - 1]) : null };
 }
+
+/**
+ * A page of the rows `keep` accepts: reads on past the rows it drops until the page is full, so
+ * `hasMore` is exact and the cursor is always a kept row (a dropped row's key never leaves).
+ */
+export async function fetchKeptPage<R>(
+  query: SelectQueryBuilder<any, any, R>,
+  columns: readonly [string, string],
+  page: PageRequest,
+  cursorOf: (row: R) => Cursor,
+  keep: (row: R) => boolean,
+): Promise<RowPage<R>> {
+  const kept: R[] = [];
+  let after = page.after;
+  for (;;) {
+    const batch = await fetchPage(query, columns, { limit: page.limit + 1, after }, cursorOf);
+    kept.push(...batch.rows.filter(keep));
+    if (kept.length > page.limit || !batch.hasMore) break;
+    after = batch.next!;
+  }
+  const rows = kept.slice(0, page.limit);
+  const hasMore = kept.length > page.limit;
+  return { rows, hasMore, next: hasMore ? cursorOf(rows[rows.length - 1]) : null };
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
-import { client, expectStatus, editStore, person, sqlQuery, useBackend } from "./helpers";
+import { client, expectStatus, editStore, mintToken, person, sqlQuery, useBackend } from "./helpers";
 
 /**
  * Regressions for the holes of issue 7 that an attacker inside a customer found: each test
@@ -106,6 +106,76 @@ for (const dialect of DIALECTS) {
       const child = client(backend, expectStatus(await di.post("/v1/tokens", { name: "child" }), 201).token);
       assert.equal(expectStatus(await child.get(`/v1/organizations/${org}`), 401).code, "token_idle");
       expectStatus(await bot.get(`/v1/organizations/${org}`), 200);
+    });
+
+    it("keeps a service account in its one organization: it creates no organization and mints no token of its own", async () => {
+      const a = expectStatus(await root.post("/v1/organizations", { name: "Home" }), 201).id;
+      const sa = expectStatus(await root.post(`/v1/organizations/${a}/service-accounts`, { name: "ci", role: "admin" }), 201);
+      const bot = client(backend, expectStatus(await root.post(`/v1/organizations/${a}/service-accounts/${sa.userId}/tokens`, { name: "ci" }), 201).token);
+      const denied =
+        "your role does not allow you to do this as a service account: a service account acts only in its own organization, whose admins mint its tokens (POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens)";
+      const org = expectStatus(await bot.post("/v1/organizations", { name: "Second home" }), 403);
+      assert.deepEqual([org.code, org.detail], ["forbidden", denied]);
+      const token = expectStatus(await bot.post("/v1/tokens", { name: "self-made" }), 403);
+      assert.deepEqual([token.code, token.detail], ["forbidden", denied]);
+      assert.deepEqual(expectStatus(await bot.get("/v1/me"), 200).organizations, [{ id: a, name: "Home", role: "admin" }]);
+      assert.equal((await sqlQuery(backend, "SELECT id FROM tokens WHERE user_id = $1", [sa.userId])).length, 1);
+    });
+
+    it("names no fenced organization in an externalId conflict, an idempotent replay or a list cursor", async () => {
+      const eve = await person(backend, "eve@holes.test");
+      const inside = proxied("203.0.113.9");
+      const outside = proxied("198.51.100.7");
+      const fenced = { name: "Fenced", externalId: "ext-fenced", billing: { plan: "team", billingEmail: "money@holes.test" }, securityPolicy: { ipAllowlist: ["203.0.113.0/24"] } };
+      const f = expectStatus(await eve.post("/v1/organizations", fenced, { headers: { ...inside.headers, "idempotency-key": "create-fenced" } }), 201).id;
+      const open = expectStatus(await eve.post("/v1/organizations", { name: "Open" }, outside), 201).id;
+      // From inside the allowlist the conflict names the organization and carries it (a retried create finds it).
+      const seen = expectStatus(await eve.post("/v1/organizations", { name: "X", externalId: "ext-fenced" }, inside), 409);
+      assert.deepEqual([seen.detail, seen.existing.id], [`externalId "ext-fenced" is already used by organization ${f}`, f]);
+      for (const res of [await eve.post("/v1/organizations", { name: "X", externalId: "ext-fenced" }, outside), await eve.patch(`/v1/organizations/${open}`, { externalId: "ext-fenced" }, outside)]) {
+        const body = expectStatus(res, 409);
+        assert.deepEqual([body.code, body.detail, body.existing], ["external_id_taken", 'externalId "ext-fenced" is already used by another organization you created', undefined]);
+        assert.ok(!res.text.includes(f) && !res.text.includes("money@holes.test"));
+      }
+      // The replay is answered as a read of the organization would be now: refused from outside.
+      const replayed = await eve.post("/v1/organizations", fenced, { headers: { ...outside.headers, "idempotency-key": "create-fenced" } });
+      assert.equal(expectStatus(replayed, 403).code, "ip_not_allowed");
+      assert.ok(!replayed.text.includes("money@holes.test"));
+      assert.equal(expectStatus(await eve.post("/v1/organizations", fenced, { headers: { ...inside.headers, "idempotency-key": "create-fenced" } }), 200).id, f);
+      // One organization per page: the fenced one is skipped, and no cursor ever points at it.
+      const page = expectStatus(await eve.get("/v1/organizations?limit=1", outside), 200);
+      assert.deepEqual([page.data.map((o: { id: string }) => o.id), page.hasMore, page.nextCursor], [[open], false, null]);
+      const all = expectStatus(await eve.get("/v1/organizations?limit=1", inside), 200);
+      assert.deepEqual([all.data.map((o: { id: string }) => o.id), all.hasMore], [[f], true]);
+    });
+
+    it("gives a token minted with a token at most its parent's expiry", async () => {
+      const fay = client(backend, await mintToken(backend, "fay@holes.test", 3));
+      const parent = expectStatus(await fay.get("/v1/tokens"), 200).data[0];
+      const child = expectStatus(await fay.post("/v1/tokens", { name: "child" }), 201);
+      assert.equal(child.expiresAt, parent.expiresAt);
+      const shorter = expectStatus(await client(backend, child.token).post("/v1/tokens", { name: "grandchild", expiresInDays: 1 }), 201);
+      assert.ok(shorter.expiresAt < parent.expiresAt);
+      const longer = expectStatus(await fay.post("/v1/tokens", { name: "forever", expiresInDays: 3650 }), 400);
+      assert.deepEqual(longer.errors, [
+        { path: "expiresInDays", message: `must not outlive the token that mints it, which expires at ${parent.expiresAt}; leave it out to expire then, or ask for fewer days` },
+      ]);
+    });
+
+    it("names in a project conflict only a project the caller could read", async () => {
+      const org = expectStatus(await root.post("/v1/organizations", { name: "Hidden projects", settings: { membersCanCreateProjects: true } }), 201).id;
+      const hidden = expectStatus(await root.post(`/v1/organizations/${org}/projects`, { name: "secret", environment: "staging", externalId: "ext-secret" }), 201).id;
+      const gus = await person(backend, "gus@holes.test");
+      expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: gus.email, role: "member" }), 201);
+      expectStatus(await gus.get(`/v1/organizations/${org}/projects/${hidden}`), 404);
+      const byName = await gus.post(`/v1/organizations/${org}/projects`, { name: "secret", environment: "development" });
+      assert.equal(expectStatus(byName, 409).detail, 'an active project named "secret" already exists in this organization (one you cannot see)');
+      const byRef = await gus.post(`/v1/organizations/${org}/projects`, { name: "other", environment: "development", externalId: "ext-secret" });
+      assert.deepEqual([expectStatus(byRef, 409).detail, byRef.body.existing], ['externalId "ext-secret" is already used by a project you cannot see', undefined]);
+      assert.ok(!byName.text.includes(hidden) && !byRef.text.includes(hidden));
+      // An admin is told which one.
+      const admin = expectStatus(await root.post(`/v1/organizations/${org}/projects`, { name: "x", environment: "development", externalId: "ext-secret" }), 409);
+      assert.deepEqual([admin.detail, admin.existing.id], [`externalId "ext-secret" is already used by project ${hidden}`, hidden]);
     });
 
     it("revokes a service account's tokens with its deleted organization", async () => {

@@ -48,13 +48,12 @@ export const policyCommands = [
 ];
 
 export const organizationCommands = [
-  // Only people: a service account lives in exactly one organization, so making it the admin of a
-  // second one is outside the contract (DESIGN.md is silent on this route for service accounts).
+  // Only people: a service account lives in exactly one organization, so it may not create a second.
   step("createOrganization", fc.record({ a: small }), (m) => m.orgs.length < MAX_ORGS, async (m, r, { a }, say) => {
-    const people = m.actors.filter((x) => x.user.kind === "person");
-    const actor = pick(people, a);
+    const actor = pick(m.actors, a);
     say(`${actor.label} creates org${m.orgs.length}`);
-    const body = await expectCall(r, actor, { method: "POST", path: "/v1/organizations", body: { name: `Org ${m.tag} ${m.next++}` } }, actor.live ? null : [unauthenticated], 201);
+    const verdict = !actor.live ? [unauthenticated] : actor.user.kind === "person" ? null : [forbidden];
+    const body = await expectCall(r, actor, { method: "POST", path: "/v1/organizations", body: { name: `Org ${m.tag} ${m.next++}` } }, verdict, 201);
     if (!body) return;
     m.orgs.push({ id: body.id, members: new Map([[actor.user.id, "admin"]]), allowlist: [], membersCanCreate: false, deleted: false });
   }),
@@ -82,8 +81,10 @@ export const organizationCommands = [
     // A token minted by a token keeps its parent's age (issue 7, hole 3); DESIGN.md also allows
     // refusing the mint where the parent is too old anywhere, so that refusal is accepted too.
     const tooOld = m.orgs.some((_, o) => m.orgs[o].members.has(actor.user.id) && !m.orgs[o].deleted && fences(m, actor, o).some((f) => f.code === "token_too_old"));
-    const verdict = !actor.live ? [unauthenticated] : tooOld ? [{ status: 401, code: "token_too_old" }] : null;
-    const res = await expectCall(r, actor, { method: "POST", path: "/v1/tokens", body: { name: "child" } }, verdict, 201, actor.live);
+    // A service account's tokens are minted only through its organization.
+    const person = actor.user.kind === "person";
+    const verdict = !actor.live ? [unauthenticated] : !person ? [forbidden] : tooOld ? [{ status: 401, code: "token_too_old" }] : null;
+    const res = await expectCall(r, actor, { method: "POST", path: "/v1/tokens", body: { name: "child" } }, verdict, 201, actor.live && person);
     if (!res) return;
     assert.equal(typeof res.token, "string");
     addActor(m, actor.user, res.token, res.id, actor.ageDays);
