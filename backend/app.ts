@@ -7,6 +7,7 @@ import { resolveCaller } from "./auth/caller";
 import { newRequestId, scrubSecrets } from "./auth/credentials";
 import type { Config } from "./config";
 import { errorHandler, sendProblem } from "./http/errors";
+import { clientErrorHandler, frameworkError } from "./http/framework-errors";
 import { registerJsonParser } from "./http/json-body";
 import { Metrics } from "./http/metrics";
 import { pipeline, Principal } from "./http/pipeline";
@@ -98,6 +99,8 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
     onConstructorPoisoning: "error",
     // Long malformed ids must reach the handlers and get the ordinary 404, not a 414.
     routerOptions: { maxParamLength: 2000 },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientErrorHandler(config.requestTimeoutMs),
   });
 
   // A request property declared up front (Fastify keeps the object's shape stable), not a
@@ -106,9 +109,11 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
   registerJsonParser(app);
   app.setErrorHandler(errorHandler);
   // Its own code: a client pointed at a wrong path must never take this for a deleted object.
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, new TenancyError("unknown_route", `no route ${req.method} ${scrubSecrets(req.url.split("?")[0])}; GET /openapi.json lists every route`), req.id),
-  );
+  // Counted against the client address like any unauthenticated call: probing paths buys no more requests.
+  app.setNotFoundHandler(async (req, reply) => {
+    await limiter.check(`ip:${req.ip}`, reply);
+    return sendProblem(reply, new TenancyError("unknown_route", `no route ${req.method} ${scrubSecrets(req.url.split("?")[0])}; GET /openapi.json lists every route`), req.id);
+  });
   // The caller is resolved before the body is read: an anonymous caller learns nothing from a 400 or 413.
   // Every answer names its request; error answers set the header again in sendProblem (a 404 for
   // an unknown route never reaches a route's hook).

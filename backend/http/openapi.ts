@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { problem } from "../../schema/errors";
+import { ERROR_STATUS, problem } from "../../schema/errors";
 import type { RouteDef } from "./route";
 
 function schemaOf(s: z.ZodType, io: "input" | "output"): unknown {
@@ -40,20 +40,55 @@ const WHY: Partial<Record<number, string>> = {
   429: "rate_limited: see Retry-After and the RateLimit-* headers",
 };
 
-/** The failure answers a route can give, from what it declares. */
-function failures(r: RouteDef): number[] {
+/** The failure answers a route can give, from what it declares: status → what it means here. */
+function failures(r: RouteDef): Map<number, string> {
   const write = r.method !== "GET";
   // Every route answers 400 for a query parameter it does not take (the pipeline's parseQuery).
-  const codes = new Set<number>(r.rateLimit === false ? [400] : [400, 429]);
+  // The data plane answers its own 429 (limit_exceeded, declared by its routes), not the request limit.
+  const codes = new Set<number>(r.rateLimit === false || r.scope === "apiKey" ? [400] : [400, 429]);
   if (r.scope !== "none") codes.add(401);
   if (r.scope === "organization" || r.scope === "project") codes.add(403).add(404);
   if (r.path.includes("{")) codes.add(404);
-  if (write && r.scope !== "none") codes.add(409);
+  if (write && r.scope !== "none" && r.scope !== "apiKey") codes.add(409);
   if (r.method === "PATCH" || (r.method === "DELETE" && r.scope !== "user")) codes.add(412);
   if (r.body) codes.add(413);
   if (r.method === "POST" && r.status === 201) codes.add(422);
-  return [...codes].sort();
+  if (r.scope === "user" && r.permission !== "self") codes.add(403);
+  const why = new Map([...codes].map((s) => [s, WHY[s]!]));
+  for (const code of r.answers ?? []) {
+    const s = ERROR_STATUS[code];
+    why.set(s, why.has(s) ? `${why.get(s)}; or ${code}` : code);
+  }
+  return new Map([...why].sort(([a], [b]) => a - b));
 }
+
+/** Headers the answers carry: the object's version as ETag, the request limit's window. */
+const HEADERS = {
+  ETag: { description: "the object's version, quoted: send it back in If-Match", schema: { type: "string" } },
+  "RateLimit-Limit": { description: "requests allowed per minute to this caller (IETF draft RateLimit headers)", schema: { type: "integer" } },
+  "RateLimit-Remaining": { description: "requests left in the current window", schema: { type: "integer" } },
+  "RateLimit-Reset": { description: "seconds until the window ends", schema: { type: "integer" } },
+  "Retry-After": { description: "seconds to wait before retrying", schema: { type: "integer" } },
+};
+const ref = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` });
+const LIMIT_HEADERS = { "RateLimit-Limit": ref("RateLimit-Limit"), "RateLimit-Remaining": ref("RateLimit-Remaining"), "RateLimit-Reset": ref("RateLimit-Reset") };
+
+/** Which headers an answer of this route carries. */
+function headersOf(r: RouteDef, status: number): Record<string, unknown> | undefined {
+  // The data plane has its own per-project limits instead of the per-caller request limit.
+  const limited = r.rateLimit !== false && r.scope !== "apiKey" ? LIMIT_HEADERS : {};
+  const versioned = status === 200 && (r.method === "GET" || r.method === "PATCH") && r.response && hasVersion(r.response);
+  const retry = status === 429 || status === 503 ? { "Retry-After": ref("Retry-After") } : {};
+  const headers = { ...(status < 300 || status === 429 ? limited : {}), ...(versioned ? { ETag: ref("ETag") } : {}), ...retry };
+  return Object.keys(headers).length > 0 ? headers : undefined;
+}
+
+function hasVersion(response: z.ZodType): boolean {
+  const json = schemaOf(response, "output") as { properties?: Record<string, unknown> };
+  return json.properties?.version !== undefined;
+}
+
+const IF_MATCH = { name: "If-Match", in: "header", required: false, description: "the ETag of the version this change was based on; another version answers 412", schema: { type: "string" } };
 
 const SECURITY: Record<RouteDef["scope"], unknown[]> = {
   none: [],
@@ -71,7 +106,16 @@ const SECURITY: Record<RouteDef["scope"], unknown[]> = {
 export function openApiDocument(routes: readonly RouteDef[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
-    const success = r.status === 204 ? { description: "done" } : { description: "success", content: { [r.contentType ?? "application/json"]: { schema: r.response ? schemaOf(r.response, "output") : {} } } };
+    const headers = headersOf(r, r.status);
+    const success = {
+      description: r.status === 204 ? "done" : "success",
+      ...(headers ? { headers } : {}),
+      ...(r.status === 204 ? {} : { content: { [r.contentType ?? "application/json"]: { schema: r.response ? schemaOf(r.response, "output") : {} } } }),
+    };
+    const failed = [...failures(r)].map(([s, why]) => {
+      const h = headersOf(r, s);
+      return [String(s), { ...problemAnswer(why), ...(h ? { headers: h } : {}) }];
+    });
     const idempotency = r.method === "POST" && r.status === 201 ? [{ name: "Idempotency-Key", in: "header", required: false, description: "replays the first answer (200) for the same key and body", schema: { type: "string" } }] : [];
     (paths[r.path] ??= {})[r.method.toLowerCase()] = {
       operationId: r.operationId,
@@ -80,9 +124,9 @@ export function openApiDocument(routes: readonly RouteDef[]) {
       security: SECURITY[r.scope],
       "x-tenancy-scope": r.scope,
       "x-tenancy-permission": r.permission,
-      parameters: [...pathParameters(r.path), ...queryParameters(r.query), ...idempotency],
+      parameters: [...pathParameters(r.path), ...queryParameters(r.query), ...idempotency, ...(failures(r).has(412) ? [IF_MATCH] : [])],
       ...(r.body ? { requestBody: { required: true, content: { [r.method === "PATCH" ? "application/merge-patch+json" : "application/json"]: { schema: schemaOf(r.body, "input") } } } } : {}),
-      responses: { [String(r.status)]: success, ...Object.fromEntries(failures(r).map((s) => [String(s), problemAnswer(WHY[s]!)])) },
+      responses: { [String(r.status)]: success, ...Object.fromEntries(failed) },
     };
   }
   const tags = [...new Set(Object.values(paths).flatMap((ops) => Object.values(ops).flatMap((op) => (op as { tags: string[] }).tags)))].sort();
@@ -102,6 +146,7 @@ export function openApiDocument(routes: readonly RouteDef[]) {
         ...(routes.some((r) => r.scope === "apiKey") ? { apiKey: { type: "http", scheme: "bearer", description: "a project API key (tpk_…), for the data plane only" } } : {}),
       },
       schemas: { Problem: schemaOf(problem, "output") },
+      headers: HEADERS,
     },
     paths,
   };

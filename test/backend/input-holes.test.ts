@@ -72,6 +72,11 @@ for (const dialect of DIALECTS) {
       await new Promise<void>((ok) => socket.once("close", () => ok()));
       clearInterval(drip);
       assert.match(answer, /^HTTP\/1\.1 408 /);
+      assert.match(answer, /\r\ncontent-type: application\/problem\+json\r\n/i);
+      const problem = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+      assert.deepEqual([problem.code, problem.status], ["request_timeout", 408]);
+      assert.match(problem.detail, /did not arrive within \d+ ms \(TENANCY_REQUEST_TIMEOUT_MS\)/);
+      assert.match(problem.requestId, /^req_/);
     });
   });
 }

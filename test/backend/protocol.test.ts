@@ -95,6 +95,14 @@ for (const dialect of DIALECTS) {
       });
       const text = await call(backend.url, "POST", "/v1/organizations", backend.token, { raw: "name=x", headers: { "content-type": "text/plain" } });
       assert.equal(expectStatus(text, 400).code, "invalid_request");
+      // What the router refuses before any route runs speaks the same vocabulary, and echoes nothing.
+      const badUrl = await root.get("/v1/organizations/%E0%A4%A");
+      assert.deepEqual(expectStatus(badUrl, 400).errors, [{ path: "(path)", message: "is not a valid URL path (a malformed percent-encoding); encode every reserved character once" }]);
+      assert.equal(badUrl.headers["content-type"], "application/problem+json; charset=utf-8");
+      const long = await root.get(`/v1/organizations/org_${"a".repeat(2100)}`);
+      assert.deepEqual(expectStatus(long, 400).errors, [{ path: "(path)", message: "a path segment is longer than 2000 characters; no id is that long" }]);
+      assert.ok(!long.text.includes("aaaa"));
+      assert.equal(long.headers["x-request-id"], long.body.requestId);
     });
 
     it("ignores X-Forwarded-For from a peer that is not a trusted proxy", async () => {
@@ -148,6 +156,10 @@ for (const dialect of DIALECTS) {
       const anonymous = await call(backend.url, "GET", "/v1/me", "tmt_wrong");
       assert.equal(anonymous.status, 401);
       assert.match(anonymous.headers["ratelimit-remaining"], /^\d+$/);
+      // So are requests for routes that do not exist: probing paths buys no more requests.
+      const probe = await call(backend.url, "GET", "/v1/nope", undefined);
+      assert.equal(expectStatus(probe, 404).code, "unknown_route");
+      assert.equal(Number(probe.headers["ratelimit-remaining"]), Number(anonymous.headers["ratelimit-remaining"]) - 1);
       // Health checks are never throttled: a load balancer answered 429 would drop the instance.
       for (let i = 0; i < 450; i++) {
         const health = await call(backend.url, "GET", "/healthz", undefined);
@@ -170,6 +182,14 @@ for (const dialect of DIALECTS) {
       // The document promises a 429 exactly where the limit applies.
       assert.ok(doc.paths["/v1/organizations"].post.responses["429"]);
       assert.equal(doc.paths["/healthz"].get.responses["429"], undefined);
+      // What a generated client needs beyond bodies: If-Match where 412 can answer, ETag, the limit's headers.
+      const project = doc.paths["/v1/organizations/{orgId}/projects/{projectId}"];
+      assert.deepEqual(project.patch.parameters.find((p: { name: string }) => p.name === "If-Match")?.in, "header");
+      assert.equal(project.get.parameters.find((p: { name: string }) => p.name === "If-Match"), undefined);
+      assert.deepEqual(Object.keys(project.get.responses["200"].headers).sort(), ["ETag", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]);
+      assert.deepEqual(Object.keys(doc.paths["/v1/organizations"].post.responses["429"].headers).sort(), ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"]);
+      assert.equal(doc.paths["/healthz"].get.responses["200"].headers, undefined);
+      assert.deepEqual(Object.keys(doc.components.headers).sort(), ["ETag", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"]);
     });
   });
 }
