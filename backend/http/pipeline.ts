@@ -35,6 +35,12 @@ function checkParams(def: RouteDef, params: Record<string, string>): void {
 
 const EMPTY_QUERY = Object.freeze({});
 function parseQuery(def: RouteDef, raw: unknown): unknown {
+  // The query string parser makes a repeated parameter an array, which no query field takes.
+  const repeated = Object.entries(raw as Record<string, unknown>).filter(([, v]) => Array.isArray(v)).map(([k]) => k);
+  if (repeated.length > 0) {
+    const message = "is given more than once; give it once (a list is one comma-separated value)";
+    throw new TenancyError("invalid_request", `${repeated[0]}: ${message}`, { errors: repeated.map((path) => ({ path, message })) });
+  }
   if (def.query) return parseInput(def.query, raw);
   const extra = Object.keys(raw as object);
   if (extra.length > 0) throw new TenancyError("invalid_request", `${extra[0]}: unknown query parameter; this route takes none`, { errors: extra.map((path) => ({ path, message: "unknown query parameter; this route takes none" })) });

@@ -28,6 +28,9 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(bad.errors, [{ path: "limit", message: "must be from 1 to 100" }]);
       assert.deepEqual(expectStatus(await root.get(`/v1/organizations/${orgId}/projects?after=garbage`), 400).errors, [{ path: "after", message: "must be a nextCursor value from a previous page" }]);
       assert.deepEqual(expectStatus(await root.get(`/v1/organizations/${orgId}/projects?colour=red`), 400).errors, [{ path: "colour", message: 'unknown field "colour"' }]);
+      assert.deepEqual(expectStatus(await root.get(`/v1/organizations/${orgId}/projects?limit=1&limit=2`), 400).errors, [
+        { path: "limit", message: "is given more than once; give it once (a list is one comma-separated value)" },
+      ]);
     });
 
     it("replays an idempotent create with 200 and refuses the key with another body (422)", async () => {
