@@ -72,7 +72,7 @@ async function create(client: TenancyClient, inputs: Inputs) {
 export const apiKeyImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `ApiKey "${logicalName(inputs, inputs.name)}"`;
-  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
+  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, projectId: props.projectId, deployedBy: props.deployedBy });
   return {
     check: async (_olds, news) => apiKeySpec.check(news),
     diff: async (_id, olds, news) => ({ ...apiKeySpec.diff(olds, news), deleteBeforeReplace: false }),

@@ -92,7 +92,7 @@ async function createOrTakeOver(client: TenancyClient, inputs: Inputs): Promise<
 export const membershipImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `Membership "${logicalName(inputs, inputs.email)}"`;
-  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
+  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, projectId: props.projectId, deployedBy: props.deployedBy });
   return {
     check: async (_olds, news) => membershipSpec.check(news),
     diff: async (_id, olds, news) => membershipSpec.diff(olds, news),

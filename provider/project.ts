@@ -62,7 +62,7 @@ async function create(client: TenancyClient, inputs: Inputs): Promise<ProjectObj
 export const projectImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `Project "${logicalName(inputs, inputs.name)}"`;
-  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
+  const whereabouts = (props: Outputs, id: string) => ({ label: label(props), organizationId: props.organizationId, projectId: id, isProject: true, deployedBy: props.deployedBy });
   return {
     check: async (_olds, news) => projectSpec.check(news),
     diff: async (_id, olds, news) => projectSpec.diff(olds, news),
@@ -73,7 +73,7 @@ export const projectImplementation: Implementation<Inputs, Outputs> = (settings)
       }),
     read: (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
-        const found = await unlessGone(client(), client().projects.get(props!.organizationId, id), whereabouts(props!));
+        const found = await unlessGone(client(), client().projects.get(props!.organizationId, id), whereabouts(props!, id));
         return found !== GONE && found.status === "active" ? projectSpec.readResult(id, props!, found) : { id: "" };
       }),
     update: (id, olds, news) =>
@@ -84,7 +84,7 @@ export const projectImplementation: Implementation<Inputs, Outputs> = (settings)
         return { outs: projectSpec.outputs(news, updated, olds) };
       }),
     delete: (id, props) =>
-      withContext(`delete ${label(props)}`, async () => void (await unlessGone(client(), client().projects.archive(props.organizationId, id), whereabouts(props)))),
+      withContext(`delete ${label(props)}`, async () => void (await unlessGone(client(), client().projects.archive(props.organizationId, id), whereabouts(props, id)))),
   };
 };
 

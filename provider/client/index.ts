@@ -16,6 +16,7 @@ export class TenancyClient {
   private readonly http: Http;
   private caller?: Promise<Me>;
   private readonly visible = new Map<string, Promise<boolean>>();
+  private readonly visibleProjects = new Map<string, Promise<boolean>>();
   private readonly projectOrgs = new Map<string, Promise<string>>();
 
   constructor(options: HttpOptions) {
@@ -59,15 +60,12 @@ export class TenancyClient {
 
   /** Whether the caller can see the organization (asked once per client and organization). */
   canSee(orgId: string): Promise<boolean> {
-    let seen = this.visible.get(orgId);
-    if (!seen) {
-      seen = this.organizations.get(orgId).then(
-        () => true,
-        (err) => (err instanceof TenancyError && err.code === "not_found" ? false : Promise.reject(err)),
-      );
-      this.visible.set(orgId, seen);
-    }
-    return seen;
+    return seen(this.visible, orgId, () => this.organizations.get(orgId));
+  }
+
+  /** Whether the caller can see the project, archived or not (asked once per client and project). */
+  canSeeProject(orgId: string, projectId: string): Promise<boolean> {
+    return seen(this.visibleProjects, `${orgId}/${projectId}`, () => this.projects.get(orgId, projectId));
   }
 
   organizations = {
@@ -121,6 +119,20 @@ export class TenancyClient {
 export interface Scope {
   organizationId: string;
   projectId?: string;
+}
+
+/** Remembers per key whether `get` answers (true) or 404s (false); other failures are not kept. */
+function seen(cache: Map<string, Promise<boolean>>, key: string, get: () => Promise<unknown>): Promise<boolean> {
+  let answer = cache.get(key);
+  if (!answer) {
+    answer = get().then(
+      () => true,
+      (err) => (err instanceof TenancyError && err.code === "not_found" ? false : Promise.reject(err)),
+    );
+    answer.catch(() => cache.delete(key));
+    cache.set(key, answer);
+  }
+  return answer;
 }
 
 const seg = encodeURIComponent;

@@ -1,8 +1,31 @@
 import assert from "node:assert/strict";
+import { policy } from "../../backend/auth/policy";
 import * as tenancy from "../../provider";
+import { apiKeyImplementation } from "../../provider/api-key";
 import { TenancyClient } from "../../provider/client";
+import { SEES_EVERY_PROJECT } from "../../provider/gone";
+import { membershipImplementation } from "../../provider/membership";
+import { projectImplementation } from "../../provider/project";
+import { ORG_ROLES } from "../../schema";
 import { Backend, startBackend } from "../support/backend";
 import { api, failure, post, TestStack, testStack } from "./support";
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** A service account of the organization with `role`, and a management token of it. */
+async function colleague(backend: Backend, orgId: string, name: string, role: string): Promise<{ userId: string; email: string; token: string }> {
+  const sa = await post(backend, `/v1/organizations/${orgId}/service-accounts`, { name, role });
+  const { token } = await post(backend, `/v1/organizations/${orgId}/service-accounts/${sa.userId}/tokens`, { name: "pulumi" });
+  return { userId: sa.userId, email: sa.email, token };
+}
+
+/** A resource's outputs in the stack's state, found by its logical name. */
+async function stateOf(t: TestStack, name: string): Promise<{ id: string; outputs: Record<string, unknown> }> {
+  const resources: { urn: string; id: string; outputs: Record<string, unknown> }[] = (await t.stack.exportStack()).deployment.resources;
+  const found = resources.find((r) => r.urn.endsWith(`::${name}`));
+  assert.ok(found, `${name} is in the state`);
+  return found;
+}
 
 /**
  * A 404 means "missing" or "not yours to see": a refresh or destroy with the endpoint pointing
@@ -91,6 +114,47 @@ describe("the provider never takes a wrong endpoint or another user's token for 
     await untouched();
   });
 
+  it("fails refresh and destroy with the token of a member of the organization who is not in the project, naming the project, and keeps every resource", async () => {
+    // A plain member sees the organization and its members, but only the projects they are in.
+    const plain = await colleague(backend, outs.orgId, "colleague", "member");
+    const rootId = await root.myUserId();
+    const cannotSee = (label: string) =>
+      new RegExp(
+        `${esc(label)} was not found, and ${esc(plain.email)} \\(${plain.userId}\\) cannot see project ${outs.projectId}: ` +
+          `their role in organization ${outs.orgId} is member, which sees only the projects they are a member of; ` +
+          "tenancy:token \\(or TENANCY_TOKEN\\) is most likely the token of a user who is not a member of the project\\. " +
+          `Use a token of a member of project ${outs.projectId}, of an admin or billing member of organization ${outs.orgId}, ` +
+          `or of ${rootId}, who deployed it; nothing was removed from the state`,
+      );
+
+    // The provider's own calls, as the audit made them: each refuses, none passes over the object.
+    const settings = { endpoint: backend.url, token: plain.token };
+    const search = await stateOf(t, "search");
+    const key = await stateOf(t, "search-ci");
+    const anaSearch = await stateOf(t, "ana-search");
+    await assert.rejects(projectImplementation(settings).read!(search.id, search.outputs as never), (e: Error) => (assert.match(e.message, cannotSee('Project "search"')), true));
+    await assert.rejects(projectImplementation(settings).delete!(search.id, search.outputs as never), (e: Error) => (assert.match(e.message, cannotSee('Project "search"')), true));
+    await assert.rejects(apiKeyImplementation(settings).read!(key.id, key.outputs as never), (e: Error) => (assert.match(e.message, cannotSee('ApiKey "search-ci"')), true));
+    await assert.rejects(apiKeyImplementation(settings).delete!(key.id, key.outputs as never), (e: Error) => (assert.match(e.message, cannotSee('ApiKey "search-ci"')), true));
+    await assert.rejects(membershipImplementation(settings).read!(anaSearch.id, anaSearch.outputs as never), (e: Error) => (assert.match(e.message, cannotSee('Membership "ana-search"')), true));
+    await assert.rejects(membershipImplementation(settings).delete!(anaSearch.id, anaSearch.outputs as never), (e: Error) => (assert.match(e.message, cannotSee('Membership "ana-search"')), true));
+    assert.equal((await root.projects.get(outs.orgId, outs.projectId)).status, "active");
+
+    // And through the engine, as a user makes the mistake.
+    await configure("tenancy:token", plain.token);
+    try {
+      const refresh = await failure(t.stack.refresh());
+      assert.match(refresh, cannotSee('Project "search"'));
+      assert.match(refresh, cannotSee('ApiKey "search-ci"'));
+      assert.match(refresh, cannotSee('Membership "ana-search"'));
+      assert.match(await failure(t.stack.destroy()), cannotSee('ApiKey "search-ci"'));
+    } finally {
+      await configure("tenancy:token", backend.token);
+    }
+    await untouched();
+    assert.equal((await root.projects.get(outs.orgId, outs.projectId)).status, "active");
+  });
+
   it("still drops on refresh what was really deleted out of band, down to the organization itself", async () => {
     await root.apiKeys.revoke(outs.orgId, outs.projectId, outs.keyId);
     assert.deepEqual((await t.stack.refresh()).summary.resourceChanges, { same: 5, delete: 1 });
@@ -102,5 +166,84 @@ describe("the provider never takes a wrong endpoint or another user's token for 
     await root.organizations.delete(outs.orgId);
     assert.deepEqual((await t.stack.refresh()).summary.resourceChanges, { same: 1, delete: 4 });
     assert.equal(await managed(), 0);
+  });
+});
+
+/**
+ * The other side of the rule: a token that would certainly see the object if it existed — a
+ * project owner's for what is inside the project, an organization admin's for anything in the
+ * organization — still drops on refresh what was really deleted out of band, though it did not
+ * deploy it.
+ */
+describe("the provider still drops what was deleted out of band when a token that sees it refreshes", function () {
+  this.timeout(10 * 60 * 1000);
+
+  let backend: Backend;
+  let root: TenancyClient;
+  let t: TestStack;
+  let outs: Record<string, string>;
+
+  const program = async () => {
+    const org = new tenancy.Organization("globex", { name: "Globex" });
+    const ana = new tenancy.Membership("ana", { organizationId: org.id, email: "ana@globex.test", role: "member" });
+    const ben = new tenancy.Membership("ben", { organizationId: org.id, email: "ben@globex.test", role: "member" });
+    const search = new tenancy.Project("search", { organizationId: org.id, name: "search", environment: "development" });
+    const anaSearch = new tenancy.Membership("ana-search", { organizationId: org.id, projectId: search.id, email: "ana@globex.test", role: "member" }, { dependsOn: [ana] });
+    new tenancy.Membership("ben-search", { organizationId: org.id, projectId: search.id, email: "ben@globex.test", role: "member" }, { dependsOn: [ben] });
+    const key = new tenancy.ApiKey("search-ci", { projectId: search.id, name: "ci", owner: "ana@globex.test" }, { dependsOn: [anaSearch] });
+    return { orgId: org.id, projectId: search.id, keyId: key.id };
+  };
+
+  before(async () => {
+    backend = await startBackend();
+    root = api(backend.url, backend.token);
+    t = await testStack({ endpoint: backend.url, token: backend.token, program });
+    const up = await t.stack.up();
+    assert.deepEqual(up.summary.resourceChanges, { create: 8 });
+    outs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
+  });
+  after(async () => {
+    await t?.stack.setConfig("tenancy:token", { value: backend.token, secret: true }).catch(() => undefined);
+    await t?.stack.up().catch(() => undefined);
+    await t?.stack.destroy().catch(() => undefined);
+    await t?.dispose();
+    await backend?.dispose();
+  });
+
+  async function configure(token: string, changes: Record<string, number>) {
+    await t.stack.setConfig("tenancy:token", { value: token, secret: true });
+    assert.deepEqual((await t.stack.up()).summary.resourceChanges, changes);
+  }
+
+  it("holds the organization roles that see every project to the backend's own rule", () => {
+    for (const role of ORG_ROLES) assert.equal(SEES_EVERY_PROJECT.has(role), policy.seeAllProjects({ orgRole: role }), role);
+  });
+
+  it("drops a project member removed out of band for a project owner's token, and the project archived out of band for an organization admin's", async () => {
+    // A plain member of the organization who owns the project sees everything in it.
+    const owner = await colleague(backend, outs.orgId, "search owner", "member");
+    await root.members.add({ organizationId: outs.orgId, projectId: outs.projectId }, { email: owner.email, role: "owner" });
+    await configure(owner.token, { same: 8 });
+    const ben = (await root.members.list({ organizationId: outs.orgId, projectId: outs.projectId }, { email: "ben@globex.test" })).data[0];
+    await root.members.remove({ organizationId: outs.orgId, projectId: outs.projectId }, ben.userId);
+    assert.deepEqual((await t.stack.refresh()).summary.resourceChanges, { same: 7, delete: 1 });
+
+    // An admin of the organization sees every project of it, and everything in them (its up
+    // adds ben back to the project).
+    const admin = await colleague(backend, outs.orgId, "platform admin", "admin");
+    await configure(admin.token, { same: 7, create: 1 });
+    await root.apiKeys.revoke(outs.orgId, outs.projectId, outs.keyId);
+    const ana = (await root.members.list({ organizationId: outs.orgId, projectId: outs.projectId }, { email: "ana@globex.test" })).data[0];
+    await root.members.remove({ organizationId: outs.orgId, projectId: outs.projectId }, ana.userId);
+    assert.deepEqual((await t.stack.refresh()).summary.resourceChanges, { same: 6, delete: 2 });
+    await root.projects.archive(outs.orgId, outs.projectId);
+    assert.deepEqual((await t.stack.refresh()).summary.resourceChanges, { same: 4, delete: 2 });
+    assert.deepEqual((await t.stack.exportStack()).deployment.resources.filter((r: { type: string }) => r.type.includes("dynamic/tenancy:")).length, 3);
+
+    // A project id that no project has: for the admin it is gone, for a plain member it is not shown.
+    const missing = "proj_" + "0".repeat(26);
+    const props = { ...(await root.projects.get(outs.orgId, outs.projectId)), id: missing, deployedBy: await root.myUserId() } as never;
+    assert.deepEqual(await projectImplementation({ endpoint: backend.url, token: admin.token }).read!(missing, props), { id: "" });
+    await assert.rejects(projectImplementation({ endpoint: backend.url, token: owner.token }).read!(missing, props), /cannot see project proj_0+: their role in organization org_\w+ is member/);
   });
 });
