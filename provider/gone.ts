@@ -11,8 +11,9 @@ import { isCode } from "./inputs";
  * - a project: the caller's role in the organization sees every project of it (admin, billing);
  * - an object inside a project (a key, a project member): that, or the caller sees the project;
  * - the organization itself: its 404 says nothing more than that the caller cannot see it.
- * Or else the caller is the identity that deployed it (then its organization is gone). Otherwise
- * the token is most likely one that cannot see the object, and the operation fails saying so.
+ * Or else the caller is the identity that deployed it and no longer sees its organization (then
+ * the organization is gone). Otherwise the token is most likely one that cannot see the object,
+ * and the operation fails saying so.
  */
 export interface Whereabouts {
   /** `Project "chat-prod"`: how the error names the resource. */
@@ -48,18 +49,22 @@ export async function unlessGone<T>(client: TenancyClient, call: Promise<T>, whe
 
 async function confirmGone(client: TenancyClient, where: Whereabouts): Promise<void> {
   const me = await client.me();
-  if (where.deployedBy === me.user.id) return;
+  // The deployer's token is trusted only where its organization is out of its sight (then the
+  // organization is gone): a deployer who merely lost sight of a project is told so, like anyone.
+  const byDeployer = where.deployedBy === me.user.id;
   const { organizationId: orgId, projectId } = where;
 
   let role: OrgRole | undefined;
   if (where.isOrganization) {
     // Only the deployer may take the organization's own 404 for a deletion.
+    if (byDeployer) return;
   } else if (!projectId) {
-    if (await client.canSee(orgId)) return;
+    if ((await client.canSee(orgId)) || byDeployer) return;
   } else {
     role = me.organizations.find((o) => o.id === orgId)?.role;
     if (role && SEES_EVERY_PROJECT.has(role)) return;
     if (role && !where.isProject && (await client.canSeeProject(orgId, projectId))) return;
+    if (!role && byDeployer) return;
   }
 
   const who = `${where.label} was not found, and ${me.user.email} (${me.user.id})`;

@@ -246,4 +246,22 @@ describe("the provider still drops what was deleted out of band when a token tha
     assert.deepEqual(await projectImplementation({ endpoint: backend.url, token: admin.token }).read!(missing, props), { id: "" });
     await assert.rejects(projectImplementation({ endpoint: backend.url, token: owner.token }).read!(missing, props), /cannot see project proj_0+: their role in organization org_\w+ is member/);
   });
+
+  it("does not let the deployer's token pass over a project and key it merely lost sight of", async () => {
+    // A plain member deploys a project (becoming its owner) and a key; an admin then takes them off the project.
+    const org = (await post(backend, "/v1/organizations", { name: "Initech", settings: { membersCanCreateProjects: true } })).id;
+    const dev = await colleague(backend, org, "dev", "member");
+    const settings = { endpoint: backend.url, token: dev.token };
+    const project = await projectImplementation(settings).create!({ organizationId: org, name: "tps", environment: "development" } as never);
+    // Owned by someone else: a member who owns active keys cannot be removed from the project.
+    await root.members.add({ organizationId: org }, { email: "pat@initech.test", role: "member" });
+    await root.members.add({ organizationId: org, projectId: project.id }, { email: "pat@initech.test", role: "member" });
+    const key = await apiKeyImplementation(settings).create!({ projectId: project.id, name: "ci", owner: "pat@initech.test" } as never);
+    await root.members.remove({ organizationId: org, projectId: project.id }, dev.userId);
+    const lostSight = new RegExp(`was not found, and ${esc(dev.email)} \\(${dev.userId}\\) cannot see project ${project.id}: their role in organization ${org} is member`);
+    await assert.rejects(apiKeyImplementation(settings).read!(key.id, key.outs as never), lostSight);
+    await assert.rejects(projectImplementation(settings).delete!(project.id, project.outs as never), lostSight);
+    assert.equal((await root.projects.get(org, project.id)).status, "active");
+    assert.equal((await root.apiKeys.get(org, project.id, key.id)).status, "active");
+  });
 });
