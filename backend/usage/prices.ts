@@ -21,9 +21,20 @@ export class PricesError extends Error {
   override readonly name = "PricesError";
 }
 
+/**
+ * The highest price taken, in USD per million tokens (a dollar a token, far above any list price):
+ * an event of the most tokens allowed at it still costs an exact number of micro-USD in a double.
+ */
+export const MAX_USD_PER_MILLION = 1_000_000;
+
 const amount = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const micros = parseUsd(v);
-  if (micros === undefined) ctx.addIssue({ code: "custom", message: "must be a non-negative USD amount with at most 6 decimals, such as 2.50" });
+  const decimal = typeof v === "number" ? Number.isFinite(v) && v >= 0 : /^\d+(\.\d+)?$/.test(v.trim());
+  let problem: string | undefined;
+  if (!decimal) problem = "must be a non-negative USD amount with at most 6 decimals, such as 2.50";
+  else if (Number(v) > MAX_USD_PER_MILLION) problem = `must be at most ${MAX_USD_PER_MILLION} USD per million tokens`;
+  else if (micros === undefined) problem = "must have at most 6 decimal places (prices are whole micro-USD per million tokens)";
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
   return micros ?? 0;
 });
 const effectiveFrom = z.string().transform((v, ctx) => {

@@ -76,6 +76,26 @@ describe("prices", () => {
     });
   });
 
+  it("refuses to start on a price too large to count in micro-USD or with more than 6 decimals, saying which and the maximum", async () => {
+    const file = pricesFile(
+      [
+        "prices:",
+        "  - { model: huge, inputUsdPerMillion: 99999999999, outputUsdPerMillion: 1, effectiveFrom: 2025-01-01 }",
+        '  - { model: longer, inputUsdPerMillion: 1, outputUsdPerMillion: "1234567890123", effectiveFrom: 2025-01-01 }',
+        "  - { model: finer, inputUsdPerMillion: 0.1234567, outputUsdPerMillion: 1000000, effectiveFrom: 2025-01-01 }",
+      ].join("\n"),
+    );
+    await assert.rejects(startBackend({ env: { TENANCY_PRICES: file } }), (err: Error) => {
+      const lines = err.message.split("\n").filter((l) => l.includes(file)).map((l) => l.slice(l.indexOf(file)));
+      assert.deepEqual(lines, [
+        `${file}:2: prices[0].inputUsdPerMillion: must be at most 1000000 USD per million tokens`,
+        `${file}:3: prices[1].outputUsdPerMillion: must be at most 1000000 USD per million tokens`,
+        `${file}:4: prices[2].inputUsdPerMillion: must have at most 6 decimal places (prices are whole micro-USD per million tokens)`,
+      ]);
+      return true;
+    });
+  });
+
   it("refuses to start on a bad price file, naming the line and field", async () => {
     const file = pricesFile(["prices:", "  - model: ok-model", "    inputUsdPerMillion: 1", "    outputUsdPerMillion: -2", "    effectiveFrom: someday"].join("\n"));
     await assert.rejects(startBackend({ env: { TENANCY_PRICES: file } }), (err: Error) => {
