@@ -17,6 +17,20 @@ export const limits = z.strictObject({
   allowedModels: z.array(modelName).min(1, "must name at least one model (omit it to allow any)").max(200).optional(),
 });
 
+/**
+ * What a create or a patch may set, beyond the types: a budget is USD with at most 6 decimals,
+ * since budgets are counted in whole micro-USD, and a value with more (5.1234567, or
+ * 110.00000000000001 from floating-point arithmetic such as 100 * 1.1) has no exact amount to
+ * enforce. Checked on input only: a project stored before this rule still reads (limits.ts
+ * rounds such a budget down to the micro-USD).
+ */
+export function checkLimits(l: z.output<typeof limits>, ctx: z.RefinementCtx): void {
+  const usd = l.monthlyBudgetUsd;
+  if (usd === undefined || /^\d+(\.\d{1,6})?$/.test(String(usd))) return;
+  const message = `must be USD with at most 6 decimal places, an exact number of micro-USD (what budgets count); ${usd} has more: round it, e.g. to ${Number(usd.toFixed(6))}`;
+  ctx.addIssue({ code: "custom", path: ["limits", "monthlyBudgetUsd"], message });
+}
+
 /** The launch checklist: what a production project must document before it exists. */
 export const LAUNCH_CHECKLIST = ["owner", "keyOwner", "escalationContact", "expectedMonthlySpendUsd"] as const;
 
@@ -41,6 +55,7 @@ export type ProjectExtras = z.output<typeof projectExtras>;
 
 /** What a client sends to create a project, and what a merged PATCH must still satisfy. */
 export const projectInput = projectFields.superRefine((p, ctx) => {
+  checkLimits(p.limits, ctx);
   if (p.environment !== "production") return;
   for (const field of LAUNCH_CHECKLIST) {
     if (p[field] === undefined) {

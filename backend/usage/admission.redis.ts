@@ -1,29 +1,21 @@
 import type { Redis } from "ioredis";
 import { BUDGET_LUA, KEEP_SECONDS, RedisBudgets } from "./budgets.redis";
-import { Window, WINDOW_SECONDS } from "./windows";
+import { RedisReservations, RESERVATION_LUA } from "./reservations.redis";
+import { Window, WINDOW_LUA } from "./windows";
 
 /**
- * One authorize, one Redis round trip: the requests window, the tokens window and the budget
- * reservation in a single script, where each of them alone costs a round trip of its own (three
- * commands written, woken for and parsed per request, on the backend and on Redis). The script
- * is also atomic: a request refused by one limit gives back what it took from the ones before,
- * with no other instance's request in between. The counters are the very keys `Window` (the
- * rate-limiter-flexible format: an integer that expires WINDOW_SECONDS after its first count) and
- * RedisBudgets use, so settling, refunds and the step-by-step path (used when this one fails)
- * work on the same numbers. The keys lie in different hash slots: one Redis server (with
- * replicas), not Redis Cluster, as the rest of the data plane.
+ * One authorize, one Redis round trip: the requests window, the tokens window, the budget
+ * reservation and the record of what was charged (reservations.redis.ts) in a single script,
+ * where each of them alone costs a round trip of its own (commands written, woken for and parsed
+ * per request, on the backend and on Redis). The script is also atomic: a request refused by one
+ * limit gives back what it took from the ones before, with no other instance's request in
+ * between. The counters are the very keys `Window` (the rate-limiter-flexible format: an integer
+ * that expires the window's length after its first count), RedisBudgets and RedisReservations
+ * use, so settling, refunds and the step-by-step path (used when this one fails) work on the same
+ * numbers. The keys lie in different hash slots: one Redis server (with replicas), not Redis
+ * Cluster, as the rest of the data plane.
  */
-const ADMIT = `${BUDGET_LUA}
-local function add(key, amount, seconds)
-  redis.call('set', key, 0, 'EX', seconds, 'NX')
-  local consumed = redis.call('incrby', key, amount)
-  local ttl = redis.call('pttl', key)
-  if ttl == -1 then
-    redis.call('expire', key, seconds)
-    ttl = 1000 * seconds
-  end
-  return consumed, ttl
-end
+const ADMIT = `${BUDGET_LUA}${WINDOW_LUA}${RESERVATION_LUA}
 local seconds = tonumber(ARGV[1])
 local rpm, tpm, tokens, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 -- An unseeded budget is reported before anything is counted: the caller seeds it and asks again.
@@ -55,6 +47,11 @@ if budget >= 0 then
   end
   remaining = amount
 end
+-- What settling needs: the tokens charged and the window they went to, the month of the hold.
+local charged = (tpm >= 0 and tokens > 0) and tokens or 0
+if charged > 0 or budget >= 0 then
+  reserve_record(KEYS[5], charged, charged > 0 and window_end(KEYS[2]) or 0, budget >= 0 and ARGV[11] or '-', ARGV[12])
+end
 return {1, rc, rt, tc, tt, remaining}
 `;
 
@@ -66,6 +63,9 @@ export interface AtomicRequest {
   tokensPerMinute?: number;
   tokens: number;
   budget?: { budgetMicros: number; costMicros: number; holdId: string; expiresAtMs: number };
+  /** The reservation id the answer carries, and how long its record lives. */
+  reservationId: string;
+  reservationTtlMs: number;
 }
 
 /** A window's count after this request, and the milliseconds until it resets. */
@@ -90,16 +90,30 @@ export class RedisAdmission {
     private readonly requests: Window,
     private readonly tokens: Window,
     readonly budgets: RedisBudgets,
+    private readonly reservations: RedisReservations,
   ) {
-    client.defineCommand("tenancyAdmit", { numberOfKeys: 4, lua: ADMIT });
+    client.defineCommand("tenancyAdmit", { numberOfKeys: 5, lua: ADMIT });
     this.redis = client as Scripted;
   }
 
   async admit(r: AtomicRequest): Promise<AtomicOutcome> {
     const [hash, holds] = this.budgets.keys(r.projectId, r.month);
-    const keys = [this.requests.redisKey(r.projectId)!, this.tokens.redisKey(r.projectId)!, hash, holds];
+    const keys = [this.requests.redisKey(r.projectId)!, this.tokens.redisKey(r.projectId)!, hash, holds, this.reservations.key(r.projectId, r.reservationId)];
     const b = r.budget;
-    const args = [WINDOW_SECONDS, r.requestsPerMinute ?? -1, r.tokensPerMinute ?? -1, r.tokens, b ? b.budgetMicros : -1, b?.costMicros ?? 0, b?.holdId ?? "", b?.expiresAtMs ?? 0, KEEP_SECONDS, r.nowMs];
+    const args = [
+      this.tokens.seconds,
+      r.requestsPerMinute ?? -1,
+      r.tokensPerMinute ?? -1,
+      r.tokens,
+      b ? b.budgetMicros : -1,
+      b?.costMicros ?? 0,
+      b?.holdId ?? "",
+      b?.expiresAtMs ?? 0,
+      KEEP_SECONDS,
+      r.nowMs,
+      r.month,
+      r.reservationTtlMs,
+    ];
     const [status, ...n] = await this.redis.tenancyAdmit(...keys, ...args);
     switch (status) {
       case -1:

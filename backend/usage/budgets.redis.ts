@@ -56,13 +56,15 @@ end
 return 1
 `;
 
-// ARGV: cost, expiry seconds, hold ids. On a month not seeded yet the cost is kept as `pending`
-// (the seed's database read may not see this uncommitted batch); it has no holds to drop then.
+// ARGV: cost, expiry seconds, 1 to keep the cost of an unseeded month, hold ids. On a month not
+// seeded yet the cost is kept as `pending` (the seed's database read may not see this
+// uncommitted batch), or dropped for a project without a budget (budgets.ts says why); it has no
+// holds to drop then.
 const SETTLE = `${BUDGET_LUA}
-for i = 3, #ARGV do drop(KEYS[1], KEYS[2], ARGV[i]) end
+for i = 4, #ARGV do drop(KEYS[1], KEYS[2], ARGV[i]) end
 if redis.call('hexists', KEYS[1], 'spent') == 1 then
   redis.call('hincrby', KEYS[1], 'spent', ARGV[1])
-elseif tonumber(ARGV[1]) ~= 0 then
+elseif ARGV[3] == '1' and tonumber(ARGV[1]) ~= 0 then
   redis.call('hincrby', KEYS[1], 'pending', ARGV[1])
   redis.call('expire', KEYS[1], ARGV[2])
 end
@@ -122,8 +124,8 @@ export class RedisBudgets implements Budgets {
     });
   }
 
-  async settle(projectId: string, month: string, costMicros: number, holdIds: string[]): Promise<void> {
-    await this.redis.tenancySettle(...this.keys(projectId, month), costMicros, KEEP_SECONDS, ...holdIds);
+  async settle(projectId: string, month: string, costMicros: number, holdIds: string[], keepIfUnseeded: boolean): Promise<void> {
+    await this.redis.tenancySettle(...this.keys(projectId, month), costMicros, KEEP_SECONDS, keepIfUnseeded ? 1 : 0, ...holdIds);
   }
 
   async close(): Promise<void> {}

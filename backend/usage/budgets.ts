@@ -1,5 +1,3 @@
-import { randomUUID } from "node:crypto";
-
 /**
  * Monthly budgets as reserve → settle. `reserve` admits a request only if the month's recorded
  * spend plus the live holds plus its estimate fits the budget, and leaves a hold that expires on
@@ -16,11 +14,16 @@ import { randomUUID } from "node:crypto";
  * whose commit came before the read is counted twice (once in the read, once as pending): an
  * over-count, which refuses a little early and never lets spend past the budget. It happens once
  * per project-month and is limited to the batches settled on the month before its counter existed:
- * normally only those settled while the month's first authorize was seeding. Projects without a
- * budget never settle here (LimitsEngine.settle), so a budget set mid-month starts from the
- * database alone (a batch whose request saw the project still without a budget, and that commits
- * after that first seed's read, goes uncounted: at most the batches in flight as the budget is
- * set). A settle whose commit then fails can likewise only over-count.
+ * normally only those settled while the month's first authorize was seeding.
+ *
+ * A project without a budget settles with `keepIfUnseeded` false: its cost goes onto a counter
+ * that exists (one seeded while it had a budget, so that counter stays true and a budget set again
+ * later this month sees all of the spend), and is dropped when there is none. Keeping it as
+ * pending instead would count a whole budget-less stretch twice, since the seed that a new budget
+ * makes reads the same spend from the database. So a budget set on a month without a counter
+ * starts from the database alone: a batch whose request saw the project still without a budget,
+ * and that commits after that first seed's read, goes uncounted (at most the batches in flight as
+ * the budget is set). A settle whose commit then fails can likewise only over-count.
  */
 export interface Reservation {
   projectId: string;
@@ -37,12 +40,10 @@ export type ReserveResult = { ok: true; remainingMicros: number } | { ok: false;
 
 export interface Budgets {
   reserve(r: Reservation, nowMs: number): Promise<ReserveResult>;
-  settle(projectId: string, month: string, costMicros: number, holdIds: string[]): Promise<void>;
+  /** Drops the holds and adds the cost; on a month not seeded yet keeps it as pending, or drops it (see above). */
+  settle(projectId: string, month: string, costMicros: number, holdIds: string[], keepIfUnseeded: boolean): Promise<void>;
   close(): Promise<void>;
 }
-
-// randomUUID draws from a cached entropy pool: a syscall-free random id per authorize.
-export const newHoldId = () => randomUUID().replace(/-/g, "");
 
 interface Month {
   spent: number;
@@ -111,13 +112,13 @@ export class MemoryBudgets implements Budgets {
     return { ok: true, remainingMicros: r.budgetMicros - used - r.costMicros };
   }
 
-  async settle(projectId: string, month: string, costMicros: number, holdIds: string[]): Promise<void> {
+  async settle(projectId: string, month: string, costMicros: number, holdIds: string[], keepIfUnseeded: boolean): Promise<void> {
     const key = `${projectId}:${month}`;
     const m = this.months.get(key);
     if (!m) {
       // Not seeded yet: the seed's read may not see this uncommitted batch, so it adds the cost
       // when it creates the counter (see above). Holds exist only once seeded: none to drop.
-      if (costMicros !== 0) this.pending.set(key, (this.pending.get(key) ?? 0) + costMicros);
+      if (keepIfUnseeded && costMicros !== 0) this.pending.set(key, (this.pending.get(key) ?? 0) + costMicros);
       return;
     }
     for (const id of holdIds) drop(m, id);

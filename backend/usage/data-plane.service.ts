@@ -5,7 +5,8 @@ import type { Executor } from "../store/db";
 import type { ProjectLimits } from "./limits";
 import { monthKey } from "./limits";
 import { costMicros } from "./money";
-import { monthSpend, PricedEvent, recordEvents } from "./usage.repository";
+import { isReservationId } from "./reservations";
+import { monthOf, monthSpend, PricedEvent, recordedEventIds, recordEvents } from "./usage.repository";
 import type { UsageRuntime } from "./usage.runtime";
 
 /** The two routes an AI gateway calls with a project API key: ask before serving, report after. */
@@ -32,6 +33,23 @@ export function keyEntry({ apiKey, project, organization }: ApiKeyPrincipal): Ke
 }
 
 const FUTURE_SKEW_MS = 5 * 60_000;
+
+/**
+ * A month still takes events for this long after it ends (midnight UTC): a gateway's last batch
+ * of the month and a clock a little behind land in it. Then the month is final (its invoice too)
+ * and events dated in it are refused. Well inside DEDUP_DAYS: a month is final long before any
+ * of its events is pruned, so a pruned event can never be counted again.
+ */
+export const MONTH_CLOSE_GRACE_MS = 10 * 60_000;
+const GRACE_MINUTES = MONTH_CLOSE_GRACE_MS / 60_000;
+
+/** The oldest month that still takes events at `now`. */
+export const oldestOpenMonth = (now: Date) => monthKey(new Date(now.getTime() - MONTH_CLOSE_GRACE_MS));
+
+/** A batch accepted just before its month closed has committed within this long (a request's transaction takes milliseconds). */
+const IN_FLIGHT_MS = 60_000;
+/** The oldest month whose invoice may still change at `now`; every month before it is final. */
+export const oldestOpenInvoice = (now: Date) => monthKey(new Date(now.getTime() - MONTH_CLOSE_GRACE_MS - IN_FLIGHT_MS));
 
 function unknownModel(model: string, path?: string): TenancyError {
   const message = `model "${model}" has no price; GET /v1/prices lists the priced models (TENANCY_PRICES replaces the table)`;
@@ -61,27 +79,35 @@ export async function authorize(rt: UsageRuntime, db: Executor, key: KeyEntry, i
 
 /**
  * Checks the whole batch before writing any of it: a bad event fails the batch with a 400 naming
- * `events[i].field`, an unpriced model with a 422, and nothing is half-applied.
+ * `events[i].field`, an unpriced model with a 422, and nothing is half-applied. An event dated in
+ * a final month is refused, unless it is a replay of one recorded already: that is a duplicate.
  */
-function priceBatch(rt: UsageRuntime, key: KeyEntry, input: UsageInput, now: Date): PricedEvent[] {
+async function priceBatch(rt: UsageRuntime, db: Executor, key: KeyEntry, input: UsageInput, now: Date): Promise<{ fresh: PricedEvent[]; replayed: number }> {
   const errors: FieldError[] = [];
   const unpriced: FieldError[] = [];
   const seen = new Map<string, number>();
   const nowIso = now.toISOString();
-  const currentMonth = monthKey(now);
-  const priced = input.events.map((e, i) => {
-    const at = e.at === undefined ? nowIso : new Date(e.at).toISOString();
+  const ats = input.events.map((e) => (e.at === undefined ? nowIso : new Date(e.at).toISOString()));
+  const open = oldestOpenMonth(now);
+  const late = input.events.filter((_, i) => monthOf(ats[i]) < open).map((e) => e.eventId);
+  const recorded = late.length > 0 ? await recordedEventIds(db, key.projectId, late) : new Set<string>();
+  const fresh: PricedEvent[] = [];
+  input.events.forEach((e, i) => {
+    const at = ats[i];
     const first = seen.get(e.eventId);
     if (first !== undefined) errors.push({ path: `events[${i}].eventId`, message: `repeats events[${first}].eventId "${e.eventId}" in this batch` });
     seen.set(e.eventId, first ?? i);
+    if (recorded.has(e.eventId)) return;
+    const month = monthOf(at);
     if (Date.parse(at) > now.getTime() + FUTURE_SKEW_MS) errors.push({ path: `events[${i}].at`, message: "must not be more than 5 minutes in the future" });
     else if (at < key.createdAt) errors.push({ path: `events[${i}].at`, message: `must not be before the API key existed (${key.createdAt})` });
-    else if (monthKey(new Date(at)) < currentMonth) {
-      errors.push({ path: `events[${i}].at`, message: `falls in ${monthKey(new Date(at))}, whose invoice is final; report usage within its calendar month (UTC)` });
+    else if (month < open) {
+      const message = `falls in ${month}, whose invoice is final; a month takes events until ${GRACE_MINUTES} minutes after it ends (UTC)`;
+      errors.push({ path: `events[${i}].at`, message });
     }
     const price = rt.prices.priceAt(e.model, at);
     if (!price) unpriced.push({ path: `events[${i}].model`, message: `model "${e.model}" has no price at ${at}; GET /v1/prices lists the priced models` });
-    return {
+    fresh.push({
       project_id: key.projectId,
       event_id: e.eventId,
       api_key_id: key.apiKeyId,
@@ -92,7 +118,7 @@ function priceBatch(rt: UsageRuntime, key: KeyEntry, input: UsageInput, now: Dat
       cost_micros: price ? costMicros(e.inputTokens, e.outputTokens, price) : 0,
       at,
       received_at: nowIso,
-    };
+    });
   });
   if (errors.length > 0) {
     throw new TenancyError("invalid_request", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
@@ -100,7 +126,7 @@ function priceBatch(rt: UsageRuntime, key: KeyEntry, input: UsageInput, now: Dat
   if (unpriced.length > 0) {
     throw new TenancyError("unknown_model", unpriced.map((e) => `${e.path}: ${e.message}`).join("; "), { errors: unpriced });
   }
-  return priced;
+  return { fresh, replayed: input.events.length - fresh.length };
 }
 
 /**
@@ -111,15 +137,21 @@ function priceBatch(rt: UsageRuntime, key: KeyEntry, input: UsageInput, now: Dat
  * database before this commit (budgets.ts says why that too can only over-count).
  */
 export async function recordUsage(rt: UsageRuntime, db: Executor, key: KeyEntry, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
-  const priced = priceBatch(rt, key, input, now);
-  const kept = await recordEvents(db, priced);
+  const { fresh, replayed } = await priceBatch(rt, db, key, input, now);
+  const kept = fresh.length > 0 ? await recordEvents(db, fresh) : [];
   if (kept.length > 0) {
-    const keptIds = new Set(kept.map((e) => e.event_id));
+    const reservationOf = new Map(input.events.map((e) => [e.eventId, e.reservationId]));
     const costByMonth = new Map<string, number>();
-    for (const e of kept) costByMonth.set(e.at.slice(0, 7), (costByMonth.get(e.at.slice(0, 7)) ?? 0) + e.cost_micros);
-    const reservationIds = input.events.filter((e) => e.reservationId && keptIds.has(e.eventId)).map((e) => e.reservationId!);
-    const tokens = kept.reduce((sum, e) => sum + e.input_tokens + e.output_tokens, 0);
-    await rt.limits.settle({ projectId: key.projectId, tokens, costByMonth, reservationIds }, key.limits);
+    const tokensByReservation = new Map<string, number>();
+    let unreservedTokens = 0;
+    for (const e of kept) {
+      costByMonth.set(monthOf(e.at), (costByMonth.get(monthOf(e.at)) ?? 0) + e.cost_micros);
+      const tokens = e.input_tokens + e.output_tokens;
+      const reservation = reservationOf.get(e.event_id);
+      if (reservation && isReservationId(reservation)) tokensByReservation.set(reservation, (tokensByReservation.get(reservation) ?? 0) + tokens);
+      else unreservedTokens += tokens;
+    }
+    await rt.limits.settle({ projectId: key.projectId, costByMonth, tokensByReservation, unreservedTokens }, key.limits);
   }
-  return { accepted: kept.length, duplicates: priced.length - kept.length };
+  return { accepted: kept.length, duplicates: replayed + fresh.length - kept.length };
 }

@@ -2,8 +2,8 @@ import { TenancyError } from "../../schema/errors";
 import type { LimitName } from "../../schema/usage";
 import type { RedisAdmission } from "./admission.redis";
 import type { Budgets } from "./budgets";
-import { newHoldId } from "./budgets";
-import { formatUsd, parseUsd } from "./money";
+import { formatUsd, MICROS_PER_USD, parseUsd } from "./money";
+import { Hold, newReservationId, Reservation, Reservations } from "./reservations";
 import type { Window } from "./windows";
 
 /**
@@ -40,12 +40,22 @@ export interface AdmitRequest {
   seedSpend: (month: string) => Promise<number>;
 }
 
-/** What settling one batch needs: its real totals and the reservations its events named. */
+/** What settling one batch needs: its real totals, and its events' tokens by the reservation they named. */
 export interface Settlement {
   projectId: string;
-  tokens: number;
   costByMonth: Map<string, number>;
-  reservationIds: string[];
+  tokensByReservation: Map<string, number>;
+  /** Tokens of the events that named no reservation. */
+  unreservedTokens: number;
+}
+
+/** One month's budget settle, kept to be retried when the limits store failed. */
+interface BudgetSettle {
+  projectId: string;
+  month: string;
+  costMicros: number;
+  holdIds: string[];
+  keepIfUnseeded: boolean;
 }
 
 export const monthKey = (d: Date) => d.toISOString().slice(0, 7);
@@ -56,13 +66,16 @@ function exceeded(limit: LimitName, retryAfterSeconds: number, detail: string): 
   return new TenancyError("limit_exceeded", `${limit} exceeded: ${detail}; retry after ${retryAfterSeconds} s`, { limit, retryAfterSeconds });
 }
 
-/** `res_<YYYY-MM>_<token estimate, base 36>_<hold>`: settling needs the month and the estimate, on any instance. */
-function reservationId(month: string, tokens: number, hold: string): string {
-  return `res_${month}_${tokens.toString(36)}_${hold}`;
-}
-function parseReservation(id: string): { month: string; tokens: number; hold: string } | undefined {
-  const m = /^res_(\d{4}-\d{2})_([0-9a-z]{1,12})_([A-Za-z0-9_-]{1,32})$/.exec(id);
-  return m ? { month: m[1], tokens: parseInt(m[2], 36), hold: m[3] } : undefined;
+/**
+ * A budget in whole micro-USD. The schema takes at most 6 decimals; a project stored before it
+ * did may hold more (100 * 1.1 = 110.00000000000001): that rounds down to the micro-USD, never up
+ * past what was set and never to 0 (which refused every request).
+ */
+function budgetMicros(usd: number): number {
+  const exact = parseUsd(usd);
+  if (exact !== undefined) return exact;
+  if (!Number.isFinite(usd) || usd < 0) throw new Error(`limits.monthlyBudgetUsd is not an amount of USD: ${usd}`);
+  return Math.floor(usd * MICROS_PER_USD);
 }
 
 /** The refusals both paths give: one wording per limit. */
@@ -80,22 +93,29 @@ const budgetHeadroom = (budgetMicros: number, remainingMicros: number, now: Date
 });
 
 export class LimitsEngine {
-  private readonly retries: Settlement[] = [];
+  /** Budget settles that failed, one per project, month and kind: an outage grows it by project, not by batch. */
+  private readonly retries = new Map<string, BudgetSettle>();
+  /** A reservation's record outlives its hold and its window, so a late report is still known. */
+  private readonly reservationTtlMs: number;
 
   constructor(
     private readonly requests: Window,
     private readonly tokens: Window,
     private readonly budgets: Budgets,
+    private readonly reservations: Reservations,
     private readonly holdMs: number,
     /** Reports a limits store failure (metrics, logs). */
     private readonly onFailure: (err: unknown) => void,
     /** With Redis: the whole admission in one script; the step-by-step path below when it fails. */
     private readonly atomic?: RedisAdmission,
-  ) {}
+  ) {
+    this.reservationTtlMs = Math.max(holdMs, tokens.seconds * 1000);
+  }
 
   async admit(r: AdmitRequest): Promise<Admission> {
-    const hold = newHoldId();
-    const out: Admission = { reservationId: reservationId(monthKey(r.now), r.tokens, hold), limits: {} };
+    // The reservation id is also the id of its budget hold.
+    const hold = newReservationId();
+    const out: Admission = { reservationId: hold, limits: {} };
     const { requestsPerMinute, tokensPerMinute, monthlyBudgetUsd } = r.limits;
     // A project without limits is admitted without asking the limits store at all.
     if (requestsPerMinute === undefined && tokensPerMinute === undefined && monthlyBudgetUsd === undefined) return out;
@@ -117,7 +137,7 @@ export class LimitsEngine {
     const { projectId, limits, now } = r;
     const nowMs = now.getTime();
     const month = monthKey(now);
-    const budgetMicros = limits.monthlyBudgetUsd === undefined ? undefined : (parseUsd(limits.monthlyBudgetUsd) ?? 0);
+    const budget = limits.monthlyBudgetUsd === undefined ? undefined : budgetMicros(limits.monthlyBudgetUsd);
     const request = {
       projectId,
       month,
@@ -125,7 +145,9 @@ export class LimitsEngine {
       requestsPerMinute: limits.requestsPerMinute,
       tokensPerMinute: limits.tokensPerMinute,
       tokens: r.tokens,
-      budget: budgetMicros === undefined ? undefined : { budgetMicros, costMicros: r.costMicros, holdId: hold, expiresAtMs: nowMs + this.holdMs },
+      budget: budget === undefined ? undefined : { budgetMicros: budget, costMicros: r.costMicros, holdId: hold, expiresAtMs: nowMs + this.holdMs },
+      reservationId: hold,
+      reservationTtlMs: this.reservationTtlMs,
     };
     let outcome = await atomic.admit(request);
     if (outcome.kind === "unseeded") {
@@ -136,13 +158,13 @@ export class LimitsEngine {
       case "unseeded":
         return false;
       case "refused":
-        if (outcome.limit === "monthlyBudgetUsd") throw overBudget(budgetMicros!, outcome.usedMicros, now);
+        if (outcome.limit === "monthlyBudgetUsd") throw overBudget(budget!, outcome.usedMicros, now);
         if (outcome.limit === "requestsPerMinute") throw tooManyRequests(limits.requestsPerMinute!, seconds(outcome.window.ttlMs));
         throw tooManyTokens(limits.tokensPerMinute!, seconds(outcome.window.ttlMs));
       case "admitted":
         if (limits.requestsPerMinute !== undefined) out.limits.requestsPerMinute = windowHeadroom(limits.requestsPerMinute, outcome.requests.consumed, nowMs + outcome.requests.ttlMs);
         if (limits.tokensPerMinute !== undefined) out.limits.tokensPerMinute = windowHeadroom(limits.tokensPerMinute, outcome.tokens.consumed, nowMs + outcome.tokens.ttlMs);
-        if (budgetMicros !== undefined) out.limits.monthlyBudgetUsd = budgetHeadroom(budgetMicros, outcome.remainingMicros, now);
+        if (budget !== undefined) out.limits.monthlyBudgetUsd = budgetHeadroom(budget, outcome.remainingMicros, now);
         return true;
     }
   }
@@ -156,6 +178,8 @@ export class LimitsEngine {
       if (w.consumed > limits.requestsPerMinute) throw tooManyRequests(limits.requestsPerMinute, seconds(w.resetAt.getTime() - nowMs));
       out.limits.requestsPerMinute = windowHeadroom(limits.requestsPerMinute, w.consumed, w.resetAt.getTime());
     }
+    // What settling needs to know of this request (reservations.ts), when there is anything.
+    const charged: Reservation = { tokens: 0, windowEndsAtMs: 0 };
     if (limits.tokensPerMinute !== undefined) {
       const w = r.tokens > 0 ? await this.tokens.add(projectId, r.tokens, nowMs) : await this.tokens.read(projectId, nowMs);
       const over = r.tokens > 0 ? w.consumed > limits.tokensPerMinute : w.consumed >= limits.tokensPerMinute;
@@ -164,12 +188,16 @@ export class LimitsEngine {
         throw tooManyTokens(limits.tokensPerMinute, seconds(w.resetAt.getTime() - nowMs));
       }
       out.limits.tokensPerMinute = windowHeadroom(limits.tokensPerMinute, w.consumed, w.resetAt.getTime());
+      if (r.tokens > 0) {
+        charged.tokens = r.tokens;
+        charged.windowEndsAtMs = w.resetAt.getTime();
+      }
     }
     if (limits.monthlyBudgetUsd !== undefined) {
-      const budgetMicros = parseUsd(limits.monthlyBudgetUsd) ?? 0;
+      const budget = budgetMicros(limits.monthlyBudgetUsd);
       let result;
       try {
-        const reservation = { projectId, month, costMicros: r.costMicros, budgetMicros, holdId: hold, expiresAtMs: nowMs + this.holdMs, seed: () => r.seedSpend(month) };
+        const reservation = { projectId, month, costMicros: r.costMicros, budgetMicros: budget, holdId: hold, expiresAtMs: nowMs + this.holdMs, seed: () => r.seedSpend(month) };
         result = await this.budgets.reserve(reservation, nowMs);
       } catch (err) {
         // Fail closed: without the shared counter nobody can tell whether the budget still holds.
@@ -181,48 +209,80 @@ export class LimitsEngine {
       }
       if (!result.ok) {
         if (r.tokens > 0 && limits.tokensPerMinute !== undefined) await this.tokens.adjust(projectId, -r.tokens);
-        throw overBudget(budgetMicros, result.usedMicros, now);
+        throw overBudget(budget, result.usedMicros, now);
       }
-      out.limits.monthlyBudgetUsd = budgetHeadroom(budgetMicros, result.remainingMicros, now);
+      out.limits.monthlyBudgetUsd = budgetHeadroom(budget, result.remainingMicros, now);
+      charged.month = month;
+    }
+    if (charged.tokens > 0 || charged.month) {
+      // Without its record the request's usage settles as unreserved: counted again, never less.
+      await this.reservations.issue(projectId, hold, charged, this.reservationTtlMs).catch(this.onFailure);
     }
   }
 
   /**
-   * Inside the batch's transaction, just before it commits: correct the token window by (real −
-   * estimated) and turn holds into spend. A failed budget settle is retried, never lost (the
-   * events are in the database). A project without a budget leaves the budget counters alone:
-   * its costs would wait there as pending (budgets.ts) and be counted a second time by the seed
-   * once a budget is set, which reads the same spend from the database.
+   * Inside the batch's transaction, just before it commits: take the reservations the events named
+   * (each once, and only those authorize issued for this project), correct the tokens window by
+   * (real − estimated) as reservations.ts says, and turn holds into spend. A failed budget settle
+   * is retried, never lost (the events are in the database). A project without a budget settles
+   * only onto a month counter that exists (budgets.ts says why).
    */
   async settle(s: Settlement, limits: ProjectLimits): Promise<void> {
-    const reservations = [...new Set(s.reservationIds)].map(parseReservation).filter((r) => r !== undefined);
-    if (limits.tokensPerMinute !== undefined) {
-      const estimated = reservations.reduce((sum, r) => sum + r.tokens, 0);
-      await this.tokens.adjust(s.projectId, s.tokens - estimated).catch(this.onFailure);
+    const counted = limits.tokensPerMinute !== undefined;
+    const budgeted = limits.monthlyBudgetUsd !== undefined;
+    let holds: Hold[] = [];
+    if (counted || budgeted) {
+      const use = { byReservation: s.tokensByReservation, unreserved: s.unreservedTokens, counted };
+      try {
+        holds = await this.reservations.settle(s.projectId, use);
+      } catch (err) {
+        // Without the reservations every event counts as unreserved: an over-count, never less.
+        this.onFailure(err);
+        const tokens = [...s.tokensByReservation.values()].reduce((sum, t) => sum + t, s.unreservedTokens);
+        if (counted) await this.tokens.adjust(s.projectId, tokens).catch(this.onFailure);
+      }
     }
-    if (limits.monthlyBudgetUsd === undefined) return;
-    try {
-      await this.settleBudgets(s, reservations);
-    } catch (err) {
-      this.onFailure(err);
-      this.retries.push(s);
+    const months = new Set([...s.costByMonth.keys(), ...holds.map((h) => h.month)]);
+    const settles = [...months].map((month) => ({
+      projectId: s.projectId,
+      month,
+      costMicros: s.costByMonth.get(month) ?? 0,
+      holdIds: holds.filter((h) => h.month === month).map((h) => h.holdId),
+      keepIfUnseeded: budgeted,
+    }));
+    await this.settleBudgets(settles.filter((b) => b.costMicros !== 0 || b.holdIds.length > 0));
+  }
+
+  /** Settles each month in turn; on a failure keeps it and the rest for the retry timer. */
+  private async settleBudgets(settles: BudgetSettle[]): Promise<void> {
+    for (const [i, b] of settles.entries()) {
+      try {
+        await this.budgets.settle(b.projectId, b.month, b.costMicros, b.holdIds, b.keepIfUnseeded);
+      } catch (err) {
+        this.onFailure(err);
+        for (const later of settles.slice(i)) this.keepForRetry(later);
+        return;
+      }
     }
   }
 
-  private async settleBudgets(s: Settlement, reservations: { month: string; hold: string }[]): Promise<void> {
-    const months = new Set([...s.costByMonth.keys(), ...reservations.map((r) => r.month)]);
-    for (const month of months) {
-      const holds = reservations.filter((r) => r.month === month).map((r) => r.hold);
-      await this.budgets.settle(s.projectId, month, s.costByMonth.get(month) ?? 0, holds);
-    }
+  private keepForRetry(b: BudgetSettle): void {
+    const key = `${b.projectId}:${b.month}:${b.keepIfUnseeded}`;
+    const kept = this.retries.get(key);
+    this.retries.set(key, kept ? { ...kept, costMicros: kept.costMicros + b.costMicros, holdIds: [...kept.holdIds, ...b.holdIds] } : b);
   }
 
   /** Replays settlements that failed (Redis was down); the usage itself is safe in the database. */
   async retryFailed(): Promise<void> {
-    while (this.retries.length > 0) {
-      const s = this.retries[0];
-      await this.settleBudgets(s, s.reservationIds.map(parseReservation).filter((r) => r !== undefined));
-      this.retries.shift();
+    for (const [key, b] of this.retries) {
+      // Taken out first: a settle that fails meanwhile merges into a new entry, not into this one.
+      this.retries.delete(key);
+      try {
+        await this.budgets.settle(b.projectId, b.month, b.costMicros, b.holdIds, b.keepIfUnseeded);
+      } catch (err) {
+        this.keepForRetry(b);
+        throw err;
+      }
     }
   }
 

@@ -5,7 +5,7 @@ import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
 import { listUserProjectMemberships } from "../store/members.repository";
 import { findProject } from "../store/projects.repository";
-import { monthKey } from "./limits";
+import { oldestOpenInvoice } from "./data-plane.service";
 import { formatUsd } from "./money";
 import { monthlyLines, queryRollups } from "./usage.repository";
 
@@ -70,10 +70,14 @@ export async function usageReport(r: Reader, q: UsageQuery): Promise<UsageRow[]>
   }));
 }
 
-/** One invoice per month with usage, newest first; a month that has ended is final (events for it are refused). */
+/**
+ * One invoice per month with usage, newest first. A month is final once nothing more can be added
+ * to it: after its events are refused (MONTH_CLOSE_GRACE_MS after it ends, data-plane.service.ts)
+ * and the batches accepted before that have committed.
+ */
 export async function invoices(r: Reader, month?: string): Promise<Invoice[]> {
   const projectIds = await visibleProjects(r);
-  const current = monthKey(new Date(r.now));
+  const open = oldestOpenInvoice(new Date(r.now));
   const byMonth = new Map<string, { total: number; lines: Invoice["lines"] }>();
   for (const line of await monthlyLines(r.db, r.access.org.id, month, projectIds)) {
     const inv = byMonth.get(line.month) ?? { total: 0, lines: [] };
@@ -88,5 +92,5 @@ export async function invoices(r: Reader, month?: string): Promise<Invoice[]> {
     });
     byMonth.set(line.month, inv);
   }
-  return [...byMonth.entries()].map(([m, inv]) => ({ month: m, status: m < current ? "final" : "open", totalUsd: formatUsd(inv.total), lines: inv.lines }));
+  return [...byMonth.entries()].map(([m, inv]) => ({ month: m, status: m < open ? "final" : "open", totalUsd: formatUsd(inv.total), lines: inv.lines }));
 }

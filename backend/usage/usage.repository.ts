@@ -70,6 +70,12 @@ export async function recordEvents(db: Executor, events: PricedEvent[]): Promise
   return kept;
 }
 
+/** Which of `eventIds` the project has recorded (a raw event is kept DEDUP_DAYS). */
+export async function recordedEventIds(db: Executor, projectId: string, eventIds: string[]): Promise<Set<string>> {
+  const rows = await usageDb(db as any).selectFrom("usage_events").select("event_id").where("project_id", "=", projectId).where("event_id", "in", eventIds).execute();
+  return new Set(rows.map((r) => r.event_id));
+}
+
 /** Raw events only deduplicate; past the window their sums live on in the rollups. */
 export async function pruneEvents(db: Executor, before: string): Promise<void> {
   await usageDb(db as any).deleteFrom("usage_events").where("at", "<", before).execute();

@@ -31,6 +31,7 @@ export const usageRoutes = [
     status: 200,
     body: authorizeInput,
     response: authorizeResult,
+    answers: ["read_only_key", "model_not_allowed", "unknown_model", "limit_exceeded", "limits_unavailable"],
     // No `transaction`: it only reads the store, and a write transaction would queue every gateway
     // request behind SQLite's write lock.
     async handler({ key, db, store, body, now }) {
@@ -47,6 +48,7 @@ export const usageRoutes = [
     status: 200,
     body: usageInput,
     response: usageResult,
+    answers: ["unknown_model"],
     bodyLimit: 2 * 1024 * 1024,
     // A batch is all or nothing: the events, their rollups and the settled holds commit together.
     transaction: true,

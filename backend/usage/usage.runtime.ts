@@ -5,6 +5,8 @@ import { Budgets, MemoryBudgets } from "./budgets";
 import { RedisBudgets } from "./budgets.redis";
 import { LimitsEngine } from "./limits";
 import { loadPrices, PriceTable } from "./prices";
+import { MemoryReservations } from "./reservations";
+import { RedisReservations } from "./reservations.redis";
 import { pruneEvents } from "./usage.repository";
 import { loadUsageConfig, UsageConfig } from "./usage.config";
 import { Window } from "./windows";
@@ -52,8 +54,10 @@ export async function startUsage(store: Store, env: NodeJS.ProcessEnv = process.
     log("limits store failed", err);
   };
   const [requests, tokens] = [new Window("rpm:", shared), new Window("tpm:", shared)];
-  const atomic = redis && redisBudgets ? new RedisAdmission(redis, requests, tokens, redisBudgets) : undefined;
-  const limits = new LimitsEngine(requests, tokens, budgets, config.holdSeconds * 1000, onFailure, atomic);
+  const redisReservations = redis ? new RedisReservations(redis, config.redisPrefix, tokens) : undefined;
+  const atomic = redis && redisBudgets && redisReservations ? new RedisAdmission(redis, requests, tokens, redisBudgets, redisReservations) : undefined;
+  const reservations = redisReservations ?? new MemoryReservations(tokens);
+  const limits = new LimitsEngine(requests, tokens, budgets, reservations, config.holdSeconds * 1000, onFailure, atomic);
   const swallow = (what: string) => (err: unknown) => log(what, err);
   const timers = [
     setInterval(() => limits.retryFailed().catch(() => undefined), RETRY_SETTLE_MS),

@@ -5,6 +5,7 @@ import { TenancyError } from "../../schema/errors";
 import { RedisAdmission } from "../../backend/usage/admission.redis";
 import { RedisBudgets } from "../../backend/usage/budgets.redis";
 import { AdmitRequest, LimitsEngine, ProjectLimits } from "../../backend/usage/limits";
+import { RedisReservations } from "../../backend/usage/reservations.redis";
 import { Window } from "../../backend/usage/windows";
 import { REDIS_URL, redisPrefix } from "./support";
 
@@ -19,8 +20,9 @@ function engine(client: Redis, atomic: boolean): LimitsEngine {
   const shared = { client, prefix };
   const [requests, tokens] = [new Window("rpm:", shared), new Window("tpm:", shared)];
   const budgets = new RedisBudgets(client, prefix);
+  const reservations = new RedisReservations(client, prefix, tokens);
   const fail = (err: unknown) => assert.fail(`limits store failed: ${String(err)}`);
-  return new LimitsEngine(requests, tokens, budgets, 60_000, fail, atomic ? new RedisAdmission(client, requests, tokens, budgets) : undefined);
+  return new LimitsEngine(requests, tokens, budgets, reservations, 60_000, fail, atomic ? new RedisAdmission(client, requests, tokens, budgets, reservations) : undefined);
 }
 
 /** What a client sees of one admission: the remaining headroom, or the refusal's code, limit and wording. */

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { Budgets, MemoryBudgets, newHoldId, Reservation } from "../../backend/usage/budgets";
+import { Budgets, MemoryBudgets, Reservation } from "../../backend/usage/budgets";
 import { RedisBudgets } from "../../backend/usage/budgets.redis";
 import { LimitsEngine, monthKey } from "../../backend/usage/limits";
 import { formatUsd } from "../../backend/usage/money";
+import { MemoryReservations, newReservationId } from "../../backend/usage/reservations";
+import { TenancyError } from "../../schema/errors";
 import { Window } from "../../backend/usage/windows";
 import { REDIS_URL, redisPrefix } from "./support";
 
@@ -56,7 +58,7 @@ function gatedSeed(spent: number) {
 }
 
 function reservation(projectId: string, costMicros: number, budgetMicros: number, seed: () => Promise<number>): Reservation {
-  return { projectId, month: MONTH, costMicros, budgetMicros, holdId: newHoldId(), expiresAtMs: NOW + 60_000, seed };
+  return { projectId, month: MONTH, costMicros, budgetMicros, holdId: newReservationId(), expiresAtMs: NOW + 60_000, seed };
 }
 
 const noSeed = () => Promise.reject(new Error("the month is seeded already"));
@@ -102,7 +104,7 @@ for (const backend of BACKENDS) {
       const first = store.one.reserve(reservation(projectId, 0, 1_000_000, seed.seed), NOW);
       await seed.reading;
       // The batch settles before it commits, so the seed's read (S) does not include C.
-      await store.two.settle(projectId, MONTH, C, []);
+      await store.two.settle(projectId, MONTH, C, [], true);
       seed.open();
       assert.equal((await first).ok, true);
       await expectUsed(store.one, projectId, S + C);
@@ -115,7 +117,7 @@ for (const backend of BACKENDS) {
       const seed = gatedSeed(S);
       seed.open();
       assert.equal((await store.one.reserve(reservation(projectId, 0, 1_000_000, seed.seed), NOW)).ok, true);
-      await store.two.settle(projectId, MONTH, C, []);
+      await store.two.settle(projectId, MONTH, C, [], true);
       await expectUsed(store.one, projectId, S + C);
       assert.equal(seed.calls(), 1);
     });
@@ -127,7 +129,7 @@ for (const backend of BACKENDS) {
       const reserves = [store.one.reserve(reservation(projectId, 100, 1_000_000, seeds[0].seed), NOW)];
       await seeds[0].reading;
       reserves.push(store.two.reserve(reservation(projectId, 200, 1_000_000, seeds[1].seed), NOW));
-      await store.two.settle(projectId, MONTH, C, []);
+      await store.two.settle(projectId, MONTH, C, [], true);
       for (const s of seeds) s.open();
       for (const r of await Promise.all(reserves)) assert.equal(r.ok, true);
       // One seed's S, the pending C once, and the two holds.
@@ -147,6 +149,21 @@ for (const backend of BACKENDS) {
       await expectUsed(store.one, projectId, S + 20 * 100);
     });
 
+    it("settles a project without a budget onto a seeded month, and keeps nothing for an unseeded one", async () => {
+      const seed = gatedSeed(7000);
+      seed.open();
+      assert.equal((await store.one.reserve(reservation(projectId, 0, 1_000_000, seed.seed), NOW)).ok, true);
+      await store.two.settle(projectId, MONTH, 3000, [], false);
+      await expectUsed(store.one, projectId, 10_000);
+      // Another project, never seeded: its budget-less cost is not kept, the seed reads it from the database.
+      const other = `${projectId}-b`;
+      await store.two.settle(other, MONTH, 3000, [], false);
+      const later = gatedSeed(3000);
+      later.open();
+      assert.equal((await store.one.reserve(reservation(other, 0, 1_000_000, later.seed), NOW)).ok, true);
+      await expectUsed(store.one, other, 3000);
+    });
+
     it("reads again after a failed seed", async () => {
       let calls = 0;
       const failing = async () => {
@@ -164,13 +181,31 @@ for (const backend of BACKENDS) {
 }
 
 describe("budget settles of a project without a budget", () => {
+  const engine = () => {
+    const tokens = new Window("tpm:");
+    return new LimitsEngine(new Window("rpm:"), tokens, new MemoryBudgets(), new MemoryReservations(tokens), 60_000, (err: unknown) => assert.fail(String(err)));
+  };
+  const batch = (projectId: string, costMicros: number) => ({ projectId, costByMonth: new Map([[monthKey(new Date()), costMicros]]), tokensByReservation: new Map(), unreservedTokens: 10 });
+
   it("leave the counter alone, so a budget set mid-month starts from the database's spend, counted once", async () => {
-    const engine = new LimitsEngine(new Window("rpm:"), new Window("tpm:"), new MemoryBudgets(), 60_000, (err) => assert.fail(String(err)));
+    const e = engine();
     const now = new Date();
     const projectId = `p-${randomBytes(4).toString("hex")}`;
     // Three batches of 3,000 micro-USD recorded while the project had no budget: the database holds 9,000.
-    for (let i = 0; i < 3; i++) await engine.settle({ projectId, tokens: 10, costByMonth: new Map([[monthKey(now), 3000]]), reservationIds: [] }, {});
-    const admitted = await engine.admit({ projectId, limits: { monthlyBudgetUsd: 1 }, tokens: 0, costMicros: 100, now, seedSpend: async () => 9000 });
+    for (let i = 0; i < 3; i++) await e.settle(batch(projectId, 3000), {});
+    const admitted = await e.admit({ projectId, limits: { monthlyBudgetUsd: 1 }, tokens: 0, costMicros: 100, now, seedSpend: async () => 9000 });
     assert.equal(admitted.limits.monthlyBudgetUsd?.remaining, formatUsd(1_000_000 - 9000 - 100));
+  });
+
+  it("keep a counter seeded while it had one true, so a budget set again this month sees that spend", async () => {
+    const e = engine();
+    const now = new Date();
+    const projectId = `p-${randomBytes(4).toString("hex")}`;
+    // Budget 1 USD: seeded at 0, then 500,000 settled; removed; 10,250,000 settled; set again.
+    await e.admit({ projectId, limits: { monthlyBudgetUsd: 1 }, tokens: 0, costMicros: 0, now, seedSpend: async () => 0 });
+    await e.settle(batch(projectId, 500_000), { monthlyBudgetUsd: 1 });
+    await e.settle(batch(projectId, 10_250_000), {});
+    const again = e.admit({ projectId, limits: { monthlyBudgetUsd: 1 }, tokens: 0, costMicros: 0, now, seedSpend: () => assert.fail("seeded already") });
+    await assert.rejects(again, (err: TenancyError) => err.message.startsWith("monthlyBudgetUsd exceeded: 10.750000 of 1.000000 USD"));
   });
 });

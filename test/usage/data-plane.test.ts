@@ -3,7 +3,7 @@ import { DIALECTS } from "../support/backend";
 import { client, expectStatus, ISO, sqlQuery, useBackend } from "../backend/helpers";
 import { createProject, eventId, eventually, tenant, Tenant } from "./support";
 
-const RESERVATION = /^res_\d{4}-\d{2}_[0-9a-z]+_[A-Za-z0-9_-]+$/;
+const RESERVATION = /^res_[0-9a-f]{32}$/;
 
 for (const dialect of DIALECTS) {
   describe(`data plane: authorize and usage (${dialect.name})`, () => {
@@ -78,6 +78,22 @@ for (const dialect of DIALECTS) {
         { path: "inputTokens", message: "must not be negative" },
         { path: "extra", message: 'unknown field "extra"' },
       ]);
+    });
+
+    it("refuses a monthlyBudgetUsd with more than 6 decimal places on create and patch, naming the field", async () => {
+      const projects = `/v1/organizations/${t.orgId}/projects`;
+      const create = expectStatus(await t.root.post(projects, { name: "float-budget", environment: "development", limits: { monthlyBudgetUsd: 100 * 1.1 } }), 400);
+      assert.deepEqual(create.errors, [
+        {
+          path: "limits.monthlyBudgetUsd",
+          message: "must be USD with at most 6 decimal places, an exact number of micro-USD (what budgets count); 110.00000000000001 has more: round it, e.g. to 110",
+        },
+      ]);
+      const p = await createProject(backend, t.root, t.orgId, "exact-budget", { monthlyBudgetUsd: 5.123456 });
+      const patch = expectStatus(await t.root.patch(`${projects}/${p.id}`, { limits: { monthlyBudgetUsd: 5.1234567 } }), 400);
+      assert.deepEqual(patch.errors.map((e: any) => e.path), ["limits.monthlyBudgetUsd"]);
+      assert.match(patch.errors[0].message, /5\.1234567 has more: round it, e\.g\. to 5\.123457$/);
+      assert.equal(expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200).limits.monthlyBudgetUsd.limit, "5.123456");
     });
 
     it("records a batch once: a replay is all duplicates", async () => {

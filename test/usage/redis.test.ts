@@ -80,6 +80,17 @@ if (missing) {
       assert.ok(admitted >= 19, `admitted ${admitted}`);
     });
 
+    it("credits a reservation's token estimate once across both instances, on whichever it is settled", async () => {
+      const p = await createProject(one, t.root, t.orgId, "tpm-twice", { tokensPerMinute: 1000 });
+      const [onOne, onTwo] = [gateway(one, p.key), gateway(two, p.key)];
+      const ask = (g: typeof onOne, inputTokens: number) => g.authorize({ model: "gpt-4o-mini", inputTokens });
+      const settle = (g: typeof onOne, reservationId: string) => g.usage([{ eventId: eventId(), model: "gpt-4o-mini", inputTokens: 0, outputTokens: 0, reservationId }]);
+      const { reservationId } = expectStatus(await ask(onOne, 1000), 200);
+      for (const g of [onTwo, onOne, onTwo]) expectStatus(await settle(g, reservationId), 200);
+      assert.equal(expectStatus(await ask(onTwo, 1000), 200).limits.tokensPerMinute.remaining, 0);
+      assert.equal(expectStatus(await ask(onOne, 1), 429).limit, "tokensPerMinute");
+    });
+
     it("refuses a key on instance 2 within a second of its revocation on instance 1", async () => {
       const p = await createProject(one, t.root, t.orgId, "revoked-twice");
       const onTwo = gateway(two, p.key);

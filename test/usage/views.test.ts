@@ -2,6 +2,12 @@ import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
 import { client, expectStatus, editStore, person, sqlQuery, useBackend } from "../backend/helpers";
 import { eventId, micros, tenant, Tenant, UsageEventInput } from "./support";
+import { TenancyError } from "../../schema/errors";
+import type { OrgAccess } from "../../backend/auth/access";
+import { openStore } from "../../backend/store/db";
+import { KeyEntry, recordUsage } from "../../backend/usage/data-plane.service";
+import { invoices } from "../../backend/usage/usage-views.service";
+import { startUsage } from "../../backend/usage/usage.runtime";
 
 /** List prices of the shipped table, in micro-USD per million tokens, for the models used here. */
 const PRICE: Record<string, [bigint, bigint]> = {
@@ -106,7 +112,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await bad("invoices?month=2026-13"), [{ path: "month", message: "must be a month as YYYY-MM" }]);
     });
 
-    it("keeps an ended month final: its invoice is final and events dated in it are refused", async () => {
+    it("keeps an ended month final: its invoice is final and new events dated in it are refused", async () => {
       const p = t.projects.prod;
       // Backdate the key so that the only reason left to refuse is the closed month.
       await editStore(backend, "update api_keys set created_at = $1 where id = $2", ["2020-01-01T00:00:00.000Z", p.keyId]);
@@ -120,14 +126,59 @@ for (const dialect of DIALECTS) {
         { month: "2020-02", status: "final", totalUsd: "0.000125", lines: [{ projectId: p.id, projectName: "prod", model: "gpt-4o", inputTokens: 10, outputTokens: 10, costUsd: "0.000125" }] },
       ]);
       // The key cache may hold the old creation date for up to half a second; the month rule comes after it either way.
-      const lastMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 0, 12)).toISOString();
+      const late = { eventId: "late", model: "gpt-4o", inputTokens: 1, outputTokens: 1, at: "2025-01-31T23:59:30.000Z" };
       let body: any;
       for (let i = 0; i < 100; i++) {
-        body = expectStatus(await client(backend, p.key).post("/v1/usage", { events: [{ eventId: "late", model: "gpt-4o", inputTokens: 1, outputTokens: 1, at: lastMonth }] }), 400);
+        body = expectStatus(await p.gateway.usage([late]), 400);
         if (!body.errors[0].message.startsWith("must not be before")) break;
         await new Promise((r) => setTimeout(r, 20));
       }
-      assert.deepEqual(body.errors, [{ path: "events[0].at", message: `falls in ${lastMonth.slice(0, 7)}, whose invoice is final; report usage within its calendar month (UTC)` }]);
+      assert.deepEqual(body.errors, [{ path: "events[0].at", message: "falls in 2025-01, whose invoice is final; a month takes events until 10 minutes after it ends (UTC)" }]);
+    });
+
+    it("counts a replay of an event dated in an ended month as a duplicate, not an error", async () => {
+      const p = t.projects.prod;
+      await editStore(backend, "update api_keys set created_at = $1 where id = $2", ["2020-01-01T00:00:00.000Z", p.keyId]);
+      // An event recorded in January 2025 before that month ended (raw events are kept 35 days).
+      const recorded = { eventId: eventId("jan"), model: "gpt-4o", inputTokens: 1, outputTokens: 1, at: "2025-01-31T23:59:00.000Z" };
+      await sqlQuery(
+        backend,
+        "insert into usage_events (project_id, event_id, api_key_id, organization_id, model, input_tokens, output_tokens, cost_micros, at, received_at) values ($1, $2, $3, $4, $5, 1, 1, 13, $6, $7)",
+        [p.id, recorded.eventId, p.keyId, t.orgId, "gpt-4o", recorded.at, recorded.at],
+      );
+      assert.deepEqual(expectStatus(await p.gateway.usage([recorded]), 200), { accepted: 0, duplicates: 1 });
+      const now = { eventId: eventId(), model: "gpt-4o", inputTokens: 1, outputTokens: 1 };
+      assert.deepEqual(expectStatus(await p.gateway.usage([recorded, now]), 200), { accepted: 1, duplicates: 1 });
+    });
+
+    it("takes a month's events until 10 minutes after it ends, and calls its invoice final only once nothing more can be added", async () => {
+      const p = t.projects.dev;
+      const store = openStore(backend.databaseUrl);
+      const rt = await startUsage(store, {});
+      try {
+        const key: KeyEntry = { apiKeyId: p.keyId, projectId: p.id, organizationId: t.orgId, permissions: "all", createdAt: "2020-01-01T00:00:00.000Z", limits: {} };
+        const event = (at: string) => ({ eventId: eventId("boundary"), model: "gpt-4o", inputTokens: 1000, outputTokens: 0, at });
+        const record = (events: UsageEventInput[], now: string) => store.db.transaction().execute((trx) => recordUsage(rt, trx, key, { events }, new Date(now)));
+        const reader = (now: string) => ({ db: store.db, access: { org: { id: t.orgId }, orgRole: "admin" } as OrgAccess, userId: "", now });
+        const status = async (now: string) => (await invoices(reader(now), "2025-03"))[0].status;
+        // The gateway's last batch of March, reported just after midnight.
+        const lastMinute = event("2025-03-31T23:59:30.000Z");
+        assert.deepEqual(await record([lastMinute], "2025-04-01T00:09:59.999Z"), { accepted: 1, duplicates: 0 });
+        // Final a minute after the month stops taking events, when a batch accepted before that has committed.
+        assert.equal(await status("2025-04-01T00:10:59.999Z"), "open");
+        assert.equal(await status("2025-04-01T00:11:00.000Z"), "final");
+        // From 00:10 the month takes nothing new; a replay is still a duplicate.
+        await assert.rejects(record([event("2025-03-31T23:59:45.000Z")], "2025-04-01T00:10:00.000Z"), (err: TenancyError) => {
+          assert.deepEqual(err.extras.errors, [{ path: "events[0].at", message: "falls in 2025-03, whose invoice is final; a month takes events until 10 minutes after it ends (UTC)" }]);
+          return true;
+        });
+        assert.deepEqual(await record([lastMinute], "2025-04-01T00:10:00.000Z"), { accepted: 0, duplicates: 1 });
+        const [invoice] = await invoices(reader("2025-04-01T00:11:00.000Z"), "2025-03");
+        assert.equal(invoice.totalUsd, "0.002500");
+      } finally {
+        await rt.close();
+        await store.close();
+      }
     });
   });
 }
