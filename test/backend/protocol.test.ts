@@ -192,6 +192,13 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(Object.keys(project.get.responses["200"].headers).sort(), ["ETag", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]);
       assert.deepEqual(Object.keys(doc.paths["/v1/organizations"].post.responses["429"].headers).sort(), ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"]);
       assert.equal(doc.paths["/healthz"].get.responses["200"].headers, undefined);
+      // The data plane's own refusals, declared by its routes; not the management request limit.
+      const authorize = doc.paths["/v1/authorize"].post.responses;
+      assert.deepEqual(Object.keys(authorize).sort(), ["200", "400", "401", "403", "413", "422", "429", "503"]);
+      assert.equal(authorize["403"].description, "read_only_key; or model_not_allowed");
+      assert.equal(authorize["429"].description, "limit_exceeded");
+      assert.deepEqual(Object.keys(authorize["429"].headers), ["Retry-After"]);
+      assert.equal(doc.paths["/v1/usage"].post.responses["422"].description, "unknown_model");
       assert.deepEqual(Object.keys(doc.components.headers).sort(), ["ETag", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"]);
     });
   });
