@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     await app.close();
     await usage.close();
     await store.close();
-    logStream.close();
+    await logStream.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -44,13 +44,16 @@ export function logCompleted(req: FastifyRequest, reply: FastifyReply): void {
 const BLOCK_BYTES = 16 * 1024;
 /** A quiet server's lines still appear within this. */
 const FLUSH_MS = 100;
+/** How long shutdown waits for the last lines to be written. */
+const CLOSE_WAIT_MS = 5000;
 
 export interface LogDestination extends DestinationStream {
   /**
-   * Writes what is pending, now, and stops the timer; the file descriptor stays open. (pino's
-   * own hook also writes what is pending when the process exits.)
+   * Stops the timer and writes what is pending, resolving once all of it is written (after a
+   * block already on its way, so lines stay in order) or after CLOSE_WAIT_MS, for a reader that
+   * stopped reading. The file descriptor stays open.
    */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
@@ -65,9 +68,19 @@ export function logDestination(fd = 1): LogDestination {
   return {
     // Buffer mode takes Buffers; sonic-boom's types only name strings.
     write: (line: string) => blocks.write(Buffer.from(line) as unknown as string),
-    close: () => {
-      clearInterval(timer);
-      blocks.flushSync();
-    },
+    close: () =>
+      new Promise<void>((done) => {
+        clearInterval(timer);
+        const rest = () => {
+          blocks.flushSync();
+          done();
+        };
+        // flushSync alone would write past a block still on its way, which would then land after
+        // it; sonic-boom says so only in a private field (the destination's test holds it to that).
+        if (!(blocks as unknown as { _writing: boolean })._writing) return rest();
+        // 'drain': the async writes are done (what is left is under a block), the rest goes now.
+        blocks.once("drain", rest);
+        setTimeout(done, CLOSE_WAIT_MS).unref();
+      }),
   };
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { pbkdf2 } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,13 +106,17 @@ describe("the server's log destination", () => {
   before(() => (dir = mkdtempSync(join(tmpdir(), "tenancy-log-"))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("writes every line whole and in order, across many blocks, by the time close returns", () => {
+  it("writes every line whole and in order, across many blocks, by the time close resolves", async () => {
     const file = join(dir, "many.log");
     const fd = openSync(file, "w");
     const dest = logDestination(fd);
     const lines = Array.from({ length: 5000 }, (_, i) => `{"n":${i},"text":"${"é".repeat(i % 50)}"}\n`);
+    // Keep libuv's thread pool busy (4 threads) so the first block's write is still on its way
+    // when close is called: what it writes then must land after that block, not before.
+    const busy = Array.from({ length: 4 }, () => new Promise((ok) => pbkdf2("x", "y", 300_000, 32, "sha256", ok)));
     for (const line of lines) dest.write(line);
-    dest.close();
+    await dest.close();
+    await Promise.all(busy);
     closeSync(fd);
     assert.equal(readFileSync(file, "utf8"), lines.join(""));
   });
@@ -124,7 +129,7 @@ describe("the server's log destination", () => {
     const deadline = Date.now() + 2000;
     while (readFileSync(file, "utf8") === "" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.equal(readFileSync(file, "utf8"), '{"msg":"one"}\n');
-    dest.close();
+    await dest.close();
     closeSync(fd);
   });
 });
