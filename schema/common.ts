@@ -16,16 +16,27 @@ const HIDDEN_MESSAGE = "must not contain control, invisible (default-ignorable),
 const HIDDEN_IN_PROSE = /[\p{Cc}\p{Bidi_Control}\p{Cs}\u200b\u2060-\u2064\ufeff]/u;
 const HIDDEN_IN_PROSE_MESSAGE = "must not contain control, zero-width, bidirectional-control or unpaired surrogate characters";
 
+// Names also refuse what passes for a space or for nothing but is neither: every space but U+0020
+// (no-break, en, ideographic…), line and paragraph separators, and the blank braille pattern; and
+// a combining mark with nothing to combine with at the start.
+const LOOKALIKE_SPACE = /[\p{Zs}\p{Zl}\p{Zp}\u2800]/u;
+const LOOKALIKE_SPACE_MESSAGE = "must use the ordinary space (U+0020) only: no no-break, wide or line-separating space, nor a blank braille pattern";
+const LEADING_MARK = /^\p{M}/u;
+
 /** Human-readable text: NFC-normalised, trimmed, nothing hidden (see HIDDEN); `prose` allows emoji sequences. */
 export function text(max: number, min = 1, prose = false) {
   const hidden = prose ? HIDDEN_IN_PROSE : HIDDEN;
-  return z
+  const checked = z
     .string()
     .normalize("NFC")
     .trim()
     .min(min, min === 1 ? "must not be empty" : `must be at least ${min} characters`)
     .max(max, `must be at most ${max} characters`)
     .refine((s) => !hidden.test(s), prose ? HIDDEN_IN_PROSE_MESSAGE : HIDDEN_MESSAGE);
+  if (prose) return checked;
+  return checked
+    .refine((s) => !LOOKALIKE_SPACE.test(s.replaceAll(" ", "")), LOOKALIKE_SPACE_MESSAGE)
+    .refine((s) => !LEADING_MARK.test(s), "must not begin with a combining mark");
 }
 
 export const name = text(100);

@@ -31,13 +31,19 @@ for (const dialect of DIALECTS) {
       expectStatus(await root.post("/v1/organizations", { name: "[[[[".repeat(20).slice(0, 100) }), 201);
     });
 
-    it("refuses names with default-ignorable, bidi-control or lone-surrogate characters", async () => {
+    it("refuses names with default-ignorable, bidi-control, lone-surrogate or look-alike space characters", async () => {
       const bad = ["chat\u00AD-dev", "chat\u034F-dev", "chat\u061C-dev", "chat\u180E-dev", "chat\uD800-dev", "chat-\uDC00"];
       for (const name of bad) {
         const res = expectStatus(await root.post(`/v1/organizations/${org}/projects`, { name, environment: "other" }), 400);
         assert.deepEqual(res.errors, [{ path: "name", message: "must not contain control, invisible (default-ignorable), bidirectional-control or unpaired surrogate characters" }], JSON.stringify(name));
       }
-      expectStatus(await root.post(`/v1/organizations/${org}/projects`, { name: "chat-dev-é-日本", environment: "other" }), 201);
+      // Look-alike spaces and a leading combining mark: "chat dev" must not have invisible twins.
+      const space = "must use the ordinary space (U+0020) only: no no-break, wide or line-separating space, nor a blank braille pattern";
+      for (const [name, message] of [["chat\u00A0dev", space], ["chat\u3000dev", space], ["chat\u2028dev", space], ["chat\u2800", space], ["\u0301chat", "must not begin with a combining mark"]]) {
+        const res = expectStatus(await root.post(`/v1/organizations/${org}/projects`, { name, environment: "other" }), 400);
+        assert.deepEqual(res.errors, [{ path: "name", message }], JSON.stringify(name));
+      }
+      expectStatus(await root.post(`/v1/organizations/${org}/projects`, { name: "chat dev-é-日本", environment: "other" }), 201);
     });
 
     it("applies the admin-only field rule to limits on create as on change", async () => {
