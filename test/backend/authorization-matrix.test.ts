@@ -8,15 +8,23 @@ import { Api, call, client, expectStatus, mintToken, Res, editStore, useBackend 
  * (/openapi.json): an operation without a row here fails the suite, so a new route cannot ship
  * without its authorization decided.
  */
-const ACTORS = ["admin", "billing", "member", "owner", "pmember", "viewer", "outsider", "anonymous", "revoked", "expired"] as const;
+// `robot` is a service account of organization A with the admin role: an admin inside A, and
+// nothing beyond it (no organization of its own, no token it mints for itself).
+// `fenced` is an admin of organization A whose token is older than A's maxTokenLifetimeDays: A's
+// policy refuses it on every route of A, while its own routes still answer.
+const ACTORS = ["admin", "billing", "member", "owner", "pmember", "viewer", "robot", "fenced", "outsider", "anonymous", "revoked", "expired"] as const;
 type Actor = (typeof ACTORS)[number];
 type Expect = Partial<Record<Actor, number>>;
 
-// Statuses for the six insiders of organization A (admin … viewer); outsiders and bad tokens are derived.
+// Statuses for the seven insiders of organization A (admin … robot); outsiders and bad tokens are
+// derived. The robot answers as the admin unless a row says otherwise.
 const everyone = (s: number): Expect => ({ admin: s, billing: s, member: s, owner: s, pmember: s, viewer: s });
 const adminOnly = (ok: number): Expect => ({ ...everyone(403), admin: ok });
 const projectVisible = (s: number): Expect => ({ admin: s, billing: s, member: 404, owner: s, pmember: s, viewer: s });
 const projectManage = (ok: number): Expect => ({ admin: ok, billing: 403, member: 404, owner: ok, pmember: 403, viewer: 403 });
+const MAX_TOKEN_DAYS = 30;
+const TOO_OLD = `this organization refuses management tokens older than ${MAX_TOKEN_DAYS} days (securityPolicy.session.maxTokenLifetimeDays); tokens minted with POST /v1/tokens keep their parent's age, so get a new one with npm run token on the server host`;
+const PERSON_ONLY = "do this as a service account: a service account acts only in its own organization, whose admins mint its tokens (POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens)";
 
 interface Ids {
   orgId: string;
@@ -44,8 +52,7 @@ const DATA_PLANE = ["POST /v1/authorize", "POST /v1/usage"];
 const TITLES: Record<number, [string, string]> = { 401: ["unauthenticated", "Unauthenticated"], 403: ["forbidden", "Forbidden"], 404: ["not_found", "Not found"] };
 
 /** The whole problem body a refusal must carry (requestId aside). */
-function refusal(status: number, detail: string) {
-  const [code, title] = TITLES[status];
+function refusal(status: number, detail: string, [code, title] = TITLES[status]) {
   return { type: `https://tenancy.dev/problems/${code.replace(/_/g, "-")}`, title, status, detail, code, requestId: "string" };
 }
 
@@ -57,6 +64,7 @@ for (const dialect of DIALECTS) {
     let ids: Ids;
     let orgB: string;
     let serviceAccount: string;
+    let robot: string;
     let counter = 0;
     const fresh = (tag: string) => `${tag}-${++counter}@matrix.test`;
 
@@ -82,19 +90,25 @@ for (const dialect of DIALECTS) {
     const MATRIX: Record<string, Row> = {
       "GET /v1/me": { expect: everyone(200), ownScope: true },
       "GET /v1/tokens": { expect: everyone(200), ownScope: true },
-      "POST /v1/tokens": { expect: everyone(201), ownScope: true, body: () => ({ name: "matrix" }) },
+      "POST /v1/tokens": { expect: { ...everyone(201), robot: 403 }, ownScope: true, body: () => ({ name: "matrix" }), denied: { robot: PERSON_ONLY } },
       "GET /v1/tokens/{tokenId}": { expect: everyone(200), ownScope: true },
       "DELETE /v1/tokens/{tokenId}": {
         expect: everyone(204),
         ownScope: true,
-        prepare: async (actor) => (apis[actor].token && !["revoked", "expired", "anonymous"].includes(actor) ? { tokenId: expectStatus(await apis[actor].post("/v1/tokens", { name: "doomed" }), 201).id } : {}),
+        prepare: async (actor) => {
+          if (!apis[actor].token || ["revoked", "expired", "anonymous"].includes(actor)) return {};
+          // A service account's tokens are minted through its organization, then revoked by itself.
+          const minted = actor === "robot" ? await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${robot}/tokens`, { name: "doomed" }) : await apis[actor].post("/v1/tokens", { name: "doomed" });
+          return { tokenId: expectStatus(minted, 201).id };
+        },
       },
       "GET /v1/organizations": { expect: everyone(200), ownScope: true },
-      "POST /v1/organizations": { expect: everyone(201), ownScope: true, body: () => ({ name: "Mine" }) },
+      "POST /v1/organizations": { expect: { ...everyone(201), robot: 403 }, ownScope: true, body: () => ({ name: "Mine" }), denied: { robot: PERSON_ONLY } },
       "GET /v1/organizations/{orgId}": { expect: everyone(200) },
       "PATCH /v1/organizations/{orgId}": { expect: adminOnly(200), body: () => ({ name: `Org A ${++counter}` }), denied: { billing: "change name" } },
       "DELETE /v1/organizations/{orgId}": {
-        expect: adminOnly(204),
+        // The disposable organization is not the robot's (it can never be a member of another) nor the fenced admin's.
+        expect: { ...adminOnly(204), robot: 404, fenced: 404 },
         prepare: async () => {
           const org = expectStatus(await root.post("/v1/organizations", { name: "Disposable" }), 201).id;
           for (const a of ["billing", "member", "owner", "pmember", "viewer"] as const) {
@@ -162,6 +176,8 @@ for (const dialect of DIALECTS) {
     function expected(row: Row, actor: Actor): number {
       if (actor === "anonymous" || actor === "revoked" || actor === "expired") return 401;
       if (actor === "outsider") return row.ownScope ? row.expect.admin! : 404;
+      if (actor === "robot") return row.expect.robot ?? row.expect.admin!;
+      if (actor === "fenced") return row.ownScope ? row.expect.admin! : (row.expect.fenced ?? 401);
       return row.expect[actor]!;
     }
 
@@ -170,8 +186,16 @@ for (const dialect of DIALECTS) {
     before(async function () {
       const org = expectStatus(await root.post("/v1/organizations", { name: "Org A" }), 201).id;
       for (const a of ACTORS) emails[a] = `${a}@matrix.test`;
-      const tokens = await Promise.all(ACTORS.map((a) => (a === "admin" ? backend.token : a === "anonymous" ? undefined : mintToken(backend, emails[a], a === "expired" ? 1 : undefined))));
-      ACTORS.forEach((a, i) => (apis[a] = client(backend, tokens[i])));
+      const people = ACTORS.filter((a) => a !== "robot");
+      const tokens = await Promise.all(people.map((a) => (a === "admin" ? backend.token : a === "anonymous" ? undefined : mintToken(backend, emails[a], a === "expired" ? 1 : undefined))));
+      people.forEach((a, i) => (apis[a] = client(backend, tokens[i])));
+      const sa = expectStatus(await root.post(`/v1/organizations/${org}/service-accounts`, { name: "robot", role: "admin" }), 201);
+      [robot, emails.robot] = [sa.userId, sa.email];
+      apis.robot = client(backend, expectStatus(await root.post(`/v1/organizations/${org}/service-accounts/${robot}/tokens`, { name: "matrix" }), 201).token);
+      expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: emails.fenced, role: "admin" }), 201);
+      expectStatus(await root.patch(`/v1/organizations/${org}`, { securityPolicy: { session: { maxTokenLifetimeDays: MAX_TOKEN_DAYS } } }), 200);
+      const born = new Date(Date.now() - 2 * MAX_TOKEN_DAYS * 86_400_000).toISOString();
+      await editStore(backend, "UPDATE tokens SET created_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)", [born, emails.fenced]);
       emails.admin = backend.email;
       orgB = expectStatus(await apis.outsider.post("/v1/organizations", { name: "Org B" }), 201).id;
       for (const a of ["billing", "member", "owner", "pmember", "viewer"] as const) {
@@ -219,10 +243,20 @@ for (const dialect of DIALECTS) {
           if (res.status !== want || want < 400) continue;
           // Refusals are compared whole: the code, and a detail that names what was refused.
           const hidden = template.includes("{projectId}") && (actor !== "outsider" || !template.includes("{orgId}")) ? ["project", v.projectId] : ["organization", v.orgId];
-          const detail = want === 401 ? (DATA_PLANE.includes(op) ? DATA_PLANE_UNAUTHENTICATED : UNAUTHENTICATED) : want === 404 ? `${hidden[0]} "${hidden[1]}" not found` : `your role does not allow you to ${row.denied?.[actor] ?? permission.denied}`;
+          const tooOld = actor === "fenced" && want === 401 && !row.ownScope;
+          const detail = tooOld
+            ? TOO_OLD
+            : want === 401
+              ? DATA_PLANE.includes(op)
+                ? DATA_PLANE_UNAUTHENTICATED
+                : UNAUTHENTICATED
+              : want === 404
+                ? `${hidden[0]} "${hidden[1]}" not found`
+                : `your role does not allow you to ${row.denied?.[actor] ?? permission.denied}`;
+          const body = refusal(want, detail, tooOld ? ["token_too_old", "Token too old"] : undefined);
           bodies++;
           const got = { ...res.body, requestId: typeof res.body.requestId };
-          if (JSON.stringify(got) !== JSON.stringify(refusal(want, detail))) failures.push(`${op} as ${actor}: body ${JSON.stringify(got)}, expected ${JSON.stringify(refusal(want, detail))}`);
+          if (JSON.stringify(got) !== JSON.stringify(body)) failures.push(`${op} as ${actor}: body ${JSON.stringify(got)}, expected ${JSON.stringify(body)}`);
         }
       }
       console.log(`      authorization matrix: ${Object.keys(MATRIX).length} operations × ${ACTORS.length} actors = ${checked} calls checked, ${bodies} refusal bodies compared`);
