@@ -19,6 +19,13 @@ async function colleague(backend: Backend, orgId: string, name: string, role: st
   return { userId: sa.userId, email: sa.email, token };
 }
 
+/** The first `up` of a stack: it must create `creates` resources; its outputs. */
+async function firstUp(t: TestStack, creates: number): Promise<Record<string, string>> {
+  const up = await t.stack.up();
+  assert.deepEqual(up.summary.resourceChanges, { create: creates });
+  return Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
+}
+
 /** A resource's outputs in the stack's state, found by its logical name. */
 async function stateOf(t: TestStack, name: string): Promise<{ id: string; outputs: Record<string, unknown> }> {
   const resources: { urn: string; id: string; outputs: Record<string, unknown> }[] = (await t.stack.exportStack()).deployment.resources;
@@ -54,9 +61,7 @@ describe("the provider never takes a wrong endpoint or another user's token for 
     backend = await startBackend();
     root = api(backend.url, backend.token);
     t = await testStack({ endpoint: backend.url, token: backend.token, program });
-    const up = await t.stack.up();
-    assert.deepEqual(up.summary.resourceChanges, { create: 6 });
-    outs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
+    outs = await firstUp(t, 6);
   });
   after(async () => {
     await t?.stack.destroy().catch(() => undefined);
@@ -198,9 +203,7 @@ describe("the provider still drops what was deleted out of band when a token tha
     backend = await startBackend();
     root = api(backend.url, backend.token);
     t = await testStack({ endpoint: backend.url, token: backend.token, program });
-    const up = await t.stack.up();
-    assert.deepEqual(up.summary.resourceChanges, { create: 8 });
-    outs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
+    outs = await firstUp(t, 8);
   });
   after(async () => {
     await t?.stack.setConfig("tenancy:token", { value: backend.token, secret: true }).catch(() => undefined);
