@@ -19,6 +19,25 @@ async function colleague(backend: Backend, orgId: string, name: string, role: st
   return { userId: sa.userId, email: sa.email, token };
 }
 
+/**
+ * The layout both suites deploy: organization Globex with `people` as members of it and of its
+ * project "search" (ana with `anaInSearch`, the others as members), and ana's key "search-ci".
+ */
+function globex({ people, anaInSearch }: { people: string[]; anaInSearch: "owner" | "member" }) {
+  return async () => {
+    const org = new tenancy.Organization("globex", { name: "Globex" });
+    const search = new tenancy.Project("search", { organizationId: org.id, name: "search", environment: "development" });
+    const inSearch = people.map((who) => {
+      const email = `${who}@globex.test`;
+      const member = new tenancy.Membership(who, { organizationId: org.id, email, role: "member" });
+      const role = who === "ana" ? anaInSearch : "member";
+      return new tenancy.Membership(`${who}-search`, { organizationId: org.id, projectId: search.id, email, role }, { dependsOn: [member] });
+    });
+    const key = new tenancy.ApiKey("search-ci", { projectId: search.id, name: "ci", owner: "ana@globex.test" }, { dependsOn: [inSearch[0]] });
+    return { orgId: org.id, projectId: search.id, keyId: key.id };
+  };
+}
+
 /** The first `up` of a stack: it must create `creates` resources; its outputs. */
 async function firstUp(t: TestStack, creates: number): Promise<Record<string, string>> {
   const up = await t.stack.up();
@@ -48,14 +67,7 @@ describe("the provider never takes a wrong endpoint or another user's token for 
   let t: TestStack;
   let outs: Record<string, string>;
 
-  const program = async () => {
-    const org = new tenancy.Organization("globex", { name: "Globex" });
-    const ana = new tenancy.Membership("ana", { organizationId: org.id, email: "ana@globex.test", role: "member" });
-    const search = new tenancy.Project("search", { organizationId: org.id, name: "search", environment: "development" });
-    const anaSearch = new tenancy.Membership("ana-search", { organizationId: org.id, projectId: search.id, email: "ana@globex.test", role: "owner" }, { dependsOn: [ana] });
-    const key = new tenancy.ApiKey("search-ci", { projectId: search.id, name: "ci", owner: "ana@globex.test" }, { dependsOn: [anaSearch] });
-    return { orgId: org.id, projectId: search.id, keyId: key.id };
-  };
+  const program = globex({ people: ["ana"], anaInSearch: "owner" });
 
   before(async () => {
     backend = await startBackend();
@@ -188,16 +200,7 @@ describe("the provider still drops what was deleted out of band when a token tha
   let t: TestStack;
   let outs: Record<string, string>;
 
-  const program = async () => {
-    const org = new tenancy.Organization("globex", { name: "Globex" });
-    const ana = new tenancy.Membership("ana", { organizationId: org.id, email: "ana@globex.test", role: "member" });
-    const ben = new tenancy.Membership("ben", { organizationId: org.id, email: "ben@globex.test", role: "member" });
-    const search = new tenancy.Project("search", { organizationId: org.id, name: "search", environment: "development" });
-    const anaSearch = new tenancy.Membership("ana-search", { organizationId: org.id, projectId: search.id, email: "ana@globex.test", role: "member" }, { dependsOn: [ana] });
-    new tenancy.Membership("ben-search", { organizationId: org.id, projectId: search.id, email: "ben@globex.test", role: "member" }, { dependsOn: [ben] });
-    const key = new tenancy.ApiKey("search-ci", { projectId: search.id, name: "ci", owner: "ana@globex.test" }, { dependsOn: [anaSearch] });
-    return { orgId: org.id, projectId: search.id, keyId: key.id };
-  };
+  const program = globex({ people: ["ana", "ben"], anaInSearch: "member" });
 
   before(async () => {
     backend = await startBackend();
