@@ -1,4 +1,7 @@
 import { ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import autocannon = require("autocannon");
 import { Backend, Dialect, startBackend } from "../test/support/backend";
 import { Comparison, median } from "./measure";
@@ -24,11 +27,25 @@ const app = require("fastify")({ logger: { stream: pino.destination({ dest: "/de
 app.get("/", async () => ({ hello: "world" }));
 app.listen({ host: "127.0.0.1", port: 0 }).then((url) => console.log(url));`;
 
-export async function startHello(logged = false): Promise<{ url: string; stop(): void }> {
-  const child: ChildProcess = spawn(process.execPath, ["-e", logged ? LOGGED_HELLO : HELLO], { stdio: ["ignore", "pipe", "inherit"] });
+export function startHello(logged = false): Promise<{ url: string; stop(): void }> {
+  return startScript(["-e", logged ? LOGGED_HELLO : HELLO]);
+}
+
+/**
+ * A floor (bench/floors/): the least Fastify can do for one of our routes with the same answer,
+ * the same log line and metrics, and none of the rest. Measured in the same rounds, it tells how
+ * much of the gap to the hello-world any implementation on this machine would keep.
+ */
+export function startFloor(route: "read" | "authorize", env: Record<string, string>): Promise<{ url: string; stop(): void }> {
+  const log = join(mkdtempSync(join(tmpdir(), "tenancy-floor-")), "log");
+  return startScript([join(__dirname, "floors", `${route}.js`)], { ...env, FLOOR_LOG: log });
+}
+
+async function startScript(args: string[], env: Record<string, string> = {}): Promise<{ url: string; stop(): void }> {
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: join(__dirname, ".."), stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
   const url = await new Promise<string>((ok, fail) => {
     child.stdout!.once("data", (d: Buffer) => ok(d.toString().trim()));
-    child.once("exit", (code) => fail(new Error(`hello-world server exited with ${code}`)));
+    child.once("exit", (code) => fail(new Error(`${args.join(" ").slice(0, 80)}: exited with ${code}`)));
   });
   return { url, stop: () => child.kill("SIGTERM") };
 }
@@ -79,25 +96,36 @@ export async function httpBenchmarks(dialect: Dialect): Promise<Comparison[]> {
   const hello = await startHello();
   const logged = await startHello(true);
   let b: Backend | undefined;
+  let floor: { url: string; stop(): void } | undefined;
   try {
     b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "10000000" }, logToFile: true });
     const auth = { authorization: `Bearer ${b.token}` };
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(b!.url + path, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
-      return (await res.json()) as { id: string };
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(b!.url + path, { method, headers: { ...auth, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return (await res.json()) as { id: string; user: { id: string } };
     };
-    const org = await post("/v1/organizations", { name: "Bench" });
-    const project = await post(`/v1/organizations/${org.id}/projects`, { name: "bench", environment: "development" });
-    const one = `${b.url}/v1/organizations/${org.id}/projects/${project.id}`;
+    const org = await call("POST", "/v1/organizations", { name: "Bench" });
+    const project = await call("POST", `/v1/organizations/${org.id}/projects`, { name: "bench", environment: "development" });
+    const me = await call("GET", "/v1/me");
+    floor = await startFloor("read", { FLOOR_DATABASE_URL: b.databaseUrl, FLOOR_TOKEN: b.token, FLOOR_USER_ID: me.user.id });
+    const path = `/v1/organizations/${org.id}/projects/${project.id}`;
     const healthz = `${b.url}/healthz`;
-    return await ratios(`${dialect.name}: requests per second, ${CONNECTIONS} connections`, hello.url, [
+    const [loggedHello, health, read, least] = await ratios(`${dialect.name}: requests per second, ${CONNECTIONS} connections`, hello.url, [
       ["the same hello-world with Fastify's own request logging on (for reference)", () => rate(logged.url)],
       ["GET /healthz", () => rate(healthz)],
-      ["authenticated GET of one project", () => rate(one, auth)],
+      ["authenticated GET of one project", () => rate(b!.url + path, auth)],
+      ["the least Fastify can do for that read (bench/floors/read.js, for reference)", () => rate(floor!.url + path, auth)],
     ]);
+    return [loggedHello, health, { ...read, name: `${read.name} (goal ≥ 0.3)` }, least, ofFloor(`${dialect.name}: the project read against its floor`, read, least)];
   } finally {
     hello.stop();
     logged.stop();
+    floor?.stop();
     await b?.dispose();
   }
+}
+
+/** A route against its floor: how much of what Fastify allows on this machine it serves. */
+export function ofFloor(name: string, route: Comparison, floor: Comparison): Comparison {
+  return { name, baseline: `floor (${floor.subject.replace(/ \(.*/, "")})`, subject: route.subject, baselineValue: floor.subjectValue, subjectValue: route.subjectValue, ratio: route.subjectValue / floor.subjectValue, unit: "req/s" };
 }

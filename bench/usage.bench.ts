@@ -4,7 +4,7 @@ import { tenant } from "../test/usage/support";
 import { openStore } from "../backend/store/db";
 import { PricedEvent, recordEvents } from "../backend/usage/usage.repository";
 import { Comparison, compare, load, median } from "./measure";
-import { p99At, rate, ratios, startHello } from "./http.bench";
+import { ofFloor, p99At, rate, ratios, startFloor, startHello } from "./http.bench";
 import { send } from "./usage-load";
 
 /**
@@ -25,24 +25,33 @@ async function authorizeBench(dialect: Dialect, redis: string | undefined): Prom
   if (redis) Object.assign(env, { TENANCY_REDIS_URL: redis, TENANCY_REDIS_PREFIX: `bench-${randomBytes(4).toString("hex")}:` });
   const b = await startBackend({ dialect, env, logToFile: true });
   const hello = await startHello();
+  let floor: { url: string; stop(): void } | undefined;
   try {
     const t = await tenant(b, { bench: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000, monthlyBudgetUsd: 1_000_000_000 } });
     const url = `${b.url}/v1/authorize`;
     const headers = { authorization: `Bearer ${t.projects.bench.key}`, "content-type": "application/json" };
     const target = { method: "POST" as const, headers, body: JSON.stringify({ model: "gpt-4o-mini", inputTokens: 100, maxOutputTokens: 100 }) };
     const label = `${dialect.name}${redis ? " + Redis" : ""}`;
+    floor = await startFloor("authorize", { FLOOR_KEY: t.projects.bench.key });
+    const least = `${floor.url}/v1/authorize`;
     // The same load tool and rounds as the HTTP benchmark (autocannon): a fetch-based client
     // saturates before a hello-world does, which would flatter every ratio.
-    const [c] = await ratios(`${label}: requests per second`, hello.url, [["POST /v1/authorize", () => rate(url, headers, target)]]);
+    const [c, f] = await ratios(`${label}: requests per second`, hello.url, [
+      ["POST /v1/authorize", () => rate(url, headers, target)],
+      ["the least Fastify can do for it (bench/floors/authorize.js, for reference)", () => rate(least, headers, target)],
+    ]);
     const at = Math.round(0.8 * c.subjectValue);
     const tailAuthorize = median([await p99At(url, at, target), await p99At(url, at, target), await p99At(url, at, target)]);
     const tailHello = median([await p99At(hello.url, at), await p99At(hello.url, at), await p99At(hello.url, at)]);
     return [
       { ...c, name: `${label}: POST /v1/authorize throughput (goal ≥ 0.6)`, baseline: "Fastify hello world" },
+      { ...f, name: `${label}: the floor of POST /v1/authorize`, baseline: "Fastify hello world" },
+      ofFloor(`${label}: POST /v1/authorize against its floor`, c, f),
       { name: `${label}: p99 at ${at} req/s (80 % of authorize's throughput)`, baseline: "hello world p99", subject: "authorize p99", baselineValue: tailHello, subjectValue: tailAuthorize, ratio: tailAuthorize / tailHello, unit: "ms" },
     ];
   } finally {
     hello.stop();
+    floor?.stop();
     await b.dispose();
   }
 }
