@@ -69,10 +69,11 @@ async function ingestionBench(b: Backend, key: string, label: string): Promise<C
 }
 
 /** Loads the events through the route's own repository function, a transaction per 1,000. */
-async function loadEvents(b: Backend, projects: { id: string; keyId: string }[], orgId: string): Promise<void> {
+async function loadEvents(b: Backend, projects: { id: string; name: string; keyId: string }[], orgId: string): Promise<void> {
   const store = openStore(b.databaseUrl);
   const models = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash", "o3", "gpt-4.1", "mistral-large-latest", "claude-haiku-4-5"];
   const now = Date.now();
+  const names = new Map(projects.map((p) => [p.id, p.name]));
   try {
     for (let done = 0; done < EVENTS; done += 1000) {
       const events: PricedEvent[] = Array.from({ length: Math.min(1000, EVENTS - done) }, (_, i) => {
@@ -81,7 +82,7 @@ async function loadEvents(b: Backend, projects: { id: string; keyId: string }[],
         const at = new Date(now - (k % (30 * 24)) * 3600_000 - (k % 3600) * 1000).toISOString();
         return { project_id: p.id, event_id: `bulk-${k}`, api_key_id: p.keyId, organization_id: orgId, model: models[k % models.length], input_tokens: 100 + (k % 900), output_tokens: k % 500, cost_micros: 37 + (k % 1000), at, received_at: at };
       });
-      await store.db.transaction().execute((trx) => recordEvents(trx, events));
+      await store.db.transaction().execute((trx) => recordEvents(trx, events, names));
     }
   } finally {
     await store.close();
@@ -97,7 +98,7 @@ export async function usageBenchmarks(dialect: Dialect): Promise<Comparison[]> {
     const t = await tenant(b, Object.fromEntries(names.map((n) => [n, {}])));
     results.push(await ingestionBench(b, t.projects.p0.key, dialect.name));
     const started = Date.now();
-    await loadEvents(b, Object.values(t.projects), t.orgId);
+    await loadEvents(b, Object.entries(t.projects).map(([name, p]) => ({ ...p, name })), t.orgId);
     console.error(`${dialect.name}: ${EVENTS} events loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     const day = 86_400_000;
     const to = new Date(Math.ceil(Date.now() / day) * day + day).toISOString();

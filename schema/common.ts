@@ -39,6 +39,22 @@ export function text(max: number, min = 1, prose = false) {
     .refine((s) => !LEADING_MARK.test(s), "must not begin with a combining mark");
 }
 
+// Identifiers a client chooses (usage event ids) are compared exactly as sent: no normalising or
+// trimming, but nothing a database cannot store as it is. PostgreSQL refuses NUL and turns an
+// unpaired surrogate into U+FFFD, so two ids would become one, or a stored id would no longer
+// match the one sent; controls would also show differently in a log than in the request.
+const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
+
+/** An identifier chosen by the client: 1 to `max` characters, stored and compared as sent. */
+export function clientId(max: number) {
+  const size = `must be 1-${max} characters`;
+  return z
+    .string()
+    .min(1, size)
+    .max(max, size)
+    .refine((s) => !UNSTORABLE.test(s), "must not contain control characters (NUL included) or unpaired surrogates");
+}
+
 export const name = text(100);
 export const description = text(1000, 0, true);
 export const email = z

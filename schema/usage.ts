@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { idOf, timestamp } from "./common";
+import { clientId, idOf, timestamp } from "./common";
 
 /**
  * The data plane's wire objects (DESIGN.md, "Usage, limits and cost attribution"): what a gateway
@@ -48,12 +48,12 @@ export const authorizeResult = z.strictObject({
 export type AuthorizeResult = z.infer<typeof authorizeResult>;
 
 export const usageEvent = z.strictObject({
-  eventId: z.string().min(1, "must be 1-128 characters").max(128, "must be 1-128 characters"),
+  eventId: clientId(128),
   model: modelName,
   inputTokens: tokens,
   outputTokens: tokens,
   at: timestamp.optional(),
-  reservationId: z.string().max(128).optional(),
+  reservationId: clientId(128).optional(),
 });
 export type UsageEvent = z.infer<typeof usageEvent>;
 

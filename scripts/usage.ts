@@ -1,8 +1,10 @@
 import { month as monthSchema } from "../schema/usage";
 import { ConfigError, loadConfig } from "../backend/config";
 import { openStore } from "../backend/store/db";
-import { migrateToLatest } from "../backend/store/migrate";
-import { findLiveOrganization } from "../backend/store/organizations.repository";
+import { existsSync } from "node:fs";
+import { pendingMigrations } from "../backend/store/migrate";
+import { findOrganizationEvenDeleted } from "../backend/store/organizations.repository";
+import { invoiceStatus } from "../backend/usage/data-plane.service";
 import { formatUsd } from "../backend/usage/money";
 import { monthlyLines } from "../backend/usage/usage.repository";
 
@@ -35,10 +37,19 @@ function formatTable(header: string[], rows: string[][]): string {
  */
 async function main(): Promise<void> {
   const { orgId, month } = parseArgs(process.argv.slice(2));
-  const store = openStore(loadConfig().databaseUrl);
+  const url = loadConfig().databaseUrl;
+  // Opening a SQLite path creates it: a mistyped path must not leave an empty store behind.
+  if (url.startsWith("sqlite:") && !existsSync(url.slice("sqlite:".length))) {
+    throw new ConfigError(`TENANCY_DATABASE_URL names no database: ${url.slice("sqlite:".length)} does not exist; point it at the server's store`);
+  }
+  const store = openStore(url);
   try {
-    await migrateToLatest(store.db);
-    const org = await findLiveOrganization(store.db, orgId);
+    // A report reads; changing the schema under a running server is the server's job, not its.
+    const pending = await pendingMigrations(store.db);
+    if (pending.length > 0) {
+      throw new ConfigError(`the store of TENANCY_DATABASE_URL is not a tenancy store at this version's schema (it lacks ${pending.join(", ")}); point it at the server's store, or start this version's server once`);
+    }
+    const org = await findOrganizationEvenDeleted(store.db, orgId);
     if (!org) throw new ConfigError(`no organization "${orgId}" in the store of TENANCY_DATABASE_URL`);
     const byProject = new Map<string, { name: string; requests: number; input: number; output: number; cost: number }>();
     for (const l of await monthlyLines(store.db, orgId, month)) {
@@ -53,8 +64,8 @@ async function main(): Promise<void> {
     const total = [...byProject.values()].reduce((s, p) => s + p.cost, 0);
     rows.push(["total", "", "", "", "", formatUsd(total)]);
     const header = ["project", "id", "requests", "input tokens", "output tokens", "cost USD"];
-    const final = month < new Date().toISOString().slice(0, 7) ? "final" : "open";
-    process.stdout.write(`${org.name} (${orgId}), ${month} (${final}):\n\n${formatTable(header, rows)}\n`);
+    const deleted = org.deleted_at ? `, deleted ${org.deleted_at}` : "";
+    process.stdout.write(`${org.name} (${orgId}${deleted}), ${month} (${invoiceStatus(month, new Date())}):\n\n${formatTable(header, rows)}\n`);
   } finally {
     await store.close();
   }

@@ -2,6 +2,7 @@ import { Migration, MigrationProvider, Migrator } from "kysely";
 import * as initial from "./migrations/001-initial";
 import * as access from "./migrations/002-access";
 import * as usage from "./migrations/003-usage";
+import * as invoiceNames from "./migrations/004-invoice-names";
 import type { Db } from "./db";
 
 /** Migrations are listed here, in order, rather than read from disk: the compiled set is the set. */
@@ -9,6 +10,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "001-initial": initial,
   "002-access": access,
   "003-usage": usage,
+  "004-invoice-names": invoiceNames,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -20,4 +22,9 @@ export async function migrateToLatest(db: Db): Promise<void> {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** Migrations the store has not run, in order: a tool that only reads refuses such a store rather than migrate it. */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  return (await new Migrator({ db, provider }).getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

@@ -40,6 +40,11 @@ export async function findLiveOrganization(db: Executor, id: string): Promise<Or
   return parsed(await db.selectFrom("organizations").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst());
 }
 
+/** The organization, deleted or not: a deleted one's usage history is kept, and reports still read it. */
+export async function findOrganizationEvenDeleted(db: Executor, id: string): Promise<OrgRecord | undefined> {
+  return parsed(await db.selectFrom("organizations").selectAll().where("id", "=", id).executeTakeFirst());
+}
+
 /** A read's one query: the live organization and the user's role in it (undefined: not a member). */
 const organizationWithRole = prepared((db: Executor, id: string, userId: string) =>
   db

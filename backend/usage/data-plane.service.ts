@@ -15,6 +15,8 @@ import type { UsageRuntime } from "./usage.runtime";
 export interface KeyEntry {
   apiKeyId: string;
   projectId: string;
+  /** What this month's invoice lines call the project (its name when the key was looked up). */
+  projectName: string;
   organizationId: string;
   permissions: "all" | "read_only";
   createdAt: string;
@@ -25,6 +27,7 @@ export function keyEntry({ apiKey, project, organization }: ApiKeyPrincipal): Ke
   return {
     apiKeyId: apiKey.id,
     projectId: project.id,
+    projectName: project.name,
     organizationId: organization.id,
     permissions: apiKey.permissions === "read_only" ? "read_only" : "all",
     createdAt: apiKey.created_at,
@@ -50,6 +53,9 @@ export const oldestOpenMonth = (now: Date) => monthKey(new Date(now.getTime() - 
 const IN_FLIGHT_MS = 60_000;
 /** The oldest month whose invoice may still change at `now`; every month before it is final. */
 export const oldestOpenInvoice = (now: Date) => monthKey(new Date(now.getTime() - MONTH_CLOSE_GRACE_MS - IN_FLIGHT_MS));
+
+/** What the invoice view and the usage report call a month (YYYY-MM) at `now`. */
+export const invoiceStatus = (month: string, now: Date): "final" | "open" => (month < oldestOpenInvoice(now) ? "final" : "open");
 
 function unknownModel(model: string, path?: string): TenancyError {
   const message = `model "${model}" has no price; GET /v1/prices lists the priced models (TENANCY_PRICES replaces the table)`;
@@ -138,7 +144,7 @@ async function priceBatch(rt: UsageRuntime, db: Executor, key: KeyEntry, input: 
  */
 export async function recordUsage(rt: UsageRuntime, db: Executor, key: KeyEntry, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
   const { fresh, replayed } = await priceBatch(rt, db, key, input, now);
-  const kept = fresh.length > 0 ? await recordEvents(db, fresh) : [];
+  const kept = fresh.length > 0 ? await recordEvents(db, fresh, new Map([[key.projectId, key.projectName]])) : [];
   if (kept.length > 0) {
     const reservationOf = new Map(input.events.map((e) => [e.eventId, e.reservationId]));
     const costByMonth = new Map<string, number>();

@@ -5,7 +5,7 @@ import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
 import { listUserProjectMemberships } from "../store/members.repository";
 import { findProject } from "../store/projects.repository";
-import { oldestOpenInvoice } from "./data-plane.service";
+import { invoiceStatus } from "./data-plane.service";
 import { formatUsd } from "./money";
 import { monthlyLines, queryRollups } from "./usage.repository";
 
@@ -77,7 +77,7 @@ export async function usageReport(r: Reader, q: UsageQuery): Promise<UsageRow[]>
  */
 export async function invoices(r: Reader, month?: string): Promise<Invoice[]> {
   const projectIds = await visibleProjects(r);
-  const open = oldestOpenInvoice(new Date(r.now));
+  const now = new Date(r.now);
   const byMonth = new Map<string, { total: number; lines: Invoice["lines"] }>();
   for (const line of await monthlyLines(r.db, r.access.org.id, month, projectIds)) {
     const inv = byMonth.get(line.month) ?? { total: 0, lines: [] };
@@ -92,5 +92,5 @@ export async function invoices(r: Reader, month?: string): Promise<Invoice[]> {
     });
     byMonth.set(line.month, inv);
   }
-  return [...byMonth.entries()].map(([m, inv]) => ({ month: m, status: m < open ? "final" : "open", totalUsd: formatUsd(inv.total), lines: inv.lines }));
+  return [...byMonth.entries()].map(([m, inv]) => ({ month: m, status: invoiceStatus(m, now), totalUsd: formatUsd(inv.total), lines: inv.lines }));
 }

@@ -27,14 +27,15 @@ function aggregate<R extends Sums>(events: PricedEvent[], key: (e: PricedEvent) 
   return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
-async function upsert(db: UsageDb, table: "usage_hourly" | "usage_daily" | "usage_monthly", rows: Sums[], conflict: string[]) {
+/** Adds `rows` into `table`'s sums; `latest` columns take the batch's value where it has one. */
+async function upsert(db: UsageDb, table: "usage_hourly" | "usage_daily" | "usage_monthly", rows: Sums[], conflict: string[], latest: string[] = []) {
   if (rows.length === 0) return;
+  const sums = SUMS.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`]);
+  const kept = latest.map((c) => [c, sql`coalesce(${sql.ref(`excluded.${c}`)}, ${sql.ref(`${table}.${c}`)})`]);
   await db
     .insertInto(table)
     .values(rows as any)
-    .onConflict((oc) =>
-      oc.columns(conflict as any).doUpdateSet(Object.fromEntries(SUMS.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`])) as any),
-    )
+    .onConflict((oc) => oc.columns(conflict as any).doUpdateSet(Object.fromEntries([...sums, ...kept]) as any))
     .execute();
 }
 
@@ -42,12 +43,16 @@ async function upsert(db: UsageDb, table: "usage_hourly" | "usage_daily" | "usag
  * Records a batch: the events not seen before (an `eventId` already stored for the project is a
  * duplicate) and their sums into the hourly, daily and monthly rollups. Call it inside a
  * transaction (the request's), so a crash before commit leaves nothing behind. Returns the new events.
+ * `projectNames` (by project id) are what the month's invoice lines will call the projects.
  */
-export async function recordEvents(db: Executor, events: PricedEvent[]): Promise<PricedEvent[]> {
+export async function recordEvents(db: Executor, events: PricedEvent[], projectNames: ReadonlyMap<string, string>): Promise<PricedEvent[]> {
   const trx = usageDb(db as any);
+  // Rows in one order for every batch: two batches naming the same event ids in different orders
+  // would otherwise take the unique index's locks crosswise and deadlock on PostgreSQL.
+  const ordered = [...events].sort((a, b) => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
   const inserted = await trx
     .insertInto("usage_events")
-    .values(events)
+    .values(ordered)
     .onConflict((oc) => oc.columns(["project_id", "event_id"]).doNothing())
     .returning("event_id")
     .execute();
@@ -64,9 +69,9 @@ export async function recordEvents(db: Executor, events: PricedEvent[]): Promise
   const monthly = aggregate<MonthlyRow>(
     kept,
     (e) => `${e.project_id}|${e.model}|${monthOf(e.at)}`,
-    (e) => ({ month: monthOf(e.at), organization_id: e.organization_id, project_id: e.project_id, model: e.model }),
+    (e) => ({ month: monthOf(e.at), organization_id: e.organization_id, project_id: e.project_id, model: e.model, project_name: projectNames.get(e.project_id) ?? null }),
   );
-  await upsert(trx, "usage_monthly", monthly, ["project_id", "model", "month"]);
+  await upsert(trx, "usage_monthly", monthly, ["project_id", "model", "month"], ["project_name"]);
   return kept;
 }
 
@@ -112,12 +117,13 @@ export async function monthlyLines(db: Executor, organizationId: string, month?:
   let q = usageDb(db as any)
     .selectFrom("usage_monthly as m")
     .innerJoin("projects as p", "p.id", "m.project_id")
-    .selectAll("m")
-    .select("p.name as project_name")
+    .select(["m.month", "m.organization_id", "m.project_id", "m.model", "m.requests", "m.input_tokens", "m.output_tokens", "m.cost_micros"])
+    // The name the month recorded: a final invoice stays as it was when its project is renamed.
+    .select((eb) => eb.fn.coalesce("m.project_name", "p.name").as("project_name"))
     .where("m.organization_id", "=", organizationId);
   if (month) q = q.where("m.month", "=", month);
   if (projectIds) q = q.where("m.project_id", "in", projectIds.length ? projectIds : [""]);
-  return q.orderBy("m.month", "desc").orderBy("p.name").orderBy("m.project_id").orderBy("m.model").execute();
+  return q.orderBy("m.month", "desc").orderBy((eb) => eb.fn.coalesce("m.project_name", "p.name")).orderBy("m.project_id").orderBy("m.model").execute();
 }
 
 /** A project's recorded spend in a month (micro-USD): what a budget counter starts from. */

@@ -31,6 +31,8 @@ export interface RollupRow {
 
 export interface MonthlyRow extends Omit<RollupRow, "start" | "api_key_id"> {
   month: string;
+  /** The project's name as of the month's last recorded batch (null: unknown, the current name is shown). */
+  project_name: string | null;
 }
 
 export type UsageTables = {

@@ -151,12 +151,23 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(expectStatus(await p.gateway.usage([recorded, now]), 200), { accepted: 1, duplicates: 1 });
     });
 
+    it("names a project on its invoice lines as the month's last batch found it named", async () => {
+      const own = await tenant(backend, { chat: {} });
+      const chat = own.projects.chat;
+      const line = async () => expectStatus(await own.root.get(`/v1/organizations/${own.orgId}/invoices?month=${month()}`), 200).data[0].lines[0].projectName;
+      expectStatus(await chat.gateway.usage([{ eventId: eventId(), model: "gpt-4o", inputTokens: 1, outputTokens: 1 }]), 200);
+      expectStatus(await own.root.patch(`/v1/organizations/${own.orgId}/projects/${chat.id}`, { name: "chat-renamed" }), 200);
+      assert.equal(await line(), "chat");
+      expectStatus(await chat.gateway.usage([{ eventId: eventId(), model: "gpt-4o", inputTokens: 1, outputTokens: 1 }]), 200);
+      assert.equal(await line(), "chat-renamed");
+    });
+
     it("takes a month's events until 10 minutes after it ends, and calls its invoice final only once nothing more can be added", async () => {
       const p = t.projects.dev;
       const store = openStore(backend.databaseUrl);
       const rt = await startUsage(store, {});
       try {
-        const key: KeyEntry = { apiKeyId: p.keyId, projectId: p.id, organizationId: t.orgId, permissions: "all", createdAt: "2020-01-01T00:00:00.000Z", limits: {} };
+        const key: KeyEntry = { apiKeyId: p.keyId, projectId: p.id, projectName: "dev", organizationId: t.orgId, permissions: "all", createdAt: "2020-01-01T00:00:00.000Z", limits: {} };
         const event = (at: string) => ({ eventId: eventId("boundary"), model: "gpt-4o", inputTokens: 1000, outputTokens: 0, at });
         const record = (events: UsageEventInput[], now: string) => store.db.transaction().execute((trx) => recordUsage(rt, trx, key, { events }, new Date(now)));
         const reader = (now: string) => ({ db: store.db, access: { org: { id: t.orgId }, orgRole: "admin" } as OrgAccess, userId: "", now });
@@ -175,6 +186,14 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(await record([lastMinute], "2025-04-01T00:10:00.000Z"), { accepted: 0, duplicates: 1 });
         const [invoice] = await invoices(reader("2025-04-01T00:11:00.000Z"), "2025-03");
         assert.equal(invoice.totalUsd, "0.002500");
+        // A final invoice never changes: renaming the project later leaves its lines as they were.
+        expectStatus(await t.root.patch(`/v1/organizations/${t.orgId}/projects/${p.id}`, { name: "dev-renamed" }), 200);
+        try {
+          assert.deepEqual(await invoices(reader("2025-04-02T00:00:00.000Z"), "2025-03"), [invoice]);
+          assert.equal(invoice.lines[0].projectName, "dev");
+        } finally {
+          expectStatus(await t.root.patch(`/v1/organizations/${t.orgId}/projects/${p.id}`, { name: "dev" }), 200);
+        }
       } finally {
         await rt.close();
         await store.close();
