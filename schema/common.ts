@@ -44,6 +44,9 @@ export function text(max: number, min = 1, prose = false) {
 // unpaired surrogate into U+FFFD, so two ids would become one, or a stored id would no longer
 // match the one sent; controls would also show differently in a log than in the request.
 const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
+export const UNSTORABLE_MESSAGE = "must not contain control characters (NUL included) or unpaired surrogates";
+/** True when `s` holds what a database cannot store as sent (see UNSTORABLE). */
+export const unstorable = (s: string): boolean => UNSTORABLE.test(s);
 
 /** An identifier chosen by the client: 1 to `max` characters, stored and compared as sent. */
 export function clientId(max: number) {
@@ -52,7 +55,7 @@ export function clientId(max: number) {
     .string()
     .min(1, size)
     .max(max, size)
-    .refine((s) => !UNSTORABLE.test(s), "must not contain control characters (NUL included) or unpaired surrogates");
+    .refine((s) => !UNSTORABLE.test(s), UNSTORABLE_MESSAGE);
 }
 
 export const name = text(100);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { days, email, externalId, idOf, meta, name, text } from "./common";
+import { days, email, externalId, idOf, meta, name, text, unstorable, UNSTORABLE_MESSAGE } from "./common";
 
 export const ORG_ROLES = ["admin", "billing", "member"] as const;
 export const orgRole = z.enum(ORG_ROLES);
@@ -30,7 +30,7 @@ export const sso = z
   .strictObject({
     enforced: z.boolean().default(false),
     protocol: z.enum(["saml", "oidc"]).optional(),
-    metadataUrl: z.url().max(2048).optional(),
+    metadataUrl: z.url().max(2048).refine((u) => !unstorable(u), UNSTORABLE_MESSAGE).optional(),
     issuer: text(512).optional(),
     clientId: text(512).optional(),
   })

@@ -44,7 +44,7 @@ export async function resolveOrganization(ctx: Ctx, db: Executor, orgId: string,
   if (!isIdOf("organization", orgId)) throw notFound("organization", orgId);
   const found = lock ? await lockedWithRole(ctx, db, orgId) : await readWithRole(ctx, db, orgId);
   if (!found?.role) throw notFound("organization", orgId);
-  const refusal = policyRefusal(found.org, ctx.caller, ctx.ip, Date.parse(ctx.now));
+  const refusal = policyRefusal(found.org.securityPolicy, ctx.caller, ctx.ip, Date.parse(ctx.now));
   if (refusal) throw refusal;
   return { org: found.org, orgRole: found.role as OrgRole };
 }

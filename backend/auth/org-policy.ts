@@ -40,8 +40,8 @@ export function longestIdleMs(token: Caller["token"], now: number): number {
  * pipeline throws it on the organization's routes, and lists (/v1/organizations, /v1/me) leave
  * out the organizations that would refuse, so a fenced organization appears in no answer.
  */
-export function policyRefusal(org: OrgRecord, caller: Caller, ip: string, now: number): TenancyError | undefined {
-  const { session, ipAllowlist } = org.securityPolicy;
+export function policyRefusal(securityPolicy: OrgRecord["securityPolicy"], caller: Caller, ip: string, now: number): TenancyError | undefined {
+  const { session, ipAllowlist } = securityPolicy;
   if (!ipAllowed(ip, ipAllowlist)) {
     return new TenancyError("ip_not_allowed", `requests from ${ip} are not in this organization's IP allowlist`);
   }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pageQuery } from "../../schema/common";
+import { pageQuery, unstorable } from "../../schema/common";
 import { TenancyError } from "../../schema/errors";
 import type { Cursor, PageRequest, RowPage } from "../store/page";
 
@@ -15,7 +15,7 @@ export function encodeCursor(cursor: Cursor): string {
 function decodeCursor(value: string): Cursor {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === "string")) return [parsed[0], parsed[1]];
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === "string" && !unstorable(p))) return [parsed[0], parsed[1]];
   } catch {
     // fall through to the 400 below
   }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { unstorable, UNSTORABLE_MESSAGE } from "../../schema/common";
 import { TenancyError } from "../../schema/errors";
 import { isIdOf, notFound, OrgAccess, resolveOrganization, resolveProject } from "../auth/access";
 import type { ApiKeyPrincipal } from "../auth/api-key-caller";
@@ -41,6 +42,9 @@ function parseQuery(def: RouteDef, raw: unknown): unknown {
     const message = "is given more than once; give it once (a list is one comma-separated value)";
     throw new TenancyError("invalid_request", `${repeated[0]}: ${message}`, { errors: repeated.map((path) => ({ path, message })) });
   }
+  // Filters and cursors reach queries: PostgreSQL refuses NUL outright (a 500), so no value may hold one.
+  const bad = Object.entries(raw as Record<string, string>).filter(([, v]) => unstorable(v)).map(([k]) => k);
+  if (bad.length > 0) throw new TenancyError("invalid_request", `${bad[0]}: ${UNSTORABLE_MESSAGE}`, { errors: bad.map((path) => ({ path, message: UNSTORABLE_MESSAGE })) });
   if (def.query) return parseInput(def.query, raw);
   const extra = Object.keys(raw as object);
   if (extra.length > 0) throw new TenancyError("invalid_request", `${extra[0]}: unknown query parameter; this route takes none`, { errors: extra.map((path) => ({ path, message: "unknown query parameter; this route takes none" })) });

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { TenancyError } from "../../schema/errors";
 import { notFound, OrgAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
-import { ipAllowed, policyRefusal } from "../auth/org-policy";
+import { longestIdleMs, policyRefusal, tokenBornAt } from "../auth/org-policy";
 import { allow, policy } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
@@ -51,11 +51,22 @@ async function assertExternalIdFree(db: Executor, ctx: Ctx, createdBy: string, e
   throw new TenancyError("external_id_taken", `${used} another organization ${createdBy === ctx.caller.user.id ? "you" : "this organization's creator"} created`);
 }
 
-/** An allowlist that excludes the caller would lock out the very admin who set it. */
-function assertCallerAllowed(ctx: Ctx, allowlist: readonly string[]): void {
-  if (!ipAllowed(ctx.ip, allowlist)) {
-    throw invalidField("securityPolicy.ipAllowlist", `must include your own address ${ctx.ip}, or you would lock yourself out`);
+/**
+ * A policy that would refuse the caller's own request locks out the very admin who sets it (with
+ * no way back but `npm run token` on the server host): the field that would do it is refused.
+ */
+function assertCallerAllowed(ctx: Ctx, securityPolicy: OrgRecord["securityPolicy"]): void {
+  const now = Date.parse(ctx.now);
+  const refusal = policyRefusal(securityPolicy, ctx.caller, ctx.ip, now);
+  if (!refusal) return;
+  const lockout = "or you would lock yourself out";
+  if (refusal.code === "ip_not_allowed") throw invalidField("securityPolicy.ipAllowlist", `must include your own address ${ctx.ip}, ${lockout}`);
+  if (refusal.code === "token_too_old") {
+    const days = Math.ceil((now - Date.parse(tokenBornAt(ctx.caller.token))) / 86_400_000);
+    throw invalidField("securityPolicy.session.maxTokenLifetimeDays", `must be at least ${days}, the age in days of the token you use (tokens minted from it count from the same day), ${lockout}; or first get a new token with npm run token on the server host`);
   }
+  const minutes = Math.ceil(longestIdleMs(ctx.caller.token, now) / 60_000);
+  throw invalidField("securityPolicy.session.idleTimeoutMinutes", `must be at least ${minutes}: the token you use once went unused that long, ${lockout}; or first get a new token with npm run token on the server host`);
 }
 
 /**
@@ -71,7 +82,7 @@ export async function getOrganization(db: Executor, access: OrgAccess): Promise<
 /** Any authenticated user may create an organization and becomes its first admin. */
 export async function createOrganization(ctx: Ctx, db: Executor, input: z.output<typeof organizationInput>): Promise<Organization> {
   await assertExternalIdFree(db, ctx, ctx.caller.user.id, input.externalId);
-  assertCallerAllowed(ctx, input.securityPolicy.ipAllowlist);
+  assertCallerAllowed(ctx, input.securityPolicy);
   const rec: OrgRecord = {
     id: newId("org"),
     name: input.name,
@@ -100,7 +111,7 @@ export async function createOrganization(ctx: Ctx, db: Executor, input: z.output
 
 /** Organizations whose policy would refuse this request appear in no list (a fence, not a filter). */
 export function isFenced(ctx: Ctx, org: OrgRecord): boolean {
-  return policyRefusal(org, ctx.caller, ctx.ip, Date.parse(ctx.now)) !== undefined;
+  return policyRefusal(org.securityPolicy, ctx.caller, ctx.ip, Date.parse(ctx.now)) !== undefined;
 }
 
 export function listOrganizations(ctx: Ctx, db: Executor, filter: OrganizationFilter, page: PageRequest) {
@@ -120,8 +131,13 @@ export async function patchOrganization(ctx: Ctx, db: Executor, access: OrgAcces
   const fields = Object.keys(changes);
   if (fields.length === 0) return toOrganization(access.org, access.orgRole);
   if (!fields.every((f) => f === "billing")) allow(policy.changeOrganization(access), `change ${fields.filter((f) => f !== "billing").join(", ")}`);
+  // Unique among the creator's organizations: anyone else's 409 would tell them which other
+  // organizations of the creator's hold an externalId, so only the creator may change it.
+  if (changes.externalId && access.org.created_by !== ctx.caller.user.id) {
+    throw new TenancyError("forbidden", "only the organization's creator may change externalId: it is their own reference, unique among the organizations they created");
+  }
   await assertExternalIdFree(db, ctx, access.org.created_by, after.externalId, access.org.id);
-  if (changes.securityPolicy) assertCallerAllowed(ctx, after.securityPolicy.ipAllowlist);
+  if (changes.securityPolicy) assertCallerAllowed(ctx, after.securityPolicy);
   const rec: OrgRecord = {
     ...access.org,
     name: after.name,

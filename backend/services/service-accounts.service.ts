@@ -14,7 +14,7 @@ import { findUserById, insertUser } from "../store/users.repository";
 import { recordAudit } from "./audit.service";
 import type { Ctx } from "./context";
 import { assertMembershipExternalIdFree, toMembership } from "./members.service";
-import { CreatedToken, mintToken, tokenChanges, toToken } from "./tokens.service";
+import { CreatedToken, lineageOf, mintToken, tokenChanges, toToken } from "./tokens.service";
 
 /** Service accounts have no mailbox; their address is unique, recognisable and undeliverable. */
 function serviceAccountEmail(): string {
@@ -59,7 +59,11 @@ async function ownServiceAccount(db: Executor, orgId: string, userId: string): P
 /** Admins mint tokens for their organization's own service accounts (CI, Pulumi deployments). */
 export async function createServiceAccountToken(ctx: Ctx, db: Executor, access: OrgAccess, userId: string, input: z.output<typeof tokenInput>): Promise<CreatedToken> {
   await ownServiceAccount(db, access.org.id, userId);
-  const created = await mintToken(db, userId, input.name, ctx.now, input.expiresInDays);
+  // A person minting a CI token delegates: that is what the route is for. A service account
+  // minting one (for itself or another account) hands on its own token's age and end, or an admin
+  // account could renew itself for ever, or two accounts could renew each other.
+  const lineage = ctx.caller.user.kind === "service_account" ? lineageOf(ctx) : undefined;
+  const created = await mintToken(db, userId, input.name, ctx.now, input.expiresInDays, undefined, lineage);
   await recordAudit(ctx, db, { organizationId: access.org.id, action: "token.created", target: { type: "token", id: created.id }, changes: tokenChanges(created) });
   return created;
 }

@@ -76,15 +76,19 @@ export function tokenChanges(t: Token): Changes {
   return changes;
 }
 
+/** What a token minted with the caller's token inherits from it. */
+export function lineageOf(ctx: Ctx): Lineage {
+  const parent = ctx.caller.token;
+  return { ageFrom: tokenBornAt(parent), idleMaxSeconds: Math.floor(longestIdleMs(parent, Date.parse(ctx.now)) / 1000), expiresAt: parent.expires_at };
+}
+
 /**
  * A token minted with a token is its child: it keeps the parent's age, idle record and expiry, so
  * no organization's maxTokenLifetimeDays or idleTimeoutMinutes, and no short-lived token's end, is
  * escaped by minting (README.md).
  */
 export async function createOwnToken(ctx: Ctx, db: Executor, input: z.output<typeof tokenInput>): Promise<CreatedToken> {
-  const parent = ctx.caller.token;
-  const lineage = { ageFrom: tokenBornAt(parent), idleMaxSeconds: Math.floor(longestIdleMs(parent, Date.parse(ctx.now)) / 1000), expiresAt: parent.expires_at };
-  const created = await mintToken(db, ctx.caller.user.id, input.name, ctx.now, input.expiresInDays, undefined, lineage);
+  const created = await mintToken(db, ctx.caller.user.id, input.name, ctx.now, input.expiresInDays, undefined, lineageOf(ctx));
   // A person's own tokens belong to no organization: the event is kept but served by no org log.
   await recordAudit(ctx, db, { organizationId: null, action: "token.created", target: { type: "token", id: created.id }, changes: tokenChanges(created) });
   return created;
@@ -105,5 +109,6 @@ export async function revokeOwnToken(ctx: Ctx, db: Executor, tokenId: string): P
   if (!row) throw notFound("token", tokenId);
   if (row.revoked_at) return;
   await revokeToken(db, tokenId, ctx.now);
-  await recordAudit(ctx, db, { organizationId: null, action: "token.revoked", target: { type: "token", id: tokenId }, changes: { status: { from: "active", to: "revoked" } } });
+  // A service account's tokens are its organization's business: its log shows the revocation.
+  await recordAudit(ctx, db, { organizationId: ctx.caller.user.organization_id ?? null, action: "token.revoked", target: { type: "token", id: tokenId }, changes: { status: { from: "active", to: "revoked" } } });
 }

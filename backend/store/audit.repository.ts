@@ -28,8 +28,8 @@ export function listAuditEvents(db: Executor, orgId: string, filter: AuditFilter
   if (filter.from !== undefined) q = q.where("at", ">=", filter.from);
   if (filter.to !== undefined) q = q.where("at", "<", filter.to);
   if (filter.projectIds !== undefined) {
-    if (filter.projectIds.length === 0) q = q.where("project_id", "=", "\u0000none");
-    else q = q.where("project_id", "in", filter.projectIds);
+    // No projects: matches nothing (PostgreSQL refuses a NUL sentinel; no id is empty).
+    q = q.where("project_id", "in", filter.projectIds.length > 0 ? filter.projectIds : [""]);
   }
   return fetchPage(q, ["at", "id"], page, (r) => [r.at, r.id]);
 }

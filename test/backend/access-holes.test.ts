@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
+import { openStore } from "../../backend/store/db";
+import { listAuditEvents } from "../../backend/store/audit.repository";
 import { client, expectStatus, editStore, mintToken, person, sqlQuery, useBackend } from "./helpers";
 
 /**
@@ -187,6 +189,88 @@ for (const dialect of DIALECTS) {
       assert.equal(expectStatus(await bot.get("/v1/me"), 401).code, "unauthenticated");
       const revoked = await sqlQuery(backend, "SELECT revoked_at FROM tokens WHERE user_id = $1", [sa.userId]);
       assert.ok(revoked.length === 1 && revoked[0].revoked_at !== null);
+    });
+
+    // A third audit's findings.
+    it("answers a NUL or control character in a filter or a cursor with a 400 naming it, on every store", async () => {
+      const org = expectStatus(await root.post("/v1/organizations", { name: "Filters" }), 201).id;
+      const message = "must not contain control characters (NUL included) or unpaired surrogates";
+      for (const [path, field] of [["/v1/organizations?name=%00", "name"], [`/v1/organizations/${org}/projects?name=a%00`, "name"], [`/v1/organizations/${org}/audit-events?actor=x%00`, "actor"], [`/v1/organizations/${org}/members?email=a%07b`, "email"]]) {
+        const refused = expectStatus(await root.get(path), 400);
+        assert.deepEqual([refused.detail, refused.errors], [`${field}: ${message}`, [{ path: field, message }]], path);
+      }
+      const cursor = Buffer.from(JSON.stringify(["2026-01-01T00:00:00.000Z", "org_\u0000"])).toString("base64url");
+      assert.deepEqual(expectStatus(await root.get(`/v1/organizations?after=${cursor}`), 400).errors, [{ path: "after", message: "must be a nextCursor value from a previous page" }]);
+      const sso = expectStatus(await root.patch(`/v1/organizations/${org}`, { securityPolicy: { sso: { metadataUrl: "https://idp.example/\u0000" } } }), 400);
+      assert.deepEqual(sso.errors, [{ path: "securityPolicy.sso.metadataUrl", message }]);
+    });
+
+    it("lists no audit events, without an error, for a project owner whose projects were all taken away", async () => {
+      const org = expectStatus(await root.post("/v1/organizations", { name: "Owners" }), 201).id;
+      const store = openStore(backend.databaseUrl);
+      try {
+        // The pipeline's permission check and the owned-projects read are two reads: in between, the
+        // last ownership can go. PostgreSQL refused the NUL sentinel that stood for "no project".
+        const page = await listAuditEvents(store.db, org, { projectIds: [] }, { limit: 10 });
+        assert.deepEqual([page.rows, page.hasMore], [[], false]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("lets only an organization's creator change its externalId, which is unique among the creator's organizations", async () => {
+      expectStatus(await root.post("/v1/organizations", { name: "Creator's other", externalId: "urn:other" }), 201);
+      const org = expectStatus(await root.post("/v1/organizations", { name: "Shared", externalId: "urn:shared" }), 201).id;
+      const dan = await person(backend, "dan@holes.test");
+      expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: dan.email, role: "admin" }), 201);
+      const message = "only the organization's creator may change externalId: it is their own reference, unique among the organizations they created";
+      // Taken or not, the answer is the same: nothing tells dan which references the creator uses elsewhere.
+      for (const externalId of ["urn:other", "urn:free", null]) {
+        const refused = expectStatus(await dan.patch(`/v1/organizations/${org}`, { externalId }), 403);
+        assert.deepEqual([refused.code, refused.detail], ["forbidden", message]);
+      }
+      expectStatus(await dan.patch(`/v1/organizations/${org}`, { name: "Shared, renamed", externalId: "urn:shared" }), 200);
+      assert.equal(expectStatus(await root.patch(`/v1/organizations/${org}`, { externalId: "urn:shared-2" }), 200).externalId, "urn:shared-2");
+    });
+
+    it("keeps a service account's tokens within its own token's end, and its own revocations in its organization's log", async () => {
+      const org = expectStatus(await root.post("/v1/organizations", { name: "Self-renewal" }), 201).id;
+      const one = expectStatus(await root.post(`/v1/organizations/${org}/service-accounts`, { name: "one", role: "admin" }), 201);
+      const two = expectStatus(await root.post(`/v1/organizations/${org}/service-accounts`, { name: "two", role: "admin" }), 201);
+      const short = expectStatus(await root.post(`/v1/organizations/${org}/service-accounts/${one.userId}/tokens`, { name: "short", expiresInDays: 1 }), 201);
+      const bot = client(backend, short.token);
+      // For itself or for another account: never past its own token's end, and never "never".
+      for (const target of [one.userId, two.userId]) {
+        const minted = expectStatus(await bot.post(`/v1/organizations/${org}/service-accounts/${target}/tokens`, { name: "renewed" }), 201);
+        assert.equal(minted.expiresAt, short.expiresAt);
+        const longer = expectStatus(await bot.post(`/v1/organizations/${org}/service-accounts/${target}/tokens`, { name: "forever", expiresInDays: 3650 }), 400);
+        assert.equal(longer.errors[0].path, "expiresInDays");
+      }
+      // A person minting a CI token delegates: no ceiling from the person's token.
+      assert.equal(expectStatus(await root.post(`/v1/organizations/${org}/service-accounts/${two.userId}/tokens`, { name: "ci" }), 201).expiresAt, undefined);
+      expectStatus(await bot.delete(`/v1/tokens/${short.id}`), 204);
+      const log = expectStatus(await root.get(`/v1/organizations/${org}/audit-events?action=token.revoked`), 200).data;
+      assert.deepEqual(log.map((e: any) => [e.actor.userId, e.target.id]), [[one.userId, short.id]]);
+    });
+
+    it("refuses a session policy that would lock out the admin who sets it", async () => {
+      const eve = await person(backend, "eve@holes.test");
+      const org = expectStatus(await eve.post("/v1/organizations", { name: "Lockout" }), 201).id;
+      await backdate("created_at", 3 * 24 * 60, eve.email);
+      const tooShort = expectStatus(await eve.patch(`/v1/organizations/${org}`, { securityPolicy: { session: { maxTokenLifetimeDays: 2 } } }), 400);
+      assert.equal(tooShort.errors[0].path, "securityPolicy.session.maxTokenLifetimeDays");
+      assert.match(tooShort.errors[0].message, /^must be at least 4, the age in days of the token you use .*or you would lock yourself out/);
+      expectStatus(await eve.patch(`/v1/organizations/${org}`, { securityPolicy: { session: { maxTokenLifetimeDays: 4 } } }), 200);
+      const flo = await person(backend, "flo@holes.test");
+      const flos = expectStatus(await flo.post("/v1/organizations", { name: "Idle lockout" }), 201).id;
+      await backdate("last_used_at", 90, flo.email);
+      const idle = expectStatus(await flo.patch(`/v1/organizations/${flos}`, { securityPolicy: { session: { idleTimeoutMinutes: 30 } } }), 400);
+      assert.equal(idle.errors[0].path, "securityPolicy.session.idleTimeoutMinutes");
+      assert.match(idle.errors[0].message, /^must be at least 9[01]: the token you use once went unused that long, or you would lock yourself out/);
+      // Nothing was locked: the admin still reads the organization.
+      expectStatus(await eve.get(`/v1/organizations/${org}`), 200);
+      const fresh = expectStatus(await eve.post("/v1/organizations", { name: "Born strict", securityPolicy: { session: { maxTokenLifetimeDays: 1 } } }), 400);
+      assert.equal(fresh.errors[0].path, "securityPolicy.session.maxTokenLifetimeDays");
     });
   });
 }

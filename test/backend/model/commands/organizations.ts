@@ -43,7 +43,11 @@ export const policyCommands = [
     const actor = actorIn(m, a, n, oi);
     say(`${actor.label} sets session.maxTokenLifetimeDays of org${oi} to ${days ?? "none"}`);
     const body = { securityPolicy: { session: { maxTokenLifetimeDays: days ?? null } } };
-    if (await patchOrg(m, r, actor, oi, body, adminVerdict(m, actor, oi, m.orgs[oi].maxDays === days))) m.orgs[oi].maxDays = days;
+    const same = m.orgs[oi].maxDays === days;
+    let verdict = adminVerdict(m, actor, oi, same);
+    // Nor one that would refuse the admin's own token as too old (the same lockout guard).
+    if (!verdict && !same && days !== undefined && actor.ageDays > days) verdict = [invalid];
+    if (await patchOrg(m, r, actor, oi, body, verdict)) m.orgs[oi].maxDays = days;
   }),
 ];
 
