@@ -46,8 +46,12 @@ function range(q: UsageQuery, now: Date): { from: string; to: string } {
   const edge = q.bucket === "1h" ? "a whole hour (UTC)" : "midnight UTC";
   if (from % ms !== 0) throw invalidField("from", `must be on a ${q.bucket} bucket boundary, ${edge}`);
   if (to % ms !== 0) throw invalidField("to", `must be on a ${q.bucket} bucket boundary, ${edge}`);
-  if (to <= from) throw invalidField("to", "must be after from");
-  if (to - from > max) throw invalidField("to", `must be at most ${max / DAY} days after from with bucket ${q.bucket}`);
+  // Name what the caller sent: with `to` left out, a bad `from` is the mistake.
+  const until = new Date(to).toISOString();
+  if (to <= from) throw q.to ? invalidField("to", "must be after from") : invalidField("from", `must be before to, which defaults to ${until} (the end of the current ${q.bucket} bucket)`);
+  if (to - from > max) {
+    throw q.to ? invalidField("to", `must be at most ${max / DAY} days after from with bucket ${q.bucket}`) : invalidField("from", `must be at most ${max / DAY} days before to (by default ${until}) with bucket ${q.bucket}`);
+  }
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 

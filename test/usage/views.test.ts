@@ -109,6 +109,13 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await bad("usage?bucket=5m"), [{ path: "bucket", message: 'invalid option: expected one of "1h"|"1d"' }]);
       assert.deepEqual(await bad("usage?from=2026-01-01T10:30:00Z&bucket=1h"), [{ path: "from", message: "must be on a 1h bucket boundary, a whole hour (UTC)" }]);
       assert.deepEqual(await bad("costs?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z"), [{ path: "to", message: "must be after from" }]);
+      // With `to` left out, `from` is what the caller got wrong, and the answer names it.
+      const [future] = await bad("usage?from=2099-01-01T00:00:00Z");
+      assert.equal(future.path, "from");
+      assert.match(future.message, /^must be before to, which defaults to \d{4}-\d\d-\d\dT00:00:00\.000Z \(the end of the current 1d bucket\)$/);
+      const [past] = await bad("usage?from=2000-01-01T00:00:00Z&bucket=1h");
+      assert.equal(past.path, "from");
+      assert.match(past.message, /^must be at most \d+ days before to \(by default .*\) with bucket 1h$/);
       assert.deepEqual(await bad("invoices?month=2026-13"), [{ path: "month", message: "must be a month as YYYY-MM" }]);
     });
 
