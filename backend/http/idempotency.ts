@@ -4,7 +4,7 @@ import type { Executor, Store } from "../store/db";
 import { findIdempotencyRecord, insertIdempotencyRecord } from "../store/idempotency.repository";
 import type { IdempotencyRow } from "../store/tables";
 import { canonicalJson } from "./merge-patch";
-import type { Reply } from "./route";
+import { Reply, versionOf } from "./route";
 import { invalidField } from "./validate";
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
@@ -33,7 +33,8 @@ function replay(record: IdempotencyRow, fingerprint: string): Reply {
   if (record.fingerprint !== fingerprint) {
     throw new TenancyError("idempotency_mismatch", "idempotency-key was already used with a different request; use a new key for a new request");
   }
-  return { status: 200, body: JSON.parse(record.response) };
+  const body: unknown = JSON.parse(record.response);
+  return { status: 200, body, etag: versionOf(body) };
 }
 
 /** Inside the request's transaction, before the create: the earlier answer to replay, if any. */

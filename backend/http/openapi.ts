@@ -77,7 +77,7 @@ const LIMIT_HEADERS = { "RateLimit-Limit": ref("RateLimit-Limit"), "RateLimit-Re
 function headersOf(r: RouteDef, status: number): Record<string, unknown> | undefined {
   // The data plane has its own per-project limits instead of the per-caller request limit.
   const limited = r.rateLimit !== false && r.scope !== "apiKey" ? LIMIT_HEADERS : {};
-  const versioned = status === 200 && (r.method === "GET" || r.method === "PATCH") && r.response && hasVersion(r.response);
+  const versioned = (status === 200 || status === 201) && r.method !== "DELETE" && r.response && hasVersion(r.response);
   const retry = status === 429 || status === 503 ? { "Retry-After": ref("Retry-After") } : {};
   const headers = { ...(status < 300 || status === 429 ? limited : {}), ...(versioned ? { ETag: ref("ETag") } : {}), ...retry };
   return Object.keys(headers).length > 0 ? headers : undefined;

@@ -10,7 +10,7 @@ import type { Executor, Store } from "../store/db";
 import { findProject } from "../store/projects.repository";
 import { etagOf } from "./etag";
 import { earlierAnswer, idempotentRequest, rememberAnswer, winnerAnswer } from "./idempotency";
-import type { Reply, RouteDef } from "./route";
+import { Reply, RouteDef, versionOf } from "./route";
 import { parseInput } from "./validate";
 
 /** Who the onRequest hook found behind the request, before the body was read. */
@@ -137,7 +137,8 @@ export function pipeline(def: RouteDef, { store, authCache, principalOf }: Pipel
     const replay = async (db: Executor, answer: Reply): Promise<Reply> => {
       if (!def.replayOrganization) return answer;
       const access = await resolveOrganization(ctx, db, (answer.body as { id: string }).id, false);
-      return { ...answer, body: await def.replayOrganization(access, db) };
+      const body = await def.replayOrganization(access, db);
+      return { ...answer, body, etag: versionOf(body) };
     };
     try {
       return await store.db.transaction().execute(async (trx) => {

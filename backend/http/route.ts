@@ -151,5 +151,11 @@ export function toRouterPath(path: string): string {
 }
 
 export const ok = (body: unknown, etag?: number): Reply => ({ status: 200, body, etag });
-export const created = (body: unknown): Reply => ({ status: 201, body });
+/** The entity tag of an object that carries a `version` (created objects, replays of their creation). */
+export const versionOf = (body: unknown): number | undefined => {
+  const version = (body as { version?: unknown } | null)?.version;
+  return typeof version === "number" ? version : undefined;
+};
+// A created object's ETag, as its first read would give: a client can PATCH it with If-Match at once.
+export const created = (body: unknown): Reply => ({ status: 201, body, etag: versionOf(body) });
 export const noContent = (): Reply => ({ status: 204 });

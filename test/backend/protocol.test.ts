@@ -62,7 +62,12 @@ for (const dialect of DIALECTS) {
     });
 
     it("answers 412 for a stale If-Match and honours a matching one", async () => {
-      const p = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "etag", environment: "other" }), 201);
+      const res = await root.post(`/v1/organizations/${orgId}/projects`, { name: "etag", environment: "other" }, { headers: { "idempotency-key": "etag-create" } });
+      const p = expectStatus(res, 201);
+      // The create answers the ETag a read would give, and so does its replay.
+      assert.equal(res.headers.etag, '"1"');
+      const replay = await root.post(`/v1/organizations/${orgId}/projects`, { name: "etag", environment: "other" }, { headers: { "idempotency-key": "etag-create" } });
+      assert.deepEqual([replay.status, replay.headers.etag], [200, '"1"']);
       const path = `/v1/organizations/${orgId}/projects/${p.id}`;
       expectStatus(await root.patch(path, { description: "one" }, { headers: { "if-match": '"1"' } }), 200);
       const stale = await root.patch(path, { description: "two" }, { headers: { "if-match": '"1"' } });
