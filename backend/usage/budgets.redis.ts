@@ -43,9 +43,11 @@ return {status, amount}
 
 // The instance whose seed creates the counter also takes the pending cost, in the same script: a
 // settle lands either in `pending` before this runs or on `spent` after it, never in neither.
-// A seed that loses (another instance seeded first) changes nothing.
+// A seed that loses (another instance seeded first) changes nothing. `from` is when its database
+// read began: a retried settle whose batch had committed by then is in `spent` already.
 const SEED = `
 if redis.call('hsetnx', KEYS[1], 'spent', ARGV[1]) == 1 then
+  redis.call('hset', KEYS[1], 'from', ARGV[3])
   local pending = redis.call('hget', KEYS[1], 'pending')
   if pending then
     redis.call('hincrby', KEYS[1], 'spent', pending)
@@ -56,15 +58,21 @@ end
 return 1
 `;
 
-// ARGV: cost, expiry seconds, 1 to keep the cost of an unseeded month, hold ids. On a month not
+// ARGV: cost, expiry seconds, 1 to keep the cost of an unseeded month, the time a retried
+// settle's batch had committed by (0: a settle before its commit), hold ids. On a month not
 // seeded yet the cost is kept as `pending` (the seed's database read may not see this
 // uncommitted batch), or dropped for a project without a budget (budgets.ts says why); it has no
-// holds to drop then.
+// holds to drop then. A retried settle is added only to a counter seeded before its batch
+// committed: one seeded after (Redis lost its data meanwhile) or still to be seeded reads it
+// from the database, and adding it too would count it twice.
 const SETTLE = `${BUDGET_LUA}
-for i = 4, #ARGV do drop(KEYS[1], KEYS[2], ARGV[i]) end
+for i = 5, #ARGV do drop(KEYS[1], KEYS[2], ARGV[i]) end
+local committed = tonumber(ARGV[4])
 if redis.call('hexists', KEYS[1], 'spent') == 1 then
-  redis.call('hincrby', KEYS[1], 'spent', ARGV[1])
-elseif ARGV[3] == '1' and tonumber(ARGV[1]) ~= 0 then
+  if committed == 0 or tonumber(redis.call('hget', KEYS[1], 'from') or '0') < committed then
+    redis.call('hincrby', KEYS[1], 'spent', ARGV[1])
+  end
+elseif committed == 0 and ARGV[3] == '1' and tonumber(ARGV[1]) ~= 0 then
   redis.call('hincrby', KEYS[1], 'pending', ARGV[1])
   redis.call('expire', KEYS[1], ARGV[2])
 end
@@ -120,12 +128,13 @@ export class RedisBudgets implements Budgets {
    */
   seed(projectId: string, month: string, read: () => Promise<number>): Promise<void> {
     return sharedSeed(this.seeding, `${projectId}:${month}`, async () => {
-      await this.redis.tenancySeed(this.keys(projectId, month)[0], await read(), KEEP_SECONDS);
+      const from = Date.now();
+      await this.redis.tenancySeed(this.keys(projectId, month)[0], await read(), KEEP_SECONDS, from);
     });
   }
 
-  async settle(projectId: string, month: string, costMicros: number, holdIds: string[], keepIfUnseeded: boolean): Promise<void> {
-    await this.redis.tenancySettle(...this.keys(projectId, month), costMicros, KEEP_SECONDS, keepIfUnseeded ? 1 : 0, ...holdIds);
+  async settle(projectId: string, month: string, costMicros: number, holdIds: string[], keepIfUnseeded: boolean, committedBy = 0): Promise<void> {
+    await this.redis.tenancySettle(...this.keys(projectId, month), costMicros, KEEP_SECONDS, keepIfUnseeded ? 1 : 0, committedBy, ...holdIds);
   }
 
   async close(): Promise<void> {}

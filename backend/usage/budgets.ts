@@ -40,8 +40,13 @@ export type ReserveResult = { ok: true; remainingMicros: number } | { ok: false;
 
 export interface Budgets {
   reserve(r: Reservation, nowMs: number): Promise<ReserveResult>;
-  /** Drops the holds and adds the cost; on a month not seeded yet keeps it as pending, or drops it (see above). */
-  settle(projectId: string, month: string, costMicros: number, holdIds: string[], keepIfUnseeded: boolean): Promise<void>;
+  /**
+   * Drops the holds and adds the cost; on a month not seeded yet keeps it as pending, or drops it
+   * (see above). A retried settle names `committedBy`, a time its batch had certainly committed by:
+   * a counter whose seed read the database after that has the cost already, and is left as it is;
+   * on a month not seeded yet the cost is dropped, since the seed will read it.
+   */
+  settle(projectId: string, month: string, costMicros: number, holdIds: string[], keepIfUnseeded: boolean, committedBy?: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -56,7 +56,16 @@ interface BudgetSettle {
   costMicros: number;
   holdIds: string[];
   keepIfUnseeded: boolean;
+  /** When it failed (ms), for the retry: its batch committed within COMMIT_BOUND_MS of that. */
+  failedAt?: number;
 }
+
+/**
+ * A settle runs just before its batch's transaction commits, so a batch whose settle failed has
+ * committed (or failed) within this long. A retry waits that long, then knows whether a month
+ * counter seeded since (after Redis lost its data, say) read the batch from the database already.
+ */
+export const COMMIT_BOUND_MS = 2_000;
 
 export const monthKey = (d: Date) => d.toISOString().slice(0, 7);
 const nextMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
@@ -269,16 +278,24 @@ export class LimitsEngine {
   private keepForRetry(b: BudgetSettle): void {
     const key = `${b.projectId}:${b.month}:${b.keepIfUnseeded}`;
     const kept = this.retries.get(key);
-    this.retries.set(key, kept ? { ...kept, costMicros: kept.costMicros + b.costMicros, holdIds: [...kept.holdIds, ...b.holdIds] } : b);
+    // Merged entries wait for the later batch's commit: the earlier one's can only be over-counted.
+    const failedAt = Math.max(b.failedAt ?? Date.now(), kept?.failedAt ?? 0);
+    this.retries.set(key, kept ? { ...kept, costMicros: kept.costMicros + b.costMicros, holdIds: [...kept.holdIds, ...b.holdIds], failedAt } : { ...b, failedAt });
   }
 
-  /** Replays settlements that failed (Redis was down); the usage itself is safe in the database. */
-  async retryFailed(): Promise<void> {
+  /**
+   * Replays settlements that failed (Redis was down); the usage itself is safe in the database.
+   * Each waits until its batch has certainly committed, then settles as a batch committed by then:
+   * a counter seeded after that has it already (budgets.ts), one seeded before does not.
+   */
+  async retryFailed(now = Date.now()): Promise<void> {
     for (const [key, b] of this.retries) {
+      const committedBy = (b.failedAt ?? 0) + COMMIT_BOUND_MS;
+      if (now < committedBy) continue;
       // Taken out first: a settle that fails meanwhile merges into a new entry, not into this one.
       this.retries.delete(key);
       try {
-        await this.budgets.settle(b.projectId, b.month, b.costMicros, b.holdIds, b.keepIfUnseeded);
+        await this.budgets.settle(b.projectId, b.month, b.costMicros, b.holdIds, b.keepIfUnseeded, committedBy);
       } catch (err) {
         this.keepForRetry(b);
         throw err;

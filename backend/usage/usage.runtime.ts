@@ -28,13 +28,25 @@ export interface UsageRuntime {
 /** An eventId is deduplicated for this long; older raw events are pruned (their rollups stay). */
 export const DEDUP_DAYS = 35;
 const RETRY_SETTLE_MS = 5_000;
+/** Redis answers in well under a millisecond; this long without an answer counts as a failure. */
+const REDIS_COMMAND_TIMEOUT_MS = 500;
 const PRUNE_MS = 3600_000;
 
 const runtimes = new WeakMap<Store, UsageRuntime>();
 
 async function connect(url: string): Promise<Redis> {
   // Fail fast instead of queueing while Redis is away: authorize answers 503, not a hung request.
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (n) => Math.min(200 * n, 2000) });
+  // A Redis that is there but stalled (a long command, a paused host) answers nothing at all:
+  // without a command timeout each request would wait for it, and a usage batch would hold its
+  // transaction (on SQLite, the store's one write lock) all that time.
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    retryStrategy: (n) => Math.min(200 * n, 2000),
+  });
   client.on("error", () => undefined);
   await client.connect().catch(() => undefined);
   return client;

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { connect } from "node:net";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
 import { call, client, expectStatus } from "../backend/helpers";
 import { createProject, eventId, eventually, gateway, micros, REDIS_URL, redisPrefix, tenant, Tenant, UsageEventInput } from "./support";
@@ -149,5 +151,91 @@ describe("budget holds in Redis", () => {
     expectStatus(await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 1000 }), 200);
     assert.equal(expectStatus(await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 1000 }), 429).limit, "monthlyBudgetUsd");
     await eventually(async () => (await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 1000 })).status === 200, "the hold lapsed");
+  });
+});
+
+/** A redis-server of this test's own, which it can pause (SIGSTOP), kill and start again empty. */
+class OwnRedis {
+  private child?: ChildProcess;
+  readonly port = 20_000 + Math.floor(Math.random() * 30_000);
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  async start(): Promise<void> {
+    this.child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    await eventually(
+      () =>
+        new Promise((ok) => {
+          const socket = connect(this.port, "127.0.0.1", () => {
+            socket.end();
+            ok(true);
+          }).on("error", () => ok(false));
+        }),
+      `redis-server listening on ${this.port}`,
+    );
+  }
+  pause = () => this.child?.kill("SIGSTOP");
+  resume = () => this.child?.kill("SIGCONT");
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGCONT");
+    await new Promise((done) => child.once("exit", done).kill("SIGKILL"));
+  }
+}
+
+const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
+
+describe("limits when a Redis stalls or comes back empty", () => {
+  if (!hasRedisServer) {
+    it("pending: no redis-server on the PATH (.ci/run installs Debian's)");
+    return;
+  }
+  const redis = new OwnRedis();
+  let backend: Backend;
+  before(async () => {
+    await redis.start();
+    backend = await startBackend({ env: { TENANCY_REDIS_URL: redis.url, TENANCY_REDIS_PREFIX: redisPrefix() } });
+  });
+  after(async () => {
+    await backend?.dispose();
+    await redis.kill();
+  });
+  /** The answer within `ms`, or a failure saying the request hung. */
+  const within = <T>(ms: number, what: string, answer: Promise<T>) =>
+    Promise.race([answer, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`${what} still unanswered after ${ms} ms`)), ms))]);
+
+  it("answers 503 at once while Redis stalls, and the management API and usage go on", async () => {
+    const t = await tenant(backend, { stalled: { monthlyBudgetUsd: 1 } });
+    const p = t.projects.stalled;
+    expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200);
+    redis.pause();
+    try {
+      const refused = await within(3000, "authorize", p.gateway.authorize({ model: "gpt-4o" }));
+      assert.deepEqual([refused.status, refused.body.code, refused.headers["retry-after"]], [503, "limits_unavailable", "5"]);
+      const events = [{ eventId: eventId(), model: "gpt-4o", inputTokens: 1000, outputTokens: 0 }];
+      assert.deepEqual(expectStatus(await within(3000, "usage", p.gateway.usage(events)), 200), { accepted: 1, duplicates: 0 });
+      expectStatus(await within(3000, "a management read", t.root.get(`/v1/organizations/${t.orgId}`)), 200);
+    } finally {
+      redis.resume();
+    }
+  });
+
+  it("counts spend reported while Redis was away once, when Redis comes back without its data", async () => {
+    const t = await tenant(backend, { restarted: { monthlyBudgetUsd: 0.1 } });
+    const p = t.projects.restarted;
+    expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200);
+    await redis.kill();
+    // 0.05 USD, recorded in the database; its budget settle waits for Redis.
+    const events = [{ eventId: eventId(), model: "gpt-4o", inputTokens: 0, outputTokens: 5000 }];
+    assert.deepEqual(expectStatus(await p.gateway.usage(events), 200), { accepted: 1, duplicates: 0 });
+    await new Promise((r) => setTimeout(r, 2500));
+    await redis.start();
+    // The first authorize seeds the month from the database (0.05 spent); the retried settle, on
+    // its 5-second timer, must not add the same 0.05 again (it locked the project for the month).
+    await eventually(async () => (await p.gateway.authorize({ model: "gpt-4o" })).status === 200, "Redis is back");
+    await new Promise((r) => setTimeout(r, 6000));
+    const after = expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200);
+    assert.equal(after.limits.monthlyBudgetUsd.remaining, "0.050000");
   });
 });
