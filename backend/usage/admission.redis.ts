@@ -30,20 +30,25 @@ if tpm >= 0 then
     tc, tt = add(KEYS[2], tokens, seconds)
     if tc > tpm then
       redis.call('incrby', KEYS[2], -tokens)
+      if rpm >= 0 then redis.call('incrby', KEYS[1], -1) end
       return {3, tc, tt}
     end
   else
     tc = tonumber(redis.call('get', KEYS[2]) or '0')
     tt = redis.call('pttl', KEYS[2])
     if tt < 0 then tt = 1000 * seconds end
-    if tc >= tpm then return {3, tc, tt} end
+    if tc >= tpm then
+      if rpm >= 0 then redis.call('incrby', KEYS[1], -1) end
+      return {3, tc, tt}
+    end
   end
 end
 if budget >= 0 then
-  local status, amount = reserve(KEYS[3], KEYS[4], tonumber(ARGV[10]), budget, tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[9])
+  local status, amount, held = reserve(KEYS[3], KEYS[4], tonumber(ARGV[10]), budget, tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[9])
   if status ~= 1 then
     if tpm >= 0 and tokens > 0 then redis.call('incrby', KEYS[2], -tokens) end
-    return {4, amount}
+    if rpm >= 0 then redis.call('incrby', KEYS[1], -1) end
+    return {4, amount, held}
   end
   remaining = amount
 end
@@ -77,7 +82,7 @@ export interface Counted {
 export type AtomicOutcome =
   | { kind: "unseeded" }
   | { kind: "refused"; limit: "requestsPerMinute" | "tokensPerMinute"; window: Counted }
-  | { kind: "refused"; limit: "monthlyBudgetUsd"; usedMicros: number }
+  | { kind: "refused"; limit: "monthlyBudgetUsd"; usedMicros: number; heldMicros: number }
   | { kind: "admitted"; requests: Counted; tokens: Counted; remainingMicros: number };
 
 type Scripted = Redis & { tenancyAdmit(...keysAndArgs: (string | number)[]): Promise<number[]> };
@@ -123,7 +128,7 @@ export class RedisAdmission {
       case 3:
         return { kind: "refused", limit: "tokensPerMinute", window: { consumed: n[0], ttlMs: n[1] } };
       case 4:
-        return { kind: "refused", limit: "monthlyBudgetUsd", usedMicros: n[0] };
+        return { kind: "refused", limit: "monthlyBudgetUsd", usedMicros: n[0], heldMicros: n[1] };
       default:
         return { kind: "admitted", requests: { consumed: n[0], ttlMs: n[1] }, tokens: { consumed: n[2], ttlMs: n[3] }, remainingMicros: n[4] };
     }

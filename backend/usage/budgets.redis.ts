@@ -24,21 +24,22 @@ local function drop(hash, holds, id)
   redis.call('zrem', holds, id)
 end
 local function reserve(hash, holds, now, budget, cost, hold, expiresAt, keep)
-  if redis.call('hexists', hash, 'spent') == 0 then return -1, 0 end
+  if redis.call('hexists', hash, 'spent') == 0 then return -1, 0, 0 end
   for _, id in ipairs(redis.call('zrangebyscore', holds, '-inf', now)) do drop(hash, holds, id) end
-  local used = tonumber(redis.call('hget', hash, 'spent')) + tonumber(redis.call('hget', hash, 'held') or '0')
-  if used >= budget or used + cost > budget then return 0, used end
+  local held = tonumber(redis.call('hget', hash, 'held') or '0')
+  local used = tonumber(redis.call('hget', hash, 'spent')) + held
+  if used >= budget or used + cost > budget then return 0, used, held end
   redis.call('hset', hash, 'h:' .. hold, cost)
   redis.call('hincrby', hash, 'held', cost)
   redis.call('zadd', holds, expiresAt, hold)
   redis.call('expire', holds, keep)
-  return 1, budget - used - cost
+  return 1, budget - used - cost, 0
 end
 `;
 
 const RESERVE = `${BUDGET_LUA}
-local status, amount = reserve(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6])
-return {status, amount}
+local status, amount, held = reserve(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6])
+return {status, amount, held}
 `;
 
 // The instance whose seed creates the counter also takes the pending cost, in the same script: a
@@ -83,7 +84,7 @@ return 1
 export const KEEP_SECONDS = 70 * 86_400;
 
 type Scripted = Redis & {
-  tenancyReserve(hash: string, holds: string, ...args: (string | number)[]): Promise<[number, number]>;
+  tenancyReserve(hash: string, holds: string, ...args: (string | number)[]): Promise<[number, number, number]>;
   tenancySeed(hash: string, ...args: (string | number)[]): Promise<number>;
   tenancySettle(hash: string, holds: string, ...args: (string | number)[]): Promise<number>;
 };
@@ -112,12 +113,12 @@ export class RedisBudgets implements Budgets {
   async reserve(r: Reservation, nowMs: number): Promise<ReserveResult> {
     const [hash, holds] = this.keys(r.projectId, r.month);
     const args = [nowMs, r.budgetMicros, r.costMicros, r.holdId, r.expiresAtMs, KEEP_SECONDS];
-    let [status, amount] = await this.redis.tenancyReserve(hash, holds, ...args);
+    let [status, amount, held] = await this.redis.tenancyReserve(hash, holds, ...args);
     if (status === -1) {
       await this.seed(r.projectId, r.month, r.seed);
-      [status, amount] = await this.redis.tenancyReserve(hash, holds, ...args);
+      [status, amount, held] = await this.redis.tenancyReserve(hash, holds, ...args);
     }
-    return status === 1 ? { ok: true, remainingMicros: Number(amount) } : { ok: false, usedMicros: Number(amount) };
+    return status === 1 ? { ok: true, remainingMicros: Number(amount) } : { ok: false, usedMicros: Number(amount), heldMicros: Number(held) };
   }
 
   /**

@@ -36,7 +36,8 @@ export interface Reservation {
   seed: () => Promise<number>;
 }
 
-export type ReserveResult = { ok: true; remainingMicros: number } | { ok: false; usedMicros: number };
+/** A refusal says how much of what is used is live holds: those lapse, or settle, within the hold time. */
+export type ReserveResult = { ok: true; remainingMicros: number } | { ok: false; usedMicros: number; heldMicros: number };
 
 export interface Budgets {
   reserve(r: Reservation, nowMs: number): Promise<ReserveResult>;
@@ -111,7 +112,7 @@ export class MemoryBudgets implements Budgets {
       for (const [id, h] of m.holds) if (h.expiresAtMs <= nowMs) drop(m, id);
     }
     const used = m.spent + m.held;
-    if (used >= r.budgetMicros || used + r.costMicros > r.budgetMicros) return { ok: false, usedMicros: used };
+    if (used >= r.budgetMicros || used + r.costMicros > r.budgetMicros) return { ok: false, usedMicros: used, heldMicros: m.held };
     m.holds.set(r.holdId, { cost: r.costMicros, expiresAtMs: r.expiresAtMs });
     m.held += r.costMicros;
     return { ok: true, remainingMicros: r.budgetMicros - used - r.costMicros };

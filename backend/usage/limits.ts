@@ -90,9 +90,24 @@ function budgetMicros(usd: number): number {
 /** The refusals both paths give: one wording per limit. */
 const tooManyRequests = (limit: number, retry: number) => exceeded("requestsPerMinute", retry, `${limit} requests per minute`);
 const tooManyTokens = (limit: number, retry: number) => exceeded("tokensPerMinute", retry, `${limit} tokens per minute`);
-function overBudget(budgetMicros: number, usedMicros: number, now: Date): TenancyError {
-  const detail = `${formatUsd(usedMicros)} of ${formatUsd(budgetMicros)} USD used or reserved this month`;
-  return exceeded("monthlyBudgetUsd", seconds(nextMonth(now).getTime() - now.getTime()), detail);
+/**
+ * Refused by the budget: until the month ends, unless it is live holds that keep this request
+ * out. Those settle when their usage is reported, or lapse within the hold time.
+ */
+function overBudget(budgetMicros: number, refusal: { usedMicros: number; heldMicros: number }, costMicros: number, holdMs: number, now: Date): TenancyError {
+  const detail = `${formatUsd(refusal.usedMicros)} of ${formatUsd(budgetMicros)} USD used or reserved this month`;
+  const spent = refusal.usedMicros - refusal.heldMicros;
+  const heldOut = refusal.heldMicros > 0 && spent < budgetMicros && spent + costMicros <= budgetMicros;
+  return exceeded("monthlyBudgetUsd", seconds(heldOut ? holdMs : nextMonth(now).getTime() - now.getTime()), detail);
+}
+
+/** An estimate over the whole per-minute limit fits no minute: a 429 without Retry-After, saying so. */
+function neverFits(limit: number, tokens: number): TenancyError {
+  return new TenancyError(
+    "limit_exceeded",
+    `tokensPerMinute exceeded: this request's estimate of ${tokens} tokens (inputTokens + maxOutputTokens) is more than the project's whole ${limit} tokens per minute, so no minute can admit it; ask for fewer tokens or raise the limit`,
+    { limit: "tokensPerMinute" },
+  );
 }
 const windowHeadroom = (limit: number, consumed: number, resetAtMs: number): Headroom => ({ limit, remaining: limit - consumed, resetAt: new Date(resetAtMs).toISOString() });
 const budgetHeadroom = (budgetMicros: number, remainingMicros: number, now: Date): Headroom => ({
@@ -128,6 +143,7 @@ export class LimitsEngine {
     const { requestsPerMinute, tokensPerMinute, monthlyBudgetUsd } = r.limits;
     // A project without limits is admitted without asking the limits store at all.
     if (requestsPerMinute === undefined && tokensPerMinute === undefined && monthlyBudgetUsd === undefined) return out;
+    if (tokensPerMinute !== undefined && r.tokens > tokensPerMinute) throw neverFits(tokensPerMinute, r.tokens);
     if (this.atomic) {
       // Any failure but a refusal (Redis unreachable, a script error) leaves the decision to the
       // step-by-step path: its windows fall back to this instance, its budget check fails closed.
@@ -167,7 +183,7 @@ export class LimitsEngine {
       case "unseeded":
         return false;
       case "refused":
-        if (outcome.limit === "monthlyBudgetUsd") throw overBudget(budget!, outcome.usedMicros, now);
+        if (outcome.limit === "monthlyBudgetUsd") throw overBudget(budget!, outcome, r.costMicros, this.holdMs, now);
         if (outcome.limit === "requestsPerMinute") throw tooManyRequests(limits.requestsPerMinute!, seconds(outcome.window.ttlMs));
         throw tooManyTokens(limits.tokensPerMinute!, seconds(outcome.window.ttlMs));
       case "admitted":
@@ -194,6 +210,8 @@ export class LimitsEngine {
       const over = r.tokens > 0 ? w.consumed > limits.tokensPerMinute : w.consumed >= limits.tokensPerMinute;
       if (over) {
         if (r.tokens > 0) await this.tokens.adjust(projectId, -r.tokens);
+        // A request refused by one limit gives back what it took from the ones before.
+        if (limits.requestsPerMinute !== undefined) await this.requests.adjust(projectId, -1);
         throw tooManyTokens(limits.tokensPerMinute, seconds(w.resetAt.getTime() - nowMs));
       }
       out.limits.tokensPerMinute = windowHeadroom(limits.tokensPerMinute, w.consumed, w.resetAt.getTime());
@@ -212,13 +230,15 @@ export class LimitsEngine {
         // Fail closed: without the shared counter nobody can tell whether the budget still holds.
         this.onFailure(err);
         if (r.tokens > 0 && limits.tokensPerMinute !== undefined) await this.tokens.adjust(projectId, -r.tokens).catch(() => undefined);
+        if (limits.requestsPerMinute !== undefined) await this.requests.adjust(projectId, -1).catch(() => undefined);
         throw new TenancyError("limits_unavailable", "the shared limits store is unreachable, so the monthly budget cannot be checked; retry shortly", {
           retryAfterSeconds: 5,
         });
       }
       if (!result.ok) {
         if (r.tokens > 0 && limits.tokensPerMinute !== undefined) await this.tokens.adjust(projectId, -r.tokens);
-        throw overBudget(budget, result.usedMicros, now);
+        if (limits.requestsPerMinute !== undefined) await this.requests.adjust(projectId, -1);
+        throw overBudget(budget, result, r.costMicros, this.holdMs, now);
       }
       out.limits.monthlyBudgetUsd = budgetHeadroom(budget, result.remainingMicros, now);
       charged.month = month;

@@ -59,8 +59,9 @@ describe("authorize in one Redis script", () => {
     const now = new Date();
     const limits: ProjectLimits = { requestsPerMinute: 6, tokensPerMinute: 1000, monthlyBudgetUsd: 0.001 };
     // Cost in micro-USD against a budget of 1,000: the fourth request does not fit, the budget
-    // refusal gives its tokens back, a request over the tokens window gives them back too, a
-    // token-free request is judged on the window as it stands, and the seventh passes the RPM.
+    // refusal gives its tokens and its request count back, a request over the tokens window gives
+    // them back too, a token-free request is judged on the window as it stands, and the ninth and
+    // tenth are over the RPM (the two refused ones did not count).
     const steps: Array<Partial<AdmitRequest>> = [
       { tokens: 300, costMicros: 300 },
       { tokens: 300, costMicros: 300 },
@@ -68,6 +69,8 @@ describe("authorize in one Redis script", () => {
       { tokens: 100, costMicros: 300 },
       { tokens: 400, costMicros: 10 },
       { tokens: 0, costMicros: 10 },
+      { tokens: 10, costMicros: 10 },
+      { tokens: 10, costMicros: 10 },
       { tokens: 10, costMicros: 10 },
       { tokens: 10, costMicros: 10 },
     ];

@@ -3,7 +3,7 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
 import { call, client, expectStatus } from "../backend/helpers";
-import { createProject, eventId, eventually, gateway, micros, REDIS_URL, redisPrefix, tenant, Tenant, UsageEventInput } from "./support";
+import { createProject, eventId, eventually, gateway, micros, REDIS_URL, redisPrefix, refusalTests, tenant, Tenant, UsageEventInput } from "./support";
 
 /**
  * The limits shared by several instances through Redis (TENANCY_REDIS_URL), and what happens
@@ -134,6 +134,19 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe("limit refusals in Redis", () => {
+  if (!REDIS_URL) {
+    it("pending: TENANCY_TEST_REDIS_URL is not set (.ci/run starts redis-server and sets it)");
+    return;
+  }
+  let backend: Backend;
+  before(async () => {
+    backend = await startBackend({ env: { TENANCY_REDIS_URL: REDIS_URL!, TENANCY_REDIS_PREFIX: redisPrefix() } });
+  });
+  after(() => backend?.dispose());
+  refusalTests(() => backend);
+});
 
 describe("budget holds in Redis", () => {
   if (!REDIS_URL) {

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Backend } from "../support/backend";
 import { Api, client, expectStatus } from "../backend/helpers";
@@ -88,3 +89,37 @@ export async function eventually(check: () => Promise<boolean>, what: string, at
 export const REDIS_URL = process.env.TENANCY_TEST_REDIS_URL;
 /** A Redis key prefix of its own for each test, so parallel runs and reruns never share counters. */
 export const redisPrefix = () => `tenancy-test-${randomBytes(4).toString("hex")}:`;
+
+/**
+ * What a refusal takes and says, the same in process and with Redis: a request refused by one
+ * limit gives back what it took from the others, one no minute can admit says so without a
+ * Retry-After, and one kept out only by live holds is told to come back when they lapse.
+ */
+export function refusalTests(backend: () => Backend): void {
+  let t: Tenant;
+  before(async () => {
+    t = await tenant(backend(), { tight: { requestsPerMinute: 3, monthlyBudgetUsd: 0.01 }, small: { tokensPerMinute: 100 }, held: { monthlyBudgetUsd: 0.01 } });
+  });
+
+  it("gives back a request's count when another limit refuses it", async () => {
+    const p = t.projects.tight.gateway;
+    // 2,000 output tokens of gpt-4o are 0.02 USD, more than the whole 0.01 budget.
+    for (let i = 0; i < 3; i++) assert.equal(expectStatus(await p.authorize({ model: "gpt-4o", maxOutputTokens: 2000 }), 429).limit, "monthlyBudgetUsd");
+    assert.equal(expectStatus(await p.authorize({ model: "gpt-4o" }), 200).limits.requestsPerMinute.remaining, 2);
+  });
+
+  it("says without a Retry-After that an estimate over the whole tokens-per-minute limit never fits", async () => {
+    const res = await t.projects.small.gateway.authorize({ model: "gpt-4o", inputTokens: 1, maxOutputTokens: 100 });
+    assert.deepEqual([expectStatus(res, 429).limit, res.headers["retry-after"]], ["tokensPerMinute", undefined]);
+    assert.equal(res.body.detail, "tokensPerMinute exceeded: this request's estimate of 101 tokens (inputTokens + maxOutputTokens) is more than the project's whole 100 tokens per minute, so no minute can admit it; ask for fewer tokens or raise the limit");
+    assert.equal(expectStatus(await t.projects.small.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 100 }), 200).limits.tokensPerMinute.remaining, 0);
+  });
+
+  it("tells a request kept out only by live holds to retry when they lapse, not at the month's end", async () => {
+    const p = t.projects.held.gateway;
+    expectStatus(await p.authorize({ model: "gpt-4o", maxOutputTokens: 800 }), 200);
+    const res = await p.authorize({ model: "gpt-4o", maxOutputTokens: 800 });
+    assert.equal(expectStatus(res, 429).limit, "monthlyBudgetUsd");
+    assert.equal(res.headers["retry-after"], "300");
+  });
+}
