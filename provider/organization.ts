@@ -18,6 +18,8 @@ export const organizationSpec = resourceSpec({
   own: z.strictObject({}),
   api: organizationInput,
   object: organization,
+  // Only admins and billing read it; a refresh with another role's token must not clear it.
+  hiddenByRole: ["billing"],
   replaces: [],
 });
 type Spec = typeof organizationSpec;

@@ -40,6 +40,8 @@ export interface SpecDefinition<Own extends z.ZodObject, Api extends z.ZodObject
   parents?: readonly Parents[];
   /** Outputs the API shows only once (a key's `secret`): kept from state afterwards. */
   shownOnce?: readonly Key<Obj>[];
+  /** Fields the API leaves out for some callers' roles (an organization's `billing`): absent from a read, they are not taken as cleared. */
+  hiddenByRole?: readonly Key<Obj>[];
 }
 
 /** The checked inputs of a resource: its provider fields and its API body. */
@@ -103,6 +105,10 @@ export function resourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, O
   const compared = inputKeys.filter((k) => k !== "externalId" && !(def.steering as readonly string[] | undefined)?.includes(k));
   // `deployedBy`: whose token created it, so a 404 seen by another token is not taken for a deletion.
   const outputKeys = [...keysOf(def.object).filter((k) => k !== "id" && !inputKeys.includes(k)), "deployedBy"];
+  // Inputs the API object shows whenever they are set: one it no longer shows was cleared.
+  const objectKeys: readonly string[] = keysOf(def.object);
+  const hidden: readonly string[] = def.hiddenByRole ?? [];
+  const reflected = bodyKeys.filter((k) => k !== "externalId" && objectKeys.includes(k) && !hidden.includes(k));
   const replacing = "allBut" in def.replaces ? compared.filter((k) => !(def.replaces as { allBut: readonly string[] }).allBut.includes(k)) : [...def.replaces];
   type Inputs = SpecInputs<Own, Api>;
   type Outputs = SpecOutputs<Own, Api, Obj>;
@@ -152,7 +158,12 @@ export function resourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, O
     body: (inputs: Inputs, externalId?: string) => ({ ...pick(inputs, bodyKeys), ...(externalId ? { externalId } : {}) }) as z.input<Api>,
     outputs,
     readResult: (id: string, props: Outputs, object: z.output<Obj>) => {
-      const outs = outputs(props, object, props);
+      // The object as it is now: an optional field cleared out of band (PATCH with null) is gone
+      // from the answer, and must go from state too, or refresh misses the drift and up never
+      // puts it back.
+      const shown = object as Record<string, unknown>;
+      const cleared = reflected.filter((k) => shown[k] === undefined);
+      const outs = outputs(omit(props, cleared) as Inputs, object, props);
       // The SDK types read's `inputs` as the outputs; they are the inputs the object now has.
       return { id, props: outs, inputs: pick(outs, inputKeys) as unknown as Outputs };
     },
