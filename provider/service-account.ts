@@ -64,6 +64,21 @@ async function create(client: TenancyClient, inputs: Inputs): Promise<Membership
   return lost.role === inputs.role ? lost : client.members.setRole({ organizationId: orgId }, lost.userId, inputs.role);
 }
 
+/** Whether the account's token `tokenId` still works: not revoked or expired out of band. */
+async function tokenActive(client: TenancyClient, orgId: string, userId: string, tokenId: string): Promise<boolean> {
+  let after: string | undefined;
+  do {
+    const page = await client.serviceAccounts.tokens(orgId, userId, after ? { after } : {});
+    const found = page.data.find((t) => t.id === tokenId);
+    if (found) return found.status === "active";
+    after = page.hasMore && page.nextCursor ? page.nextCursor : undefined;
+  } while (after);
+  return false;
+}
+
+/** No token: what state holds once refresh found the token revoked or expired; the next up mints one. */
+const NO_TOKEN = { token: "", tokenId: "" };
+
 export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `ServiceAccount "${logicalName(inputs, inputs.name)}"`;
@@ -71,7 +86,11 @@ export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (se
   const object = (m: MembershipObject, t: { token: string; tokenId: string }) => ({ ...m, ...t });
   return {
     check: async (_olds, news) => serviceAccountSpec.check(news),
-    diff: async (_id, olds, news) => ({ ...serviceAccountSpec.diff(olds, news), deleteBeforeReplace: false }),
+    diff: async (_id, olds, news) => {
+      const d = serviceAccountSpec.diff(olds, news);
+      // A token refresh found dead is drift to mend in place, like a changed input.
+      return { ...d, changes: d.changes || !olds.tokenId, deleteBeforeReplace: false };
+    },
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
         const account = await create(client(), inputs);
@@ -81,17 +100,22 @@ export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (se
     read: (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
         const m = await unlessGone(client(), client().members.get({ organizationId: props!.organizationId }, id), whereabouts(props!));
-        return m === GONE ? { id: "" } : serviceAccountSpec.readResult(id, props!, object(m, { token: props!.token, tokenId: props!.tokenId }));
+        if (m === GONE) return { id: "" };
+        // A token revoked or expired out of band leaves CI without a working one: refresh says so
+        // (state drops it), and the next up mints a new one in place.
+        const live = props!.tokenId !== "" && (await tokenActive(client(), props!.organizationId, id, props!.tokenId));
+        const t = live ? { token: props!.token, tokenId: props!.tokenId } : NO_TOKEN;
+        return serviceAccountSpec.readResult(id, { ...props!, ...t }, object(m, t));
       }),
     update: (id, olds, news) =>
       withContext(`update ${label(news)}`, async () => {
         const scope = { organizationId: olds.organizationId };
         const m = olds.role === news.role ? await client().members.get(scope, id) : await client().members.setRole(scope, id, news.role);
         let t = { token: olds.token, tokenId: olds.tokenId };
-        if (canonical(olds.rotationTriggers) !== canonical(news.rotationTriggers)) {
+        if (!olds.tokenId || canonical(olds.rotationTriggers) !== canonical(news.rotationTriggers)) {
           // The new token first: CI holding the old one keeps working until the deployment hands it the new one.
           t = await mint(client(), news, id);
-          await unlessGone(client(), client().serviceAccounts.revokeToken(olds.organizationId, id, olds.tokenId), whereabouts(olds));
+          if (olds.tokenId) await unlessGone(client(), client().serviceAccounts.revokeToken(olds.organizationId, id, olds.tokenId), whereabouts(olds));
         }
         return { outs: serviceAccountSpec.outputs(news, object(m, t), { ...olds, ...t }) };
       }),

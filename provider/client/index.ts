@@ -108,8 +108,8 @@ export class TenancyClient {
   serviceAccounts = {
     list: (orgId: string, query: Query) => this.send(page(membership), "GET", `${orgPath(orgId)}/service-accounts`, { query: { limit: "100", ...query } }),
     create: (orgId: string, body: unknown) => this.send(membership, "POST", `${orgPath(orgId)}/service-accounts`, { body }),
-    tokens: (orgId: string, userId: string) =>
-      this.send(page(token), "GET", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens`, { query: { limit: "100" } }),
+    tokens: (orgId: string, userId: string, query: Query = {}) =>
+      this.send(page(token), "GET", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens`, { query: { limit: "100", ...query } }),
     mintToken: (orgId: string, userId: string, body: unknown) => this.send(createdToken, "POST", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens`, { body }),
     revokeToken: (orgId: string, userId: string, tokenId: string) =>
       this.send(none, "DELETE", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens/${seg(tokenId)}`),

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tenancy from "../../provider";
 import { TenancyClient } from "../../provider/client";
-import { Backend, startBackend } from "../support/backend";
-import { api, TestStack, testStack } from "./support";
+import { Backend } from "../support/backend";
+import { TestStack, useDeployment } from "./support";
 
 /**
  * One layout through its whole life with the real engine and backend: create, no-op, in-place
@@ -40,17 +40,8 @@ describe("a tenancy layout deployed with the Pulumi engine", function () {
     return { orgId: org.id, devId: dev.id, stagingId: staging.id, keyId: key.id, secret: key.secret, redacted: key.redactedValue, root: root.id };
   };
 
-  before(async () => {
-    backend = await startBackend();
-    client = api(backend.url, backend.token);
-    t = await testStack({ endpoint: backend.url, token: backend.token, program });
-  });
-
-  after(async () => {
-    await t?.stack.destroy().catch(() => undefined);
-    await t?.dispose();
-    await backend?.dispose();
-  });
+  const deployment = useDeployment(program);
+  before(() => ({ backend, t, client } = deployment));
 
   const keysOf = async (projectId: string) => (await client.apiKeys.list(orgId, projectId, {})).data;
 

@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { TenancyClient } from "../../provider/client";
 import assert from "node:assert/strict";
-import { Backend, ROOT } from "../support/backend";
+import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineEnv, pulumiCommand } from "../support/engine";
 
 /**
@@ -84,4 +84,26 @@ export async function post(backend: Backend, path: string, body: unknown): Promi
   });
   assert.equal(res.status, 201, await res.clone().text());
   return res.json();
+}
+
+/** A backend, a client of its bootstrap token and a stack of `program`: made before the suite, destroyed after it. */
+export interface Deployment {
+  backend: Backend;
+  client: TenancyClient;
+  t: TestStack;
+}
+
+export function useDeployment(program: PulumiFn): Deployment {
+  const d = {} as Deployment;
+  before(async () => {
+    d.backend = await startBackend();
+    d.client = api(d.backend.url, d.backend.token);
+    d.t = await testStack({ endpoint: d.backend.url, token: d.backend.token, program });
+  });
+  after(async () => {
+    await d.t?.stack.destroy().catch(() => undefined);
+    await d.t?.dispose();
+    await d.backend?.dispose();
+  });
+  return d;
 }
