@@ -27,7 +27,13 @@ export interface DeployedLayout {
 
 export function deployLayout(layout: Layout, opts: pulumi.CustomResourceOptions = {}): DeployedLayout {
   const { organization: orgArgs } = layout;
-  const org = new Organization(orgArgs.name, { name: orgArgs.name, billing: orgArgs.billing, settings: orgArgs.settings, securityPolicy: orgArgs.securityPolicy }, opts);
+  // The logical names an entry had before `renamedFrom`: each an alias, so the object stays and is renamed.
+  const was = (names: string[]): pulumi.CustomResourceOptions => (names.length === 0 ? opts : { ...opts, aliases: [...(opts.aliases ?? []), ...names.map((n) => ({ name: n }))] });
+  const org = new Organization(
+    orgArgs.name,
+    { name: orgArgs.name, billing: orgArgs.billing, settings: orgArgs.settings, securityPolicy: orgArgs.securityPolicy },
+    was(orgArgs.renamedFrom ? [orgArgs.renamedFrom] : []),
+  );
   const orgMembers = new Map<string, Membership>();
   for (const m of layout.members) {
     orgMembers.set(m.email, new Membership(`member:${m.email}`, { organizationId: org.id, email: m.email, role: m.role, adopt: m.adopt }, opts));
@@ -41,21 +47,29 @@ export function deployLayout(layout: Layout, opts: pulumi.CustomResourceOptions 
   const projects: Record<string, Project> = {};
   const keys: Record<string, ApiKey> = {};
   const rows: pulumi.Output<string[]>[] = [];
-  for (const { members, keys: keyList, externalId: _, ...fields } of layout.projects) {
-    const project = new Project(fields.name, { ...fields, organizationId: org.id }, opts);
+  for (const { members, keys: keyList, externalId: _, renamedFrom, ...fields } of layout.projects) {
+    const project = new Project(fields.name, { ...fields, organizationId: org.id }, was(renamedFrom ? [renamedFrom] : []));
+    // A renamed project's members and keys were named after its old name.
+    const projectNames = renamedFrom ? [fields.name, renamedFrom] : [fields.name];
     projects[fields.name] = project;
     const projectMembers = new Map<string, Membership>();
     for (const m of members) {
       const dependsOn = orgMembers.get(m.email);
       projectMembers.set(
         m.email,
-        new Membership(`${fields.name}:member:${m.email}`, { organizationId: org.id, projectId: project.id, email: m.email, role: m.role, adopt: m.adopt }, { ...opts, dependsOn }),
+        new Membership(
+          `${fields.name}:member:${m.email}`,
+          { organizationId: org.id, projectId: project.id, email: m.email, role: m.role, adopt: m.adopt },
+          { ...was(projectNames.slice(1).map((p) => `${p}:member:${m.email}`)), dependsOn },
+        ),
       );
     }
     const redacted: pulumi.Output<string>[] = [];
-    for (const { externalId: __, ...k } of keyList) {
+    for (const { externalId: __, renamedFrom: keyWas, ...k } of keyList) {
       const dependsOn = projectMembers.get(k.owner);
-      const key = new ApiKey(`${fields.name}:key:${k.name}`, { ...k, projectId: project.id }, { ...opts, dependsOn });
+      const keyNames = keyWas ? [k.name, keyWas] : [k.name];
+      const former = projectNames.flatMap((p) => keyNames.map((n) => `${p}:key:${n}`)).slice(1);
+      const key = new ApiKey(`${fields.name}:key:${k.name}`, { ...k, projectId: project.id }, { ...was(former), dependsOn });
       keys[`${fields.name}/${k.name}`] = key;
       redacted.push(pulumi.interpolate`${k.name} (${key.redactedValue})`);
     }

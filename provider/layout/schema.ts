@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { orgMemberInput, projectMemberInput } from "../../schema";
+import { name, orgMemberInput, projectMemberInput } from "../../schema";
 import { apiKeySpec } from "../api-key";
 import { membershipSpec } from "../membership";
 import { organizationSpec } from "../organization";
@@ -13,20 +13,29 @@ import { serviceAccountSpec } from "../service-account";
  * member of the project) are the ones the backend would refuse later, reported here with a line.
  */
 
+/**
+ * `renamedFrom`: the name an entry had, on an organization, project or key being renamed. Its
+ * resource is named after the entry, so a new name alone would make a new object and delete the
+ * old one (a new organization, an archived project, a revoked key); with this the resource keeps
+ * its identity (a Pulumi alias) and the name changes in place. Harmless once applied.
+ */
+const renamable = { renamedFrom: name.optional() };
+
 // Each entry is its resource's spec without the parents' ids, which the nesting says.
 export const layoutMember = membershipSpec.layoutEntry(orgMemberInput);
 export const layoutProjectMember = membershipSpec.layoutEntry(projectMemberInput);
-export const layoutKey = apiKeySpec.layoutEntry();
+export const layoutKey = apiKeySpec.layoutEntry().safeExtend(renamable);
 /** `serviceAccounts:` entries: name, role (admin | billing | member), rotationTriggers? (a change rotates the token). */
 export const layoutServiceAccount = serviceAccountSpec.layoutEntry();
 export const layoutProject = projectSpec.layoutEntry().safeExtend({
+  ...renamable,
   members: z.array(layoutProjectMember).default([]),
   keys: z.array(layoutKey).default([]),
 });
 
 export const layoutSchema = z
   .strictObject({
-    organization: organizationSpec.layoutEntry(),
+    organization: organizationSpec.layoutEntry().safeExtend(renamable),
     members: z.array(layoutMember).default([]),
     serviceAccounts: z.array(layoutServiceAccount).default([]),
     projects: z.array(layoutProject).default([]),
@@ -36,6 +45,15 @@ export const layoutSchema = z
     duplicates(layout.members.map((m) => m.email), (i) => ctx.addIssue({ code: "custom", path: ["members", i, "email"], message: "is listed twice" }));
     duplicates(layout.serviceAccounts.map((a) => a.name), (i) => ctx.addIssue({ code: "custom", path: ["serviceAccounts", i, "name"], message: "is used by two service accounts" }));
     duplicates(layout.projects.map((p) => p.name), (i) => ctx.addIssue({ code: "custom", path: ["projects", i, "name"], message: "is used by two projects" }));
+    const renames = (entries: { name: string; renamedFrom?: string }[], path: (i: number) => (string | number)[], what: string) =>
+      entries.forEach((e, i) => {
+        if (e.renamedFrom === undefined) return;
+        const message =
+          e.renamedFrom === e.name ? "is the entry's name already; leave it out" : entries.some((o) => o.name === e.renamedFrom) ? `is the name of another ${what} in this file` : undefined;
+        if (message) ctx.addIssue({ code: "custom", path: [...path(i), "renamedFrom"], message });
+      });
+    renames([layout.organization], () => ["organization"], "organization");
+    renames(layout.projects, (i) => ["projects", i], "project");
     layout.projects.forEach((p, pi) => {
       const projectMembers = new Set(p.members.map((m) => m.email));
       p.members.forEach((m, mi) => {
@@ -45,6 +63,7 @@ export const layoutSchema = z
       });
       duplicates(p.members.map((m) => m.email), (i) => ctx.addIssue({ code: "custom", path: ["projects", pi, "members", i, "email"], message: "is listed twice" }));
       duplicates(p.keys.map((k) => k.name), (i) => ctx.addIssue({ code: "custom", path: ["projects", pi, "keys", i, "name"], message: "is used by two keys of this project" }));
+      renames(p.keys, (i) => ["projects", pi, "keys", i], "key of this project");
       p.keys.forEach((k, ki) => {
         if (!projectMembers.has(k.owner)) {
           ctx.addIssue({ code: "custom", path: ["projects", pi, "keys", ki, "owner"], message: `${k.owner} must be listed under this project's members to own a key` });

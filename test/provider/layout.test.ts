@@ -89,6 +89,20 @@ describe("tenancy.yaml", () => {
     ]);
   });
 
+  it("refuses a renamedFrom that is the entry's own name or another entry's", () => {
+    const text = [
+      "organization: { name: Acme, renamedFrom: Acme }",
+      "projects:",
+      "  - { name: chat, environment: development, renamedFrom: batch }",
+      "  - { name: batch, environment: development }",
+      "",
+    ].join("\n");
+    assert.deepEqual(problems(text), [
+      "tenancy.yaml:1:29: organization.renamedFrom: is the entry's name already; leave it out",
+      "tenancy.yaml:3:45: projects[0].renamedFrom: is the name of another project in this file",
+    ]);
+  });
+
   it("reports a YAML syntax error with its line", () => {
     assert.deepEqual(problems("organization:\n  name: [Acme\nmembers: []\n"), ["tenancy.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]"]);
   });

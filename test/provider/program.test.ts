@@ -89,6 +89,35 @@ describe("the tenancy.yaml program", function () {
     assert.deepEqual(orgs.map((o) => o.name), ["Umbrella"]);
     assert.deepEqual((await t.stack.preview()).changeSummary, { same: 1 + 1 + 1 + 3 + 3 + 12 });
   });
+
+  it("renames the organization, a project and a key in place when their entries say renamedFrom", async () => {
+    const ids = async () => {
+      const [org] = (await client.organizations.list({})).data;
+      const projects = (await client.projects.list(org.id, {})).data.filter((p) => p.status === "active");
+      const keys = await Promise.all(projects.map(async (p) => (await client.apiKeys.list(org.id, p.id, {})).data.filter((k) => k.status === "active")));
+      return { org, projects, keys: keys.flat() };
+    };
+    const before = await ids();
+    const renamed = bigLayout()
+      .replace("organization: { name: Umbrella }", "organization: { name: Umbrella Corp, renamedFrom: Umbrella }")
+      .replace("  - name: team-2\n", "  - name: team-two\n    renamedFrom: team-2\n")
+      .replace("      - { name: k1, owner: ana@umbrella.test }\n      - { name: k2, owner: ana@umbrella.test }\n      - { name: k3, owner: ana@umbrella.test }\n      - { name: k4, owner: ana@umbrella.test }\n  - name: team-3", "      - { name: k1, owner: ana@umbrella.test }\n      - { name: k2, owner: ana@umbrella.test }\n      - { name: k3, owner: ana@umbrella.test }\n      - { name: key-4, renamedFrom: k4, owner: ana@umbrella.test }\n  - name: team-3");
+    assert.notEqual(renamed, bigLayout());
+    writeFileSync(layoutFile(), renamed);
+    // The organization, team-two and its key renamed; team-two's member and other keys only follow
+    // their project's new name: nothing created, nothing deleted, no key revoked.
+    const preview = await t.stack.preview();
+    assert.deepEqual(preview.changeSummary, { same: 1 + 1 + 1 + 3 + 3 + 12 - 3, update: 3 });
+    const up = await t.stack.up();
+    assert.deepEqual(up.summary.resourceChanges, preview.changeSummary);
+    const after = await ids();
+    assert.equal(after.org.id, before.org.id);
+    assert.equal(after.org.name, "Umbrella Corp");
+    assert.deepEqual(after.projects.map((p) => [p.id, p.name]).sort(), before.projects.map((p) => [p.id, p.name === "team-2" ? "team-two" : p.name]).sort());
+    assert.deepEqual(after.keys.map((k) => k.id).sort(), before.keys.map((k) => k.id).sort());
+    assert.ok(after.keys.some((k) => k.name === "key-4"));
+    assert.deepEqual((await t.stack.preview()).changeSummary, { same: 1 + 1 + 1 + 3 + 3 + 12 });
+  });
 });
 
 /** Drops an empty `test.json.attrs` (blob metadata), or restores an empty checkpoint from its .bak. */
