@@ -76,6 +76,7 @@ async function confirmGone(client: TenancyClient, where: Whereabouts): Promise<v
   const why = role
     ? `cannot see project ${projectId}: their role in organization ${orgId} is ${role}, which sees only the projects they are a member of; ` +
       `${token} is not a member of the project`
-    : `cannot see organization ${orgId}: ${token} is not a member of it`;
+    : // Another tenancy backend answers the same way: the endpoint is as likely a mistake as the token.
+      `cannot see organization ${orgId}: ${token} is not a member of it, or tenancy:endpoint (${client.endpoint}) is not the backend it was deployed to`;
   throw new Error(`${who} ${why}. ${instead}; nothing was removed from the state`);
 }

@@ -23,6 +23,11 @@ export class TenancyClient {
     this.http = new Http(options);
   }
 
+  /** The backend's base URL, as configured (tenancy:endpoint). */
+  get endpoint(): string {
+    return this.http.endpoint;
+  }
+
   /** Who the token belongs to and where they hold roles; asked once per client. */
   me(): Promise<Me> {
     // A failure is not kept: the next call asks again (the backend may just have been restarting).

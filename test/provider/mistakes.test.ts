@@ -124,6 +124,7 @@ describe("the provider never takes a wrong endpoint or another user's token for 
       const refresh = await failure(t.stack.refresh());
       assert.match(refresh, other);
       assert.match(refresh, /Organization "globex" was not found/);
+      assert.ok(refresh.includes(`or tenancy:endpoint (${backend.url}) is not the backend it was deployed to`), refresh);
       assert.match(await failure(t.stack.destroy()), other);
     } finally {
       await configure("tenancy:token", backend.token);
