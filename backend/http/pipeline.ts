@@ -36,15 +36,17 @@ function checkParams(def: RouteDef, params: Record<string, string>): void {
 
 const EMPTY_QUERY = Object.freeze({});
 function parseQuery(def: RouteDef, raw: unknown): unknown {
-  // The query string parser makes a repeated parameter an array, which no query field takes.
-  const repeated = Object.entries(raw as Record<string, unknown>).filter(([, v]) => Array.isArray(v)).map(([k]) => k);
-  if (repeated.length > 0) {
-    const message = "is given more than once; give it once (a list is one comma-separated value)";
-    throw new TenancyError("invalid_request", `${repeated[0]}: ${message}`, { errors: repeated.map((path) => ({ path, message })) });
+  // One pass over the values: the query string parser makes a repeated parameter an array, which
+  // no query field takes; filters and cursors reach queries, and PostgreSQL refuses NUL outright.
+  const repeated: string[] = [];
+  const unstored: string[] = [];
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (Array.isArray(v)) repeated.push(k);
+    else if (typeof v === "string" && unstorable(v)) unstored.push(k);
   }
-  // Filters and cursors reach queries: PostgreSQL refuses NUL outright (a 500), so no value may hold one.
-  const bad = Object.entries(raw as Record<string, string>).filter(([, v]) => unstorable(v)).map(([k]) => k);
-  if (bad.length > 0) throw new TenancyError("invalid_request", `${bad[0]}: ${UNSTORABLE_MESSAGE}`, { errors: bad.map((path) => ({ path, message: UNSTORABLE_MESSAGE })) });
+  const refuse = (paths: string[], message: string) => new TenancyError("invalid_request", `${paths[0]}: ${message}`, { errors: paths.map((path) => ({ path, message })) });
+  if (repeated.length > 0) throw refuse(repeated, "is given more than once; give it once (a list is one comma-separated value)");
+  if (unstored.length > 0) throw refuse(unstored, UNSTORABLE_MESSAGE);
   if (def.query) return parseInput(def.query, raw);
   const extra = Object.keys(raw as object);
   if (extra.length > 0) throw new TenancyError("invalid_request", `${extra[0]}: unknown query parameter; this route takes none`, { errors: extra.map((path) => ({ path, message: "unknown query parameter; this route takes none" })) });

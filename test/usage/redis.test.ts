@@ -135,32 +135,27 @@ for (const dialect of DIALECTS) {
   });
 }
 
-describe("limit refusals in Redis", () => {
-  if (!REDIS_URL) {
-    it("pending: TENANCY_TEST_REDIS_URL is not set (.ci/run starts redis-server and sets it)");
-    return;
-  }
-  let backend: Backend;
-  before(async () => {
-    backend = await startBackend({ env: { TENANCY_REDIS_URL: REDIS_URL!, TENANCY_REDIS_PREFIX: redisPrefix() } });
+/** A suite on one SQLite backend sharing the test Redis (with `env` on top), pending without it. */
+function describeWithRedis(title: string, env: Record<string, string>, suite: (backend: () => Backend) => void): void {
+  describe(title, () => {
+    if (!REDIS_URL) {
+      it("pending: TENANCY_TEST_REDIS_URL is not set (.ci/run starts redis-server and sets it)");
+      return;
+    }
+    let backend: Backend;
+    before(async () => {
+      backend = await startBackend({ env: { TENANCY_REDIS_URL: REDIS_URL!, TENANCY_REDIS_PREFIX: redisPrefix(), ...env } });
+    });
+    after(() => backend?.dispose());
+    suite(() => backend);
   });
-  after(() => backend?.dispose());
-  refusalTests(() => backend);
-});
+}
 
-describe("budget holds in Redis", () => {
-  if (!REDIS_URL) {
-    it("pending: TENANCY_TEST_REDIS_URL is not set (.ci/run starts redis-server and sets it)");
-    return;
-  }
-  let backend: Backend;
-  before(async () => {
-    backend = await startBackend({ env: { TENANCY_REDIS_URL: REDIS_URL!, TENANCY_REDIS_PREFIX: redisPrefix(), TENANCY_RESERVATION_TTL_SECONDS: "1" } });
-  });
-  after(() => backend?.dispose());
+describeWithRedis("limit refusals in Redis", {}, refusalTests);
 
+describeWithRedis("budget holds in Redis", { TENANCY_RESERVATION_TTL_SECONDS: "1" }, (backendOf) => {
   it("lapse on their own when the gateway never reports (a killed gateway leaks nothing for ever)", async () => {
-    const p = (await tenant(backend, { lapse: { monthlyBudgetUsd: 0.01 } })).projects.lapse;
+    const p = (await tenant(backendOf(), { lapse: { monthlyBudgetUsd: 0.01 } })).projects.lapse;
     expectStatus(await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 1000 }), 200);
     assert.equal(expectStatus(await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 1000 }), 429).limit, "monthlyBudgetUsd");
     await eventually(async () => (await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 1000 })).status === 200, "the hold lapsed");
