@@ -68,7 +68,7 @@ export async function authorize(rt: UsageRuntime, db: Executor, key: KeyEntry, i
     throw new TenancyError("read_only_key", "this API key is read_only and the request is marked write; use a key with permissions all");
   }
   const allowed = key.limits.allowedModels;
-  if (allowed && !allowed.includes(input.model)) {
+  if (allowed && !rt.prices.allows(allowed, input.model)) {
     throw new TenancyError("model_not_allowed", `model "${input.model}" is not in this project's limits.allowedModels (${allowed.join(", ")})`);
   }
   const price = rt.prices.priceAt(input.model, now.toISOString());
@@ -120,6 +120,7 @@ async function priceBatch(rt: UsageRuntime, db: Executor, key: KeyEntry, input: 
       api_key_id: key.apiKeyId,
       organization_id: key.organizationId,
       model: e.model,
+      priced_as: price?.model ?? null,
       input_tokens: e.inputTokens,
       output_tokens: e.outputTokens,
       cost_micros: price ? costMicros(e.inputTokens, e.outputTokens, price) : 0,

@@ -12,7 +12,10 @@ export interface UsageEventRow {
   event_id: string;
   api_key_id: string;
   organization_id: string;
+  /** The name the client sent. */
   model: string;
+  /** The price entry the event was priced by (migration 005; null before it). */
+  priced_as: string | null;
   input_tokens: Counter;
   output_tokens: Counter;
   cost_micros: Counter;
