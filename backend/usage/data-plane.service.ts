@@ -41,7 +41,7 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 /**
  * A month still takes events for this long after it ends (midnight UTC): a gateway's last batch
  * of the month and a clock a little behind land in it. Then the month is final (its invoice too)
- * and events dated in it are refused. Well inside DEDUP_DAYS: a month is final long before any
+ * and events dated in it are refused. Well inside the retention (ingestion.ts): a month is final long before any
  * of its events is pruned, so a pruned event can never be counted again.
  */
 export const MONTH_CLOSE_GRACE_MS = 10 * 60_000;
@@ -158,6 +158,8 @@ async function record(db: Executor, events: PricedEvent[], key: KeyEntry): Promi
  * database before this commit (budgets.ts says why that too can only over-count).
  */
 export async function recordUsage(rt: UsageRuntime, db: Executor, key: KeyEntry, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
+  // First, before any read of the store: a flood is refused for the price of a counter.
+  await rt.ingestion.admit(key.projectId, input.events.length, now.getTime());
   const { fresh, replayed } = await priceBatch(rt, db, key, input, now);
   const kept = fresh.length > 0 ? await record(db, fresh, key) : [];
   if (kept.length > 0) {

@@ -108,15 +108,24 @@ export async function recordEvents(db: Executor, events: PricedEvent[], projectN
   return kept;
 }
 
-/** Which of `eventIds` the project has recorded (a raw event is kept DEDUP_DAYS). */
+/** Which of `eventIds` the project has recorded (a raw event is kept TENANCY_USAGE_RETENTION_DAYS, ingestion.ts). */
 export async function recordedEventIds(db: Executor, projectId: string, eventIds: string[]): Promise<Set<string>> {
   const rows = await usageDb(db as any).selectFrom("usage_events").select("event_id").where("project_id", "=", projectId).where("event_id", "in", eventIds).execute();
   return new Set(rows.map((r) => r.event_id));
 }
 
-/** Raw events only deduplicate; past the window their sums live on in the rollups. */
-export async function pruneEvents(db: Executor, before: string): Promise<void> {
-  await usageDb(db as any).deleteFrom("usage_events").where("at", "<", before).execute();
+/**
+ * Raw events only deduplicate; past the retention their sums live on in the rollups. Deletes at
+ * most `limit` of those older than `before` in one statement; returns how many it deleted.
+ */
+export async function pruneEvents(db: Executor, before: string, limit: number): Promise<number> {
+  const trx = usageDb(db as any);
+  const oldest = trx.selectFrom("usage_events").select(["project_id", "event_id"]).where("at", "<", before).limit(limit);
+  const result = await trx
+    .deleteFrom("usage_events")
+    .where(sql<boolean>`(project_id, event_id) in (${oldest})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 export interface RollupQuery {
