@@ -26,11 +26,13 @@ export function maxPricesFile(): string {
 }
 
 const MAX_TOKENS = 100_000_000;
+/** These suites send thousands of events a second on purpose; ingestion.test.ts tests that limit. */
+const UNLIMITED = { TENANCY_USAGE_EVENTS_PER_SECOND: "0" };
 export const maxEvent = (): UsageEventInput => ({ eventId: eventId("max"), model: "max-model", inputTokens: MAX_TOKENS, outputTokens: MAX_TOKENS });
 
 for (const dialect of DIALECTS) {
   describe(`money past 2^53 micro-USD (${dialect.name})`, () => {
-    const { backend } = useBackend({ dialect, env: { TENANCY_PRICES: maxPricesFile() } });
+    const { backend } = useBackend({ dialect, env: { TENANCY_PRICES: maxPricesFile(), ...UNLIMITED } });
     let t: Tenant;
     before(async () => {
       t = await tenant(backend, { big: { monthlyBudgetUsd: 1000 }, open: {} });
@@ -105,7 +107,7 @@ const sum = (values: string[]) => values.reduce((s, v) => s + BigInt(v.replace("
 
 for (const dialect of DIALECTS) {
   describe(`money, for any set of accepted events (${dialect.name})`, () => {
-    const { backend } = useBackend({ dialect, env: { TENANCY_PRICES: maxPricesFile() } });
+    const { backend } = useBackend({ dialect, env: { TENANCY_PRICES: maxPricesFile(), ...UNLIMITED } });
 
     it("has invoice total = sum of invoice lines = sum of cost rows = sum of usage rows = the events' costs, to the micro-dollar", async () => {
       const tokens = fc.oneof(fc.constant(0), fc.constant(MAX_TOKENS), fc.integer({ min: 0, max: MAX_TOKENS }));
