@@ -7,7 +7,7 @@ import http from "node:http";
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /** One request; after keep-alive sockets the server closed while idle (EPIPE, ECONNRESET) it is retried once on a new one. */
-export async function send(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+export async function send(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   try {
     return await sendOnce(url, method, body, headers);
   } catch (err) {
@@ -19,14 +19,22 @@ export async function send(url: string, method: string, body?: unknown, headers:
   }
 }
 
-function sendOnce(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+export interface Answer {
+  status: number;
+  text: string;
+  /** Seconds, when the answer carried Retry-After. */
+  retryAfter?: number;
+}
+
+function sendOnce(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent, headers: { ...headers, ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}) } }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (c) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      const retryAfter = res.headers["retry-after"] === undefined ? undefined : Number(res.headers["retry-after"]);
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, ...(retryAfter === undefined ? {} : { retryAfter }) }));
     });
     req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${url} timed out`)));
     req.on("error", reject);

@@ -51,17 +51,18 @@ async function main(): Promise<void> {
     }
     const org = await findOrganizationEvenDeleted(store.db, orgId);
     if (!org) throw new ConfigError(`no organization "${orgId}" in the store of TENANCY_DATABASE_URL`);
-    const byProject = new Map<string, { name: string; requests: number; input: number; output: number; cost: number }>();
+    // Exact sums: a month may pass 2^53 micro-USD (backend/usage/month-bounds.ts).
+    const byProject = new Map<string, { name: string; requests: bigint; input: bigint; output: bigint; cost: bigint }>();
     for (const l of await monthlyLines(store.db, orgId, month)) {
-      const p = byProject.get(l.project_id) ?? { name: l.project_name, requests: 0, input: 0, output: 0, cost: 0 };
-      p.requests += Number(l.requests);
-      p.input += Number(l.input_tokens);
-      p.output += Number(l.output_tokens);
-      p.cost += Number(l.cost_micros);
+      const p = byProject.get(l.project_id) ?? { name: l.project_name, requests: 0n, input: 0n, output: 0n, cost: 0n };
+      p.requests += BigInt(l.requests);
+      p.input += BigInt(l.input_tokens);
+      p.output += BigInt(l.output_tokens);
+      p.cost += BigInt(l.cost_micros);
       byProject.set(l.project_id, p);
     }
     const rows = [...byProject.entries()].map(([id, p]) => [p.name, id, String(p.requests), String(p.input), String(p.output), formatUsd(p.cost)]);
-    const total = [...byProject.values()].reduce((s, p) => s + p.cost, 0);
+    const total = [...byProject.values()].reduce((s, p) => s + p.cost, 0n);
     rows.push(["total", "", "", "", "", formatUsd(total)]);
     const header = ["project", "id", "requests", "input tokens", "output tokens", "cost USD"];
     const deleted = org.deleted_at ? `, deleted ${org.deleted_at}` : "";

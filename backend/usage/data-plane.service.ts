@@ -4,9 +4,10 @@ import type { ApiKeyPrincipal } from "../auth/api-key-caller";
 import type { Executor } from "../store/db";
 import type { ProjectLimits } from "./limits";
 import { monthKey } from "./limits";
-import { costMicros } from "./money";
+import { costMicros, formatUsd } from "./money";
 import { isReservationId } from "./reservations";
-import { monthOf, monthSpend, PricedEvent, recordedEventIds, recordEvents } from "./usage.repository";
+import { BOUND_NAMES, MONTH_BOUNDS } from "./month-bounds";
+import { MonthBoundError, monthOf, monthSpend, PricedEvent, recordedEventIds, recordEvents } from "./usage.repository";
 import type { UsageRuntime } from "./usage.runtime";
 
 /** The two routes an AI gateway calls with a project API key: ask before serving, report after. */
@@ -40,7 +41,7 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 /**
  * A month still takes events for this long after it ends (midnight UTC): a gateway's last batch
  * of the month and a clock a little behind land in it. Then the month is final (its invoice too)
- * and events dated in it are refused. Well inside DEDUP_DAYS: a month is final long before any
+ * and events dated in it are refused. Well inside the retention (ingestion.ts): a month is final long before any
  * of its events is pruned, so a pruned event can never be counted again.
  */
 export const MONTH_CLOSE_GRACE_MS = 10 * 60_000;
@@ -67,7 +68,7 @@ export async function authorize(rt: UsageRuntime, db: Executor, key: KeyEntry, i
     throw new TenancyError("read_only_key", "this API key is read_only and the request is marked write; use a key with permissions all");
   }
   const allowed = key.limits.allowedModels;
-  if (allowed && !allowed.includes(input.model)) {
+  if (allowed && !rt.prices.allows(allowed, input.model)) {
     throw new TenancyError("model_not_allowed", `model "${input.model}" is not in this project's limits.allowedModels (${allowed.join(", ")})`);
   }
   const price = rt.prices.priceAt(input.model, now.toISOString());
@@ -119,6 +120,7 @@ async function priceBatch(rt: UsageRuntime, db: Executor, key: KeyEntry, input: 
       api_key_id: key.apiKeyId,
       organization_id: key.organizationId,
       model: e.model,
+      priced_as: price?.model ?? null,
       input_tokens: e.inputTokens,
       output_tokens: e.outputTokens,
       cost_micros: price ? costMicros(e.inputTokens, e.outputTokens, price) : 0,
@@ -135,6 +137,19 @@ async function priceBatch(rt: UsageRuntime, db: Executor, key: KeyEntry, input: 
   return { fresh, replayed: input.events.length - fresh.length };
 }
 
+/** Records the batch, or refuses it whole when it would take its organization's month past MONTH_BOUNDS. */
+async function record(db: Executor, events: PricedEvent[], key: KeyEntry): Promise<PricedEvent[]> {
+  try {
+    return await recordEvents(db, events, new Map([[key.projectId, key.projectName]]));
+  } catch (err) {
+    if (!(err instanceof MonthBoundError)) throw err;
+    const bound = MONTH_BOUNDS[err.column];
+    const limit = err.column === "cost_micros" ? formatUsd(bound) : bound.toString();
+    const message = `would take this organization's ${err.month} past ${limit} ${BOUND_NAMES[err.column]}, the most one organization's month can hold (the views sum up to 13 months exactly); nothing in this batch was recorded`;
+    throw new TenancyError("invalid_request", `events: ${message}`, { errors: [{ path: "events", message }] });
+  }
+}
+
 /**
  * Runs inside the request's transaction (the pipeline commits before answering): the batch and
  * its rollups commit together or not at all. Settling the limits comes before that commit, so a
@@ -143,21 +158,25 @@ async function priceBatch(rt: UsageRuntime, db: Executor, key: KeyEntry, input: 
  * database before this commit (budgets.ts says why that too can only over-count).
  */
 export async function recordUsage(rt: UsageRuntime, db: Executor, key: KeyEntry, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
+  // First, before any read of the store: a flood is refused for the price of a counter.
+  await rt.ingestion.admit(key.projectId, input.events.length, now.getTime());
   const { fresh, replayed } = await priceBatch(rt, db, key, input, now);
-  const kept = fresh.length > 0 ? await recordEvents(db, fresh, new Map([[key.projectId, key.projectName]])) : [];
+  const kept = fresh.length > 0 ? await record(db, fresh, key) : [];
   if (kept.length > 0) {
     const reservationOf = new Map(input.events.map((e) => [e.eventId, e.reservationId]));
-    const costByMonth = new Map<string, number>();
+    const costByMonth = new Map<string, bigint>();
     const tokensByReservation = new Map<string, number>();
     let unreservedTokens = 0;
     for (const e of kept) {
-      costByMonth.set(monthOf(e.at), (costByMonth.get(monthOf(e.at)) ?? 0) + e.cost_micros);
+      costByMonth.set(monthOf(e.at), (costByMonth.get(monthOf(e.at)) ?? 0n) + BigInt(e.cost_micros));
       const tokens = e.input_tokens + e.output_tokens;
       const reservation = reservationOf.get(e.event_id);
       if (reservation && isReservationId(reservation)) tokensByReservation.set(reservation, (tokensByReservation.get(reservation) ?? 0) + tokens);
       else unreservedTokens += tokens;
     }
-    await rt.limits.settle({ projectId: key.projectId, costByMonth, tokensByReservation, unreservedTokens }, key.limits);
+    // Budget counters are doubles (budgets.ts): exact below 2^53, far above every budget past it.
+    const budgetCost = new Map([...costByMonth].map(([month, cost]) => [month, Number(cost)]));
+    await rt.limits.settle({ projectId: key.projectId, costByMonth: budgetCost, tokensByReservation, unreservedTokens }, key.limits);
   }
   return { accepted: kept.length, duplicates: replayed + fresh.length - kept.length };
 }

@@ -17,17 +17,19 @@ export function parseUsd(value: string | number): number | undefined {
   return Number(m[1]) * MICROS_PER_USD + Number((m[2] ?? "").padEnd(6, "0"));
 }
 
-/** 12_345_678 → "12.345678". */
-export function formatUsd(micros: number): string {
-  if (!Number.isSafeInteger(micros)) throw new Error(`money must be whole micro-USD, got ${micros}`);
-  const sign = micros < 0 ? "-" : "";
-  const abs = Math.abs(micros);
-  return `${sign}${Math.floor(abs / MICROS_PER_USD)}.${String(abs % MICROS_PER_USD).padStart(6, "0")}`;
+/** 12_345_678 → "12.345678"; exact at any size as a BigInt (sums), or as a whole number. */
+export function formatUsd(micros: bigint | number): string {
+  if (typeof micros === "number" && !Number.isInteger(micros)) throw new Error(`money must be whole micro-USD, got ${micros}`);
+  const n = BigInt(micros);
+  const abs = n < 0n ? -n : n;
+  const perUsd = BigInt(MICROS_PER_USD);
+  return `${n < 0n ? "-" : ""}${abs / perUsd}.${String(abs % perUsd).padStart(6, "0")}`;
 }
 
 /**
  * The cost of one event in micro-USD, rounded half up once per event: prices are micro-USD per
- * million tokens, so the exact cost is tokens × price / 1e6. BigInt keeps the product exact.
+ * million tokens, so the exact cost is tokens × price / 1e6. BigInt keeps the product exact; the
+ * result is at most 2 × 10^14 (10^8 tokens each way at the loader's maximum price), exact as a number.
  */
 export function costMicros(inputTokens: number, outputTokens: number, price: { inputMicrosPerMillion: number; outputMicrosPerMillion: number }): number {
   const exact = BigInt(inputTokens) * BigInt(price.inputMicrosPerMillion) + BigInt(outputTokens) * BigInt(price.outputMicrosPerMillion);

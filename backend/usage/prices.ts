@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { modelName } from "../../schema/usage";
+import { baseName, isSnapshotOf } from "./model-names";
 import { formatUsd, parseUsd } from "./money";
 
 /**
@@ -47,6 +48,8 @@ const priceFile = z.strictObject({
   prices: z
     .array(z.strictObject({ model: modelName, inputUsdPerMillion: amount, outputUsdPerMillion: amount, effectiveFrom }))
     .min(1, "must list at least one price"),
+  /** Names that resolve to a priced model although no rule of model-names.ts makes them (`claude-3-5-haiku-latest`). */
+  aliases: z.record(modelName, modelName).optional(),
 });
 
 /** The shipped defaults: beside this file under ts-node, or in the package's backend/usage/ from dist/. */
@@ -71,13 +74,16 @@ export function loadPrices(path: string): PriceTable {
     const e = doc.errors[0];
     throw new PricesError(`${path}:${e.linePos?.[0].line ?? "?"}: not valid YAML: ${e.message.split("\n")[0]}`);
   }
+  /** "file:line" of the node at `at` in the document, for messages that name where to look. */
+  const where = (at: readonly PropertyKey[]) => {
+    const node = doc.getIn(at, true) as { range?: [number, number, number] } | undefined;
+    return node?.range ? `${path}:${lines.linePos(node.range[0]).line}` : path;
+  };
   const parsed = priceFile.safeParse(doc.toJS());
   if (!parsed.success) {
     const messages = parsed.error.issues.map((i) => {
-      const node = doc.getIn(i.path, true) as { range?: [number, number, number] } | undefined;
-      const line = node?.range ? lines.linePos(node.range[0]).line : undefined;
       const field = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") || "(file)";
-      return `${path}${line ? `:${line}` : ""}: ${field}: ${i.message}`;
+      return `${where(i.path)}: ${field}: ${i.message}`;
     });
     throw new PricesError(messages.join("\n"));
   }
@@ -93,21 +99,43 @@ export function loadPrices(path: string): PriceTable {
     if (seen.has(key)) throw new PricesError(`${path}: prices[${i}]: ${p.model} already has a price effective from ${p.effectiveFrom}`);
     seen.add(key);
   });
-  return new PriceTable(prices);
+  const aliases = new Map(Object.entries(parsed.data.aliases ?? {}));
+  const priced = new Set(prices.map((p) => p.model));
+  for (const [alias, model] of aliases) {
+    const at = `${where(["aliases", alias])}: aliases.${alias}`;
+    if (priced.has(alias)) throw new PricesError(`${at}: "${alias}" has prices of its own; an alias must be a name without any`);
+    if (!priced.has(model)) throw new PricesError(`${at}: must name a model listed under prices, got "${model}"`);
+  }
+  return new PriceTable(prices, aliases);
 }
 
 export class PriceTable {
   private readonly byModel = new Map<string, Price[]>();
 
-  constructor(readonly prices: readonly Price[]) {
+  constructor(
+    readonly prices: readonly Price[],
+    private readonly aliases: ReadonlyMap<string, string> = new Map(),
+  ) {
     for (const p of prices) this.byModel.set(p.model, [...(this.byModel.get(p.model) ?? []), p]);
     for (const list of this.byModel.values()) list.sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
     Object.freeze(this);
   }
 
-  /** The price in force at `at`, or undefined (unknown model, or before its first price). */
+  /** The priced model a name sent by a client resolves to (model-names.ts), or undefined. */
+  resolve(model: string): string | undefined {
+    return baseName(model, (name) => this.byModel.has(name)) ?? this.aliases.get(model);
+  }
+
+  /** Whether `allowedModels` allows `model`: an entry allows itself and its snapshots, and the aliases of those. */
+  allows(allowed: readonly string[], model: string): boolean {
+    const alias = this.aliases.get(model);
+    return allowed.some((a) => isSnapshotOf(model, a) || (alias !== undefined && isSnapshotOf(alias, a)));
+  }
+
+  /** The price in force at `at` of the entry `model` resolves to (its `model` names that entry), or undefined (unknown model, or before its first price). */
   priceAt(model: string, at: string): Price | undefined {
-    const list = this.byModel.get(model);
+    const resolved = this.resolve(model);
+    const list = resolved === undefined ? undefined : this.byModel.get(resolved);
     if (!list) return undefined;
     let found: Price | undefined;
     for (const p of list) if (p.effectiveFrom <= at) found = p;

@@ -70,7 +70,7 @@ export async function usageReport(r: Reader, q: UsageQuery): Promise<UsageRow[]>
     requests: Number(row.requests),
     inputTokens: Number(row.input_tokens),
     outputTokens: Number(row.output_tokens),
-    costUsd: formatUsd(Number(row.cost_micros)),
+    costUsd: formatUsd(BigInt(row.cost_micros)),
   }));
 }
 
@@ -82,17 +82,17 @@ export async function usageReport(r: Reader, q: UsageQuery): Promise<UsageRow[]>
 export async function invoices(r: Reader, month?: string): Promise<Invoice[]> {
   const projectIds = await visibleProjects(r);
   const now = new Date(r.now);
-  const byMonth = new Map<string, { total: number; lines: Invoice["lines"] }>();
+  const byMonth = new Map<string, { total: bigint; lines: Invoice["lines"] }>();
   for (const line of await monthlyLines(r.db, r.access.org.id, month, projectIds)) {
-    const inv = byMonth.get(line.month) ?? { total: 0, lines: [] };
-    inv.total += Number(line.cost_micros);
+    const inv = byMonth.get(line.month) ?? { total: 0n, lines: [] };
+    inv.total += BigInt(line.cost_micros);
     inv.lines.push({
       projectId: line.project_id,
       projectName: line.project_name,
       model: line.model,
       inputTokens: Number(line.input_tokens),
       outputTokens: Number(line.output_tokens),
-      costUsd: formatUsd(Number(line.cost_micros)),
+      costUsd: formatUsd(BigInt(line.cost_micros)),
     });
     byMonth.set(line.month, inv);
   }

@@ -1,34 +1,58 @@
 import { sql } from "kysely";
 import type { Executor } from "../store/db";
+import { BoundedColumn, boundConstraint, MONTH_BOUNDS } from "./month-bounds";
 import { MonthlyRow, RollupRow, UsageDb, UsageEventRow, usageDb } from "./usage.tables";
 
 /** What `/v1/usage` writes: one priced event, attributed to key → project → organization. */
 export type PricedEvent = { [K in keyof UsageEventRow]: K extends "input_tokens" | "output_tokens" | "cost_micros" ? number : UsageEventRow[K] };
 
-type Sums = Pick<RollupRow, "requests" | "input_tokens" | "output_tokens" | "cost_micros">;
 const SUMS = ["requests", "input_tokens", "output_tokens", "cost_micros"] as const;
+/** A batch's sums, exact in BigInt (1,000 events at the price maximum pass 2^53 micro-USD). */
+type Totals = Record<(typeof SUMS)[number], bigint>;
 
 export const hourOf = (at: string) => `${at.slice(0, 13)}:00:00.000Z`;
 export const dayOf = (at: string) => `${at.slice(0, 10)}T00:00:00.000Z`;
 export const monthOf = (at: string) => at.slice(0, 7);
 
 /** Adds events into rows keyed by `key`, in a stable order (concurrent upserts then lock rows alike, no deadlock). */
-function aggregate<R extends Sums>(events: PricedEvent[], key: (e: PricedEvent) => string, row: (e: PricedEvent) => Omit<R, keyof Sums>): R[] {
-  const rows = new Map<string, R>();
+function aggregate<R extends object>(events: PricedEvent[], key: (e: PricedEvent) => string, row: (e: PricedEvent) => R): (R & Totals)[] {
+  const rows = new Map<string, R & Totals>();
   for (const e of events) {
     const k = key(e);
-    const r = rows.get(k) ?? ({ ...row(e), requests: 0, input_tokens: 0, output_tokens: 0, cost_micros: 0 } as unknown as R);
-    r.requests = Number(r.requests) + 1;
-    r.input_tokens = Number(r.input_tokens) + e.input_tokens;
-    r.output_tokens = Number(r.output_tokens) + e.output_tokens;
-    r.cost_micros = Number(r.cost_micros) + e.cost_micros;
+    const r = rows.get(k) ?? { ...row(e), requests: 0n, input_tokens: 0n, output_tokens: 0n, cost_micros: 0n };
+    r.requests += 1n;
+    r.input_tokens += BigInt(e.input_tokens);
+    r.output_tokens += BigInt(e.output_tokens);
+    r.cost_micros += BigInt(e.cost_micros);
     rows.set(k, r);
   }
   return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
+/** A sum read back from SQL: cast to text there, so no driver rounds it through a double. */
+const exactSum = (column: string) => sql<string>`cast(sum(${sql.ref(column)}) as text)`.as(column);
+const exact = (column: string) => sql<string>`cast(${sql.ref(column)} as text)`;
+
+/** A batch that would take its organization's month past MONTH_BOUNDS (month-bounds.ts): nothing of it is kept. */
+export class MonthBoundError extends Error {
+  override readonly name = "MonthBoundError";
+  constructor(
+    readonly month: string,
+    readonly column: BoundedColumn,
+  ) {
+    super(`usage_org_monthly ${month}: ${column} past its bound`);
+  }
+}
+
+/** The bound a CHECK violation names: PostgreSQL's `constraint`, SQLite's message. */
+function violatedBound(err: unknown): BoundedColumn | undefined {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (e.code !== "23514" && e.code !== "SQLITE_CONSTRAINT_CHECK") return undefined;
+  return (Object.keys(MONTH_BOUNDS) as BoundedColumn[]).find((c) => e.constraint === boundConstraint(c) || (e.message ?? "").endsWith(`: ${boundConstraint(c)}`));
+}
+
 /** Adds `rows` into `table`'s sums; `latest` columns take the batch's value where it has one. */
-async function upsert(db: UsageDb, table: "usage_hourly" | "usage_daily" | "usage_monthly", rows: Sums[], conflict: string[], latest: string[] = []) {
+async function upsert(db: UsageDb, table: "usage_hourly" | "usage_daily" | "usage_monthly" | "usage_org_monthly", rows: Totals[], conflict: string[], latest: string[] = []) {
   if (rows.length === 0) return;
   const sums = SUMS.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`]);
   const kept = latest.map((c) => [c, sql`coalesce(${sql.ref(`excluded.${c}`)}, ${sql.ref(`${table}.${c}`)})`]);
@@ -59,31 +83,49 @@ export async function recordEvents(db: Executor, events: PricedEvent[], projectN
   const fresh = new Set(inserted.map((r) => r.event_id));
   const kept = events.filter((e) => fresh.has(e.event_id));
   const rollup = (start: (at: string) => string) =>
-    aggregate<RollupRow>(
+    aggregate(
       kept,
       (e) => `${e.project_id}|${e.api_key_id}|${e.model}|${start(e.at)}`,
       (e) => ({ start: start(e.at), organization_id: e.organization_id, project_id: e.project_id, api_key_id: e.api_key_id, model: e.model }),
     );
   await upsert(trx, "usage_hourly", rollup(hourOf), ["project_id", "api_key_id", "model", "start"]);
   await upsert(trx, "usage_daily", rollup(dayOf), ["project_id", "api_key_id", "model", "start"]);
-  const monthly = aggregate<MonthlyRow>(
+  const monthly = aggregate(
     kept,
     (e) => `${e.project_id}|${e.model}|${monthOf(e.at)}`,
     (e) => ({ month: monthOf(e.at), organization_id: e.organization_id, project_id: e.project_id, model: e.model, project_name: projectNames.get(e.project_id) ?? null }),
   );
   await upsert(trx, "usage_monthly", monthly, ["project_id", "model", "month"], ["project_name"]);
+  // One statement per month, in order, so a refusal names its month.
+  for (const total of aggregate(kept, (e) => monthOf(e.at), (e) => ({ month: monthOf(e.at), organization_id: e.organization_id }))) {
+    try {
+      await upsert(trx, "usage_org_monthly", [total], ["organization_id", "month"]);
+    } catch (err) {
+      const column = violatedBound(err);
+      throw column ? new MonthBoundError(total.month, column) : err;
+    }
+  }
   return kept;
 }
 
-/** Which of `eventIds` the project has recorded (a raw event is kept DEDUP_DAYS). */
+/** Which of `eventIds` the project has recorded (a raw event is kept TENANCY_USAGE_RETENTION_DAYS, ingestion.ts). */
 export async function recordedEventIds(db: Executor, projectId: string, eventIds: string[]): Promise<Set<string>> {
   const rows = await usageDb(db as any).selectFrom("usage_events").select("event_id").where("project_id", "=", projectId).where("event_id", "in", eventIds).execute();
   return new Set(rows.map((r) => r.event_id));
 }
 
-/** Raw events only deduplicate; past the window their sums live on in the rollups. */
-export async function pruneEvents(db: Executor, before: string): Promise<void> {
-  await usageDb(db as any).deleteFrom("usage_events").where("at", "<", before).execute();
+/**
+ * Raw events only deduplicate; past the retention their sums live on in the rollups. Deletes at
+ * most `limit` of those older than `before` in one statement; returns how many it deleted.
+ */
+export async function pruneEvents(db: Executor, before: string, limit: number): Promise<number> {
+  const trx = usageDb(db as any);
+  const oldest = trx.selectFrom("usage_events").select(["project_id", "event_id"]).where("at", "<", before).limit(limit);
+  const result = await trx
+    .deleteFrom("usage_events")
+    .where(sql<boolean>`(project_id, event_id) in (${oldest})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 export interface RollupQuery {
@@ -96,14 +138,14 @@ export interface RollupQuery {
   projectIds?: string[];
 }
 
-export type RollupResult = { start: string; project_id?: string; api_key_id?: string; model?: string } & Sums;
+export type RollupResult = { start: string; project_id?: string; api_key_id?: string; model?: string } & Record<keyof Totals, string>;
 
 export async function queryRollups(db: Executor, q: RollupQuery): Promise<RollupResult[]> {
   const cols = ["start", ...q.groupBy] as const;
   let query = usageDb(db as any)
     .selectFrom(q.table)
     .select(cols as any)
-    .select((eb) => SUMS.map((c) => eb.fn.sum<number | string>(c).as(c)))
+    .select(SUMS.map(exactSum))
     .where("organization_id", "=", q.organizationId)
     .where("start", ">=", q.from)
     .where("start", "<", q.to);
@@ -111,28 +153,33 @@ export async function queryRollups(db: Executor, q: RollupQuery): Promise<Rollup
   return (await query.groupBy(cols as any).orderBy(cols as any).execute()) as unknown as RollupResult[];
 }
 
-export type InvoiceLineRow = MonthlyRow & { project_name: string };
+export type InvoiceLineRow = Omit<MonthlyRow, keyof Totals> & Record<keyof Totals, string> & { project_name: string };
 
 export async function monthlyLines(db: Executor, organizationId: string, month?: string, projectIds?: string[]): Promise<InvoiceLineRow[]> {
   let q = usageDb(db as any)
     .selectFrom("usage_monthly as m")
     .innerJoin("projects as p", "p.id", "m.project_id")
-    .select(["m.month", "m.organization_id", "m.project_id", "m.model", "m.requests", "m.input_tokens", "m.output_tokens", "m.cost_micros"])
+    .select(["m.month", "m.organization_id", "m.project_id", "m.model"])
+    .select(SUMS.map((c) => exact(`m.${c}`).as(c)))
     // The name the month recorded: a final invoice stays as it was when its project is renamed.
     .select((eb) => eb.fn.coalesce("m.project_name", "p.name").as("project_name"))
     .where("m.organization_id", "=", organizationId);
   if (month) q = q.where("m.month", "=", month);
   if (projectIds) q = q.where("m.project_id", "in", projectIds.length ? projectIds : [""]);
-  return q.orderBy("m.month", "desc").orderBy((eb) => eb.fn.coalesce("m.project_name", "p.name")).orderBy("m.project_id").orderBy("m.model").execute();
+  return q
+    .orderBy("m.month", "desc").orderBy((eb) => eb.fn.coalesce("m.project_name", "p.name")).orderBy("m.project_id").orderBy("m.model").execute();
 }
 
-/** A project's recorded spend in a month (micro-USD): what a budget counter starts from. */
+/**
+ * A project's recorded spend in a month (micro-USD): what a budget counter starts from. A double:
+ * budgets are at most 10^15 micro-USD, so past 2^53 the counter only has to stay above every budget.
+ */
 export async function monthSpend(db: Executor, projectId: string, month: string): Promise<number> {
   const row = await usageDb(db as any)
     .selectFrom("usage_monthly")
-    .select((eb) => eb.fn.sum<number | string>("cost_micros").as("spent"))
+    .select(exactSum("cost_micros"))
     .where("project_id", "=", projectId)
     .where("month", "=", month)
     .executeTakeFirst();
-  return Number(row?.spent ?? 0);
+  return Number(row?.cost_micros ?? 0);
 }

@@ -7,7 +7,7 @@ import { LimitsEngine } from "./limits";
 import { loadPrices, PriceTable } from "./prices";
 import { MemoryReservations } from "./reservations";
 import { RedisReservations } from "./reservations.redis";
-import { pruneEvents } from "./usage.repository";
+import { IngestionLimit, loadIngestionConfig, pruneExpired } from "./ingestion";
 import { loadUsageConfig, UsageConfig } from "./usage.config";
 import { Window } from "./windows";
 
@@ -20,13 +20,12 @@ export interface UsageRuntime {
   readonly config: UsageConfig;
   readonly prices: PriceTable;
   readonly limits: LimitsEngine;
+  readonly ingestion: IngestionLimit;
   /** Limits-store failures since start (also logged); the 503s show in /metrics by route and status. */
   readonly failures: { count: number };
   close(): Promise<void>;
 }
 
-/** An eventId is deduplicated for this long; older raw events are pruned (their rollups stay). */
-export const DEDUP_DAYS = 35;
 const RETRY_SETTLE_MS = 5_000;
 /** Redis answers in well under a millisecond; this long without an answer counts as a failure. */
 const REDIS_COMMAND_TIMEOUT_MS = 500;
@@ -55,6 +54,7 @@ async function connect(url: string): Promise<Redis> {
 /** Builds the runtime for a store (validating TENANCY_PRICES and TENANCY_REDIS_URL) and keeps it for `usageOf`. */
 export async function startUsage(store: Store, env: NodeJS.ProcessEnv = process.env, log: (msg: string, err?: unknown) => void = () => undefined): Promise<UsageRuntime> {
   const config = loadUsageConfig(env);
+  const ingestionConfig = loadIngestionConfig(env);
   const prices = loadPrices(config.pricesPath);
   const redis = config.redisUrl ? await connect(config.redisUrl) : undefined;
   const shared = redis ? { client: redis, prefix: config.redisPrefix } : undefined;
@@ -69,17 +69,19 @@ export async function startUsage(store: Store, env: NodeJS.ProcessEnv = process.
   const redisReservations = redis ? new RedisReservations(redis, config.redisPrefix, tokens) : undefined;
   const atomic = redis && redisBudgets && redisReservations ? new RedisAdmission(redis, requests, tokens, redisBudgets, redisReservations) : undefined;
   const reservations = redisReservations ?? new MemoryReservations(tokens);
+  const ingestion = new IngestionLimit(ingestionConfig.eventsPerSecond, new Window("eps:", shared, 1));
   const limits = new LimitsEngine(requests, tokens, budgets, reservations, config.holdSeconds * 1000, onFailure, atomic);
   const swallow = (what: string) => (err: unknown) => log(what, err);
   const timers = [
     setInterval(() => limits.retryFailed().catch(() => undefined), RETRY_SETTLE_MS),
-    setInterval(() => pruneEvents(store.db, new Date(Date.now() - DEDUP_DAYS * 86_400_000).toISOString()).catch(swallow("usage event prune failed")), PRUNE_MS),
+    setInterval(() => pruneExpired(store.db, new Date(), ingestionConfig.retentionDays).catch(swallow("usage event prune failed")), PRUNE_MS),
   ];
   for (const t of timers) t.unref();
   const runtime: UsageRuntime = {
     config,
     prices,
     limits,
+    ingestion,
     failures,
     async close() {
       for (const t of timers) clearInterval(t);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Backend, startBackend } from "../support/backend";
 import { client, expectStatus } from "../backend/helpers";
+import { defaultPricesPath, loadPrices } from "../../backend/usage/prices";
 import { tenant } from "./support";
 
 function pricesFile(text: string): string {
@@ -23,7 +24,7 @@ describe("prices", () => {
         { model: "o3", inputUsdPerMillion: "2.000000", outputUsdPerMillion: "8.000000", effectiveFrom: "2025-06-10T00:00:00.000Z" },
       ]);
       const models = new Set(body.data.map((p: any) => p.model));
-      for (const m of ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-pro", "mistral-large-latest"]) assert.ok(models.has(m), m);
+      for (const m of ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-pro", "mistral-large"]) assert.ok(models.has(m), m);
     } finally {
       await backend.dispose();
     }
@@ -103,5 +104,40 @@ describe("prices", () => {
       assert.match(err.message, new RegExp(`${file}:5: prices\\[0\\]\\.effectiveFrom: must be a date \\(2025-06-10\\) or an RFC 3339 timestamp`));
       return true;
     });
+  });
+
+  it("resolves the names of widely used models as their APIs take them, snapshots and aliases included", () => {
+    const table = loadPrices(defaultPricesPath());
+    const names: [string, string][] = [
+      ["gpt-4o-2024-08-06", "gpt-4o"],
+      ["gpt-4o-mini-2024-07-18", "gpt-4o-mini"],
+      ["gpt-4.1-2025-04-14", "gpt-4.1"],
+      ["o3-2025-04-16", "o3"],
+      ["o3-mini-2025-01-31", "o3-mini"],
+      ["gpt-5-2025-08-07", "gpt-5"],
+      ["gpt-3.5-turbo-0125", "gpt-3.5-turbo"],
+      ["claude-sonnet-4-5-20250929", "claude-sonnet-4-5"],
+      ["claude-sonnet-4-20250514", "claude-sonnet-4"],
+      ["claude-opus-4-1-20250805", "claude-opus-4-1"],
+      ["claude-haiku-4-5-20251001", "claude-haiku-4-5"],
+      ["claude-3-5-haiku-20241022", "claude-3-5-haiku"],
+      ["claude-3-7-sonnet-20250219", "claude-3-7-sonnet"],
+      ["claude-3-5-haiku-latest", "claude-3-5-haiku"],
+      ["claude-sonnet-4-0", "claude-sonnet-4"],
+      ["gemini-2.5-pro", "gemini-2.5-pro"],
+      ["gemini-2.0-flash-001", "gemini-2.0-flash"],
+      ["mistral-large-latest", "mistral-large"],
+      ["mistral-small-2503", "mistral-small"],
+    ];
+    assert.deepEqual(names.map(([m]) => [m, table.resolve(m)]), names);
+    assert.equal(table.priceAt("gpt-4o-mini", "2025-01-01T00:00:00.000Z")?.model, "gpt-4o-mini");
+  });
+
+  it("refuses an alias that has prices of its own or names no priced model, naming the line", () => {
+    const prices = "prices:\n  - { model: a-model, inputUsdPerMillion: 1, outputUsdPerMillion: 1, effectiveFrom: 2025-01-01 }\n";
+    const shadow = pricesFile(`${prices}aliases:\n  a-model: a-model\n`);
+    assert.throws(() => loadPrices(shadow), { message: `${shadow}:4: aliases.a-model: "a-model" has prices of its own; an alias must be a name without any` });
+    const dangling = pricesFile(`${prices}aliases:\n  b-latest: a-model\n  c-latest: c-model\n`);
+    assert.throws(() => loadPrices(dangling), { message: `${dangling}:5: aliases.c-latest: must name a model listed under prices, got "c-model"` });
   });
 });
