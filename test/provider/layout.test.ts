@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LayoutError, parseLayout } from "../../provider/layout";
+import { parseLayout } from "../../provider/layout";
+import { problems } from "./layout-problems";
 import { ROOT } from "../support/backend";
 
 /** The `tenancy.yaml` loader: the repository's own file, and errors that name line and field. */
 const SEED = readFileSync(join(ROOT, "tenancy.yaml"), "utf8");
-
-function problems(text: string): string[] {
-  try {
-    parseLayout(text);
-  } catch (err) {
-    assert.ok(err instanceof LayoutError, String(err));
-    return err.message.split("\n");
-  }
-  throw new Error("the layout was accepted");
-}
 
 describe("tenancy.yaml", () => {
   it("loads the repository's layout: one organization, three environments, every project with its people and keys", () => {
