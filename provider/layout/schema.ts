@@ -5,12 +5,15 @@ import { membershipSpec } from "../membership";
 import { organizationSpec } from "../organization";
 import { projectSpec } from "../project";
 import { serviceAccountSpec } from "../service-account";
+import { emailDomainProblem, keyLifetimeProblem, ownerMembershipProblem } from "../rules-precheck";
 
 /**
  * The `tenancy.yaml` document: one organization, its members, and its projects with their
  * members and keys. Composed from the resources' specs, so a field and its rules hold in the file
  * exactly as in the provider and the API; the checks across entries (a project member must be an organization member, a key owner a
- * member of the project) are the ones the backend would refuse later, reported here with a line.
+ * member of the project, a member's domain and a key's lifetime within the organization's settings, names unique as the backend
+ * compares them: NFC-normalised and trimmed, emails lowercased) are the ones the backend would refuse halfway through an apply,
+ * reported here, before anything changes, with a line. A project's owner must also hold its owner membership (a mandatory guardrail).
  */
 
 /**
@@ -42,6 +45,9 @@ export const layoutSchema = z
   })
   .superRefine((layout, ctx) => {
     const orgMembers = new Set(layout.members.map((m) => m.email));
+    const { allowedEmailDomains = [], apiKeyMaxLifetimeDays } = layout.organization.settings ?? {};
+    const problem = (path: (string | number)[], message: string | undefined) => message && ctx.addIssue({ code: "custom", path, message });
+    layout.members.forEach((m, i) => problem(["members", i, "email"], emailDomainProblem(m.email, allowedEmailDomains)));
     duplicates(layout.members.map((m) => m.email), (i) => ctx.addIssue({ code: "custom", path: ["members", i, "email"], message: "is listed twice" }));
     duplicates(layout.serviceAccounts.map((a) => a.name), (i) => ctx.addIssue({ code: "custom", path: ["serviceAccounts", i, "name"], message: "is used by two service accounts" }));
     duplicates(layout.projects.map((p) => p.name), (i) => ctx.addIssue({ code: "custom", path: ["projects", i, "name"], message: "is used by two projects" }));
@@ -57,6 +63,7 @@ export const layoutSchema = z
     renames(layout.projects, (i) => ["projects", i], "project");
     layout.projects.forEach((p, pi) => {
       const projectMembers = new Set(p.members.map((m) => m.email));
+      problem(["projects", pi, "owner"], ownerMembershipProblem(p.owner, p.members));
       p.members.forEach((m, mi) => {
         if (!orgMembers.has(m.email)) {
           ctx.addIssue({ code: "custom", path: ["projects", pi, "members", mi, "email"], message: `${m.email} must first be listed under the organization's members` });
@@ -66,6 +73,7 @@ export const layoutSchema = z
       duplicates(p.keys.map((k) => k.name), (i) => ctx.addIssue({ code: "custom", path: ["projects", pi, "keys", i, "name"], message: "is used by two keys of this project" }));
       renames(p.keys, (i) => ["projects", pi, "keys", i], "key of this project");
       p.keys.forEach((k, ki) => {
+        problem(["projects", pi, "keys", ki, "expiresInDays"], keyLifetimeProblem(k.expiresInDays, apiKeyMaxLifetimeDays));
         if (!projectMembers.has(k.owner)) {
           ctx.addIssue({ code: "custom", path: ["projects", pi, "keys", ki, "owner"], message: `${k.owner} must be listed under this project's members to own a key` });
         }
