@@ -13,7 +13,10 @@ export PATH="$bin:$root/node_modules/@pulumi/pulumi:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=${PULUMI_SKIP_UPDATE_CHECK:-true}
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}
 export PULUMI_HOME=${PULUMI_HOME:-$root/.tenancy/pulumi-home}
-export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$root/.tenancy/state}
+# The state backend: PULUMI_BACKEND_URL, else the one `npm run pulumi -- login URL` recorded in
+# PULUMI_HOME (a login is kept, not overridden), else the local state folder.
+logged_in=$(node -e 'try { process.stdout.write(require(process.argv[1]).current || "") } catch {}' "$PULUMI_HOME/credentials.json")
+[ -n "${PULUMI_BACKEND_URL:-}" ] || [ -n "$logged_in" ] || export PULUMI_BACKEND_URL="file://$root/.tenancy/state"
 mkdir -p "$root/.tenancy/state" "$PULUMI_HOME"
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   # A passphrase made once per checkout for the local secrets provider, readable only by its user.
@@ -30,12 +33,13 @@ case "${1:-}" in
     # State where the team keeps it (file://, postgres://, s3://, https://api.pulumi.com, ...), as
     # far as this machine reaches it: a backend that cannot be opened is refused up front with the
     # engine's own reason, its URL's password blanked (the engine prints the URL as given).
-    case "$PULUMI_BACKEND_URL" in
+    case "${PULUMI_BACKEND_URL:-$logged_in}" in
       file://*) ;;
       *)
         blank() { sed -E 's#(://[^/:@[:space:]]*):[^@/[:space:]]*@#\1:***@#g'; }
+        backend=${PULUMI_BACKEND_URL:+PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL}
         if ! why=$(pulumi whoami --non-interactive 2>&1 >/dev/null); then
-          refuse "the state backend PULUMI_BACKEND_URL=$(printf %s "$PULUMI_BACKEND_URL" | blank) cannot be used: $(printf %s "$why" | blank | sed -E 's/^error: //')"
+          refuse "$(printf 'the state backend %s cannot be used: %s' "${backend:-$logged_in (pulumi login)}" "${why#error: }" | blank)"
         fi ;;
     esac ;;
 esac

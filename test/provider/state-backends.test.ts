@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { Backend, ROOT, startBackend } from "../support/backend";
@@ -39,6 +39,27 @@ describe("npm run pulumi with a state backend it cannot open", () => {
         "tenancy pulumi: the state backend PULUMI_BACKEND_URL=postgres://ana:***@127.0.0.1:1/state cannot be used: " +
           "unable to open bucket postgres://ana:***@127.0.0.1:1/state: failed to ping PostgreSQL: dial tcp 127.0.0.1:1: connect: connection refused\n",
       ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm run pulumi after pulumi login", () => {
+  it("keeps the state where the login says, not in the default folder", () => {
+    const dir = workDir();
+    try {
+      writeFileSync(join(dir, "Pulumi.yaml"), "name: tenancy-login-test\nruntime: nodejs\n");
+      const { PULUMI_BACKEND_URL: _, ...inherited } = process.env;
+      const env = { ...inherited, PULUMI_HOME: join(dir, "home"), PULUMI_CONFIG_PASSPHRASE: "tenancy-tests-only", INIT_CWD: dir };
+      const run = (...command: string[]) => spawnSync("bash", [join(ROOT, "scripts", "pulumi.sh"), ...command, "--non-interactive"], { cwd: dir, env, encoding: "utf8" });
+      const state = join(dir, "team-state");
+      mkdirSync(state);
+      for (const command of [["login", `file://${state}`], ["stack", "init", "test"]]) {
+        const r = run(...command);
+        assert.equal(r.status, 0, r.stderr);
+      }
+      assert.ok(existsSync(join(state, ".pulumi", "stacks", "tenancy-login-test", "test.json")), "the stack is in the folder logged in to");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
