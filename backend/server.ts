@@ -14,13 +14,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const store = openStore(config.databaseUrl);
   await migrateToLatest(store.db);
-  await bootstrapIfEmpty(store, config.bootstrap);
+  const bootstrapIgnored = config.bootstrap !== undefined && !(await bootstrapIfEmpty(store, config.bootstrap));
   const prune = () => pruneIdempotencyRecords(store.db, new Date(Date.now() - KEEP_IDEMPOTENCY_MS).toISOString());
   await prune();
   // Log lines are written asynchronously in blocks (each line whole, none dropped; flushed at
   // shutdown): see `logDestination` for why.
   const logStream = logDestination();
   const app = buildApp({ config, store, logStream });
+  if (bootstrapIgnored) app.log.warn("TENANCY_BOOTSTRAP_TOKEN ignored: the store already has users, and the bootstrap applies to an empty store only (a token it installed before still works; npm run token mints another)");
   const usage = await startUsage(store, process.env, (msg, err) => app.log.warn({ err }, msg));
   // Idempotency records are promised for 24 h; an hourly sweep keeps the table small.
   setInterval(() => prune().catch((err: unknown) => app.log.warn({ err }, "idempotency sweep failed")), 3600_000).unref();

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { deployLayout, LayoutError, loadLayoutFile } from "../provider/layout";
+import { deployLayout, LayoutError, LayoutFileError, loadLayoutFile } from "../provider/layout";
 
 /**
  * The root program (`Pulumi.yaml` at the repository root): deploys `tenancy.yaml`, or the file
@@ -14,6 +14,7 @@ function load() {
   } catch (err) {
     // A RunError prints its message alone: the lines of the file to fix, without a stack trace.
     if (err instanceof LayoutError) throw new pulumi.RunError(`${file} is not a valid tenancy layout:\n${err.message}`);
+    if (err instanceof LayoutFileError) throw new pulumi.RunError(err.message);
     throw err;
   }
 }

@@ -26,13 +26,9 @@ export async function deployEnvironment() {
     owner: await read("owner"),
     keyOwner: await read("keyOwner"),
     escalationContact: await read("escalationContact"),
-    environments: {
-      [environment]: {
-        expectedMonthlySpendUsd: config.getNumber("expectedMonthlySpendUsd"),
-        limits: config.getObject("limits"),
-        keyExpiresInDays: config.getNumber("keyExpiresInDays"),
-      },
-    },
+    // One object, not a key per number: \`pulumi stack init\` rewrites a checked-in Pulumi.<stack>.yaml
+    // and turns a plain number (4000) into a string ("4000"); the values of an object keep their types.
+    environments: { [environment]: config.getObject<tenancy.ProjectSetEnvironment>("project") ?? {} },
   });
   return {
     projectId: set.projectIds.apply((ids) => ids[environment]),

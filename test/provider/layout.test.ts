@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LayoutError, parseLayout } from "../../provider/layout";
+import { parseLayout } from "../../provider/layout";
+import { problems } from "./layout-problems";
 import { ROOT } from "../support/backend";
 
 /** The `tenancy.yaml` loader: the repository's own file, and errors that name line and field. */
 const SEED = readFileSync(join(ROOT, "tenancy.yaml"), "utf8");
-
-function problems(text: string): string[] {
-  try {
-    parseLayout(text);
-  } catch (err) {
-    assert.ok(err instanceof LayoutError, String(err));
-    return err.message.split("\n");
-  }
-  throw new Error("the layout was accepted");
-}
 
 describe("tenancy.yaml", () => {
   it("loads the repository's layout: one organization, three environments, every project with its people and keys", () => {
@@ -64,6 +55,7 @@ describe("tenancy.yaml", () => {
     assert.deepEqual(problems(text), [
       "tenancy.yaml:4:5: projects[0].escalationContact: is required for a production project (launch checklist)",
       "tenancy.yaml:4:5: projects[0].expectedMonthlySpendUsd: is required for a production project (launch checklist)",
+      "tenancy.yaml:6:5: projects[0].owner: ben@acme.test must hold an owner membership of this project: list { email: ben@acme.test, role: owner } under its members, or change the owner",
     ]);
     assert.deepEqual(problems("organization:\n  billing: {plan: team}\n"), ["tenancy.yaml:2:3: organization.name: is required"]);
   });
@@ -105,5 +97,51 @@ describe("tenancy.yaml", () => {
 
   it("reports a YAML syntax error with its line", () => {
     assert.deepEqual(problems("organization:\n  name: [Acme\nmembers: []\n"), ["tenancy.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]"]);
+  });
+});
+
+/** What the backend would refuse halfway through an apply, refused by the preview with a line. */
+describe("tenancy.yaml rules the apply would enforce", () => {
+  const layout = (extra: { settings?: string; members?: string[]; project?: string[] }) =>
+    [
+      `organization: { name: Acme${extra.settings ? `, settings: ${extra.settings}` : ""} }`,
+      "members:",
+      ...(extra.members ?? ["  - { email: ana@acme.test, role: admin }", "  - { email: ben@acme.test, role: member }"]),
+      "projects:",
+      ...(extra.project ?? ["  - name: chat", "    environment: development", "    owner: ben@acme.test", "    members:", "      - { email: ben@acme.test, role: owner }"]),
+      "",
+    ].join("\n");
+
+  it("loads every example layout of the repository", () => {
+    for (const file of ["tenancy.yaml", "examples/yaml/acme-eu.yaml"]) parseLayout(readFileSync(join(ROOT, file), "utf8"), file);
+  });
+
+  it("refuses a member outside the organization's allowedEmailDomains", () => {
+    const text = layout({ settings: "{ allowedEmailDomains: [acme.test] }", members: ["  - { email: ana@acme.test, role: admin }", "  - { email: ben@acme.test, role: member }", "  - { email: eve@evil.test, role: member }"] });
+    assert.deepEqual(problems(text), ["tenancy.yaml:5:7: members[2].email: must be an address at acme.test (settings.allowedEmailDomains)"]);
+  });
+
+  it("refuses a key whose expiresInDays is over the organization's apiKeyMaxLifetimeDays", () => {
+    const project = ["  - name: chat", "    environment: development", "    members:", "      - { email: ben@acme.test, role: owner }", "    keys:", "      - { name: ci, owner: ben@acme.test, expiresInDays: 91 }", "      - { name: web, owner: ben@acme.test, expiresInDays: 90 }"];
+    assert.deepEqual(problems(layout({ settings: "{ apiKeyMaxLifetimeDays: 90 }", project })), [
+      "tenancy.yaml:11:43: projects[0].keys[0].expiresInDays: must be at most 90 days (settings.apiKeyMaxLifetimeDays)",
+    ]);
+  });
+
+  it("refuses a project owner who holds no owner membership of it", () => {
+    const project = ["  - name: chat", "    environment: development", "    owner: ana@acme.test", "    members:", "      - { email: ana@acme.test, role: member }", "      - { email: ben@acme.test, role: owner }"];
+    assert.deepEqual(problems(layout({ project })), [
+      "tenancy.yaml:8:5: projects[0].owner: ana@acme.test must hold an owner membership of this project: list { email: ana@acme.test, role: owner } under its members, or change the owner",
+    ]);
+  });
+
+  it("refuses names that collide as the backend compares them: emails by case, names by Unicode normalisation", () => {
+    const members = ["  - { email: ana@acme.test, role: admin }", "  - { email: ben@acme.test, role: member }", "  - { email: Ana@ACME.test, role: member }"];
+    // "café" twice: precomposed U+00E9, then e + combining acute U+0301.
+    const project = ["  - { name: caf\u00e9, environment: development }", "  - { name: \"cafe\u0301 \", environment: development }"];
+    assert.deepEqual(problems(layout({ members, project })), [
+      "tenancy.yaml:5:7: members[2].email: is listed twice",
+      "tenancy.yaml:8:7: projects[1].name: is used by two projects",
+    ]);
   });
 });
