@@ -1,5 +1,6 @@
 import { apiBenchmarks, dialects } from "./api.bench";
 import { httpBenchmarks } from "./http.bench";
+import { layoutBenchmarks } from "./layout.bench";
 import { Comparison, report } from "./measure";
 import { scaleBenchmarks } from "./scale.bench";
 import { usageBenchmarks } from "./usage.bench";
@@ -7,7 +8,7 @@ import { floodBenchmarks } from "./usage-flood.bench";
 
 /** `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run. */
 async function main() {
-  // BENCH_ONLY=http|api|usage|flood|scale runs one of them (usage includes flood); BENCH_SCALE=0 leaves the 1,000-resource run (minutes) out;
+  // BENCH_ONLY=http|api|usage|flood|layout|scale runs one of them (usage includes flood); BENCH_SCALE=0 leaves the 1,000-resource run (minutes) out;
   // BENCH_DIALECT=sqlite|postgres keeps one store.
   const only = process.env.BENCH_ONLY;
   for (const dialect of dialects) {
@@ -18,6 +19,7 @@ async function main() {
   }
   if (!only || only === "usage") for (const dialect of dialects) report(await usageBenchmarks(dialect));
   if (!only || only === "usage" || only === "flood") for (const dialect of dialects) report(await floodBenchmarks(dialect));
+  if (!only || only === "layout") report(await layoutBenchmarks());
   if ((!only && process.env.BENCH_SCALE !== "0") || only === "scale") report(await scaleBenchmarks());
 }
 

@@ -3,8 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { LAYOUT_MAX_BYTES, LayoutFileError, layoutSchema, loadLayoutFile, parseLayout } from "../../provider/layout";
+import { LAYOUT_MAX_BYTES, LayoutFileError, loadLayoutFile, parseLayout } from "../../provider/layout";
 import { problems } from "./layout-problems";
 
 /**
@@ -159,27 +158,6 @@ describe("tenancy.yaml as hostile input", () => {
       const found = problems(`organization: { name: Acme }\nmembers:\n${members(20_000).replaceAll("role: member", "role: boss")}`);
       assert.equal(found.length, 20_000);
       assert.match(found[19_999], /^tenancy\.yaml:20002:35: members\[19999\]\.role: invalid option/);
-    });
-
-    // The check across entries once looked each email up in the list before it (80,000 members:
-    // 34 s). Measured as a ratio in the same run, as the benchmarks are, after a warm-up and as
-    // the best of five: four times the members cost 4-6 times as much here (the garbage collector
-    // adds some), a quadratic step 16 times.
-    it("validates four times the members in well under sixteen times the work", () => {
-      const layout = (n: number) => ({ organization: { name: "Acme" }, members: Array.from({ length: n }, (_, i) => ({ email: `user${i}@acme.test`, role: "member" })) });
-      const cost = (n: number) => {
-        const input = layout(n);
-        return Math.min(
-          ...[0, 1, 2, 3, 4].map(() => {
-            const start = performance.now();
-            assert.ok(layoutSchema.safeParse(input).success);
-            return performance.now() - start;
-          }),
-        );
-      };
-      cost(20_000);
-      const ratio = cost(80_000) / cost(20_000);
-      assert.ok(ratio < 10, `80,000 members took ${ratio.toFixed(1)} times as long as 20,000`);
     });
   });
 });
