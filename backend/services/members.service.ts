@@ -5,7 +5,6 @@ import { TenancyError } from "../../schema/errors";
 import type { OrgRole } from "../../schema/organization";
 import { notFound, OrgAccess } from "../auth/access";
 import { allow, mayGrantOrgRole } from "../auth/policy";
-import { checkIfMatch } from "../http/etag";
 import { mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
@@ -112,10 +111,10 @@ async function assertNotLastAdmin(db: Executor, orgId: string, member: OrgMember
   }
 }
 
-export async function changeMemberRole(ctx: Ctx, db: Executor, access: OrgAccess, userId: string, patch: Record<string, unknown>): Promise<Membership> {
+/** `member` is the route's target: found and its version checked by the pipeline. */
+export async function changeMemberRole(ctx: Ctx, db: Executor, access: OrgAccess, member: OrgMemberView, patch: Record<string, unknown>): Promise<Membership> {
   const orgId = access.org.id;
-  const member = await findMember(db, orgId, userId);
-  checkIfMatch(ctx.ifMatch, member.version);
+  const userId = member.user_id;
   const input = mergeAndValidate(orgMemberPatch, { role: member.role }, patch);
   allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
   if (input.role === member.role) return toMembership(member);
@@ -129,10 +128,9 @@ export async function changeMemberRole(ctx: Ctx, db: Executor, access: OrgAccess
  * Removes the member and their project memberships. Refused while they own active keys in any
  * of the organization's projects: revoking them would be a hidden side effect.
  */
-export async function removeMember(ctx: Ctx, db: Executor, access: OrgAccess, userId: string): Promise<void> {
+export async function removeMember(ctx: Ctx, db: Executor, access: OrgAccess, member: OrgMemberView): Promise<void> {
   const orgId = access.org.id;
-  const member = await findMember(db, orgId, userId);
-  checkIfMatch(ctx.ifMatch, member.version);
+  const userId = member.user_id;
   await assertNotLastAdmin(db, orgId, member, "removed");
   await assertNoActiveKeys(ctx, db, { organizationId: orgId, ownerUserId: userId }, member.email);
   for (const pm of await listUserProjectMemberships(db, orgId, userId)) {

@@ -5,7 +5,6 @@ import { notFound, OrgAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
 import { longestIdleMs, policyRefusal, tokenBornAt } from "../auth/org-policy";
 import { allow, policy } from "../auth/policy";
-import { checkIfMatch } from "../http/etag";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
@@ -73,10 +72,10 @@ function assertCallerAllowed(ctx: Ctx, securityPolicy: OrgRecord["securityPolicy
  * The organization as it is now: the caller's standing may come from the instance's short cache
  * (auth/auth-cache.ts), but what a read returns is never older than the database.
  */
-export async function getOrganization(db: Executor, access: OrgAccess): Promise<{ org: Organization; version: number }> {
+export async function getOrganization(db: Executor, access: OrgAccess): Promise<Organization> {
   const org = await findLiveOrganization(db, access.org.id);
   if (!org) throw notFound("organization", access.org.id);
-  return { org: toOrganization(org, access.orgRole), version: org.version };
+  return toOrganization(org, access.orgRole);
 }
 
 /** Any authenticated user may create an organization and becomes its first admin. */
@@ -124,7 +123,6 @@ export function listOrganizations(ctx: Ctx, db: Executor, filter: OrganizationFi
  * everything else to admins. Security-policy changes are logged as `policy.updated`.
  */
 export async function patchOrganization(ctx: Ctx, db: Executor, access: OrgAccess, patch: Record<string, unknown>): Promise<Organization> {
-  checkIfMatch(ctx.ifMatch, access.org.version);
   const before = editable(access.org);
   const after = mergeAndValidate(organizationInput, before, patch);
   const changes = changedFields(before, compact(after));
@@ -162,7 +160,6 @@ export async function patchOrganization(ctx: Ctx, db: Executor, access: OrgAcces
  */
 export async function deleteOrganization(ctx: Ctx, db: Executor, access: OrgAccess): Promise<void> {
   const orgId = access.org.id;
-  checkIfMatch(ctx.ifMatch, access.org.version);
   const active = await countActiveProjects(db, orgId);
   if (active > 0) {
     throw new TenancyError("has_active_projects", `organization ${orgId} still has ${active} active project(s); archive them first (DELETE each project)`);

@@ -1,10 +1,9 @@
 import type { z } from "zod";
 import { OWNER_EDITABLE, Project, projectInput } from "../../schema/project";
 import { TenancyError } from "../../schema/errors";
-import { assertProjectActive, OrgAccess, ProjectAccess } from "../auth/access";
+import type { OrgAccess, ProjectAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
-import { checkIfMatch } from "../http/etag";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import type { Executor } from "../store/db";
 import { insertProjectMember } from "../store/members.repository";
@@ -102,7 +101,6 @@ export function listProjects(ctx: Ctx, db: Executor, access: OrgAccess, filter: 
 /** A merge patch authorized by the fields it changes: owners edit OWNER_EDITABLE, admins all. */
 export async function patchProject(ctx: Ctx, db: Executor, access: ProjectAccess, patch: Record<string, unknown>): Promise<Project> {
   const { project } = access;
-  checkIfMatch(ctx.ifMatch, project.version);
   const before = editable(project);
   const after = mergeAndValidate(projectInput, before, patch);
   const changes = changedFields(before, compact(after as Record<string, unknown>));
@@ -110,7 +108,6 @@ export async function patchProject(ctx: Ctx, db: Executor, access: ProjectAccess
   if (fields.length === 0) return toProject(project);
   const ownerOnly = fields.every((f) => (OWNER_EDITABLE as readonly string[]).includes(f));
   allow(ownerOnly ? policy.changeProjectOwnerFields(access) : policy.changeProjectAdminFields(access), `change ${fields.join(", ")}`);
-  assertProjectActive(project);
   await assertUnique(db, access, ctx.caller.user.id, after, project.id);
   const rec: ProjectRecord = { ...project, ...recordFields(after), version: project.version + 1, updated_at: ctx.now };
   await updateProject(db, project.id, rec);
@@ -121,7 +118,6 @@ export async function patchProject(ctx: Ctx, db: Executor, access: ProjectAccess
 /** DELETE archives: keys revoked, history kept, the name free again. Archiving twice is a no-op. */
 export async function archiveProject(ctx: Ctx, db: Executor, access: ProjectAccess): Promise<void> {
   const { project } = access;
-  checkIfMatch(ctx.ifMatch, project.version);
   if (project.status === "archived") return;
   await revokeProjectKeys(ctx, db, project.id);
   await updateProject(db, project.id, { status: "archived", archived_at: ctx.now, version: project.version + 1, updated_at: ctx.now });

@@ -9,7 +9,7 @@ import {
   usageReport as usageReportSchema,
   usageResult,
 } from "../../schema/usage";
-import { ok, route } from "../http/route";
+import { route } from "../http/route";
 import { authorize, keyEntry, recordUsage } from "./data-plane.service";
 import { invoices, usageReport } from "./usage-views.service";
 import { usageOf } from "./usage.runtime";
@@ -35,7 +35,7 @@ export const usageRoutes = [
     // No `transaction`: it only reads the store, and a write transaction would queue every gateway
     // request behind SQLite's write lock.
     async handler({ key, db, store, body, now }) {
-      return ok(await authorize(await usageOf(store), db, keyEntry(key), body, new Date(now)));
+      return await authorize(await usageOf(store), db, keyEntry(key), body, new Date(now));
     },
   }),
   route({
@@ -53,7 +53,7 @@ export const usageRoutes = [
     // A batch is all or nothing: the events, their rollups and the settled holds commit together.
     transaction: true,
     async handler({ key, db, store, body, now }) {
-      return ok(await recordUsage(await usageOf(store), db, keyEntry(key), body, new Date(now)));
+      return await recordUsage(await usageOf(store), db, keyEntry(key), body, new Date(now));
     },
   }),
   // /usage and /costs carry the same rows: one reads them for tokens, the other for money.
@@ -69,7 +69,7 @@ export const usageRoutes = [
       query: usageQuery,
       response: usageReportSchema,
       async handler({ ctx, db, access, query }) {
-        return ok({ data: await usageReport({ db, access, userId: ctx.caller.user.id, now: ctx.now }, query) });
+        return { data: await usageReport({ db, access, userId: ctx.caller.user.id, now: ctx.now }, query) };
       },
     }),
   ),
@@ -84,7 +84,7 @@ export const usageRoutes = [
     query: invoiceQuery,
     response: invoiceList,
     async handler({ ctx, db, access, query }) {
-      return ok({ data: await invoices({ db, access, userId: ctx.caller.user.id, now: ctx.now }, query.month) });
+      return { data: await invoices({ db, access, userId: ctx.caller.user.id, now: ctx.now }, query.month) };
     },
   }),
   route({
@@ -97,7 +97,7 @@ export const usageRoutes = [
     status: 200,
     response: priceList,
     async handler({ ctx }) {
-      return ok({ data: (await usageOf(ctx.store)).prices.toWire() });
+      return { data: (await usageOf(ctx.store)).prices.toWire() };
     },
   }),
 ];

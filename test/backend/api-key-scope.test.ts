@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../backend/app";
 import { loadConfig } from "../../backend/config";
-import { ok, route } from "../../backend/http/route";
+import { route } from "../../backend/http/route";
 import { API_ROUTES } from "../../backend/routes";
 import { bootstrapIfEmpty } from "../../backend/services/bootstrap.service";
 import { openStore, Store } from "../../backend/store/db";
@@ -29,7 +29,7 @@ describe("the apiKey scope", () => {
     permission: "useApiKey",
     summary: "test",
     status: 200,
-    handler: async ({ key }) => ok({ apiKeyId: key.apiKey.id, projectId: key.project.id, organizationId: key.organization.id }),
+    handler: async ({ key }) => ({ apiKeyId: key.apiKey.id, projectId: key.project.id, organizationId: key.organization.id }),
   });
   const send = (method: "GET" | "POST" | "PATCH" | "DELETE", url: string, bearer: string, payload?: object) =>
     app.inject({ method, url, headers: { authorization: `Bearer ${bearer}` }, ...(payload ? { payload } : {}) });
