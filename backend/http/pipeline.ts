@@ -7,6 +7,7 @@ import type { AuthCache } from "../auth/auth-cache";
 import { PERMISSIONS, Permission } from "../auth/permissions";
 import type { Caller, Ctx } from "../services/context";
 import type { Executor, Store } from "../store/db";
+import type { UsageRuntime } from "../usage/usage.runtime";
 import { findProject, ProjectRecord } from "../store/projects.repository";
 import { checkIfMatch, etagOf } from "./etag";
 import { earlierAnswer, idempotentRequest, rememberAnswer, winnerAnswer } from "./idempotency";
@@ -87,6 +88,7 @@ const WRITES = new Set(["POST", "PATCH", "DELETE"]);
 
 export interface PipelineDeps {
   store: Store;
+  usage: UsageRuntime;
   /** Forgotten whenever this instance commits a management write. */
   authCache: AuthCache;
   principalOf(req: FastifyRequest): Principal;
@@ -97,7 +99,7 @@ export interface PipelineDeps {
  * here (the only place a transaction is opened for a request), and `db` passed down is that
  * transaction; reads get the plain connection. Services never resolve, authorize or parse.
  */
-export function pipeline(def: RouteDef, { store, authCache, principalOf }: PipelineDeps) {
+export function pipeline(def: RouteDef, { store, usage, authCache, principalOf }: PipelineDeps) {
   const write = def.scope === "apiKey" ? def.transaction === true : WRITES.has(def.method);
   const idempotent = def.method === "POST" && def.status === 201 && (def.scope === "user" || def.scope === "organization" || def.scope === "project");
 
@@ -111,7 +113,7 @@ export function pipeline(def: RouteDef, { store, authCache, principalOf }: Pipel
     if (def.scope === "none") return answer(await guarded(def, { store, headers: req.headers, params, ...input(req) }, undefined));
     if (def.scope === "apiKey") {
       if (principal.kind !== "apiKey") throw new Error(`route ${def.method} ${def.path} ran without its API key`);
-      const base = { key: principal.key, store, ip: req.ip, requestId: req.id, now: new Date().toISOString(), params, ...input(req) };
+      const base = { key: principal.key, store, usage, ip: req.ip, requestId: req.id, now: new Date().toISOString(), params, ...input(req) };
       const handle = (db: Executor) => guarded(def, { ...base, db }, undefined);
       return answer(await (write ? store.db.transaction().execute(handle) : handle(store.db)));
     }
@@ -125,19 +127,19 @@ export function pipeline(def: RouteDef, { store, authCache, principalOf }: Pipel
       switch (def.scope) {
         case "user": {
           await allow(PERMISSIONS.user[def.permission], ctx.caller, db, userId);
-          const call = { ctx, db, params, ...input(req) };
+          const call = { ctx, db, usage, params, ...input(req) };
           return () => guarded(def, call, ifMatch);
         }
         case "organization": {
           const access = await organizationOf(ctx, db, params, write);
           await allow(PERMISSIONS.organization[def.permission], access, db, userId);
-          const call = { ctx, db, access, params, ...input(req) };
+          const call = { ctx, db, usage, access, params, ...input(req) };
           return () => guarded(def, call, ifMatch);
         }
         case "project": {
           const access = await resolveProject(ctx, db, await organizationOf(ctx, db, params, write), params.projectId);
           await allow(PERMISSIONS.project[def.permission], access, db, userId);
-          const call = { ctx, db, access, params, ...input(req) };
+          const call = { ctx, db, usage, access, params, ...input(req) };
           return () => guarded(def, call, ifMatch, access.project);
         }
       }

@@ -6,6 +6,7 @@ import type { ApiKeyPrincipal } from "../auth/api-key-caller";
 import { PERMISSIONS, PermissionOf, Scope, SCOPES } from "../auth/permissions";
 import type { Ctx } from "../services/context";
 import type { Executor, Store } from "../store/db";
+import type { UsageRuntime } from "../usage/usage.runtime";
 import { isPathParam, paramNames, ParamsOf, PATH_PARAMS } from "./path-params";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -37,6 +38,8 @@ export interface PublicCall<P, Q, B> extends Parsed<P, Q, B> {
 export interface UserCall<P, Q, B> extends Parsed<P, Q, B> {
   ctx: Ctx;
   db: Executor;
+  /** The data plane's runtime `buildApp` was given (prices, limits). */
+  usage: UsageRuntime;
 }
 
 /** The caller stands in the organization, its policy held and the route's permission granted. */
@@ -54,6 +57,7 @@ export interface ApiKeyCall<P, Q, B> extends Parsed<P, Q, B> {
   key: ApiKeyPrincipal;
   db: Executor;
   store: Store;
+  usage: UsageRuntime;
   ip: string;
   requestId: string;
   now: string;

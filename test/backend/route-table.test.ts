@@ -9,6 +9,7 @@ import { loadConfig } from "../../backend/config";
 import type { RouteDef } from "../../backend/http/route";
 import { API_ROUTES } from "../../backend/routes";
 import type { Store } from "../../backend/store/db";
+import type { UsageRuntime } from "../../backend/usage/usage.runtime";
 import { ROOT } from "../support/backend";
 
 const exec = promisify(execFile);
@@ -16,7 +17,9 @@ const exec = promisify(execFile);
 /** A route cannot reach the router without a scope and a permission: neither in types nor at run time. */
 describe("the route table", () => {
   const config = loadConfig({ TENANCY_DATABASE_URL: "sqlite:/nonexistent-never-opened/x.db" });
-  const store = {} as Store; // never touched: the checks run before anything is registered
+  // Never touched: the checks run before anything is registered.
+  const store = {} as Store;
+  const usage = {} as UsageRuntime;
   const valid = API_ROUTES.find((r) => r.method === "GET" && r.path === "/v1/organizations/{orgId}")!;
 
   const cases: Array<[string, Partial<RouteDef>, RegExp]> = [
@@ -37,12 +40,12 @@ describe("the route table", () => {
   for (const [what, change, message] of cases) {
     it(`refuses to build an app with a route that has ${what}`, () => {
       const broken = { ...valid, ...change } as RouteDef;
-      assert.throws(() => buildApp({ config, store, routes: [broken] }), (e: Error) => message.test(e.message));
+      assert.throws(() => buildApp({ config, store, usage, routes: [broken] }), (e: Error) => message.test(e.message));
     });
   }
 
   it("declares a scope and a permission on every route it ships", () => {
-    const app = buildApp({ config, store });
+    const app = buildApp({ config, store, usage });
     assert.ok(app.hasRoute({ method: "GET", url: "/v1/organizations/:orgId" }));
   });
 
