@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { unstorable, UNSTORABLE_MESSAGE } from "../../schema/common";
-import { TenancyError } from "../../schema/errors";
+import { invalidFields, TenancyError } from "../../schema/errors";
 import { assertProjectActive, isIdOf, notFound, OrgAccess, resolveOrganization, resolveProject } from "../auth/access";
 import type { ApiKeyPrincipal } from "../auth/api-key-caller";
 import type { AuthCache } from "../auth/auth-cache";
@@ -13,7 +13,7 @@ import { checkIfMatch, etagOf } from "./etag";
 import { earlierAnswer, idempotentRequest, rememberAnswer, winnerAnswer } from "./idempotency";
 import { isPathParam, PATH_PARAMS } from "./path-params";
 import { Guards, Reply, RouteDef, versionOf, Versioned } from "./route";
-import { parseInput } from "./validate";
+import { invalidField, parseInput } from "./validate";
 
 /** Who the onRequest hook found behind the request, before the body was read. */
 export type Principal = { kind: "none" } | { kind: "user"; caller: Caller } | { kind: "apiKey"; key: ApiKeyPrincipal };
@@ -37,18 +37,18 @@ function parseQuery(def: RouteDef, raw: unknown): unknown {
     if (Array.isArray(v)) repeated.push(k);
     else if (typeof v === "string" && unstorable(v)) unstored.push(k);
   }
-  const refuse = (paths: string[], message: string) => new TenancyError("invalid_request", `${paths[0]}: ${message}`, { errors: paths.map((path) => ({ path, message })) });
+  const refuse = (paths: string[], message: string) => invalidFields(paths.map((path) => ({ path, message })));
   if (repeated.length > 0) throw refuse(repeated, "is given more than once; give it once (a list is one comma-separated value)");
   if (unstored.length > 0) throw refuse(unstored, UNSTORABLE_MESSAGE);
   if (def.query) return parseInput(def.query, raw);
   const extra = Object.keys(raw as object);
-  if (extra.length > 0) throw new TenancyError("invalid_request", `${extra[0]}: unknown query parameter; this route takes none`, { errors: extra.map((path) => ({ path, message: "unknown query parameter; this route takes none" })) });
+  if (extra.length > 0) throw refuse(extra, "unknown query parameter; this route takes none");
   return EMPTY_QUERY;
 }
 
 function parseBody(def: RouteDef, raw: unknown): unknown {
   if (def.body) return parseInput(def.body, raw);
-  if (raw !== undefined) throw new TenancyError("invalid_request", "(body): this route takes no body", { errors: [{ path: "(body)", message: "this route takes no body" }] });
+  if (raw !== undefined) throw invalidField("(body)", "this route takes no body");
   return undefined;
 }
 

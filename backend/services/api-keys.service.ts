@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { ApiKey, apiKeyInput, apiKeyPatch, CreatedApiKey } from "../../schema/api-key";
 import { TenancyError } from "../../schema/errors";
 import { notFound, ProjectAccess } from "../auth/access";
-import { API_KEY_PREFIX, hashSecret, newId, newSecret, redact } from "../auth/credentials";
+import { API_KEY_PREFIX, hashSecret, newId, newSecret, redact, statusOf } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
 import { mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
@@ -13,12 +13,6 @@ import { findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
-
-function statusOf(k: ApiKeyView, now: string): ApiKey["status"] {
-  if (k.revoked_at) return "revoked";
-  if (k.expires_at && k.expires_at <= now) return "expired";
-  return "active";
-}
 
 export function toApiKey(k: ApiKeyView, now: string): ApiKey {
   return compact({

@@ -14,7 +14,6 @@ import {
   deleteProjectMember,
   findOrgMember,
   findProjectMember,
-  insertOrgMember,
   listOrgMembers,
   listUserProjectMemberships,
   MemberFilter,
@@ -22,12 +21,14 @@ import {
   ProjectMemberView,
   setOrgMemberRole,
 } from "../store/members.repository";
-import { listUnrevokedTokens, revokeToken } from "../store/tokens.repository";
+import { listUnrevokedTokens } from "../store/tokens.repository";
 import { ensurePerson, findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
+import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import { assertNoActiveKeys } from "./api-keys.service";
 import { compact, Ctx } from "./context";
+import { revokeTokenWithAudit } from "./tokens.service";
 
 /** Row → API membership, for both scopes (a project membership carries `projectId`). */
 export function toMembership(m: OrgMemberView | ProjectMemberView): Membership {
@@ -94,13 +95,7 @@ export async function addMember(ctx: Ctx, db: Executor, access: OrgAccess, input
   const existing = await findOrgMember(db, orgId, user.id);
   if (existing) throw memberExists(existing, `organization ${orgId}`);
   await assertMembershipExternalIdFree(db, "org_members", { column: "organization_id", id: orgId }, input.externalId);
-  await insertOrgMember(db, { organization_id: orgId, user_id: user.id, role: input.role, external_id: input.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now });
-  await recordAudit(ctx, db, {
-    organizationId: orgId,
-    action: "member.added",
-    target: { type: "user", id: user.id },
-    changes: { email: { from: null, to: user.email }, role: { from: null, to: input.role } },
-  });
+  await addMembership(ctx, db, { organizationId: orgId, user, role: input.role, externalId: input.externalId });
   return toMembership((await findOrgMember(db, orgId, user.id))!);
 }
 
@@ -140,10 +135,7 @@ export async function removeMember(ctx: Ctx, db: Executor, access: OrgAccess, me
   await deleteOrgMember(db, orgId, userId);
   // A service account exists only for its organization: out of it, its tokens have no use.
   if (member.kind === "service_account") {
-    for (const token of await listUnrevokedTokens(db, userId)) {
-      await revokeToken(db, token.id, ctx.now);
-      await recordAudit(ctx, db, { organizationId: orgId, action: "token.revoked", target: { type: "token", id: token.id }, changes: { status: { from: "active", to: "revoked" } } });
-    }
+    for (const token of await listUnrevokedTokens(db, userId)) await revokeTokenWithAudit(ctx, db, orgId, token.id);
   }
   await recordAudit(ctx, db, { organizationId: orgId, action: "member.removed", target: { type: "user", id: userId }, changes: { role: { from: member.role as OrgRole, to: null } } });
 }

@@ -6,10 +6,11 @@ import { allow, mayGrantProjectRole } from "../auth/policy";
 import { mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
-import { deleteProjectMember, findOrgMember, findProjectMember, insertProjectMember, listProjectMembers, MemberFilter, ProjectMemberView, setProjectMemberRole } from "../store/members.repository";
+import { deleteProjectMember, findOrgMember, findProjectMember, listProjectMembers, MemberFilter, ProjectMemberView, setProjectMemberRole } from "../store/members.repository";
 import { findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { assertNoActiveKeys } from "./api-keys.service";
+import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
 import { assertMembershipExternalIdFree, memberExists, toMembership } from "./members.service";
@@ -35,23 +36,7 @@ export async function addProjectMember(ctx: Ctx, db: Executor, access: ProjectAc
   const existing = await findProjectMember(db, project.id, user.id);
   if (existing) throw memberExists(existing, `project ${project.id}`);
   await assertMembershipExternalIdFree(db, "project_members", { column: "project_id", id: project.id }, input.externalId);
-  await insertProjectMember(db, {
-    project_id: project.id,
-    user_id: user.id,
-    organization_id: project.organization_id,
-    role: input.role,
-    external_id: input.externalId ?? null,
-    version: 1,
-    created_at: ctx.now,
-    updated_at: ctx.now,
-  });
-  await recordAudit(ctx, db, {
-    organizationId: project.organization_id,
-    projectId: project.id,
-    action: "member.added",
-    target: { type: "user", id: user.id },
-    changes: { email: { from: null, to: user.email }, role: { from: null, to: input.role } },
-  });
+  await addMembership(ctx, db, { organizationId: project.organization_id, projectId: project.id, user, role: input.role, externalId: input.externalId });
   return toMembership((await findProjectMember(db, project.id, user.id))!);
 }
 

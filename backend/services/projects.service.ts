@@ -6,10 +6,10 @@ import { newId } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import type { Executor } from "../store/db";
-import { insertProjectMember } from "../store/members.repository";
 import { findActiveProjectByExternalId, findActiveProjectByName, findProjectWithRole, insertProject, listProjects as listProjectRows, ProjectFilter, ProjectRecord, updateProject } from "../store/projects.repository";
 import type { PageRequest } from "../store/page";
 import { revokeProjectKeys } from "./api-keys.service";
+import { addMembership } from "./add-membership.service";
 import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
 
@@ -81,14 +81,7 @@ export async function createProject(ctx: Ctx, db: Executor, access: OrgAccess, i
   await recordAudit(ctx, db, { organizationId: orgId, projectId: rec.id, action: "project.created", target: { type: "project", id: rec.id }, changes: creationChanges(project) });
   // A creator who is not an admin could not see the project otherwise: they become its owner.
   if (access.orgRole !== "admin") {
-    await insertProjectMember(db, { project_id: rec.id, user_id: ctx.caller.user.id, organization_id: orgId, role: "owner", external_id: null, version: 1, created_at: ctx.now, updated_at: ctx.now });
-    await recordAudit(ctx, db, {
-      organizationId: orgId,
-      projectId: rec.id,
-      action: "member.added",
-      target: { type: "user", id: ctx.caller.user.id },
-      changes: { email: { from: null, to: ctx.caller.user.email }, role: { from: null, to: "owner" } },
-    });
+    await addMembership(ctx, db, { organizationId: orgId, projectId: rec.id, user: ctx.caller.user, role: "owner" });
   }
   return project;
 }
