@@ -16,10 +16,13 @@ import { logCompleted, requestFields } from "./http/request-log";
 import { assertDeclared, RouteDef, toRouterPath } from "./http/route";
 import { API_ROUTES, systemRoutes } from "./routes";
 import type { Store } from "./store/db";
+import type { UsageRuntime } from "./usage/usage.runtime";
 
 export interface AppDeps {
   config: Config;
   store: Store;
+  /** The data plane's runtime (startUsage); `app.close()` closes it. */
+  usage: UsageRuntime;
   /** Where log lines go (stdout unless given; tests capture them). */
   logStream?: DestinationStream;
   /** Replaces the route table (tests of the build-time checks); the system routes are added. */
@@ -65,8 +68,8 @@ declare module "fastify" {
 const NOBODY: Principal = Object.freeze({ kind: "none" });
 
 /** Builds the Fastify app (routes, error handling, logging, metrics); never listens. */
-export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROUTES }: AppDeps): FastifyInstance {
-  const metrics = new Metrics();
+export function buildApp({ config, store, usage, logStream, routes: apiRoutes = API_ROUTES }: AppDeps): FastifyInstance {
+  const metrics = new Metrics(usage.limits);
   const routes: RouteDef[] = [...apiRoutes, ...systemRoutes(metrics, apiRoutes)];
   // A route that forgot its scope or permission stops the server here, before it ever listens.
   for (const def of routes) assertDeclared(def);
@@ -145,7 +148,8 @@ export function buildApp({ config, store, logStream, routes: apiRoutes = API_ROU
     req.principal = NOBODY;
     done();
   };
-  const deps = { store, authCache, principalOf: (req: FastifyRequest) => req.principal ?? NOBODY };
+  app.addHook("onClose", () => usage.close());
+  const deps = { store, usage, authCache, principalOf: (req: FastifyRequest) => req.principal ?? NOBODY };
 
   for (const def of routes) {
     app.route({ method: def.method, url: toRouterPath(def.path), bodyLimit: def.bodyLimit, onRequest: def.rateLimit === false ? unlimited : authenticate(def), handler: pipeline(def, deps) });

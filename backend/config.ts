@@ -1,4 +1,24 @@
 import { isValidCIDR, parseCIDR } from "ipaddr.js";
+import { z } from "zod";
+import { DEFAULT_EVENTS_PER_SECOND, DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS } from "./usage/ingestion";
+import { defaultPricesPath } from "./usage/prices";
+import { MAX_EVENTS } from "../schema/usage";
+
+/** The data plane's part of the environment. */
+export interface UsageConfig {
+  /** `redis://…`: counters shared by every instance; absent: in this process. */
+  readonly redisUrl?: string;
+  /** Prefix of every Redis key (several deployments, or test runs, can share one Redis). */
+  readonly redisPrefix: string;
+  /** The price table (TENANCY_PRICES), or the shipped one. */
+  readonly pricesPath: string;
+  /** How long an unsettled reservation holds budget before it lapses on its own. */
+  readonly holdSeconds: number;
+  /** Usage events one project may report per second (0: no limit). */
+  readonly eventsPerSecond: number;
+  /** How long raw usage events are kept (the rollups are kept for ever). */
+  readonly retentionDays: number;
+}
 
 /** Everything the backend reads from its environment, validated once at start-up. */
 export interface Config {
@@ -16,70 +36,139 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** How long one instance may remember who a token or key is and a caller's role (0: never). */
   readonly authCacheMs: number;
+  /** How long SIGTERM waits for the server, the stores and the log to close before exiting anyway. */
+  readonly shutdownDeadlineMs: number;
+  readonly usage: UsageConfig;
 }
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  }
-  return n;
+/** A variable's value once checked; a refusal is a sentence completing "NAME …" that quotes what was given. */
+function variable<T>(read: (raw: string | undefined) => T | { refused: string }) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = read(raw === "" ? undefined : raw);
+      if (typeof value === "object" && value !== null && "refused" in value) {
+        ctx.addIssue({ code: "custom", message: value.refused });
+        return z.NEVER;
+      }
+      return value as T;
+    });
 }
 
-function databaseUrl(raw: string | undefined): string {
-  const url = raw || "sqlite:.tenancy/tenancy.db";
-  if (/^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/.+/.test(url)) return url;
-  throw new ConfigError(`TENANCY_DATABASE_URL must be sqlite:PATH or postgres://user:password@host/db, got "${url}"`);
-}
+const wholeNumber = (fallback: number, min: number, max: number) =>
+  variable((raw) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= min && n <= max ? n : { refused: `must be a whole number from ${min} to ${max}, got "${raw}"` };
+  });
 
-function trustedProxies(raw: string | undefined): string[] {
+const databaseUrl = variable((raw) => {
+  const url = raw ?? "sqlite:.tenancy/tenancy.db";
+  return /^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/.+/.test(url) ? url : { refused: `must be sqlite:PATH or postgres://user:password@host/db, got "${url}"` };
+});
+
+const trustedProxies = variable((raw) => {
   const list = (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  for (const entry of list) {
-    const ok = entry.includes("/") ? isValidCIDR(entry) : isValidCIDR(`${entry}/${entry.includes(":") ? 128 : 32}`);
-    if (!ok) throw new ConfigError(`TENANCY_TRUSTED_PROXIES must be a comma-separated list of CIDRs such as 10.0.0.0/8, got "${entry}"`);
-    if (entry.includes("/")) parseCIDR(entry);
-  }
-  return list;
-}
+  const bad = list.find((entry) => !(entry.includes("/") ? isValidCIDR(entry) : isValidCIDR(`${entry}/${entry.includes(":") ? 128 : 32}`)));
+  if (bad !== undefined) return { refused: `must be a comma-separated list of CIDRs such as 10.0.0.0/8, got "${bad}"` };
+  for (const entry of list) if (entry.includes("/")) parseCIDR(entry);
+  return Object.freeze(list);
+});
 
-function bootstrap(env: NodeJS.ProcessEnv): Config["bootstrap"] {
-  const email = env.TENANCY_BOOTSTRAP_EMAIL?.trim().toLowerCase();
-  const token = env.TENANCY_BOOTSTRAP_TOKEN;
-  if (!email && !token) return undefined;
-  if (!email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-    throw new ConfigError("TENANCY_BOOTSTRAP_EMAIL must be an email address when TENANCY_BOOTSTRAP_TOKEN is set");
-  }
-  if (!token || token.length < 32) {
-    throw new ConfigError("TENANCY_BOOTSTRAP_TOKEN must be at least 32 characters when TENANCY_BOOTSTRAP_EMAIL is set");
-  }
-  return { email, token };
-}
+const logLevel = variable((raw) => {
+  const level = raw ?? "info";
+  return (LOG_LEVELS as readonly string[]).includes(level) ? level : { refused: `must be one of ${LOG_LEVELS.join(", ")}, got "${level}"` };
+});
 
-/** Reads and validates the environment; throws a `ConfigError` naming the variable at fault. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const logLevel = env.TENANCY_LOG_LEVEL || "info";
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`TENANCY_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
-  }
-  return Object.freeze({
-    host: env.TENANCY_HOST || "127.0.0.1",
-    port: integer(env, "TENANCY_PORT", 7410, 0, 65535),
-    databaseUrl: databaseUrl(env.TENANCY_DATABASE_URL),
-    trustedProxies: Object.freeze(trustedProxies(env.TENANCY_TRUSTED_PROXIES)),
-    bootstrap: bootstrap(env),
-    logLevel,
-    rateLimitPerMinute: integer(env, "TENANCY_RATE_LIMIT_PER_MINUTE", 6000, 0, 10_000_000),
-    bodyLimit: integer(env, "TENANCY_BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
-    requestTimeoutMs: integer(env, "TENANCY_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+const redisUrl = variable((raw) =>
+  raw === undefined || /^rediss?:\/\/.+/.test(raw) ? raw : { refused: `must be redis://[user:password@]host:port[/db] (or rediss://), got "${raw.replace(/\/\/[^@/]*@/, "//…@")}"` },
+);
+
+// An empty prefix is allowed (keys unprefixed), so this one reads the raw value as given.
+const redisPrefix = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    const prefix = raw ?? "tenancy:";
+    if (/^[A-Za-z0-9:._-]{0,64}$/.test(prefix)) return prefix;
+    ctx.addIssue({ code: "custom", message: `must be up to 64 letters, digits, ':', '.', '_' or '-', got "${prefix}"` });
+    return z.NEVER;
+  });
+
+const text = variable((raw) => raw);
+
+/** The environment, variable by variable; what depends on two variables is checked after. */
+const ENVIRONMENT = z
+  .object({
+    TENANCY_HOST: text,
+    TENANCY_PORT: wholeNumber(7410, 0, 65535),
+    TENANCY_DATABASE_URL: databaseUrl,
+    TENANCY_TRUSTED_PROXIES: trustedProxies,
+    TENANCY_BOOTSTRAP_EMAIL: variable((raw) => raw?.trim().toLowerCase()),
+    TENANCY_BOOTSTRAP_TOKEN: text,
+    TENANCY_LOG_LEVEL: logLevel,
+    TENANCY_RATE_LIMIT_PER_MINUTE: wholeNumber(6000, 0, 10_000_000),
+    TENANCY_BODY_LIMIT_BYTES: wholeNumber(64 * 1024, 1024, 10 * 1024 * 1024),
+    TENANCY_REQUEST_TIMEOUT_MS: wholeNumber(30_000, 100, 600_000),
     // At most a second: DESIGN.md promises that a revocation counts on every instance within one.
-    authCacheMs: integer(env, "TENANCY_AUTH_CACHE_MS", 500, 0, 1000),
+    TENANCY_AUTH_CACHE_MS: wholeNumber(500, 0, 1000),
+    TENANCY_SHUTDOWN_DEADLINE_MS: wholeNumber(10_000, 100, 600_000),
+    TENANCY_REDIS_URL: redisUrl,
+    TENANCY_REDIS_PREFIX: redisPrefix,
+    TENANCY_PRICES: text,
+    TENANCY_RESERVATION_TTL_SECONDS: wholeNumber(300, 1, 86_400),
+    // At least one whole batch a second (or 0, no limit): a smaller limit could never take a full batch.
+    TENANCY_USAGE_EVENTS_PER_SECOND: variable((raw) => {
+      if (raw === undefined) return DEFAULT_EVENTS_PER_SECOND;
+      const n = Number(raw);
+      return /^\d+$/.test(raw) && (n === 0 || (n >= MAX_EVENTS && n <= 10_000_000)) ? n : { refused: `must be a whole number from ${MAX_EVENTS} to 10000000 (or 0 for no limit), got "${raw}"` };
+    }),
+    TENANCY_USAGE_RETENTION_DAYS: wholeNumber(DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, 36_500),
+  })
+  .superRefine((env, ctx) => {
+    const { TENANCY_BOOTSTRAP_EMAIL: email, TENANCY_BOOTSTRAP_TOKEN: token } = env;
+    if (!email && !token) return;
+    if (!email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+      ctx.addIssue({ code: "custom", path: ["TENANCY_BOOTSTRAP_EMAIL"], message: "must be an email address when TENANCY_BOOTSTRAP_TOKEN is set" });
+    } else if (!token || token.length < 32) {
+      ctx.addIssue({ code: "custom", path: ["TENANCY_BOOTSTRAP_TOKEN"], message: "must be at least 32 characters when TENANCY_BOOTSTRAP_EMAIL is set" });
+    }
+  });
+
+/** Reads and validates the environment once; throws a `ConfigError` naming the variable at fault. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ENVIRONMENT.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`${issue.path.join(".")} ${issue.message}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    host: e.TENANCY_HOST ?? "127.0.0.1",
+    port: e.TENANCY_PORT,
+    databaseUrl: e.TENANCY_DATABASE_URL,
+    trustedProxies: e.TENANCY_TRUSTED_PROXIES,
+    bootstrap: e.TENANCY_BOOTSTRAP_EMAIL && e.TENANCY_BOOTSTRAP_TOKEN ? Object.freeze({ email: e.TENANCY_BOOTSTRAP_EMAIL, token: e.TENANCY_BOOTSTRAP_TOKEN }) : undefined,
+    logLevel: e.TENANCY_LOG_LEVEL,
+    rateLimitPerMinute: e.TENANCY_RATE_LIMIT_PER_MINUTE,
+    bodyLimit: e.TENANCY_BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.TENANCY_REQUEST_TIMEOUT_MS,
+    authCacheMs: e.TENANCY_AUTH_CACHE_MS,
+    shutdownDeadlineMs: e.TENANCY_SHUTDOWN_DEADLINE_MS,
+    usage: Object.freeze({
+      redisUrl: e.TENANCY_REDIS_URL,
+      redisPrefix: e.TENANCY_REDIS_PREFIX,
+      pricesPath: e.TENANCY_PRICES ?? defaultPricesPath(),
+      holdSeconds: e.TENANCY_RESERVATION_TTL_SECONDS,
+      eventsPerSecond: e.TENANCY_USAGE_EVENTS_PER_SECOND,
+      retentionDays: e.TENANCY_USAGE_RETENTION_DAYS,
+    }),
   });
 }

@@ -132,9 +132,12 @@ export function fieldErrors(issues: readonly z.core.$ZodIssue[], prefix = ""): F
   return fieldIssues(issues).map((i) => ({ path: dottedPath([prefix, ...i.path].filter((s) => s !== "")) || "(body)", message: i.message }));
 }
 
+/** The one way to build a 400 naming fields: its detail is made of the same entries, so the two never disagree. */
+export function invalidFields(errors: FieldError[]): TenancyError {
+  return new TenancyError("invalid_request", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
+}
+
 /** A 400 naming every bad field, with a one-line summary as its detail. */
 export function invalid(issues: readonly z.core.$ZodIssue[], prefix = ""): TenancyError {
-  const errors = fieldErrors(issues, prefix);
-  const detail = errors.map((e) => `${e.path}: ${e.message}`).join("; ");
-  return new TenancyError("invalid_request", detail, { errors });
+  return invalidFields(fieldErrors(issues, prefix));
 }

@@ -5,7 +5,7 @@ import type { OrgRecord } from "../store/organizations.repository";
 import type { ProjectRecord } from "../store/projects.repository";
 import type { ApiKeyRow } from "../store/tables";
 import { AuthCache, NO_AUTH_CACHE } from "./auth-cache";
-import { API_KEY_PREFIX, hashSecret } from "./credentials";
+import { API_KEY_PREFIX, bearer, hashSecret, statusOf } from "./credentials";
 import { TOUCH_EVERY_MS } from "./org-policy";
 
 /** Who calls the data plane: an active key of an active project of a live organization. */
@@ -24,12 +24,12 @@ const UNAUTHENTICATED = `authorization must be "Bearer <project API key>" with a
  * limit made on another instance counts within it); expiry is judged on them each time.
  */
 export async function resolveApiKey(store: Store, authorization: string | undefined, now: Date, cache: AuthCache = NO_AUTH_CACHE): Promise<ApiKeyPrincipal> {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-  if (!m || !m[1].startsWith(API_KEY_PREFIX) || m[1].length > 512) throw new TenancyError("unauthenticated", UNAUTHENTICATED);
-  const hash = hashSecret(m[1]);
+  const secret = bearer(authorization);
+  if (!secret?.startsWith(API_KEY_PREFIX)) throw new TenancyError("unauthenticated", UNAUTHENTICATED);
+  const hash = hashSecret(secret);
   const found = await cache.get(`key:${hash}`, now.getTime(), () => findApiKeyByHash(store.db, hash));
   const iso = now.toISOString();
-  if (!found || found.apiKey.revoked_at !== null || (found.apiKey.expires_at !== null && found.apiKey.expires_at <= iso)) {
+  if (!found || statusOf(found.apiKey, iso) !== "active") {
     throw new TenancyError("unauthenticated", UNAUTHENTICATED);
   }
   if (found.project.status !== "active" || found.organization.deleted_at !== null) throw new TenancyError("unauthenticated", UNAUTHENTICATED);

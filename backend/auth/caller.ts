@@ -3,7 +3,7 @@ import type { Store } from "../store/db";
 import { findTokenWithUser, touchToken } from "../store/tokens.repository";
 import type { Caller } from "../services/context";
 import { AuthCache, NO_AUTH_CACHE } from "./auth-cache";
-import { API_KEY_PREFIX, hashSecret } from "./credentials";
+import { API_KEY_PREFIX, bearer, hashSecret, statusOf } from "./credentials";
 import { longestIdleMs, TOUCH_EVERY_MS } from "./org-policy";
 
 // One message for every failure, so a 401 never says whether a token exists.
@@ -20,13 +20,13 @@ export function unauthenticated(): TenancyError {
  * it each time.
  */
 export async function resolveCaller(store: Store, authorization: string | undefined, now: Date, cache: AuthCache = NO_AUTH_CACHE): Promise<Caller> {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+  const secret = bearer(authorization);
   // API keys authenticate workloads to the data plane only, never the management API.
-  if (!m || m[1].startsWith(API_KEY_PREFIX) || m[1].length > 512) throw unauthenticated();
-  const hash = hashSecret(m[1]);
+  if (!secret || secret.startsWith(API_KEY_PREFIX)) throw unauthenticated();
+  const hash = hashSecret(secret);
   const found = await cache.get(`token:${hash}`, now.getTime(), () => findTokenWithUser(store.db, hash));
   const iso = now.toISOString();
-  if (!found || found.token.revoked_at !== null || (found.token.expires_at !== null && found.token.expires_at <= iso) || found.orphaned) throw unauthenticated();
+  if (!found || statusOf(found.token, iso) !== "active" || found.orphaned) throw unauthenticated();
   const { token, user } = found;
   // Writing last_used_at on every request would turn reads into writes; a minute's precision will do.
   const idleMs = now.getTime() - Date.parse(token.last_used_at ?? token.created_at);

@@ -90,3 +90,15 @@ export function newId(prefix: string): string {
 export function scrubSecrets(text: string): string {
   return text.replace(/\b(tmt|tpk)_[0-9A-Za-z]{8,}/g, "$1_[redacted]");
 }
+
+/** The credential of an `Authorization: Bearer …` header; undefined when absent, of another scheme or too long to be ours. */
+export function bearer(authorization: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+  return m && m[1].length <= 512 ? m[1] : undefined;
+}
+
+/** A management token's or an API key's status at `now` (ISO time): revocation wins over expiry. */
+export function statusOf(credential: { revoked_at: string | null; expires_at: string | null }, now: string): "active" | "revoked" | "expired" {
+  if (credential.revoked_at) return "revoked";
+  return credential.expires_at && credential.expires_at <= now ? "expired" : "active";
+}

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { TenancyError } from "../../schema/errors";
+import { invalidField } from "./validate";
 import { constraintOf } from "../store/migrations/constraints";
 
 function dbConflict(error: { code?: string; message?: string; constraint?: string }): TenancyError | undefined {
@@ -21,13 +22,11 @@ export function toTenancyError(error: unknown): TenancyError | undefined {
     return new TenancyError("payload_too_large", "the request body is larger than this server accepts");
   }
   if (e?.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || e?.statusCode === 415) {
-    return new TenancyError("invalid_request", "content-type must be application/json (or application/merge-patch+json for PATCH)", {
-      errors: [{ path: "(body)", message: "content-type must be application/json" }],
-    });
+    return invalidField("content-type", "must be application/json (or application/merge-patch+json for PATCH)");
   }
   if (e?.statusCode === 400 || e instanceof SyntaxError) {
     // Never echo the parser's message: it quotes the body, which may hold anything.
-    return new TenancyError("invalid_request", "(body): must be a valid JSON document", { errors: [{ path: "(body)", message: "must be a valid JSON document" }] });
+    return invalidField("(body)", "must be a valid JSON document");
   }
   const conflict = dbConflict(e ?? {});
   if (conflict) return conflict;

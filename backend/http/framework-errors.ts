@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { TenancyError } from "../../schema/errors";
+import { invalidField } from "./validate";
 import { newRequestId } from "../auth/credentials";
 import { sendProblem } from "./errors";
 
@@ -16,7 +17,7 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
     error.code === "FST_ERR_MAX_PARAM_LENGTH"
       ? "a path segment is longer than 2000 characters; no id is that long"
       : "is not a valid URL path (a malformed percent-encoding); encode every reserved character once";
-  return sendProblem(reply, new TenancyError("invalid_request", `(path): ${message}`, { errors: [{ path: "(path)", message }] }), request.id);
+  return sendProblem(reply, invalidField("(path)", message), request.id);
 }
 
 /**

@@ -3,7 +3,7 @@ import { TenancyError } from "../../schema/errors";
 import type { Executor, Store } from "../store/db";
 import { findIdempotencyRecord, insertIdempotencyRecord } from "../store/idempotency.repository";
 import type { IdempotencyRow } from "../store/tables";
-import { canonicalJson } from "./merge-patch";
+import { canonicalJson } from "../../schema/canonical-json";
 import { Reply, versionOf } from "./route";
 import { invalidField } from "./validate";
 

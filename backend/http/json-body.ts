@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { TenancyError } from "../../schema/errors";
+import { invalidField } from "./validate";
 
 /** No wire object nests deeper than a few levels; 32 leaves room and keeps every walk shallow. */
 export const MAX_JSON_DEPTH = 32;
@@ -24,7 +24,7 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   return false;
 }
 
-const bodyError = (message: string) => new TenancyError("invalid_request", `(body): ${message}`, { errors: [{ path: "(body)", message }] });
+const bodyError = (message: string) => invalidField("(body)", message);
 
 function isPlainJson(body: string): boolean {
   try {

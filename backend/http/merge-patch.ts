@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { TenancyError } from "../../schema/errors";
-import { parseInput } from "./validate";
+import { canonicalJson } from "../../schema/canonical-json";
+import { invalidField, parseInput } from "./validate";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -17,26 +17,11 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (isObject(v)) {
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => v[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
-
-/** Key-order-independent JSON, for comparing values and fingerprinting request bodies. */
-export const canonicalJson = canonical;
-
 /** The audit `changes` of two versions of an object: `{field: {from, to}}`, top-level fields only. */
 export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { from: unknown; to: unknown }> {
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (canonical(before[key]) !== canonical(after[key])) changes[key] = { from: before[key] ?? null, to: after[key] ?? null };
+    if (canonicalJson(before[key]) !== canonicalJson(after[key])) changes[key] = { from: before[key] ?? null, to: after[key] ?? null };
   }
   return changes;
 }
@@ -47,9 +32,7 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
  */
 export function mergeAndValidate<S extends z.ZodType>(schema: S, current: Record<string, unknown>, patch: unknown): z.output<S> {
   if (!isObject(patch)) {
-    throw new TenancyError("invalid_request", "(body): must be a JSON object (a JSON merge patch)", {
-      errors: [{ path: "(body)", message: "must be a JSON object (a JSON merge patch)" }],
-    });
+    throw invalidField("(body)", "must be a JSON object (a JSON merge patch)");
   }
   return parseInput(schema, applyMergePatch(current, patch));
 }

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { LimitsEngine } from "../usage/limits";
 
 /** Prometheus metrics: labels are route templates and status codes only, never tenant data. */
 export class Metrics {
@@ -17,8 +18,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** Read when scraped: what the budget settle retry holds (settles the limits store refused, and their cost). */
+  constructor(limits: Pick<LimitsEngine, "pendingSettles">) {
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: "tenancy_budget_settles_pending",
+      help: "budget settles waiting for the limits store (retried every 5 s), one per project, month and kind",
+      registers: [this.registry],
+      collect() {
+        this.set(limits.pendingSettles().settles);
+      },
+    });
+    new Gauge({
+      name: "tenancy_budget_settle_pending_usd",
+      help: "the cost those pending settles will add to budgets, in USD",
+      registers: [this.registry],
+      collect() {
+        this.set(limits.pendingSettles().costMicros / 1_000_000);
+      },
+    });
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {

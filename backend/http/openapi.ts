@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERROR_STATUS, problem } from "../../schema/errors";
+import { isPathParam, paramNames, prefixOf } from "./path-params";
 import type { RouteDef } from "./route";
 
 function schemaOf(s: z.ZodType, io: "input" | "output"): unknown {
@@ -14,15 +15,14 @@ function queryParameters(query: z.ZodType | undefined) {
   return Object.entries(json.properties ?? {}).map(([name, schema]) => ({ name, in: "query", required: json.required?.includes(name) ?? false, description: schema.description ?? `filter or page by ${name}`, schema }));
 }
 
-const ID_PATTERNS: Record<string, string> = { orgId: "org", projectId: "proj", userId: "user", keyId: "key", tokenId: "tok" };
-
 function pathParameters(path: string) {
-  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-    name: m[1],
+  // assertDeclared refused any name outside PATH_PARAMS before a document was built.
+  return paramNames(path).filter(isPathParam).map((name) => ({
+    name,
     in: "path",
     required: true,
-    description: `the ${ID_PATTERNS[m[1]] ?? ""}_… id (a malformed id answers 404 like a missing one)`,
-    schema: { type: "string", pattern: `^${ID_PATTERNS[m[1]] ?? "[a-z]+"}_[A-Za-z0-9]{8,40}$` },
+    description: `the ${prefixOf(name)}_… id (a malformed id answers 404 like a missing one)`,
+    schema: { type: "string", pattern: `^${prefixOf(name)}_[A-Za-z0-9]{8,40}$` },
   }));
 }
 
@@ -50,11 +50,12 @@ function failures(r: RouteDef): Map<number, string> {
   if (r.scope === "organization" || r.scope === "project") codes.add(403).add(404);
   if (r.path.includes("{")) codes.add(404);
   if (write && r.scope !== "none" && r.scope !== "apiKey") codes.add(409);
-  if (r.method === "PATCH" || (r.method === "DELETE" && r.scope !== "user")) codes.add(412);
+  if (r.ifMatch) codes.add(412);
   if (r.body) codes.add(413);
   if (r.method === "POST" && r.status === 201) codes.add(422);
   if (r.scope === "user" && r.permission !== "self") codes.add(403);
   const why = new Map([...codes].map((s) => [s, WHY[s]!]));
+  if (r.activeProject) why.set(400, `${WHY[400]}; or the project is archived (archived projects are read-only)`);
   for (const code of r.answers ?? []) {
     const s = ERROR_STATUS[code];
     why.set(s, why.has(s) ? `${why.get(s)}; or ${code}` : code);
@@ -110,7 +111,7 @@ export function openApiDocument(routes: readonly RouteDef[]) {
     const success = {
       description: r.status === 204 ? "done" : "success",
       ...(headers ? { headers } : {}),
-      ...(r.status === 204 ? {} : { content: { [r.contentType ?? "application/json"]: { schema: r.response ? schemaOf(r.response, "output") : {} } } }),
+      ...(r.status === 204 ? {} : { content: { [r.contentType?.split(";")[0] ?? "application/json"]: { schema: r.response ? schemaOf(r.response, "output") : {} } } }),
     };
     const failed = [...failures(r)].map(([s, why]) => {
       const h = headersOf(r, s);
@@ -124,7 +125,8 @@ export function openApiDocument(routes: readonly RouteDef[]) {
       security: SECURITY[r.scope],
       "x-tenancy-scope": r.scope,
       "x-tenancy-permission": r.permission,
-      parameters: [...pathParameters(r.path), ...queryParameters(r.query), ...idempotency, ...(failures(r).has(412) ? [IF_MATCH] : [])],
+      ...(r.activeProject ? { "x-tenancy-active-project": true } : {}),
+      parameters: [...pathParameters(r.path), ...queryParameters(r.query), ...idempotency, ...(r.ifMatch ? [IF_MATCH] : [])],
       ...(r.body ? { requestBody: { required: true, content: { [r.method === "PATCH" ? "application/merge-patch+json" : "application/json"]: { schema: schemaOf(r.body, "input") } } } } : {}),
       responses: { [String(r.status)]: success, ...Object.fromEntries(failed) },
     };

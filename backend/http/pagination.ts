@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { pageQuery, unstorable } from "../../schema/common";
-import { TenancyError } from "../../schema/errors";
+import { invalidField } from "./validate";
 import type { Cursor, PageRequest, RowPage } from "../store/page";
 
 /** The query fields of every list: `limit` and `after`, plus the list's own filters. */
@@ -19,9 +19,7 @@ function decodeCursor(value: string): Cursor {
   } catch {
     // fall through to the 400 below
   }
-  throw new TenancyError("invalid_request", "after: must be a nextCursor value from a previous page", {
-    errors: [{ path: "after", message: "must be a nextCursor value from a previous page" }],
-  });
+  throw invalidField("after", "must be a nextCursor value from a previous page");
 }
 
 export function pageRequest(query: { limit: number; after?: string }): PageRequest {

@@ -1,36 +1,29 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { unstorable, UNSTORABLE_MESSAGE } from "../../schema/common";
-import { TenancyError } from "../../schema/errors";
-import { isIdOf, notFound, OrgAccess, resolveOrganization, resolveProject } from "../auth/access";
+import { invalidFields, TenancyError } from "../../schema/errors";
+import { assertProjectActive, isIdOf, notFound, OrgAccess, resolveOrganization, resolveProject } from "../auth/access";
 import type { ApiKeyPrincipal } from "../auth/api-key-caller";
 import type { AuthCache } from "../auth/auth-cache";
 import { PERMISSIONS, Permission } from "../auth/permissions";
 import type { Caller, Ctx } from "../services/context";
 import type { Executor, Store } from "../store/db";
-import { findProject } from "../store/projects.repository";
-import { etagOf } from "./etag";
+import type { UsageRuntime } from "../usage/usage.runtime";
+import { findProject, ProjectRecord } from "../store/projects.repository";
+import { checkIfMatch, etagOf } from "./etag";
 import { earlierAnswer, idempotentRequest, rememberAnswer, winnerAnswer } from "./idempotency";
-import { Reply, RouteDef, versionOf } from "./route";
-import { parseInput } from "./validate";
+import { isPathParam, PATH_PARAMS } from "./path-params";
+import { Guards, Reply, RouteDef, versionOf, Versioned } from "./route";
+import { invalidField, parseInput } from "./validate";
 
 /** Who the onRequest hook found behind the request, before the body was read. */
 export type Principal = { kind: "none" } | { kind: "user"; caller: Caller } | { kind: "apiKey"; key: ApiKeyPrincipal };
 
-/** Path parameters are ids: a malformed one is the same 404 as a missing one (never a 400). */
-const ID_PARAMS: Record<string, [Parameters<typeof isIdOf>[0], string]> = {
-  orgId: ["organization", "organization"],
-  projectId: ["project", "project"],
-  userId: ["user", "member"],
-  keyId: ["apiKey", "api key"],
-  tokenId: ["token", "token"],
-};
-
 function checkParams(def: RouteDef, params: Record<string, string>): void {
   for (const [name, value] of Object.entries(params)) {
-    const kind = ID_PARAMS[name];
-    if (!kind) continue;
-    const label = name === "userId" && def.path.includes("/service-accounts/") ? "service account" : kind[1];
-    if (!isIdOf(kind[0], value)) throw notFound(label, value);
+    // Every name is a PATH_PARAMS entry: assertDeclared refused the route otherwise.
+    if (!isPathParam(name)) continue;
+    const { kind, label } = PATH_PARAMS[name];
+    if (!isIdOf(kind, value)) throw notFound(name === "userId" && def.path.includes("/service-accounts/") ? "service account" : label, value);
   }
 }
 
@@ -44,18 +37,18 @@ function parseQuery(def: RouteDef, raw: unknown): unknown {
     if (Array.isArray(v)) repeated.push(k);
     else if (typeof v === "string" && unstorable(v)) unstored.push(k);
   }
-  const refuse = (paths: string[], message: string) => new TenancyError("invalid_request", `${paths[0]}: ${message}`, { errors: paths.map((path) => ({ path, message })) });
+  const refuse = (paths: string[], message: string) => invalidFields(paths.map((path) => ({ path, message })));
   if (repeated.length > 0) throw refuse(repeated, "is given more than once; give it once (a list is one comma-separated value)");
   if (unstored.length > 0) throw refuse(unstored, UNSTORABLE_MESSAGE);
   if (def.query) return parseInput(def.query, raw);
   const extra = Object.keys(raw as object);
-  if (extra.length > 0) throw new TenancyError("invalid_request", `${extra[0]}: unknown query parameter; this route takes none`, { errors: extra.map((path) => ({ path, message: "unknown query parameter; this route takes none" })) });
+  if (extra.length > 0) throw refuse(extra, "unknown query parameter; this route takes none");
   return EMPTY_QUERY;
 }
 
 function parseBody(def: RouteDef, raw: unknown): unknown {
   if (def.body) return parseInput(def.body, raw);
-  if (raw !== undefined) throw new TenancyError("invalid_request", "(body): this route takes no body", { errors: [{ path: "(body)", message: "this route takes no body" }] });
+  if (raw !== undefined) throw invalidField("(body)", "this route takes no body");
   return undefined;
 }
 
@@ -78,27 +71,24 @@ async function resolveOrgOfProject(ctx: Ctx, db: Executor, projectId: string, lo
   }
 }
 
-/** Scope, org policy (in resolveOrganization) and permission, in that order; then the input. */
-async function authorize(def: RouteDef, ctx: Ctx, db: Executor, params: Record<string, string>, lock: boolean): Promise<OrgAccess | undefined> {
-  const userId = ctx.caller.user.id;
-  if (def.scope === "user") {
-    await allow(PERMISSIONS.user[def.permission as keyof typeof PERMISSIONS.user] as Permission<Caller>, ctx.caller, db, userId);
-    return undefined;
-  }
-  const org = params.orgId ? await resolveOrganization(ctx, db, params.orgId, lock) : await resolveOrgOfProject(ctx, db, params.projectId, lock);
-  if (def.scope === "organization") {
-    await allow(PERMISSIONS.organization[def.permission as keyof typeof PERMISSIONS.organization] as Permission<OrgAccess>, org, db, userId);
-    return org;
-  }
-  const project = await resolveProject(ctx, db, org, params.projectId);
-  await allow(PERMISSIONS.project[def.permission as keyof typeof PERMISSIONS.project] as Permission<typeof project>, project, db, userId);
-  return project;
+/** The organization the route acts in, by its `{orgId}` or its `{projectId}`'s; org policy enforced there. */
+function organizationOf(ctx: Ctx, db: Executor, params: Record<string, string>, lock: boolean): Promise<OrgAccess> {
+  return params.orgId ? resolveOrganization(ctx, db, params.orgId, lock) : resolveOrgOfProject(ctx, db, params.projectId, lock);
+}
+
+/** The route's guards, in order, then its handler: If-Match against the loaded object, archived project. */
+async function guarded<C, T extends Versioned | undefined>(def: Guards<C, T>, call: C, ifMatch: string | undefined, project?: ProjectRecord): Promise<unknown> {
+  const target = (def.ifMatch ? await def.ifMatch(call) : undefined) as T;
+  if (target) checkIfMatch(ifMatch, target.version);
+  if (def.activeProject && project) assertProjectActive(project);
+  return def.handler({ ...call, target });
 }
 
 const WRITES = new Set(["POST", "PATCH", "DELETE"]);
 
 export interface PipelineDeps {
   store: Store;
+  usage: UsageRuntime;
   /** Forgotten whenever this instance commits a management write. */
   authCache: AuthCache;
   principalOf(req: FastifyRequest): Principal;
@@ -109,45 +99,65 @@ export interface PipelineDeps {
  * here (the only place a transaction is opened for a request), and `db` passed down is that
  * transaction; reads get the plain connection. Services never resolve, authorize or parse.
  */
-export function pipeline(def: RouteDef, { store, authCache, principalOf }: PipelineDeps) {
+export function pipeline(def: RouteDef, { store, usage, authCache, principalOf }: PipelineDeps) {
   const write = def.scope === "apiKey" ? def.transaction === true : WRITES.has(def.method);
   const idempotent = def.method === "POST" && def.status === 201 && (def.scope === "user" || def.scope === "organization" || def.scope === "project");
+
+  const answer = (body: unknown): Reply => ({ status: def.status, body, etag: def.status < 300 ? versionOf(body) : undefined });
+  const input = (req: FastifyRequest) => ({ query: parseQuery(def, req.query), body: parseBody(def, req.body) });
 
   async function run(req: FastifyRequest): Promise<Reply> {
     const params = req.params as Record<string, string>;
     checkParams(def, params);
     const principal = principalOf(req);
-    if (principal.kind === "none") {
-      return def.handler({ store, headers: req.headers, params, query: parseQuery(def, req.query), body: parseBody(def, req.body) } as never);
+    if (def.scope === "none") return answer(await guarded(def, { store, headers: req.headers, params, ...input(req) }, undefined));
+    if (def.scope === "apiKey") {
+      if (principal.kind !== "apiKey") throw new Error(`route ${def.method} ${def.path} ran without its API key`);
+      const base = { key: principal.key, store, usage, ip: req.ip, requestId: req.id, now: new Date().toISOString(), params, ...input(req) };
+      const handle = (db: Executor) => guarded(def, { ...base, db }, undefined);
+      return answer(await (write ? store.db.transaction().execute(handle) : handle(store.db)));
     }
-    if (principal.kind === "apiKey") {
-      const query = parseQuery(def, req.query);
-      const body = parseBody(def, req.body);
-      const base = { key: principal.key, store, ip: req.ip, requestId: req.id, now: new Date().toISOString(), params, query, body };
-      return write ? store.db.transaction().execute((trx) => def.handler({ ...base, db: trx } as never)) : def.handler({ ...base, db: store.db } as never);
-    }
+    if (principal.kind !== "user") throw new Error(`route ${def.method} ${def.path} ran without its caller`);
+    const ctx: Ctx = { store, caller: principal.caller, ip: req.ip, requestId: req.id, now: new Date().toISOString(), authCache };
     const ifMatch = typeof req.headers["if-match"] === "string" ? req.headers["if-match"] : undefined;
-    const ctx: Ctx = { store, caller: principal.caller, ip: req.ip, requestId: req.id, now: new Date().toISOString(), ifMatch, authCache };
-    const call = async (db: Executor) => {
-      const access = await authorize(def, ctx, db, params, write);
-      const query = parseQuery(def, req.query);
-      const body = parseBody(def, req.body);
-      return { query, body, invoke: () => def.handler({ ctx, db, access, params, query, body } as never) };
+    const userId = ctx.caller.user.id;
+    // Scope, org policy (in resolveOrganization) and permission, in that order; then the input;
+    // what runs after the idempotency lookup is `invoke`: the guards, then the handler.
+    const prepare = async (db: Executor): Promise<() => Promise<unknown>> => {
+      switch (def.scope) {
+        case "user": {
+          await allow(PERMISSIONS.user[def.permission], ctx.caller, db, userId);
+          const call = { ctx, db, usage, params, ...input(req) };
+          return () => guarded(def, call, ifMatch);
+        }
+        case "organization": {
+          const access = await organizationOf(ctx, db, params, write);
+          await allow(PERMISSIONS.organization[def.permission], access, db, userId);
+          const call = { ctx, db, usage, access, params, ...input(req) };
+          return () => guarded(def, call, ifMatch);
+        }
+        case "project": {
+          const access = await resolveProject(ctx, db, await organizationOf(ctx, db, params, write), params.projectId);
+          await allow(PERMISSIONS.project[def.permission], access, db, userId);
+          const call = { ctx, db, usage, access, params, ...input(req) };
+          return () => guarded(def, call, ifMatch, access.project);
+        }
+      }
     };
-    if (!write) return (await call(store.db)).invoke();
-    const key = idempotent ? idempotentRequest(req.headers["idempotency-key"], ctx.caller.user.id, req.url.split("?")[0], req.body) : undefined;
-    const replay = async (db: Executor, answer: Reply): Promise<Reply> => {
-      if (!def.replayOrganization) return answer;
-      const access = await resolveOrganization(ctx, db, (answer.body as { id: string }).id, false);
+    if (!write) return answer(await (await prepare(store.db))());
+    const key = idempotent ? idempotentRequest(req.headers["idempotency-key"], userId, req.url.split("?")[0], req.body) : undefined;
+    const replay = async (db: Executor, earlier: Reply): Promise<Reply> => {
+      if (!def.replayOrganization) return earlier;
+      const access = await resolveOrganization(ctx, db, (earlier.body as { id: string }).id, false);
       const body = await def.replayOrganization(access, db);
-      return { ...answer, body, etag: versionOf(body) };
+      return { ...earlier, body, etag: versionOf(body) };
     };
     try {
       return await store.db.transaction().execute(async (trx) => {
-        const prepared = await call(trx);
+        const invoke = await prepare(trx);
         const earlier = key && (await earlierAnswer(trx, key));
         if (earlier) return replay(trx, earlier);
-        const reply = await prepared.invoke();
+        const reply = answer(await invoke());
         if (key) await rememberAnswer(trx, key, reply, ctx.now);
         return reply;
       });
@@ -166,7 +176,7 @@ export function pipeline(def: RouteDef, { store, authCache, principalOf }: Pipel
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const result = await run(req);
     if (result.etag !== undefined) reply.header("etag", etagOf(result.etag));
-    if (result.contentType) reply.type(result.contentType);
+    if (def.contentType) reply.type(def.contentType);
     reply.status(result.status);
     return result.status === 204 ? reply.send() : reply.send(result.body);
   };

@@ -49,11 +49,12 @@ const CLOSE_WAIT_MS = 5000;
 
 export interface LogDestination extends DestinationStream {
   /**
-   * Stops the timer and writes what is pending, resolving once all of it is written (after a
-   * block already on its way, so lines stay in order) or after CLOSE_WAIT_MS, for a reader that
-   * stopped reading. The file descriptor stays open.
+   * Stops the timer and writes what is pending, resolving `true` once all of it is written (after
+   * a block already on its way, so lines stay in order), or `false` when a write failed or
+   * CLOSE_WAIT_MS passed (a reader that stopped reading: that write may never return). The file
+   * descriptor stays open.
    */
-  close(): Promise<void>;
+  close(): Promise<boolean>;
 }
 
 /**
@@ -68,19 +69,22 @@ export function logDestination(fd = 1): LogDestination {
   return {
     // Buffer mode takes Buffers; sonic-boom's types only name strings.
     write: (line: string) => blocks.write(Buffer.from(line) as unknown as string),
+    // Resolves whatever happens to the writes, and never writes synchronously: a reader that
+    // is gone (EPIPE) or no longer reads (a full socket, a write that never returns) must never
+    // hold the process at shutdown; the server's deadline ends what this cannot.
     close: () =>
-      new Promise<void>((done) => {
+      new Promise<boolean>((done) => {
         clearInterval(timer);
-        const rest = () => {
-          blocks.flushSync();
-          done();
-        };
-        // flushSync alone would write past a block still on its way, which would then land after
-        // it; sonic-boom says so only in a private field (the destination's test holds it to that).
-        if (!(blocks as unknown as { _writing: boolean })._writing) return rest();
-        // 'drain': the async writes are done (what is left is under a block), the rest goes now.
-        blocks.once("drain", rest);
-        setTimeout(done, CLOSE_WAIT_MS).unref();
+        // A failed write clears sonic-boom's writing flag and emits 'error', never 'drain'.
+        blocks.once("error", () => done(false));
+        // After the block on its way (a write past it would land before it), the rest; flush's
+        // callback comes after the rest's write (and an fsync that pipes refuse: done either way).
+        const rest = () => blocks.flush(() => done(true));
+        // sonic-boom says whether a block is on its way only in a private field (the
+        // destination's test holds it to that).
+        if ((blocks as unknown as { _writing: boolean })._writing) blocks.once("drain", rest);
+        else rest();
+        setTimeout(() => done(false), CLOSE_WAIT_MS).unref();
       }),
   };
 }

@@ -6,20 +6,22 @@ import type { ApiKeyPrincipal } from "../auth/api-key-caller";
 import { PERMISSIONS, PermissionOf, Scope, SCOPES } from "../auth/permissions";
 import type { Ctx } from "../services/context";
 import type { Executor, Store } from "../store/db";
+import type { UsageRuntime } from "../usage/usage.runtime";
+import { isPathParam, paramNames, ParamsOf, PATH_PARAMS } from "./path-params";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
-/** What a handler answers; the app turns it into a response (ETag from `version`). */
+/** What the pipeline answers: the route's status, the handler's body, the ETag from its `version`. */
 export interface Reply {
   status: number;
   body?: unknown;
   /** Sets a quoted `ETag` from the object's version. */
   etag?: number;
-  contentType?: string;
 }
 
-interface Parsed<Q, B> {
-  params: Record<string, string>;
+interface Parsed<P, Q, B> {
+  /** The path template's `{names}`, each checked to be an id of its kind (else 404). */
+  params: P;
   /** Parsed by the route's `query` schema (an empty object when it declares none). */
   query: Q;
   /** Parsed by the route's `body` schema (undefined when it declares none). */
@@ -27,44 +29,70 @@ interface Parsed<Q, B> {
 }
 
 /** Operational routes: no caller, no tenant data. */
-export interface PublicCall<Q, B> extends Parsed<Q, B> {
+export interface PublicCall<P, Q, B> extends Parsed<P, Q, B> {
   store: Store;
   headers: IncomingHttpHeaders;
 }
 
 /** A management call: the caller is resolved; `db` is the request's transaction for POST, PATCH, DELETE. */
-export interface UserCall<Q, B> extends Parsed<Q, B> {
+export interface UserCall<P, Q, B> extends Parsed<P, Q, B> {
   ctx: Ctx;
   db: Executor;
+  /** The data plane's runtime `buildApp` was given (prices, limits). */
+  usage: UsageRuntime;
 }
 
 /** The caller stands in the organization, its policy held and the route's permission granted. */
-export interface OrgCall<Q, B> extends UserCall<Q, B> {
+export interface OrgCall<P, Q, B> extends UserCall<P, Q, B> {
   access: OrgAccess;
 }
 
 /** The same for a project the caller may see. */
-export interface ProjectCall<Q, B> extends UserCall<Q, B> {
+export interface ProjectCall<P, Q, B> extends UserCall<P, Q, B> {
   access: ProjectAccess;
 }
 
 /** The data plane: a project API key, its project and organization, all active. */
-export interface ApiKeyCall<Q, B> extends Parsed<Q, B> {
+export interface ApiKeyCall<P, Q, B> extends Parsed<P, Q, B> {
   key: ApiKeyPrincipal;
   db: Executor;
   store: Store;
+  usage: UsageRuntime;
   ip: string;
   requestId: string;
   now: string;
 }
 
-export type CallOf<S extends Scope, Q, B> = {
-  none: PublicCall<Q, B>;
-  user: UserCall<Q, B>;
-  organization: OrgCall<Q, B>;
-  project: ProjectCall<Q, B>;
-  apiKey: ApiKeyCall<Q, B>;
+export type CallOf<S extends Scope, P, Q, B> = {
+  none: PublicCall<P, Q, B>;
+  user: UserCall<P, Q, B>;
+  organization: OrgCall<P, Q, B>;
+  project: ProjectCall<P, Q, B>;
+  apiKey: ApiKeyCall<P, Q, B>;
 }[S];
+
+/** An object a write may be conditional on: its `version` is its entity tag. */
+export interface Versioned {
+  version: number;
+}
+
+/**
+ * What the pipeline enforces around the handler, inside the request's transaction, once scope,
+ * permission and input are settled; /openapi.json and the authorization matrix read the same flags.
+ */
+export interface Guards<C, T extends Versioned | undefined> {
+  /**
+   * The write changes one versioned object: the pipeline loads it with this (whose 404 or 403 is
+   * the answer when it is missing or not the caller's to change), answers 412 when `If-Match`
+   * names another version, and hands it to the handler as `target`. /openapi.json documents
+   * `If-Match` and 412 exactly for the routes that declare it.
+   */
+  ifMatch?(call: C): T | Promise<T>;
+  /** Archived projects are read-only: the pipeline refuses this write in one with 400 (project scope only). */
+  activeProject?: true;
+  /** Returns the answer's body (nothing for 204); the pipeline sets the status and the ETag from its `version`. */
+  handler(call: C & { target: T }): Promise<unknown>;
+}
 
 type QueryOf<Q> = Q extends z.ZodType ? z.output<Q> : Record<string, never>;
 type BodyOf<B> = B extends z.ZodType ? z.output<B> : undefined;
@@ -73,10 +101,11 @@ type BodyOf<B> = B extends z.ZodType ? z.output<B> : undefined;
  * One row of the route table: the router registers it, the pipeline enforces what it declares
  * (scope, permission, query and body schemas) before the handler, and /openapi.json shows it.
  */
-export interface RouteSpec<S extends Scope, Q extends z.ZodType | undefined, B extends z.ZodType | undefined> {
+export interface RouteSpec<S extends Scope, P extends string, Q extends z.ZodType | undefined, B extends z.ZodType | undefined, T extends Versioned | undefined>
+  extends Guards<CallOf<S, ParamsOf<P>, QueryOf<Q>, BodyOf<B>>, T> {
   method: Method;
-  /** OpenAPI path template (`/v1/organizations/{orgId}`). */
-  path: string;
+  /** OpenAPI path template (`/v1/organizations/{orgId}`); each `{name}` one of PATH_PARAMS. */
+  path: P;
   /** Unique, camelCase: the generated clients' method name. */
   operationId: string;
   summary: string;
@@ -113,19 +142,21 @@ export interface RouteSpec<S extends Scope, Q extends z.ZodType | undefined, B e
   answers?: readonly ErrorCode[];
   /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
   bodyLimit?: number;
-  /** The success answer's media type when it is not JSON (documentation only). */
+  /** The success answer's media type when it is not JSON. */
   contentType?: string;
-  handler(call: CallOf<S, QueryOf<Q>, BodyOf<B>>): Promise<Reply>;
 }
 
 // The table holds routes of every scope and schema; each was type-checked where it was built.
-export type RouteDef = RouteSpec<Scope, any, any>;
+// One member per scope, so the pipeline's `switch (def.scope)` narrows the handler's call.
+export type RouteDef = { [S in Scope]: RouteSpec<S, string, any, any, any> }[Scope];
 
 /**
  * Declares a route. Scope and permission are required by the type, and checked again at run time
  * (`assertDeclared`), so a route can never reach the router without them.
  */
-export function route<S extends Scope, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(def: RouteSpec<S, Q, B>): RouteDef {
+export function route<S extends Scope, P extends string, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined, T extends Versioned | undefined = undefined>(
+  def: RouteSpec<S, P, Q, B, T>,
+): RouteDef {
   return def as unknown as RouteDef;
 }
 
@@ -143,6 +174,10 @@ export function assertDeclared(def: Partial<RouteDef>): void {
   if (!def.operationId || !/^[a-z][A-Za-z0-9]*$/.test(def.operationId)) throw new Error(`${name} must declare a camelCase operationId`);
   if (def.rateLimit === false && def.scope !== "none") throw new Error(`${name} may not leave the request limit: only unauthenticated routes may (rateLimit: false)`);
   if (typeof def.handler !== "function") throw new Error(`${name} must have a handler`);
+  const unknown = paramNames(path).filter((p) => !isPathParam(p));
+  if (unknown.length > 0) throw new Error(`${name} names {${unknown.join("}, {")}} in its path: a path parameter is an id of a known kind (${Object.keys(PATH_PARAMS).join(", ")}); add it to PATH_PARAMS in http/path-params.ts`);
+  if (def.ifMatch && def.method !== "PATCH" && def.method !== "DELETE") throw new Error(`${name} declares ifMatch, which only a PATCH or DELETE of an existing object can honour`);
+  if (def.activeProject && (def.scope !== "project" || def.method === "GET")) throw new Error(`${name} declares activeProject, which only a write of project scope can honour`);
 }
 
 /** `/v1/organizations/{orgId}` → `/v1/organizations/:orgId` for Fastify's router. */
@@ -150,12 +185,8 @@ export function toRouterPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ":$1");
 }
 
-export const ok = (body: unknown, etag?: number): Reply => ({ status: 200, body, etag });
-/** The entity tag of an object that carries a `version` (created objects, replays of their creation). */
+/** The entity tag of an object that carries a `version` (read, changed or created, or a replay of a creation). */
 export const versionOf = (body: unknown): number | undefined => {
   const version = (body as { version?: unknown } | null)?.version;
   return typeof version === "number" ? version : undefined;
 };
-// A created object's ETag, as its first read would give: a client can PATCH it with If-Match at once.
-export const created = (body: unknown): Reply => ({ status: 201, body, etag: versionOf(body) });
-export const noContent = (): Reply => ({ status: 204 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { invalid, TenancyError } from "../../schema/errors";
+import { invalid, invalidFields, TenancyError } from "../../schema/errors";
 
 /** Parses with a wire schema; a failure is a 400 whose `errors[]` names every bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefix = ""): z.output<S> {
@@ -10,5 +10,5 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefi
 
 /** A 400 for one named field, in the same shape as a schema failure. */
 export function invalidField(path: string, message: string): TenancyError {
-  return new TenancyError("invalid_request", `${path}: ${message}`, { errors: [{ path, message }] });
+  return invalidFields([{ path, message }]);
 }

@@ -3,8 +3,8 @@ import { externalId, page } from "../../schema/common";
 import { apiKey, apiKeyInput, apiKeyPatch, createdApiKey } from "../../schema/api-key";
 import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { created, noContent, ok, route } from "../http/route";
-import { createKey, findKey, listKeys, renameKey, revokeKey, toApiKey } from "../services/api-keys.service";
+import { route } from "../http/route";
+import { createKey, findKey, listKeys, manageableKey, renameKey, revokeKey, toApiKey } from "../services/api-keys.service";
 
 const KEYS = "/v1/organizations/{orgId}/projects/{projectId}/api-keys";
 const listKeysQuery = listQuery({ externalId: externalId.optional(), status: z.enum(["active", "revoked", "expired"]).optional() });
@@ -22,7 +22,7 @@ export const apiKeyRoutes = [
     response: page(apiKey),
     async handler({ ctx, db, access, query: q }) {
       const rows = await listKeys(ctx, db, access, { externalId: q.externalId, status: q.status }, pageRequest(q));
-      return ok(toPage(rows, (r) => toApiKey(r, ctx.now)));
+      return toPage(rows, (r) => toApiKey(r, ctx.now));
     },
   }),
   route({
@@ -35,7 +35,8 @@ export const apiKeyRoutes = [
     status: 201,
     body: apiKeyInput,
     response: createdApiKey,
-    handler: async ({ ctx, db, access, body }) => created(await createKey(ctx, db, access, body)),
+    activeProject: true,
+    handler: async ({ ctx, db, access, body }) => createKey(ctx, db, access, body),
   }),
   route({
     method: "GET",
@@ -48,7 +49,7 @@ export const apiKeyRoutes = [
     response: apiKey,
     async handler({ ctx, db, access, params }) {
       const k = toApiKey(await findKey(db, access, params.keyId), ctx.now);
-      return ok(k, k.version);
+      return k;
     },
   }),
   route({
@@ -61,10 +62,9 @@ export const apiKeyRoutes = [
     status: 200,
     body: mergePatchOf(apiKeyPatch),
     response: apiKey,
-    async handler({ ctx, db, access, params, body }) {
-      const k = await renameKey(ctx, db, access, params.keyId, body);
-      return ok(k, k.version);
-    },
+    ifMatch: ({ ctx, db, access, params }) => manageableKey(ctx, db, access, params.keyId),
+    activeProject: true,
+    handler: ({ ctx, db, target, body }) => renameKey(ctx, db, target, body),
   }),
   route({
     method: "DELETE",
@@ -74,9 +74,8 @@ export const apiKeyRoutes = [
     permission: "manageKeys",
     summary: "Revoke an API key",
     status: 204,
-    async handler({ ctx, db, access, params }) {
-      await revokeKey(ctx, db, access, params.keyId);
-      return noContent();
-    },
+    // No activeProject: archiving revoked every key, so revoking one there is the no-op 204.
+    ifMatch: ({ ctx, db, access, params }) => manageableKey(ctx, db, access, params.keyId),
+    handler: ({ ctx, db, target }) => revokeKey(ctx, db, target),
   }),
 ];

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AUDIT_ACTIONS, auditEvent } from "../../schema/audit";
 import { idOf, page, timestamp } from "../../schema/common";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { ok, route } from "../http/route";
+import { route } from "../http/route";
 import { listOrgAuditEvents, toAuditEvent } from "../services/audit.service";
 
 const listAuditQuery = listQuery({
@@ -29,7 +29,7 @@ export const auditRoutes = [
     response: page(auditEvent),
     async handler({ ctx, db, access, query: q }) {
       const filter = { projectId: q.projectId, action: q.action, actor: q.actor, from: utc(q.from), to: utc(q.to) };
-      return ok(toPage(await listOrgAuditEvents(ctx, db, access, filter, pageRequest(q)), toAuditEvent));
+      return toPage(await listOrgAuditEvents(ctx, db, access, filter, pageRequest(q)), toAuditEvent);
     },
   }),
 ];

@@ -3,7 +3,7 @@ import { membership, orgMemberInput, orgMemberPatch, serviceAccountInput } from 
 import { createdToken, token, tokenInput } from "../../schema/token";
 import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { created, noContent, ok, route } from "../http/route";
+import { route } from "../http/route";
 import { addMember, changeMemberRole, findMember, listMembers, removeMember, toMembership } from "../services/members.service";
 import { createServiceAccount, createServiceAccountToken, listServiceAccountTokens, revokeServiceAccountToken } from "../services/service-accounts.service";
 import { toToken } from "../services/tokens.service";
@@ -26,7 +26,7 @@ export const memberRoutes = [
     query: listMembersQuery,
     response: page(membership),
     async handler({ db, access, query: q }) {
-      return ok(toPage(await listMembers(db, access.org.id, { email: q.email, externalId: q.externalId }, pageRequest(q)), toMembership));
+      return toPage(await listMembers(db, access.org.id, { email: q.email, externalId: q.externalId }, pageRequest(q)), toMembership);
     },
   }),
   route({
@@ -39,7 +39,7 @@ export const memberRoutes = [
     status: 201,
     body: orgMemberInput,
     response: membership,
-    handler: async ({ ctx, db, access, body }) => created(await addMember(ctx, db, access, body)),
+    handler: async ({ ctx, db, access, body }) => addMember(ctx, db, access, body),
   }),
   route({
     method: "GET",
@@ -52,7 +52,7 @@ export const memberRoutes = [
     response: membership,
     async handler({ db, access, params }) {
       const m = toMembership(await findMember(db, access.org.id, params.userId));
-      return ok(m, m.version);
+      return m;
     },
   }),
   route({
@@ -65,10 +65,8 @@ export const memberRoutes = [
     status: 200,
     body: mergePatchOf(orgMemberPatch),
     response: membership,
-    async handler({ ctx, db, access, params, body }) {
-      const m = await changeMemberRole(ctx, db, access, params.userId, body);
-      return ok(m, m.version);
-    },
+    ifMatch: ({ db, access, params }) => findMember(db, access.org.id, params.userId),
+    handler: ({ ctx, db, access, target, body }) => changeMemberRole(ctx, db, access, target, body),
   }),
   route({
     method: "DELETE",
@@ -78,10 +76,8 @@ export const memberRoutes = [
     permission: "manageOrgMembers",
     summary: "Remove a member and their project memberships (409 last_admin, owns_active_keys); a service account's tokens are revoked",
     status: 204,
-    async handler({ ctx, db, access, params }) {
-      await removeMember(ctx, db, access, params.userId);
-      return noContent();
-    },
+    ifMatch: ({ db, access, params }) => findMember(db, access.org.id, params.userId),
+    handler: ({ ctx, db, access, target }) => removeMember(ctx, db, access, target),
   }),
   route({
     method: "GET",
@@ -94,7 +90,7 @@ export const memberRoutes = [
     query: listServiceAccountsQuery,
     response: page(membership),
     async handler({ db, access, query: q }) {
-      return ok(toPage(await listMembers(db, access.org.id, { externalId: q.externalId, kind: "service_account" }, pageRequest(q)), toMembership));
+      return toPage(await listMembers(db, access.org.id, { externalId: q.externalId, kind: "service_account" }, pageRequest(q)), toMembership);
     },
   }),
   route({
@@ -107,7 +103,7 @@ export const memberRoutes = [
     status: 201,
     body: serviceAccountInput,
     response: membership,
-    handler: async ({ ctx, db, access, body }) => created(await createServiceAccount(ctx, db, access, body)),
+    handler: async ({ ctx, db, access, body }) => createServiceAccount(ctx, db, access, body),
   }),
   route({
     method: "GET",
@@ -120,7 +116,7 @@ export const memberRoutes = [
     query: listQuery({}),
     response: page(token),
     async handler({ ctx, db, access, params, query: q }) {
-      return ok(toPage(await listServiceAccountTokens(db, access, params.userId, pageRequest(q)), (r) => toToken(r, ctx.now)));
+      return toPage(await listServiceAccountTokens(db, access, params.userId, pageRequest(q)), (r) => toToken(r, ctx.now));
     },
   }),
   route({
@@ -133,7 +129,7 @@ export const memberRoutes = [
     status: 201,
     body: tokenInput,
     response: createdToken,
-    handler: async ({ ctx, db, access, params, body }) => created(await createServiceAccountToken(ctx, db, access, params.userId, body)),
+    handler: async ({ ctx, db, access, params, body }) => createServiceAccountToken(ctx, db, access, params.userId, body),
   }),
   route({
     method: "DELETE",
@@ -145,7 +141,6 @@ export const memberRoutes = [
     status: 204,
     async handler({ ctx, db, access, params }) {
       await revokeServiceAccountToken(ctx, db, access, params.userId, params.tokenId);
-      return noContent();
     },
   }),
 ];

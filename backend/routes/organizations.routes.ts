@@ -3,7 +3,7 @@ import { externalId, page } from "../../schema/common";
 import { organization, organizationInput } from "../../schema/organization";
 import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { created, noContent, ok, route } from "../http/route";
+import { route } from "../http/route";
 import { createOrganization, deleteOrganization, getOrganization, listOrganizations, patchOrganization, toOrganization } from "../services/organizations.service";
 import type { OrgRole } from "../../schema/organization";
 
@@ -23,7 +23,7 @@ export const organizationRoutes = [
     response: page(organization),
     async handler({ ctx, db, query: q }) {
       const rows = await listOrganizations(ctx, db, { externalId: q.externalId, name: q.name }, pageRequest(q));
-      return ok(toPage(rows, (r) => toOrganization(r, r.role as OrgRole)));
+      return toPage(rows, (r) => toOrganization(r, r.role as OrgRole));
     },
   }),
   route({
@@ -36,8 +36,8 @@ export const organizationRoutes = [
     status: 201,
     body: organizationInput,
     response: organization,
-    handler: async ({ ctx, db, body }) => created(await createOrganization(ctx, db, body)),
-    replayOrganization: async (access, db) => (await getOrganization(db, access)).org,
+    handler: async ({ ctx, db, body }) => createOrganization(ctx, db, body),
+    replayOrganization: (access, db) => getOrganization(db, access),
   }),
   route({
     method: "GET",
@@ -48,10 +48,7 @@ export const organizationRoutes = [
     summary: "An organization (billing only for admin and billing roles; `enforcement` says which policies are enforced)",
     status: 200,
     response: organization,
-    handler: async ({ access, db }) => {
-      const { org, version } = await getOrganization(db, access);
-      return ok(org, version);
-    },
+    handler: ({ access, db }) => getOrganization(db, access),
   }),
   route({
     method: "PATCH",
@@ -63,10 +60,8 @@ export const organizationRoutes = [
     status: 200,
     body: mergePatchOf(organizationInput),
     response: organization,
-    async handler({ ctx, db, access, body }) {
-      const org = await patchOrganization(ctx, db, access, body);
-      return ok(org, org.version);
-    },
+    ifMatch: ({ access }) => access.org,
+    handler: ({ ctx, db, access, body }) => patchOrganization(ctx, db, access, body),
   }),
   route({
     method: "DELETE",
@@ -76,9 +71,7 @@ export const organizationRoutes = [
     permission: "changeOrganization",
     summary: "Delete an organization (409 while active projects remain; its service accounts' tokens are revoked)",
     status: 204,
-    async handler({ ctx, db, access }) {
-      await deleteOrganization(ctx, db, access);
-      return noContent();
-    },
+    ifMatch: ({ access }) => access.org,
+    handler: ({ ctx, db, access }) => deleteOrganization(ctx, db, access),
   }),
 ];

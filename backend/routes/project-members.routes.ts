@@ -2,7 +2,7 @@ import { email, externalId, page } from "../../schema/common";
 import { membership, projectMemberInput, projectMemberPatch } from "../../schema/membership";
 import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { created, noContent, ok, route } from "../http/route";
+import { route } from "../http/route";
 import { toMembership } from "../services/members.service";
 import { addProjectMember, changeProjectMemberRole, findProjectMembership, listMembersOfProject, removeProjectMember } from "../services/project-members.service";
 
@@ -21,7 +21,7 @@ export const projectMemberRoutes = [
     query: listMembersQuery,
     response: page(membership),
     async handler({ db, access, query: q }) {
-      return ok(toPage(await listMembersOfProject(db, access, { email: q.email, externalId: q.externalId }, pageRequest(q)), toMembership));
+      return toPage(await listMembersOfProject(db, access, { email: q.email, externalId: q.externalId }, pageRequest(q)), toMembership);
     },
   }),
   route({
@@ -34,7 +34,8 @@ export const projectMemberRoutes = [
     status: 201,
     body: projectMemberInput,
     response: membership,
-    handler: async ({ ctx, db, access, body }) => created(await addProjectMember(ctx, db, access, body)),
+    activeProject: true,
+    handler: async ({ ctx, db, access, body }) => addProjectMember(ctx, db, access, body),
   }),
   route({
     method: "GET",
@@ -47,7 +48,7 @@ export const projectMemberRoutes = [
     response: membership,
     async handler({ db, access, params }) {
       const m = toMembership(await findProjectMembership(db, access, params.userId));
-      return ok(m, m.version);
+      return m;
     },
   }),
   route({
@@ -60,10 +61,9 @@ export const projectMemberRoutes = [
     status: 200,
     body: mergePatchOf(projectMemberPatch),
     response: membership,
-    async handler({ ctx, db, access, params, body }) {
-      const m = await changeProjectMemberRole(ctx, db, access, params.userId, body);
-      return ok(m, m.version);
-    },
+    ifMatch: ({ db, access, params }) => findProjectMembership(db, access, params.userId),
+    activeProject: true,
+    handler: ({ ctx, db, access, target, body }) => changeProjectMemberRole(ctx, db, access, target, body),
   }),
   route({
     method: "DELETE",
@@ -73,9 +73,8 @@ export const projectMemberRoutes = [
     permission: "manageProjectMembers",
     summary: "Remove a project member (409 owns_active_keys naming the keys)",
     status: 204,
-    async handler({ ctx, db, access, params }) {
-      await removeProjectMember(ctx, db, access, params.userId);
-      return noContent();
-    },
+    // No activeProject: taking access away stays possible in an archived project.
+    ifMatch: ({ db, access, params }) => findProjectMembership(db, access, params.userId),
+    handler: ({ ctx, db, access, target }) => removeProjectMember(ctx, db, access, target),
   }),
 ];

@@ -3,7 +3,7 @@ import { externalId, page } from "../../schema/common";
 import { project, projectFields, projectInput } from "../../schema/project";
 import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { created, noContent, ok, route } from "../http/route";
+import { route } from "../http/route";
 import { archiveProject, createProject, listProjects, patchProject, toProject } from "../services/projects.service";
 
 const PROJECTS = "/v1/organizations/{orgId}/projects";
@@ -21,7 +21,7 @@ export const projectRoutes = [
     query: listProjectsQuery,
     response: page(project),
     async handler({ ctx, db, access, query: q }) {
-      return ok(toPage(await listProjects(ctx, db, access, { name: q.name, externalId: q.externalId, status: q.status }, pageRequest(q)), toProject));
+      return toPage(await listProjects(ctx, db, access, { name: q.name, externalId: q.externalId, status: q.status }, pageRequest(q)), toProject);
     },
   }),
   route({
@@ -34,7 +34,7 @@ export const projectRoutes = [
     status: 201,
     body: projectInput,
     response: project,
-    handler: async ({ ctx, db, access, body }) => created(await createProject(ctx, db, access, body)),
+    handler: async ({ ctx, db, access, body }) => createProject(ctx, db, access, body),
   }),
   route({
     method: "GET",
@@ -45,7 +45,7 @@ export const projectRoutes = [
     summary: "One project",
     status: 200,
     response: project,
-    handler: async ({ access }) => ok(toProject(access.project), access.project.version),
+    handler: async ({ access }) => toProject(access.project),
   }),
   route({
     method: "PATCH",
@@ -57,10 +57,9 @@ export const projectRoutes = [
     status: 200,
     body: mergePatchOf(projectFields),
     response: project,
-    async handler({ ctx, db, access, body }) {
-      const p = await patchProject(ctx, db, access, body);
-      return ok(p, p.version);
-    },
+    ifMatch: ({ access }) => access.project,
+    activeProject: true,
+    handler: ({ ctx, db, access, body }) => patchProject(ctx, db, access, body),
   }),
   route({
     method: "DELETE",
@@ -70,10 +69,8 @@ export const projectRoutes = [
     permission: "archiveProject",
     summary: "Archive a project: its keys are revoked, its history kept, its name freed",
     status: 204,
-    async handler({ ctx, db, access }) {
-      await archiveProject(ctx, db, access);
-      return noContent();
-    },
+    ifMatch: ({ access }) => access.project,
+    handler: ({ ctx, db, access }) => archiveProject(ctx, db, access),
   }),
   route({
     method: "GET",
@@ -84,6 +81,6 @@ export const projectRoutes = [
     summary: "A project by id alone",
     status: 200,
     response: project,
-    handler: async ({ access }) => ok(toProject(access.project), access.project.version),
+    handler: async ({ access }) => toProject(access.project),
   }),
 ];

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { TenancyError } from "../../schema/errors";
 import type { Metrics } from "../http/metrics";
 import { openApiDocument } from "../http/openapi";
-import { ok, route, RouteDef } from "../http/route";
+import { route, RouteDef } from "../http/route";
 
 const ping = prepared((db) => db.selectNoFrom(sql<number>`1`.as("ok")));
 const PROBE_EVERY_MS = 250;
@@ -50,7 +50,7 @@ export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): 
         } catch {
           throw new TenancyError("unavailable", "the store is not reachable", { retryAfterSeconds: 5 });
         }
-        return ok({ status: "ok" });
+        return { status: "ok" };
       },
     }),
     route({
@@ -61,8 +61,8 @@ export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): 
       permission: "public",
       summary: "Prometheus metrics (request counts and latencies by route template)",
       status: 200,
-      contentType: "text/plain",
-      handler: async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
+      contentType: metrics.registry.contentType,
+      handler: () => metrics.registry.metrics(),
     }),
   ];
   // Built after the table is complete, so the document lists itself too.
@@ -76,7 +76,7 @@ export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): 
       permission: "public",
       summary: "This document",
       status: 200,
-      handler: async () => ok(document),
+      handler: async () => document,
     }),
   );
   document = openApiDocument([...apiRoutes, ...system]);

@@ -2,7 +2,7 @@ import { page } from "../../schema/common";
 import { createdToken, token, tokenInput } from "../../schema/token";
 import { me } from "../../schema/me";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
-import { created, noContent, ok, route } from "../http/route";
+import { route } from "../http/route";
 import { describeMe } from "../services/me.service";
 import { createOwnToken, getOwnToken, listOwnTokens, revokeOwnToken, toToken } from "../services/tokens.service";
 
@@ -19,7 +19,7 @@ export const tokenRoutes = [
     summary: "The caller, their organizations and projects with roles (organizations whose policy refuses this request are left out)",
     status: 200,
     response: me,
-    handler: async ({ ctx, db }) => ok(await describeMe(ctx, db)),
+    handler: async ({ ctx, db }) => describeMe(ctx, db),
   }),
   route({
     method: "GET",
@@ -32,7 +32,7 @@ export const tokenRoutes = [
     query: listTokensQuery,
     response: page(token),
     async handler({ ctx, db, query: q }) {
-      return ok(toPage(await listOwnTokens(ctx, db, pageRequest(q)), (r) => toToken(r, ctx.now)));
+      return toPage(await listOwnTokens(ctx, db, pageRequest(q)), (r) => toToken(r, ctx.now));
     },
   }),
   route({
@@ -45,7 +45,7 @@ export const tokenRoutes = [
     status: 201,
     body: tokenInput,
     response: createdToken,
-    handler: async ({ ctx, db, body }) => created(await createOwnToken(ctx, db, body)),
+    handler: async ({ ctx, db, body }) => createOwnToken(ctx, db, body),
   }),
   route({
     method: "GET",
@@ -56,7 +56,7 @@ export const tokenRoutes = [
     summary: "One of the caller's tokens, redacted",
     status: 200,
     response: token,
-    handler: async ({ ctx, db, params }) => ok(await getOwnToken(ctx, db, params.tokenId)),
+    handler: async ({ ctx, db, params }) => getOwnToken(ctx, db, params.tokenId),
   }),
   route({
     method: "DELETE",
@@ -68,7 +68,6 @@ export const tokenRoutes = [
     status: 204,
     async handler({ ctx, db, params }) {
       await revokeOwnToken(ctx, db, params.tokenId);
-      return noContent();
     },
   }),
 ];

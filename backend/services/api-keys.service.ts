@@ -1,10 +1,9 @@
 import type { z } from "zod";
 import { ApiKey, apiKeyInput, apiKeyPatch, CreatedApiKey } from "../../schema/api-key";
 import { TenancyError } from "../../schema/errors";
-import { assertProjectActive, notFound, ProjectAccess } from "../auth/access";
-import { API_KEY_PREFIX, hashSecret, newId, newSecret, redact } from "../auth/credentials";
+import { notFound, ProjectAccess } from "../auth/access";
+import { API_KEY_PREFIX, hashSecret, newId, newSecret, redact, statusOf } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
-import { checkIfMatch } from "../http/etag";
 import { mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
@@ -14,12 +13,6 @@ import { findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
-
-function statusOf(k: ApiKeyView, now: string): ApiKey["status"] {
-  if (k.revoked_at) return "revoked";
-  if (k.expires_at && k.expires_at <= now) return "expired";
-  return "active";
-}
 
 export function toApiKey(k: ApiKeyView, now: string): ApiKey {
   return compact({
@@ -71,7 +64,6 @@ function expiryFor(ctx: Ctx, max: number | undefined, expiresInDays: number | un
 /** Admins and project owners create keys for any project member; members only for themselves. */
 export async function createKey(ctx: Ctx, db: Executor, access: ProjectAccess, input: z.output<typeof apiKeyInput>): Promise<CreatedApiKey> {
   const { project } = access;
-  assertProjectActive(project);
   const owner = await findUserByEmail(db, input.owner);
   if (!owner || !(await findProjectMember(db, project.id, owner.id))) {
     throw invalidField("owner", `must be the email of a member of project ${project.id}`);
@@ -107,27 +99,24 @@ export async function createKey(ctx: Ctx, db: Executor, access: ProjectAccess, i
 }
 
 /** The key, if the caller may manage it: any key for admins and owners, their own for members. */
-async function manageableKey(ctx: Ctx, db: Executor, access: ProjectAccess, keyId: string) {
+export async function manageableKey(ctx: Ctx, db: Executor, access: ProjectAccess, keyId: string): Promise<ApiKeyView> {
   const key = await findKey(db, access, keyId);
   allow(policy.manageAnyKey(access) || (policy.manageOwnKeys(access) && key.owner_user_id === ctx.caller.user.id), "manage this key");
-  checkIfMatch(ctx.ifMatch, key.version);
   return key;
 }
 
-/** Archived projects are read-only: their keys (all revoked) cannot be renamed either. */
-export async function renameKey(ctx: Ctx, db: Executor, access: ProjectAccess, keyId: string, patch: Record<string, unknown>): Promise<ApiKey> {
-  const key = await manageableKey(ctx, db, access, keyId);
+/** `key` is the route's target (manageableKey, its version checked), in an active project. */
+export async function renameKey(ctx: Ctx, db: Executor, key: ApiKeyView, patch: Record<string, unknown>): Promise<ApiKey> {
+  const keyId = key.id;
   const input = mergeAndValidate(apiKeyPatch, { name: key.name }, patch);
   if (input.name === key.name) return toApiKey(key, ctx.now);
-  assertProjectActive(access.project);
   await updateApiKey(db, keyId, { name: input.name, version: key.version + 1, updated_at: ctx.now });
   await recordAudit(ctx, db, { organizationId: key.organization_id, projectId: key.project_id, action: "api_key.updated", target: { type: "api_key", id: keyId }, changes: { name: { from: key.name, to: input.name } } });
   return toApiKey((await findApiKey(db, key.project_id, keyId))!, ctx.now);
 }
 
 /** Revoking is idempotent: an already revoked key answers 204 and logs nothing. */
-export async function revokeKey(ctx: Ctx, db: Executor, access: ProjectAccess, keyId: string): Promise<void> {
-  const key = await manageableKey(ctx, db, access, keyId);
+export async function revokeKey(ctx: Ctx, db: Executor, key: ApiKeyView): Promise<void> {
   if (key.revoked_at === null) await revoke(ctx, db, key);
 }
 

@@ -17,8 +17,6 @@ export interface Ctx {
   readonly requestId: string;
   /** The request's clock: one `now` per request, so every row it writes agrees. */
   readonly now: string;
-  /** The `If-Match` header, checked against the locked row's version inside the transaction. */
-  readonly ifMatch?: string;
   /** Where reads may find the caller's standing in an organization (the pipeline's; none in tests that build a Ctx). */
   readonly authCache?: AuthCache;
 }

@@ -5,7 +5,6 @@ import { TenancyError } from "../../schema/errors";
 import type { OrgRole } from "../../schema/organization";
 import { notFound, OrgAccess } from "../auth/access";
 import { allow, mayGrantOrgRole } from "../auth/policy";
-import { checkIfMatch } from "../http/etag";
 import { mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
@@ -15,7 +14,6 @@ import {
   deleteProjectMember,
   findOrgMember,
   findProjectMember,
-  insertOrgMember,
   listOrgMembers,
   listUserProjectMemberships,
   MemberFilter,
@@ -23,12 +21,14 @@ import {
   ProjectMemberView,
   setOrgMemberRole,
 } from "../store/members.repository";
-import { listUnrevokedTokens, revokeToken } from "../store/tokens.repository";
+import { listUnrevokedTokens } from "../store/tokens.repository";
 import { ensurePerson, findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
+import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import { assertNoActiveKeys } from "./api-keys.service";
 import { compact, Ctx } from "./context";
+import { revokeTokenWithAudit } from "./tokens.service";
 
 /** Row → API membership, for both scopes (a project membership carries `projectId`). */
 export function toMembership(m: OrgMemberView | ProjectMemberView): Membership {
@@ -95,13 +95,7 @@ export async function addMember(ctx: Ctx, db: Executor, access: OrgAccess, input
   const existing = await findOrgMember(db, orgId, user.id);
   if (existing) throw memberExists(existing, `organization ${orgId}`);
   await assertMembershipExternalIdFree(db, "org_members", { column: "organization_id", id: orgId }, input.externalId);
-  await insertOrgMember(db, { organization_id: orgId, user_id: user.id, role: input.role, external_id: input.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now });
-  await recordAudit(ctx, db, {
-    organizationId: orgId,
-    action: "member.added",
-    target: { type: "user", id: user.id },
-    changes: { email: { from: null, to: user.email }, role: { from: null, to: input.role } },
-  });
+  await addMembership(ctx, db, { organizationId: orgId, user, role: input.role, externalId: input.externalId });
   return toMembership((await findOrgMember(db, orgId, user.id))!);
 }
 
@@ -112,10 +106,10 @@ async function assertNotLastAdmin(db: Executor, orgId: string, member: OrgMember
   }
 }
 
-export async function changeMemberRole(ctx: Ctx, db: Executor, access: OrgAccess, userId: string, patch: Record<string, unknown>): Promise<Membership> {
+/** `member` is the route's target: found and its version checked by the pipeline. */
+export async function changeMemberRole(ctx: Ctx, db: Executor, access: OrgAccess, member: OrgMemberView, patch: Record<string, unknown>): Promise<Membership> {
   const orgId = access.org.id;
-  const member = await findMember(db, orgId, userId);
-  checkIfMatch(ctx.ifMatch, member.version);
+  const userId = member.user_id;
   const input = mergeAndValidate(orgMemberPatch, { role: member.role }, patch);
   allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
   if (input.role === member.role) return toMembership(member);
@@ -129,10 +123,9 @@ export async function changeMemberRole(ctx: Ctx, db: Executor, access: OrgAccess
  * Removes the member and their project memberships. Refused while they own active keys in any
  * of the organization's projects: revoking them would be a hidden side effect.
  */
-export async function removeMember(ctx: Ctx, db: Executor, access: OrgAccess, userId: string): Promise<void> {
+export async function removeMember(ctx: Ctx, db: Executor, access: OrgAccess, member: OrgMemberView): Promise<void> {
   const orgId = access.org.id;
-  const member = await findMember(db, orgId, userId);
-  checkIfMatch(ctx.ifMatch, member.version);
+  const userId = member.user_id;
   await assertNotLastAdmin(db, orgId, member, "removed");
   await assertNoActiveKeys(ctx, db, { organizationId: orgId, ownerUserId: userId }, member.email);
   for (const pm of await listUserProjectMemberships(db, orgId, userId)) {
@@ -142,10 +135,7 @@ export async function removeMember(ctx: Ctx, db: Executor, access: OrgAccess, us
   await deleteOrgMember(db, orgId, userId);
   // A service account exists only for its organization: out of it, its tokens have no use.
   if (member.kind === "service_account") {
-    for (const token of await listUnrevokedTokens(db, userId)) {
-      await revokeToken(db, token.id, ctx.now);
-      await recordAudit(ctx, db, { organizationId: orgId, action: "token.revoked", target: { type: "token", id: token.id }, changes: { status: { from: "active", to: "revoked" } } });
-    }
+    for (const token of await listUnrevokedTokens(db, userId)) await revokeTokenWithAudit(ctx, db, orgId, token.id);
   }
   await recordAudit(ctx, db, { organizationId: orgId, action: "member.removed", target: { type: "user", id: userId }, changes: { role: { from: member.role as OrgRole, to: null } } });
 }

@@ -5,11 +5,10 @@ import { notFound, OrgAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
 import { longestIdleMs, policyRefusal, tokenBornAt } from "../auth/org-policy";
 import { allow, policy } from "../auth/policy";
-import { checkIfMatch } from "../http/etag";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
-import { findOrgMember, insertOrgMember } from "../store/members.repository";
+import { findOrgMember } from "../store/members.repository";
 import {
   findLiveOrganization,
   findOrganizationByExternalId,
@@ -20,9 +19,11 @@ import {
   updateOrganization,
 } from "../store/organizations.repository";
 import { countActiveProjects } from "../store/projects.repository";
-import { listUnrevokedServiceAccountTokens, revokeToken } from "../store/tokens.repository";
+import { listUnrevokedServiceAccountTokens } from "../store/tokens.repository";
 import type { PageRequest } from "../store/page";
+import { addMembership } from "./add-membership.service";
 import { creationChanges, recordAudit } from "./audit.service";
+import { revokeTokenWithAudit } from "./tokens.service";
 import { compact, Ctx } from "./context";
 
 /** The client-editable view of an organization: what a merge patch applies to. */
@@ -73,10 +74,10 @@ function assertCallerAllowed(ctx: Ctx, securityPolicy: OrgRecord["securityPolicy
  * The organization as it is now: the caller's standing may come from the instance's short cache
  * (auth/auth-cache.ts), but what a read returns is never older than the database.
  */
-export async function getOrganization(db: Executor, access: OrgAccess): Promise<{ org: Organization; version: number }> {
+export async function getOrganization(db: Executor, access: OrgAccess): Promise<Organization> {
   const org = await findLiveOrganization(db, access.org.id);
   if (!org) throw notFound("organization", access.org.id);
-  return { org: toOrganization(org, access.orgRole), version: org.version };
+  return toOrganization(org, access.orgRole);
 }
 
 /** Any authenticated user may create an organization and becomes its first admin. */
@@ -97,15 +98,9 @@ export async function createOrganization(ctx: Ctx, db: Executor, input: z.output
     deleted_at: null,
   };
   await insertOrganization(db, rec);
-  await insertOrgMember(db, { organization_id: rec.id, user_id: ctx.caller.user.id, role: "admin", external_id: null, version: 1, created_at: ctx.now, updated_at: ctx.now });
   const org = toOrganization(rec, "admin");
   await recordAudit(ctx, db, { organizationId: rec.id, action: "organization.created", target: { type: "organization", id: rec.id }, changes: creationChanges(org, ["createdAt", "updatedAt", "version", "enforcement"]) });
-  await recordAudit(ctx, db, {
-    organizationId: rec.id,
-    action: "member.added",
-    target: { type: "user", id: ctx.caller.user.id },
-    changes: { email: { from: null, to: ctx.caller.user.email }, role: { from: null, to: "admin" } },
-  });
+  await addMembership(ctx, db, { organizationId: rec.id, user: ctx.caller.user, role: "admin" });
   return org;
 }
 
@@ -124,7 +119,6 @@ export function listOrganizations(ctx: Ctx, db: Executor, filter: OrganizationFi
  * everything else to admins. Security-policy changes are logged as `policy.updated`.
  */
 export async function patchOrganization(ctx: Ctx, db: Executor, access: OrgAccess, patch: Record<string, unknown>): Promise<Organization> {
-  checkIfMatch(ctx.ifMatch, access.org.version);
   const before = editable(access.org);
   const after = mergeAndValidate(organizationInput, before, patch);
   const changes = changedFields(before, compact(after));
@@ -162,15 +156,11 @@ export async function patchOrganization(ctx: Ctx, db: Executor, access: OrgAcces
  */
 export async function deleteOrganization(ctx: Ctx, db: Executor, access: OrgAccess): Promise<void> {
   const orgId = access.org.id;
-  checkIfMatch(ctx.ifMatch, access.org.version);
   const active = await countActiveProjects(db, orgId);
   if (active > 0) {
     throw new TenancyError("has_active_projects", `organization ${orgId} still has ${active} active project(s); archive them first (DELETE each project)`);
   }
-  for (const token of await listUnrevokedServiceAccountTokens(db, orgId)) {
-    await revokeToken(db, token.id, ctx.now);
-    await recordAudit(ctx, db, { organizationId: orgId, action: "token.revoked", target: { type: "token", id: token.id }, changes: { status: { from: "active", to: "revoked" } } });
-  }
+  for (const token of await listUnrevokedServiceAccountTokens(db, orgId)) await revokeTokenWithAudit(ctx, db, orgId, token.id);
   await updateOrganization(db, { ...access.org, deleted_at: ctx.now, updated_at: ctx.now, version: access.org.version + 1 });
   await recordAudit(ctx, db, { organizationId: orgId, action: "organization.deleted", target: { type: "organization", id: orgId }, changes: { deletedAt: { from: null, to: ctx.now } } });
 }

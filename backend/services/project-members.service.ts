@@ -1,16 +1,16 @@
 import type { z } from "zod";
 import type { Membership } from "../../schema/membership";
 import { projectMemberInput, projectMemberPatch } from "../../schema/membership";
-import { assertProjectActive, notFound, ProjectAccess } from "../auth/access";
+import { notFound, ProjectAccess } from "../auth/access";
 import { allow, mayGrantProjectRole } from "../auth/policy";
-import { checkIfMatch } from "../http/etag";
 import { mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
-import { deleteProjectMember, findOrgMember, findProjectMember, insertProjectMember, listProjectMembers, MemberFilter, ProjectMemberView, setProjectMemberRole } from "../store/members.repository";
+import { deleteProjectMember, findOrgMember, findProjectMember, listProjectMembers, MemberFilter, ProjectMemberView, setProjectMemberRole } from "../store/members.repository";
 import { findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { assertNoActiveKeys } from "./api-keys.service";
+import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
 import { assertMembershipExternalIdFree, memberExists, toMembership } from "./members.service";
@@ -29,7 +29,6 @@ export async function findProjectMembership(db: Executor, access: ProjectAccess,
 export async function addProjectMember(ctx: Ctx, db: Executor, access: ProjectAccess, input: z.output<typeof projectMemberInput>): Promise<Membership> {
   const { project } = access;
   allow(mayGrantProjectRole(access, input.role), `grant the role ${input.role}`);
-  assertProjectActive(project);
   const user = await findUserByEmail(db, input.email);
   if (!user || !(await findOrgMember(db, project.organization_id, user.id))) {
     throw invalidField("email", `must be a member of organization ${project.organization_id} first (POST /v1/organizations/${project.organization_id}/members)`);
@@ -37,33 +36,16 @@ export async function addProjectMember(ctx: Ctx, db: Executor, access: ProjectAc
   const existing = await findProjectMember(db, project.id, user.id);
   if (existing) throw memberExists(existing, `project ${project.id}`);
   await assertMembershipExternalIdFree(db, "project_members", { column: "project_id", id: project.id }, input.externalId);
-  await insertProjectMember(db, {
-    project_id: project.id,
-    user_id: user.id,
-    organization_id: project.organization_id,
-    role: input.role,
-    external_id: input.externalId ?? null,
-    version: 1,
-    created_at: ctx.now,
-    updated_at: ctx.now,
-  });
-  await recordAudit(ctx, db, {
-    organizationId: project.organization_id,
-    projectId: project.id,
-    action: "member.added",
-    target: { type: "user", id: user.id },
-    changes: { email: { from: null, to: user.email }, role: { from: null, to: input.role } },
-  });
+  await addMembership(ctx, db, { organizationId: project.organization_id, projectId: project.id, user, role: input.role, externalId: input.externalId });
   return toMembership((await findProjectMember(db, project.id, user.id))!);
 }
 
-export async function changeProjectMemberRole(ctx: Ctx, db: Executor, access: ProjectAccess, userId: string, patch: Record<string, unknown>): Promise<Membership> {
+/** `member` is the route's target: found and its version checked by the pipeline, in an active project. */
+export async function changeProjectMemberRole(ctx: Ctx, db: Executor, access: ProjectAccess, member: ProjectMemberView, patch: Record<string, unknown>): Promise<Membership> {
   const { project } = access;
-  const member = await findProjectMembership(db, access, userId);
-  checkIfMatch(ctx.ifMatch, member.version);
+  const userId = member.user_id;
   const input = mergeAndValidate(projectMemberPatch, { role: member.role }, patch);
   allow(mayGrantProjectRole(access, input.role), `grant the role ${input.role}`);
-  assertProjectActive(project);
   if (input.role === member.role) return toMembership(member);
   await setProjectMemberRole(db, project.id, userId, input.role, ctx.now);
   await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });
@@ -71,10 +53,9 @@ export async function changeProjectMemberRole(ctx: Ctx, db: Executor, access: Pr
 }
 
 /** Refused while the member owns active keys here (409 naming them), never a silent revoke. */
-export async function removeProjectMember(ctx: Ctx, db: Executor, access: ProjectAccess, userId: string): Promise<void> {
+export async function removeProjectMember(ctx: Ctx, db: Executor, access: ProjectAccess, member: ProjectMemberView): Promise<void> {
   const { project } = access;
-  const member = await findProjectMembership(db, access, userId);
-  checkIfMatch(ctx.ifMatch, member.version);
+  const userId = member.user_id;
   await assertNoActiveKeys(ctx, db, { projectId: project.id, ownerUserId: userId }, member.email);
   await deleteProjectMember(db, project.id, userId);
   await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "member.removed", target: { type: "user", id: userId }, changes: compact({ role: { from: member.role, to: null } }) });

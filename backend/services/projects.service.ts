@@ -1,16 +1,15 @@
 import type { z } from "zod";
 import { OWNER_EDITABLE, Project, projectInput } from "../../schema/project";
 import { TenancyError } from "../../schema/errors";
-import { assertProjectActive, OrgAccess, ProjectAccess } from "../auth/access";
+import type { OrgAccess, ProjectAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
-import { checkIfMatch } from "../http/etag";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import type { Executor } from "../store/db";
-import { insertProjectMember } from "../store/members.repository";
 import { findActiveProjectByExternalId, findActiveProjectByName, findProjectWithRole, insertProject, listProjects as listProjectRows, ProjectFilter, ProjectRecord, updateProject } from "../store/projects.repository";
 import type { PageRequest } from "../store/page";
 import { revokeProjectKeys } from "./api-keys.service";
+import { addMembership } from "./add-membership.service";
 import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
 
@@ -82,14 +81,7 @@ export async function createProject(ctx: Ctx, db: Executor, access: OrgAccess, i
   await recordAudit(ctx, db, { organizationId: orgId, projectId: rec.id, action: "project.created", target: { type: "project", id: rec.id }, changes: creationChanges(project) });
   // A creator who is not an admin could not see the project otherwise: they become its owner.
   if (access.orgRole !== "admin") {
-    await insertProjectMember(db, { project_id: rec.id, user_id: ctx.caller.user.id, organization_id: orgId, role: "owner", external_id: null, version: 1, created_at: ctx.now, updated_at: ctx.now });
-    await recordAudit(ctx, db, {
-      organizationId: orgId,
-      projectId: rec.id,
-      action: "member.added",
-      target: { type: "user", id: ctx.caller.user.id },
-      changes: { email: { from: null, to: ctx.caller.user.email }, role: { from: null, to: "owner" } },
-    });
+    await addMembership(ctx, db, { organizationId: orgId, projectId: rec.id, user: ctx.caller.user, role: "owner" });
   }
   return project;
 }
@@ -102,7 +94,6 @@ export function listProjects(ctx: Ctx, db: Executor, access: OrgAccess, filter: 
 /** A merge patch authorized by the fields it changes: owners edit OWNER_EDITABLE, admins all. */
 export async function patchProject(ctx: Ctx, db: Executor, access: ProjectAccess, patch: Record<string, unknown>): Promise<Project> {
   const { project } = access;
-  checkIfMatch(ctx.ifMatch, project.version);
   const before = editable(project);
   const after = mergeAndValidate(projectInput, before, patch);
   const changes = changedFields(before, compact(after as Record<string, unknown>));
@@ -110,7 +101,6 @@ export async function patchProject(ctx: Ctx, db: Executor, access: ProjectAccess
   if (fields.length === 0) return toProject(project);
   const ownerOnly = fields.every((f) => (OWNER_EDITABLE as readonly string[]).includes(f));
   allow(ownerOnly ? policy.changeProjectOwnerFields(access) : policy.changeProjectAdminFields(access), `change ${fields.join(", ")}`);
-  assertProjectActive(project);
   await assertUnique(db, access, ctx.caller.user.id, after, project.id);
   const rec: ProjectRecord = { ...project, ...recordFields(after), version: project.version + 1, updated_at: ctx.now };
   await updateProject(db, project.id, rec);
@@ -121,7 +111,6 @@ export async function patchProject(ctx: Ctx, db: Executor, access: ProjectAccess
 /** DELETE archives: keys revoked, history kept, the name free again. Archiving twice is a no-op. */
 export async function archiveProject(ctx: Ctx, db: Executor, access: ProjectAccess): Promise<void> {
   const { project } = access;
-  checkIfMatch(ctx.ifMatch, project.version);
   if (project.status === "archived") return;
   await revokeProjectKeys(ctx, db, project.id);
   await updateProject(db, project.id, { status: "archived", archived_at: ctx.now, version: project.version + 1, updated_at: ctx.now });

@@ -7,14 +7,15 @@ import { notFound, OrgAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
 import { allow, mayGrantOrgRole } from "../auth/policy";
 import type { Executor } from "../store/db";
-import { findOrgMember, insertOrgMember, OrgMemberView } from "../store/members.repository";
+import { findOrgMember, OrgMemberView } from "../store/members.repository";
 import type { PageRequest } from "../store/page";
-import { findUserToken, listUserTokens, revokeToken } from "../store/tokens.repository";
+import { findUserToken, listUserTokens } from "../store/tokens.repository";
 import { findUserById, insertUser } from "../store/users.repository";
+import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import type { Ctx } from "./context";
 import { assertMembershipExternalIdFree, toMembership } from "./members.service";
-import { CreatedToken, lineageOf, mintToken, tokenChanges, toToken } from "./tokens.service";
+import { CreatedToken, lineageOf, mintToken, revokeTokenWithAudit, tokenChanges, toToken } from "./tokens.service";
 
 /** Service accounts have no mailbox; their address is unique, recognisable and undeliverable. */
 function serviceAccountEmail(): string {
@@ -35,11 +36,8 @@ export async function createServiceAccount(ctx: Ctx, db: Executor, access: OrgAc
     created_at: ctx.now,
     updated_at: ctx.now,
   });
-  await insertOrgMember(db, { organization_id: orgId, user_id: user.id, role: input.role, external_id: input.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now });
-  await recordAudit(ctx, db, {
-    organizationId: orgId,
+  await addMembership(ctx, db, { organizationId: orgId, user, role: input.role, externalId: input.externalId }, {
     action: "service_account.created",
-    target: { type: "user", id: user.id },
     changes: { name: { from: null, to: user.name }, email: { from: null, to: user.email }, role: { from: null, to: input.role } },
   });
   return toMembership((await findOrgMember(db, orgId, user.id))!);
@@ -78,9 +76,6 @@ export async function revokeServiceAccountToken(ctx: Ctx, db: Executor, access: 
   await ownServiceAccount(db, access.org.id, userId);
   const row = await findUserToken(db, userId, tokenId);
   if (!row) throw notFound("token", tokenId);
-  if (!row.revoked_at) {
-    await revokeToken(db, tokenId, ctx.now);
-    await recordAudit(ctx, db, { organizationId: access.org.id, action: "token.revoked", target: { type: "token", id: tokenId }, changes: { status: { from: "active", to: "revoked" } } });
-  }
+  if (!row.revoked_at) await revokeTokenWithAudit(ctx, db, access.org.id, tokenId);
   return toToken(row, ctx.now);
 }

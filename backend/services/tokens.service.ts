@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { createdToken, Token, tokenInput } from "../../schema/token";
 import { notFound } from "../auth/access";
 import { invalidField } from "../http/validate";
-import { hashSecret, newId, newSecret, redact, TOKEN_PREFIX } from "../auth/credentials";
+import { hashSecret, newId, newSecret, redact, statusOf, TOKEN_PREFIX } from "../auth/credentials";
 import { longestIdleMs, tokenBornAt } from "../auth/org-policy";
 import type { Executor } from "../store/db";
 import { findUserToken, insertToken, listUserTokens, revokeToken } from "../store/tokens.repository";
@@ -14,7 +14,6 @@ import { compact, Ctx } from "./context";
 export type CreatedToken = z.infer<typeof createdToken>;
 
 export function toToken(row: TokenRow, now: string): Token {
-  const status = row.revoked_at ? "revoked" : row.expires_at && row.expires_at <= now ? "expired" : "active";
   return compact({
     id: row.id,
     userId: row.user_id,
@@ -22,7 +21,7 @@ export function toToken(row: TokenRow, now: string): Token {
     redactedValue: row.redacted,
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
-    status,
+    status: statusOf(row, now),
     createdAt: row.created_at,
   });
 }
@@ -108,7 +107,12 @@ export async function revokeOwnToken(ctx: Ctx, db: Executor, tokenId: string): P
   const row = await findUserToken(db, ctx.caller.user.id, tokenId);
   if (!row) throw notFound("token", tokenId);
   if (row.revoked_at) return;
-  await revokeToken(db, tokenId, ctx.now);
   // A service account's tokens are its organization's business: its log shows the revocation.
-  await recordAudit(ctx, db, { organizationId: ctx.caller.user.organization_id ?? null, action: "token.revoked", target: { type: "token", id: tokenId }, changes: { status: { from: "active", to: "revoked" } } });
+  await revokeTokenWithAudit(ctx, db, ctx.caller.user.organization_id ?? null, tokenId);
+}
+
+/** Revokes an active token, and says so in the audit log of `organizationId` (none for a person's own). */
+export async function revokeTokenWithAudit(ctx: Ctx, db: Executor, organizationId: string | null, tokenId: string): Promise<void> {
+  await revokeToken(db, tokenId, ctx.now);
+  await recordAudit(ctx, db, { organizationId, action: "token.revoked", target: { type: "token", id: tokenId }, changes: { status: { from: "active", to: "revoked" } } });
 }

@@ -2,7 +2,6 @@ import { TenancyError } from "../../schema/errors";
 import { MAX_EVENTS } from "../../schema/usage";
 import type { Executor } from "../store/db";
 import { pruneEvents } from "./usage.repository";
-import { UsageConfigError } from "./usage.config";
 import type { Window } from "./windows";
 
 /**
@@ -11,12 +10,6 @@ import type { Window } from "./windows";
  * flood is refused with 429 before it reaches the store that every project's authorize reads; and
  * raw events are kept for `retentionDays`, then pruned in bounded steps (the rollups stay).
  */
-export interface IngestionConfig {
-  /** Per project; 0 turns the limit off. */
-  readonly eventsPerSecond: number;
-  readonly retentionDays: number;
-}
-
 /**
  * The least that takes a whole batch each second: on the 2-core reference machine 5,000 a second
  * moved another project's authorize p99 5.8× on PostgreSQL, 1,000 about 1.4× (backend/README.md).
@@ -31,23 +24,6 @@ export const DEFAULT_RETENTION_DAYS = 35;
 export const MIN_RETENTION_DAYS = 32;
 /** Rows one prune statement deletes: each is a short write, so the store's writers take turns with it. */
 export const PRUNE_CHUNK = 5_000;
-
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, zeroToo = false): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (/^\d+$/.test(raw) && ((zeroToo && n === 0) || (n >= min && n <= max))) return n;
-  throw new UsageConfigError(`${name} must be a whole number from ${min} to ${max}${zeroToo ? " (or 0 for no limit)" : ""}, got "${raw}"`);
-}
-
-/** Validated once at start-up: TENANCY_USAGE_EVENTS_PER_SECOND, TENANCY_USAGE_RETENTION_DAYS. */
-export function loadIngestionConfig(env: NodeJS.ProcessEnv = process.env): IngestionConfig {
-  return Object.freeze({
-    // At least one whole batch a second, or a batch of MAX_EVENTS could never be accepted.
-    eventsPerSecond: wholeNumber(env, "TENANCY_USAGE_EVENTS_PER_SECOND", DEFAULT_EVENTS_PER_SECOND, MAX_EVENTS, 10_000_000, true),
-    retentionDays: wholeNumber(env, "TENANCY_USAGE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, 36_500),
-  });
-}
 
 export class IngestionLimit {
   constructor(

@@ -323,6 +323,13 @@ export class LimitsEngine {
     }
   }
 
+  /** What the retry holds now (for /metrics): settles waiting for the limits store, and their cost. */
+  pendingSettles(): { settles: number; costMicros: number } {
+    let costMicros = 0;
+    for (const b of this.retries.values()) costMicros += b.costMicros;
+    return { settles: this.retries.size, costMicros };
+  }
+
   async close(): Promise<void> {
     await this.budgets.close();
   }

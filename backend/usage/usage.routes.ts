@@ -9,10 +9,9 @@ import {
   usageReport as usageReportSchema,
   usageResult,
 } from "../../schema/usage";
-import { ok, route } from "../http/route";
+import { route } from "../http/route";
 import { authorize, keyEntry, recordUsage } from "./data-plane.service";
 import { invoices, usageReport } from "./usage-views.service";
-import { usageOf } from "./usage.runtime";
 
 /**
  * The data plane (scope apiKey: a project API key, never a management token) and the usage views
@@ -34,9 +33,7 @@ export const usageRoutes = [
     answers: ["read_only_key", "model_not_allowed", "unknown_model", "limit_exceeded", "limits_unavailable"],
     // No `transaction`: it only reads the store, and a write transaction would queue every gateway
     // request behind SQLite's write lock.
-    async handler({ key, db, store, body, now }) {
-      return ok(await authorize(await usageOf(store), db, keyEntry(key), body, new Date(now)));
-    },
+    handler: ({ key, db, usage, body, now }) => authorize(usage, db, keyEntry(key), body, new Date(now)),
   }),
   route({
     method: "POST",
@@ -52,9 +49,7 @@ export const usageRoutes = [
     bodyLimit: 2 * 1024 * 1024,
     // A batch is all or nothing: the events, their rollups and the settled holds commit together.
     transaction: true,
-    async handler({ key, db, store, body, now }) {
-      return ok(await recordUsage(await usageOf(store), db, keyEntry(key), body, new Date(now)));
-    },
+    handler: ({ key, db, usage, body, now }) => recordUsage(usage, db, keyEntry(key), body, new Date(now)),
   }),
   // /usage and /costs carry the same rows: one reads them for tokens, the other for money.
   ...(["usage", "costs"] as const).map((view) =>
@@ -69,7 +64,7 @@ export const usageRoutes = [
       query: usageQuery,
       response: usageReportSchema,
       async handler({ ctx, db, access, query }) {
-        return ok({ data: await usageReport({ db, access, userId: ctx.caller.user.id, now: ctx.now }, query) });
+        return { data: await usageReport({ db, access, userId: ctx.caller.user.id, now: ctx.now }, query) };
       },
     }),
   ),
@@ -84,7 +79,7 @@ export const usageRoutes = [
     query: invoiceQuery,
     response: invoiceList,
     async handler({ ctx, db, access, query }) {
-      return ok({ data: await invoices({ db, access, userId: ctx.caller.user.id, now: ctx.now }, query.month) });
+      return { data: await invoices({ db, access, userId: ctx.caller.user.id, now: ctx.now }, query.month) };
     },
   }),
   route({
@@ -96,8 +91,6 @@ export const usageRoutes = [
     summary: "The price table: USD per million input and output tokens, effective-dated",
     status: 200,
     response: priceList,
-    async handler({ ctx }) {
-      return ok({ data: (await usageOf(ctx.store)).prices.toWire() });
-    },
+    handler: async ({ usage }) => ({ data: usage.prices.toWire() }),
   }),
 ];

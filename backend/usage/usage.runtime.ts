@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import type { UsageConfig } from "../config";
 import type { Store } from "../store/db";
 import { RedisAdmission } from "./admission.redis";
 import { Budgets, MemoryBudgets } from "./budgets";
@@ -7,14 +8,14 @@ import { LimitsEngine } from "./limits";
 import { loadPrices, PriceTable } from "./prices";
 import { MemoryReservations } from "./reservations";
 import { RedisReservations } from "./reservations.redis";
-import { IngestionLimit, loadIngestionConfig, pruneExpired } from "./ingestion";
-import { loadUsageConfig, UsageConfig } from "./usage.config";
+import { IngestionLimit, pruneExpired } from "./ingestion";
 import { Window } from "./windows";
 
 /**
  * Everything the data plane keeps per backend process: the price table and the limits engine
  * (in process, or in Redis when TENANCY_REDIS_URL is set), and the timers that retry
- * settlements and prune old raw events.
+ * settlements and prune old raw events. Made once by whoever builds the app (`buildApp` takes it
+ * and its `close()` closes it): nothing of it is module state.
  */
 export interface UsageRuntime {
   readonly config: UsageConfig;
@@ -30,8 +31,6 @@ const RETRY_SETTLE_MS = 5_000;
 /** Redis answers in well under a millisecond; this long without an answer counts as a failure. */
 const REDIS_COMMAND_TIMEOUT_MS = 500;
 const PRUNE_MS = 3600_000;
-
-const runtimes = new WeakMap<Store, UsageRuntime>();
 
 async function connect(url: string): Promise<Redis> {
   // Fail fast instead of queueing while Redis is away: authorize answers 503, not a hung request.
@@ -51,10 +50,8 @@ async function connect(url: string): Promise<Redis> {
   return client;
 }
 
-/** Builds the runtime for a store (validating TENANCY_PRICES and TENANCY_REDIS_URL) and keeps it for `usageOf`. */
-export async function startUsage(store: Store, env: NodeJS.ProcessEnv = process.env, log: (msg: string, err?: unknown) => void = () => undefined): Promise<UsageRuntime> {
-  const config = loadUsageConfig(env);
-  const ingestionConfig = loadIngestionConfig(env);
+/** Builds the runtime for a store from the validated config (the price table is read here). */
+export async function startUsage(store: Store, config: UsageConfig, log: (msg: string, err?: unknown) => void = () => undefined): Promise<UsageRuntime> {
   const prices = loadPrices(config.pricesPath);
   const redis = config.redisUrl ? await connect(config.redisUrl) : undefined;
   const shared = redis ? { client: redis, prefix: config.redisPrefix } : undefined;
@@ -69,12 +66,13 @@ export async function startUsage(store: Store, env: NodeJS.ProcessEnv = process.
   const redisReservations = redis ? new RedisReservations(redis, config.redisPrefix, tokens) : undefined;
   const atomic = redis && redisBudgets && redisReservations ? new RedisAdmission(redis, requests, tokens, redisBudgets, redisReservations) : undefined;
   const reservations = redisReservations ?? new MemoryReservations(tokens);
-  const ingestion = new IngestionLimit(ingestionConfig.eventsPerSecond, new Window("eps:", shared, 1));
+  const ingestion = new IngestionLimit(config.eventsPerSecond, new Window("eps:", shared, 1));
   const limits = new LimitsEngine(requests, tokens, budgets, reservations, config.holdSeconds * 1000, onFailure, atomic);
   const swallow = (what: string) => (err: unknown) => log(what, err);
   const timers = [
-    setInterval(() => limits.retryFailed().catch(() => undefined), RETRY_SETTLE_MS),
-    setInterval(() => pruneExpired(store.db, new Date(), ingestionConfig.retentionDays).catch(swallow("usage event prune failed")), PRUNE_MS),
+    // A failure keeps the settle for the next round (pendingSettles, in /metrics); it is still said.
+    setInterval(() => limits.retryFailed().catch(swallow("budget settle retry failed")), RETRY_SETTLE_MS),
+    setInterval(() => pruneExpired(store.db, new Date(), config.retentionDays).catch(swallow("usage event prune failed")), PRUNE_MS),
   ];
   for (const t of timers) t.unref();
   const runtime: UsageRuntime = {
@@ -89,20 +87,5 @@ export async function startUsage(store: Store, env: NodeJS.ProcessEnv = process.
       redis?.disconnect();
     },
   };
-  runtimes.set(store, runtime);
   return runtime;
-}
-
-const starting = new WeakMap<Store, Promise<UsageRuntime>>();
-
-/** The store's runtime; started from the process environment on first use when server.ts did not. */
-export function usageOf(store: Store): Promise<UsageRuntime> {
-  const known = runtimes.get(store);
-  if (known) return Promise.resolve(known);
-  let pending = starting.get(store);
-  if (!pending) {
-    pending = startUsage(store);
-    starting.set(store, pending);
-  }
-  return pending;
 }

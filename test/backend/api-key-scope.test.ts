@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../backend/app";
+import { startUsage } from "../../backend/usage/usage.runtime";
 import { loadConfig } from "../../backend/config";
-import { ok, route } from "../../backend/http/route";
+import { route } from "../../backend/http/route";
 import { API_ROUTES } from "../../backend/routes";
 import { bootstrapIfEmpty } from "../../backend/services/bootstrap.service";
 import { openStore, Store } from "../../backend/store/db";
@@ -29,7 +30,7 @@ describe("the apiKey scope", () => {
     permission: "useApiKey",
     summary: "test",
     status: 200,
-    handler: async ({ key }) => ok({ apiKeyId: key.apiKey.id, projectId: key.project.id, organizationId: key.organization.id }),
+    handler: async ({ key }) => ({ apiKeyId: key.apiKey.id, projectId: key.project.id, organizationId: key.organization.id }),
   });
   const send = (method: "GET" | "POST" | "PATCH" | "DELETE", url: string, bearer: string, payload?: object) =>
     app.inject({ method, url, headers: { authorization: `Bearer ${bearer}` }, ...(payload ? { payload } : {}) });
@@ -42,7 +43,8 @@ describe("the apiKey scope", () => {
     await migrateToLatest(store.db);
     await bootstrapIfEmpty(store, { email: "root@apikey.test", token });
     const silent = new Writable({ write: (_c, _e, done) => done() });
-    app = buildApp({ config: loadConfig({ TENANCY_DATABASE_URL: "sqlite:unused" }), store, logStream: silent, routes: [...API_ROUTES, whoami] });
+    const config = loadConfig({ TENANCY_DATABASE_URL: "sqlite:unused" });
+    app = buildApp({ config, store, usage: await startUsage(store, config.usage), logStream: silent, routes: [...API_ROUTES, whoami] });
     org = (await send("POST", "/v1/organizations", token, { name: "Data" })).json().id;
     project = (await send("POST", `/v1/organizations/${org}/projects`, token, { name: "p", environment: "other" })).json().id;
     await send("POST", `/v1/organizations/${org}/projects/${project}/members`, token, { email: "root@apikey.test", role: "owner" });

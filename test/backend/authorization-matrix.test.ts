@@ -78,13 +78,13 @@ for (const dialect of DIALECTS) {
     async function freshOrgMember(): Promise<string> {
       return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/members`, { email: fresh("target"), role: "member" }), 201).userId;
     }
-    async function freshProjectMember(): Promise<string> {
+    async function freshProjectMember(projectId = ids.projectId): Promise<string> {
       const email = fresh("ptarget");
       expectStatus(await root.post(`/v1/organizations/${ids.orgId}/members`, { email, role: "member" }), 201);
-      return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${ids.projectId}/members`, { email, role: "viewer" }), 201).userId;
+      return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${projectId}/members`, { email, role: "viewer" }), 201).userId;
     }
-    async function freshKey(): Promise<string> {
-      return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${ids.projectId}/api-keys`, { name: `k-${++counter}`, owner: emails.pmember }), 201).id;
+    async function freshKey(projectId = ids.projectId): Promise<string> {
+      return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${projectId}/api-keys`, { name: `k-${++counter}`, owner: emails.pmember }), 201).id;
     }
 
     const MATRIX: Record<string, Row> = {
@@ -261,6 +261,68 @@ for (const dialect of DIALECTS) {
       }
       console.log(`      authorization matrix: ${Object.keys(MATRIX).length} operations × ${ACTORS.length} actors = ${checked} calls checked, ${bodies} refusal bodies compared`);
       assert.deepEqual(failures, []);
+    });
+
+    // Read from the route table's own flags (/openapi.json), and checked against what the server answers.
+    type Operation = { parameters?: Array<{ name: string }>; "x-tenancy-scope": string; "x-tenancy-active-project"?: boolean; responses: Record<string, any> };
+    const operationsOf = (doc: any) =>
+      Object.entries(doc.paths as Record<string, Record<string, Operation>>).flatMap(([template, ops]) => Object.entries(ops).map(([method, op]) => ({ template, method: method.toUpperCase(), op })));
+
+    it("answers 412 to a stale If-Match on every versioned write, and documents If-Match exactly there", async () => {
+      const doc = expectStatus(await call(backend.url, "GET", "/openapi.json", undefined), 200);
+      // A path is versioned when its GET answers an object with a version (its ETag).
+      const versioned = (template: string) => doc.paths[template]?.get?.responses["200"]?.content["application/json"].schema.properties?.version !== undefined;
+      const failures: string[] = [];
+      let checked = 0;
+      for (const { template, method, op } of operationsOf(doc).filter((o) => o.method === "PATCH" || o.method === "DELETE")) {
+        const name = `${method} ${template}`;
+        const documented = (op.parameters ?? []).some((p) => p.name === "If-Match") && op.responses["412"] !== undefined;
+        if (documented !== versioned(template)) failures.push(`${name}: If-Match ${documented ? "documented" : "not documented"}, but the object ${versioned(template) ? "has" : "has no"} version`);
+        if (!versioned(template)) continue;
+        const row = MATRIX[name];
+        const v: Ids = { ...ids, ...(row.prepare ? await row.prepare("admin") : {}) };
+        const path = fill(template, v);
+        const read = await root.get(path);
+        expectStatus(read, 200);
+        const etag = read.headers.etag;
+        const stale = await call(backend.url, method, path, root.token, { body: row.body?.("admin"), headers: { "if-match": '"999999"' } });
+        checked++;
+        if (stale.status !== 412 || stale.body.code !== "version_mismatch") failures.push(`${name} with a stale If-Match: ${stale.status} ${stale.text.slice(0, 200)}`);
+        const current = await call(backend.url, method, path, root.token, { body: row.body?.("admin"), headers: { "if-match": etag } });
+        if (current.status !== row.expect.admin) failures.push(`${name} with the current ETag ${etag}: ${current.status} ${current.text.slice(0, 200)}`);
+      }
+      assert.deepEqual(failures, []);
+      assert.ok(checked >= 9, `only ${checked} versioned writes found`);
+    });
+
+    // Project-scoped writes an archived project still takes, and why; every other one is refused.
+    const ARCHIVED_TAKES: Record<string, number> = {
+      // Taking access away stays possible.
+      "DELETE /v1/organizations/{orgId}/projects/{projectId}/members/{userId}": 204,
+      // Archiving twice, or revoking a key archiving revoked, is the no-op 204.
+      "DELETE /v1/organizations/{orgId}/projects/{projectId}": 204,
+      "DELETE /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": 204,
+    };
+
+    it("refuses every project-scoped write to an archived project, as its route declares", async () => {
+      const doc = expectStatus(await call(backend.url, "GET", "/openapi.json", undefined), 200);
+      const failures: string[] = [];
+      const writes = operationsOf(doc).filter((o) => o.op["x-tenancy-scope"] === "project" && o.method !== "GET");
+      for (const { template, method, op } of writes) {
+        const name = `${method} ${template}`;
+        const declared = op["x-tenancy-active-project"] === true;
+        if (declared === name in ARCHIVED_TAKES) failures.push(`${name}: activeProject ${declared ? "declared" : "not declared"}, but ARCHIVED_TAKES ${declared ? "lists" : "does not list"} it`);
+        const projectId = await freshProject();
+        const userId = await freshProjectMember(projectId);
+        const keyId = await freshKey(projectId);
+        expectStatus(await root.delete(`/v1/organizations/${ids.orgId}/projects/${projectId}`), 204);
+        const res = await call(backend.url, method, fill(template, { ...ids, projectId, userId, keyId }), root.token, { body: MATRIX[name].body?.("admin") });
+        const want = declared ? refusal(400, `project ${projectId} is archived; archived projects are read-only`, ["invalid_request", "Invalid request"]) : undefined;
+        if (want && JSON.stringify({ ...res.body, requestId: "string" }) !== JSON.stringify(want)) failures.push(`${name}: ${res.status} ${res.text.slice(0, 200)}`);
+        if (!want && res.status !== ARCHIVED_TAKES[name]) failures.push(`${name}: expected ${ARCHIVED_TAKES[name]}, got ${res.status} ${res.text.slice(0, 200)}`);
+      }
+      assert.deepEqual(failures, []);
+      assert.equal(writes.length, 8, writes.map((w) => `${w.method} ${w.template}`).join(", "));
     });
 
     it("answers an invisible object exactly as a missing or malformed id", async () => {

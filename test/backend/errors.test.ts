@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { buildApp } from "../../backend/app";
+import { startUsage } from "../../backend/usage/usage.runtime";
 import { loadConfig } from "../../backend/config";
 import type { Store } from "../../backend/store/db";
 import { tempStore } from "./helpers";
@@ -18,7 +19,8 @@ describe("unexpected errors", () => {
 
   it("answers /healthz 503 unavailable once the store stops answering (its probe is at most 250 ms old)", async () => {
     const own = await tempStore("health");
-    const app = buildApp({ config: loadConfig({ TENANCY_LOG_LEVEL: "silent" }), store: own.store });
+    const config = loadConfig({ TENANCY_LOG_LEVEL: "silent" });
+    const app = buildApp({ config, store: own.store, usage: await startUsage(own.store, config.usage) });
     assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
     await own.dispose();
     const deadline = Date.now() + 1000;
@@ -39,7 +41,8 @@ describe("unexpected errors", () => {
         done();
       },
     });
-    const app = buildApp({ config: loadConfig({ TENANCY_LOG_LEVEL: "error" }), store, logStream });
+    const config = loadConfig({ TENANCY_LOG_LEVEL: "error" });
+    const app = buildApp({ config, store, usage: await startUsage(store, config.usage), logStream });
     app.get("/boom", async () => {
       throw new Error("connection to db-7.internal failed: password=hunter2");
     });

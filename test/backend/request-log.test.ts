@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import fc from "fast-check";
 import pino from "pino";
 import { buildApp } from "../../backend/app";
+import { startUsage } from "../../backend/usage/usage.runtime";
 import { loadConfig } from "../../backend/config";
 import { logCompleted, logDestination, requestFields } from "../../backend/http/request-log";
 import type { Store } from "../../backend/store/db";
@@ -82,7 +83,8 @@ describe("the request log line", () => {
 
     it("one line per request, with the request's id, route answer and time", async () => {
       const out = capture();
-      const app = buildApp({ config: loadConfig({ TENANCY_LOG_LEVEL: "info" }), store, logStream: out.stream });
+      const config = loadConfig({ TENANCY_LOG_LEVEL: "info" });
+      const app = buildApp({ config, store, usage: await startUsage(store, config.usage), logStream: out.stream });
       await app.inject({ method: "GET", url: "/healthz", headers: { "x-request-id": "probe-1" } });
       await app.inject({ method: "GET", url: "/nowhere?token=tmt_abcdefghijklmnop" });
       await app.close();

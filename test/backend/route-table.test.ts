@@ -9,6 +9,7 @@ import { loadConfig } from "../../backend/config";
 import type { RouteDef } from "../../backend/http/route";
 import { API_ROUTES } from "../../backend/routes";
 import type { Store } from "../../backend/store/db";
+import type { UsageRuntime } from "../../backend/usage/usage.runtime";
 import { ROOT } from "../support/backend";
 
 const exec = promisify(execFile);
@@ -16,7 +17,9 @@ const exec = promisify(execFile);
 /** A route cannot reach the router without a scope and a permission: neither in types nor at run time. */
 describe("the route table", () => {
   const config = loadConfig({ TENANCY_DATABASE_URL: "sqlite:/nonexistent-never-opened/x.db" });
-  const store = {} as Store; // never touched: the checks run before anything is registered
+  // Never touched: the checks run before anything is registered.
+  const store = {} as Store;
+  const usage = {} as UsageRuntime;
   const valid = API_ROUTES.find((r) => r.method === "GET" && r.path === "/v1/organizations/{orgId}")!;
 
   const cases: Array<[string, Partial<RouteDef>, RegExp]> = [
@@ -26,16 +29,23 @@ describe("the route table", () => {
     ["an organization scope without {orgId}", { path: "/v1/things" }, /^route GET \/v1\/things has scope organization but no \{orgId\} in its path$/],
     ["no operationId", { operationId: undefined }, /must declare a camelCase operationId$/],
     ["an authenticated scope outside the request limit", { rateLimit: false }, /^route GET \/v1\/organizations\/\{orgId\} may not leave the request limit: only unauthenticated routes may \(rateLimit: false\)$/],
+    [
+      "a path parameter of no known id kind",
+      { path: "/v1/organizations/{orgId}/webhooks/{webhookId}" },
+      /^route GET \/v1\/organizations\/\{orgId\}\/webhooks\/\{webhookId\} names \{webhookId\} in its path: a path parameter is an id of a known kind \(orgId, projectId, userId, keyId, tokenId\); add it to PATH_PARAMS in http\/path-params\.ts$/,
+    ],
+    ["If-Match on a read", { ifMatch: ({ access }: { access: { org: { version: number } } }) => access.org } as unknown as Partial<RouteDef>, /^route GET \/v1\/organizations\/\{orgId\} declares ifMatch, which only a PATCH or DELETE/],
+    ["activeProject outside project scope", { method: "POST", activeProject: true }, /^route POST \/v1\/organizations\/\{orgId\} declares activeProject, which only a write of project scope can honour$/],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses to build an app with a route that has ${what}`, () => {
       const broken = { ...valid, ...change } as RouteDef;
-      assert.throws(() => buildApp({ config, store, routes: [broken] }), (e: Error) => message.test(e.message));
+      assert.throws(() => buildApp({ config, store, usage, routes: [broken] }), (e: Error) => message.test(e.message));
     });
   }
 
   it("declares a scope and a permission on every route it ships", () => {
-    const app = buildApp({ config, store });
+    const app = buildApp({ config, store, usage });
     assert.ok(app.hasRoute({ method: "GET", url: "/v1/organizations/:orgId" }));
   });
 
@@ -46,8 +56,8 @@ describe("the route table", () => {
       const file = join(dir, "bad-route.ts");
       writeFileSync(
         file,
-        `import { ok, route } from "../backend/http/route";\n` +
-          `export const bad = route({ method: "GET", path: "/v1/organizations/{orgId}", operationId: "bad", summary: "x", status: 200, scope: "organization", handler: async () => ok({}) });\n`,
+        `import { route } from "../backend/http/route";\n` +
+          `export const bad = route({ method: "GET", path: "/v1/organizations/{orgId}", operationId: "bad", summary: "x", status: 200, scope: "organization", handler: async () => ({}) });\n`,
       );
       const run = await exec(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "--strict", "--skipLibCheck", "--esModuleInterop", "--target", "ES2022", "--module", "commonjs", file], { cwd: ROOT }).then(
         () => ({ stdout: "" }),

@@ -8,6 +8,7 @@ import { openStore } from "../../backend/store/db";
 import { KeyEntry, recordUsage } from "../../backend/usage/data-plane.service";
 import { invoices } from "../../backend/usage/usage-views.service";
 import { startUsage } from "../../backend/usage/usage.runtime";
+import { loadConfig } from "../../backend/config";
 
 /** List prices of the shipped table, in micro-USD per million tokens, for the models used here. */
 const PRICE: Record<string, [bigint, bigint]> = {
@@ -172,7 +173,7 @@ for (const dialect of DIALECTS) {
     it("takes a month's events until 10 minutes after it ends, and calls its invoice final only once nothing more can be added", async () => {
       const p = t.projects.dev;
       const store = openStore(backend.databaseUrl);
-      const rt = await startUsage(store, {});
+      const rt = await startUsage(store, loadConfig({}).usage);
       try {
         const key: KeyEntry = { apiKeyId: p.keyId, projectId: p.id, projectName: "dev", organizationId: t.orgId, permissions: "all", createdAt: "2020-01-01T00:00:00.000Z", limits: {} };
         const event = (at: string) => ({ eventId: eventId("boundary"), model: "gpt-4o", inputTokens: 1000, outputTokens: 0, at });
