@@ -1,5 +1,6 @@
 import { apiKeyRoutes } from "./api-keys.routes";
 import { auditRoutes } from "./audit.routes";
+import { claimRoutes } from "./claims.routes";
 import { memberRoutes } from "./members.routes";
 import { organizationRoutes } from "./organizations.routes";
 import { projectMemberRoutes } from "./project-members.routes";
@@ -17,6 +18,7 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...projectMemberRoutes,
   ...apiKeyRoutes,
   ...auditRoutes,
+  ...claimRoutes,
   ...usageRoutes,
 ];
 

@@ -14,6 +14,7 @@ import { findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
+import { recordClaim } from "./claims.service";
 
 function statusOf(k: ApiKeyView, now: string): ApiKey["status"] {
   if (k.revoked_at) return "revoked";
@@ -101,6 +102,7 @@ export async function createKey(ctx: Ctx, db: Executor, access: ProjectAccess, i
     created_at: ctx.now,
     updated_at: ctx.now,
   });
+  await recordClaim(ctx, db, id, input.externalId);
   const key = toApiKey((await findApiKey(db, project.id, id))!, ctx.now);
   await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "api_key.created", target: { type: "api_key", id }, changes: creationChanges(key) });
   return { ...key, secret };

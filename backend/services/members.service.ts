@@ -29,6 +29,8 @@ import type { PageRequest } from "../store/page";
 import { recordAudit } from "./audit.service";
 import { assertNoActiveKeys } from "./api-keys.service";
 import { compact, Ctx } from "./context";
+import { recordClaim } from "./claims.service";
+import { membershipClaimId } from "../../schema/claim";
 
 /** Row → API membership, for both scopes (a project membership carries `projectId`). */
 export function toMembership(m: OrgMemberView | ProjectMemberView): Membership {
@@ -96,6 +98,7 @@ export async function addMember(ctx: Ctx, db: Executor, access: OrgAccess, input
   if (existing) throw memberExists(existing, `organization ${orgId}`);
   await assertMembershipExternalIdFree(db, "org_members", { column: "organization_id", id: orgId }, input.externalId);
   await insertOrgMember(db, { organization_id: orgId, user_id: user.id, role: input.role, external_id: input.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now });
+  await recordClaim(ctx, db, membershipClaimId(orgId, user.id), input.externalId);
   await recordAudit(ctx, db, {
     organizationId: orgId,
     action: "member.added",

@@ -24,6 +24,7 @@ import { listUnrevokedServiceAccountTokens, revokeToken } from "../store/tokens.
 import type { PageRequest } from "../store/page";
 import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
+import { recordClaim } from "./claims.service";
 
 /** The client-editable view of an organization: what a merge patch applies to. */
 function editable(rec: OrgRecord) {
@@ -97,6 +98,7 @@ export async function createOrganization(ctx: Ctx, db: Executor, input: z.output
     deleted_at: null,
   };
   await insertOrganization(db, rec);
+  await recordClaim(ctx, db, rec.id, input.externalId);
   await insertOrgMember(db, { organization_id: rec.id, user_id: ctx.caller.user.id, role: "admin", external_id: null, version: 1, created_at: ctx.now, updated_at: ctx.now });
   const org = toOrganization(rec, "admin");
   await recordAudit(ctx, db, { organizationId: rec.id, action: "organization.created", target: { type: "organization", id: rec.id }, changes: creationChanges(org, ["createdAt", "updatedAt", "version", "enforcement"]) });

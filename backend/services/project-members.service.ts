@@ -14,6 +14,8 @@ import { assertNoActiveKeys } from "./api-keys.service";
 import { recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
 import { assertMembershipExternalIdFree, memberExists, toMembership } from "./members.service";
+import { recordClaim } from "./claims.service";
+import { membershipClaimId } from "../../schema/claim";
 
 export function listMembersOfProject(db: Executor, access: ProjectAccess, filter: MemberFilter, page: PageRequest) {
   return listProjectMembers(db, access.project.id, filter, page);
@@ -47,6 +49,7 @@ export async function addProjectMember(ctx: Ctx, db: Executor, access: ProjectAc
     created_at: ctx.now,
     updated_at: ctx.now,
   });
+  await recordClaim(ctx, db, membershipClaimId(project.id, user.id), input.externalId);
   await recordAudit(ctx, db, {
     organizationId: project.organization_id,
     projectId: project.id,

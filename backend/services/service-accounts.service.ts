@@ -15,6 +15,8 @@ import { recordAudit } from "./audit.service";
 import type { Ctx } from "./context";
 import { assertMembershipExternalIdFree, toMembership } from "./members.service";
 import { CreatedToken, lineageOf, mintToken, tokenChanges, toToken } from "./tokens.service";
+import { recordClaim } from "./claims.service";
+import { membershipClaimId } from "../../schema/claim";
 
 /** Service accounts have no mailbox; their address is unique, recognisable and undeliverable. */
 function serviceAccountEmail(): string {
@@ -36,6 +38,7 @@ export async function createServiceAccount(ctx: Ctx, db: Executor, access: OrgAc
     updated_at: ctx.now,
   });
   await insertOrgMember(db, { organization_id: orgId, user_id: user.id, role: input.role, external_id: input.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now });
+  await recordClaim(ctx, db, membershipClaimId(orgId, user.id), input.externalId);
   await recordAudit(ctx, db, {
     organizationId: orgId,
     action: "service_account.created",

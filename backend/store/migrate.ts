@@ -3,6 +3,7 @@ import * as initial from "./migrations/001-initial";
 import * as access from "./migrations/002-access";
 import * as usage from "./migrations/003-usage";
 import * as invoiceNames from "./migrations/004-invoice-names";
+import * as claims from "./migrations/006-claims";
 import type { Db } from "./db";
 
 /** Migrations are listed here, in order, rather than read from disk: the compiled set is the set. */
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "002-access": access,
   "003-usage": usage,
   "004-invoice-names": invoiceNames,
+  "006-claims": claims,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

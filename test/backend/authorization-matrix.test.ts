@@ -102,6 +102,9 @@ for (const dialect of DIALECTS) {
           return { tokenId: expectStatus(minted, 201).id };
         },
       },
+      // claims (issue 20): only ever the caller's own, so every authenticated caller gets the same answers.
+      "GET /v1/claims": { expect: everyone(200), ownScope: true },
+      "POST /v1/claims/confirm": { expect: everyone(204), ownScope: true, body: () => ({ objectIds: [ids.projectId] }) },
       "GET /v1/organizations": { expect: everyone(200), ownScope: true },
       "POST /v1/organizations": { expect: { ...everyone(201), robot: 403 }, ownScope: true, body: () => ({ name: "Mine" }), denied: { robot: PERSON_ONLY } },
       "GET /v1/organizations/{orgId}": { expect: everyone(200) },
