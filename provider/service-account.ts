@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { idOf, membership, Membership as MembershipObject, OrgRole, serviceAccountInput } from "../schema";
+import { idOf, membership, membershipClaimId, Membership as MembershipObject, OrgRole, serviceAccountInput } from "../schema";
 import { TenancyClient } from "./client";
+import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
 import { GONE, unlessGone } from "./gone";
 import { canonical, logicalName, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
@@ -43,6 +44,9 @@ type Outputs = SpecOutputs<Spec["own"], Spec["api"], Spec["object"]>;
 /** The `externalId` sent on create: the URN and the name, since a renamed account is a new one made before the old goes. */
 const externalIdFor = (inputs: Inputs) => `${inputs.externalId}#${inputs.name}`;
 
+/** The object a claim names: the account's membership of its organization. */
+const claimOf = (orgId: string, userId: string) => membershipClaimId(orgId, userId);
+
 /** The token's name says which rotation made it, so the redacted list reads in order. */
 const tokenName = (inputs: Inputs) => `pulumi ${inputs.rotationTriggers ? canonical(inputs.rotationTriggers).slice(0, 90) : "deployment"}`;
 
@@ -52,12 +56,16 @@ async function mint(client: TenancyClient, inputs: Inputs, userId: string) {
   return { token: t.token, tokenId: t.id };
 }
 
-/** Creates the account, or takes over the one a lost create made (its token is gone: revoked and minted anew). */
+/**
+ * Creates the account, or takes over the one a lost create made (its token is gone: revoked and
+ * minted anew); one another deployment of the URN made and recorded is refused (claims.ts).
+ */
 async function create(client: TenancyClient, inputs: Inputs): Promise<MembershipObject> {
   const orgId = inputs.organizationId;
   const externalId = externalIdFor(inputs);
   const [lost] = (await client.serviceAccounts.list(orgId, { externalId })).data;
   if (!lost) return client.serviceAccounts.create(orgId, serviceAccountSpec.body(inputs, externalId));
+  await assertRecoverable(client, { objectId: claimOf(orgId, lost.userId), label: `service account ${lost.userId} ("${lost.name}") of organization ${orgId}` }, inputs.externalId!);
   for (const t of (await client.serviceAccounts.tokens(orgId, lost.userId)).data) {
     if (t.status === "active") await client.serviceAccounts.revokeToken(orgId, lost.userId, t.id);
   }
@@ -79,7 +87,7 @@ async function tokenActive(client: TenancyClient, orgId: string, userId: string,
 /** No token: what state holds once refresh found the token revoked or expired; the next up mints one. */
 const NO_TOKEN = { token: "", tokenId: "" };
 
-export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (settings) => {
+const implementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `ServiceAccount "${logicalName(inputs, inputs.name)}"`;
   const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
@@ -95,7 +103,7 @@ export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (se
       withContext(`create ${label(inputs)}`, async () => {
         const account = await create(client(), inputs);
         const t = await mint(client(), inputs, account.userId);
-        return { id: account.userId, outs: serviceAccountSpec.outputs(inputs, object(account, t), { deployedBy: await client().myUserId() }) };
+        return { id: account.userId, outs: serviceAccountSpec.outputs(inputs, object(account, t), await creation(client())) };
       }),
     read: (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
@@ -126,6 +134,8 @@ export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (se
   };
 };
 
+export const serviceAccountImplementation = confirmingHeldClaims(implementation, (id, props) => claimOf(props.organizationId, id));
+
 const provider = providerFor("serviceAccount");
 
 /** A service account of an organization; `token`, its management token, is a Pulumi secret. */
@@ -145,9 +155,12 @@ export class ServiceAccount extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly updatedAt: pulumi.Output<string>;
   declare readonly version: pulumi.Output<number>;
+  /** When this stack's create made it (or recovered it after an interrupted run). */
+  declare readonly claimedAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ServiceAccountArgs, opts?: pulumi.CustomResourceOptions) {
     const options = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token"] });
     super(provider, name, resourceProps(serviceAccountSpec, name, args, options), options, MODULE, "ServiceAccount");
+    confirmOnceRecorded(this, (id, props: Outputs) => claimOf(props.organizationId, id), ["organizationId"]);
   }
 }
