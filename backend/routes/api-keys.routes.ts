@@ -4,7 +4,7 @@ import { apiKey, apiKeyInput, apiKeyPatch, createdApiKey } from "../../schema/ap
 import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
 import { created, noContent, ok, route } from "../http/route";
-import { createKey, findKey, listKeys, renameKey, revokeKey, toApiKey } from "../services/api-keys.service";
+import { createKey, findKey, listKeys, updateKey, revokeKey, toApiKey } from "../services/api-keys.service";
 
 const KEYS = "/v1/organizations/{orgId}/projects/{projectId}/api-keys";
 const listKeysQuery = listQuery({ externalId: externalId.optional(), status: z.enum(["active", "revoked", "expired"]).optional() });
@@ -57,12 +57,12 @@ export const apiKeyRoutes = [
     operationId: "updateApiKey",
     scope: "project",
     permission: "manageKeys",
-    summary: "Rename an API key (not in an archived project)",
+    summary: "Rename an API key, or bring its expiry forward (never back; not in an archived project)",
     status: 200,
     body: mergePatchOf(apiKeyPatch),
     response: apiKey,
     async handler({ ctx, db, access, params, body }) {
-      const k = await renameKey(ctx, db, access, params.keyId, body);
+      const k = await updateKey(ctx, db, access, params.keyId, body);
       return ok(k, k.version);
     },
   }),

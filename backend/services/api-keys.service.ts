@@ -5,7 +5,7 @@ import { assertProjectActive, notFound, ProjectAccess } from "../auth/access";
 import { API_KEY_PREFIX, hashSecret, newId, newSecret, redact } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
 import { checkIfMatch } from "../http/etag";
-import { mergeAndValidate } from "../http/merge-patch";
+import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
 import { ApiKeyFilter, ApiKeyView, findApiKey, findLiveKeyByExternalId, findUnrevokedKeys, insertApiKey, listApiKeys, updateApiKey } from "../store/api-keys.repository";
@@ -15,6 +15,7 @@ import type { PageRequest } from "../store/page";
 import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
 import { recordClaim } from "./claims.service";
+import { broughtForward } from "./expiry.service";
 
 function statusOf(k: ApiKeyView, now: string): ApiKey["status"] {
   if (k.revoked_at) return "revoked";
@@ -117,13 +118,15 @@ async function manageableKey(ctx: Ctx, db: Executor, access: ProjectAccess, keyI
 }
 
 /** Archived projects are read-only: their keys (all revoked) cannot be renamed either. */
-export async function renameKey(ctx: Ctx, db: Executor, access: ProjectAccess, keyId: string, patch: Record<string, unknown>): Promise<ApiKey> {
+export async function updateKey(ctx: Ctx, db: Executor, access: ProjectAccess, keyId: string, patch: Record<string, unknown>): Promise<ApiKey> {
   const key = await manageableKey(ctx, db, access, keyId);
-  const input = mergeAndValidate(apiKeyPatch, { name: key.name }, patch);
-  if (input.name === key.name) return toApiKey(key, ctx.now);
+  const input = mergeAndValidate(apiKeyPatch, compact({ name: key.name, expiresAt: key.expires_at }), patch);
+  const expiresAt = broughtForward(key.expires_at, input.expiresAt ?? null);
+  if (input.name === key.name && expiresAt === key.expires_at) return toApiKey(key, ctx.now);
   assertProjectActive(access.project);
-  await updateApiKey(db, keyId, { name: input.name, version: key.version + 1, updated_at: ctx.now });
-  await recordAudit(ctx, db, { organizationId: key.organization_id, projectId: key.project_id, action: "api_key.updated", target: { type: "api_key", id: keyId }, changes: { name: { from: key.name, to: input.name } } });
+  await updateApiKey(db, keyId, { name: input.name, expires_at: expiresAt, version: key.version + 1, updated_at: ctx.now });
+  const changes = changedFields({ name: key.name, expiresAt: key.expires_at }, { name: input.name, expiresAt });
+  await recordAudit(ctx, db, { organizationId: key.organization_id, projectId: key.project_id, action: "api_key.updated", target: { type: "api_key", id: keyId }, changes });
   return toApiKey((await findApiKey(db, key.project_id, keyId))!, ctx.now);
 }
 
