@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { idOf, membership, membershipClaimId, Membership as MembershipObject, OrgRole, serviceAccountInput } from "../schema";
+import { idOf, membership, membershipClaimId, Membership as MembershipObject, OrgRole, serviceAccountInput, Token } from "../schema";
 import { TenancyClient } from "./client";
 import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
 import { GONE, unlessGone } from "./gone";
 import { canonical, logicalName, withContext } from "./inputs";
+import { overlapEnd, overlapHours } from "./overlap";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerFor } from "./stub";
@@ -14,7 +15,8 @@ import { providerFor } from "./stub";
  * like a person (CI, Pulumi deployments), so nothing breaks when someone leaves. It comes with a
  * management token, `token`, a Pulumi secret shown by the API once and kept from state after.
  * A new `role` updates it in place; a new `rotationTriggers` value rotates the token in place (the
- * new token is minted before the old one is revoked, so CI never goes without one); a new `name`
+ * new token is minted first, and the old one keeps working for `rotationOverlapHours`, default 24,
+ * so CI still holding it has time to take the new one; 0 revokes it at once); a new `name`
  * or `organizationId` replaces the account. Deleting it removes the account and its tokens.
  */
 
@@ -24,6 +26,8 @@ export const serviceAccountSpec = resourceSpec({
     organizationId: idOf("organization"),
     /** Any string map; a change to it rotates the token (e.g. `{ quarter: "2026-Q4" }`). */
     rotationTriggers: z.record(z.string(), z.string()).optional(),
+    /** How long the token a rotation replaces keeps working (default 24 hours; 0 revokes it at once). */
+    rotationOverlapHours: overlapHours,
   }),
   api: serviceAccountInput,
   object: membership.omit({ projectId: true, name: true }).extend({ token: z.string(), tokenId: idOf("token") }),
@@ -72,16 +76,33 @@ async function create(client: TenancyClient, inputs: Inputs): Promise<Membership
   return lost.role === inputs.role ? lost : client.members.setRole({ organizationId: orgId }, lost.userId, inputs.role);
 }
 
-/** Whether the account's token `tokenId` still works: not revoked or expired out of band. */
-async function tokenActive(client: TenancyClient, orgId: string, userId: string, tokenId: string): Promise<boolean> {
+/** The account's token `tokenId`, as listed (redacted), if it exists. */
+async function findToken(client: TenancyClient, orgId: string, userId: string, tokenId: string): Promise<Token | undefined> {
   let after: string | undefined;
   do {
     const page = await client.serviceAccounts.tokens(orgId, userId, after ? { after } : {});
     const found = page.data.find((t) => t.id === tokenId);
-    if (found) return found.status === "active";
+    if (found) return found;
     after = page.hasMore && page.nextCursor ? page.nextCursor : undefined;
   } while (after);
-  return false;
+  return undefined;
+}
+
+/** Whether the account's token `tokenId` still works: not revoked or expired out of band. */
+async function tokenActive(client: TenancyClient, orgId: string, userId: string, tokenId: string): Promise<boolean> {
+  return (await findToken(client, orgId, userId, tokenId))?.status === "active";
+}
+
+/**
+ * The token a rotation replaces keeps working until `rotationOverlapHours` end (CI still holding
+ * it has time to take the new one), or is revoked at once with an overlap of 0.
+ */
+async function retireToken(client: TenancyClient, olds: Outputs, news: Inputs, userId: string): Promise<void> {
+  const until = overlapEnd(news.rotationOverlapHours);
+  const old = until && (await findToken(client, olds.organizationId, userId, olds.tokenId));
+  if (!until) await client.serviceAccounts.revokeToken(olds.organizationId, userId, olds.tokenId);
+  // A token that expires within the overlap anyway (or is gone) is left as it is: an expiry is never extended.
+  else if (old && old.status === "active" && (!old.expiresAt || old.expiresAt > until)) await client.serviceAccounts.expireTokenBy(olds.organizationId, userId, olds.tokenId, until);
 }
 
 /** No token: what state holds once refresh found the token revoked or expired; the next up mints one. */
@@ -123,7 +144,7 @@ const implementation: Implementation<Inputs, Outputs> = (settings) => {
         if (!olds.tokenId || canonical(olds.rotationTriggers) !== canonical(news.rotationTriggers)) {
           // The new token first: CI holding the old one keeps working until the deployment hands it the new one.
           t = await mint(client(), news, id);
-          if (olds.tokenId) await unlessGone(client(), client().serviceAccounts.revokeToken(olds.organizationId, id, olds.tokenId), whereabouts(olds));
+          if (olds.tokenId) await unlessGone(client(), retireToken(client(), olds, news, id), whereabouts(olds));
         }
         return { outs: serviceAccountSpec.outputs(news, object(m, t), { ...olds, ...t }) };
       }),
@@ -144,6 +165,7 @@ export class ServiceAccount extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly role: pulumi.Output<OrgRole>;
   declare readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
+  declare readonly rotationOverlapHours: pulumi.Output<number | undefined>;
   /** The account's user id (`user_…`). */
   declare readonly userId: pulumi.Output<string>;
   /** Its undeliverable address (`sa-…@service-accounts.tenancy.invalid`), as listed among the members. */

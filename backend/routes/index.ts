@@ -6,6 +6,7 @@ import { organizationRoutes } from "./organizations.routes";
 import { projectMemberRoutes } from "./project-members.routes";
 import { projectRoutes } from "./projects.routes";
 import { tokenRoutes } from "./tokens.routes";
+import { tokenExpiryRoutes } from "./token-expiry.routes";
 import type { RouteDef } from "../http/route";
 import { usageRoutes } from "../usage/usage.routes";
 
@@ -14,6 +15,7 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...tokenRoutes,
   ...organizationRoutes,
   ...memberRoutes,
+  ...tokenExpiryRoutes,
   ...projectRoutes,
   ...projectMemberRoutes,
   ...apiKeyRoutes,

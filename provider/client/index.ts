@@ -128,6 +128,9 @@ export class TenancyClient {
     mintToken: (orgId: string, userId: string, body: unknown) => this.send(createdToken, "POST", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens`, { body }),
     revokeToken: (orgId: string, userId: string, tokenId: string) =>
       this.send(none, "DELETE", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens/${seg(tokenId)}`),
+    /** Brings the token's expiry forward to `expiresAt` (the backend never extends it): the end of a rotation's overlap. */
+    expireTokenBy: (orgId: string, userId: string, tokenId: string, expiresAt: string) =>
+      this.send(token, "PATCH", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens/${seg(tokenId)}`, { body: { expiresAt } }),
   };
 }
 

@@ -136,6 +136,14 @@ for (const dialect of DIALECTS) {
           tokenId: expectStatus(await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${serviceAccount}/tokens`, { name: `doomed-${++counter}` }), 201).id,
         }),
       },
+      "PATCH /v1/organizations/{orgId}/service-accounts/{userId}/tokens/{tokenId}": {
+        expect: adminOnly(200),
+        body: () => ({ expiresAt: "2099-01-01T00:00:00.000Z" }),
+        prepare: async () => ({
+          userId: serviceAccount,
+          tokenId: expectStatus(await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${serviceAccount}/tokens`, { name: `retiring-${++counter}` }), 201).id,
+        }),
+      },
       "GET /v1/organizations/{orgId}/projects": { expect: everyone(200) },
       "POST /v1/organizations/{orgId}/projects": { expect: adminOnly(201), body: () => ({ name: `new-${++counter}`, environment: "other" }) },
       "GET /v1/organizations/{orgId}/projects/{projectId}": { expect: projectVisible(200) },
