@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { idOf, membership, Membership as MembershipObject, orgMemberInput, orgRole, OrgRole, projectMemberInput, projectRole, ProjectRole } from "../schema";
+import { idOf, membership, membershipClaimId, Membership as MembershipObject, orgMemberInput, orgRole, OrgRole, projectMemberInput, projectRole, ProjectRole } from "../schema";
 import { Scope, TenancyClient } from "./client";
+import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
 import { GONE, unlessGone } from "./gone";
 import { isCode, logicalName, orMissing, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps, warn } from "./resource";
@@ -67,6 +68,9 @@ function idFor(m: MembershipObject): string {
  */
 const externalIdFor = (inputs: Inputs) => `${inputs.externalId}#${inputs.email}`;
 
+/** The object a claim names: the membership's scope and user. */
+const claimOf = (m: { organizationId: string; projectId?: string; userId: string }) => membershipClaimId(m.projectId ?? m.organizationId, m.userId);
+
 async function createOrTakeOver(client: TenancyClient, inputs: Inputs): Promise<MembershipObject> {
   const scope = scopeOf(inputs);
   const role = inputs.role;
@@ -74,9 +78,11 @@ async function createOrTakeOver(client: TenancyClient, inputs: Inputs): Promise<
     return await client.members.add(scope, membershipSpec.body(inputs, externalIdFor(inputs)));
   } catch (err) {
     if (isCode(err, "external_id_taken")) {
-      // A create the engine lost track of: take over the membership of this URN.
+      // A create the engine lost track of: take over the membership of this URN, if it is that.
       const [mine] = (await client.members.list(scope, { externalId: externalIdFor(inputs) })).data;
       if (!mine) throw err;
+      const where = scope.projectId ? `project ${scope.projectId}` : `organization ${scope.organizationId}`;
+      await assertRecoverable(client, { objectId: claimOf(mine), label: `${mine.email}'s membership of ${where}` }, inputs.externalId!, inputs.adopt ?? false);
       return mine.role === role ? mine : client.members.setRole(scope, mine.userId, role);
     }
     if (!isCode(err, "member_exists")) throw err;
@@ -89,7 +95,7 @@ async function createOrTakeOver(client: TenancyClient, inputs: Inputs): Promise<
   }
 }
 
-export const membershipImplementation: Implementation<Inputs, Outputs> = (settings) => {
+const implementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `Membership "${logicalName(inputs, inputs.email)}"`;
   const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, projectId: props.projectId, deployedBy: props.deployedBy });
@@ -99,7 +105,7 @@ export const membershipImplementation: Implementation<Inputs, Outputs> = (settin
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
         const m = await createOrTakeOver(client(), inputs);
-        return { id: idFor(m), outs: membershipSpec.outputs(inputs, m, { deployedBy: await client().myUserId() }) };
+        return { id: idFor(m), outs: membershipSpec.outputs(inputs, m, await creation(client())) };
       }),
     read: (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
@@ -131,6 +137,8 @@ export const membershipImplementation: Implementation<Inputs, Outputs> = (settin
   };
 };
 
+export const membershipImplementation = confirmingHeldClaims(implementation, (_id, props) => claimOf(props));
+
 const provider = providerFor("membership");
 
 /** A user's role in an organization or in one of its projects. */
@@ -149,8 +157,11 @@ export class Membership extends pulumi.dynamic.Resource {
   declare readonly version: pulumi.Output<number>;
   /** The user whose token created it: refresh and destroy tell a deletion from another user's token by it. */
   declare readonly deployedBy: pulumi.Output<string | undefined>;
+  /** When this stack's create made it (or recovered or took it over). */
+  declare readonly claimedAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: MembershipArgs, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, resourceProps(membershipSpec, name, args, opts), opts, MODULE, "Membership");
+    confirmOnceRecorded(this, (_id, props: Outputs) => claimOf(props), ["organizationId", "projectId", "userId"]);
   }
 }

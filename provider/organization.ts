@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { organization, organizationInput, Organization as OrganizationObject } from "../schema";
+import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
 import { GONE, unlessGone } from "./gone";
 import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
@@ -34,7 +35,7 @@ type Outputs = SpecOutputs<Own, Api, Spec["object"]>;
 /** The patch that makes `current` what `inputs` declare. */
 const patchFor = (current: object, inputs: object) => mergePatch(pick(current, organizationSpec.compared), pick(inputs, organizationSpec.compared));
 
-export const organizationImplementation: Implementation<Inputs, Outputs> = (settings) => {
+const implementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `Organization "${logicalName(inputs, inputs.name)}"`;
   const whereabouts = (id: string, props: Outputs) => ({ label: label(props), organizationId: id, deployedBy: props.deployedBy, isOrganization: true });
@@ -46,12 +47,13 @@ export const organizationImplementation: Implementation<Inputs, Outputs> = (sett
         const org = await client()
           .organizations.create(organizationSpec.body(inputs))
           .catch(async (err) => {
-            // A create the engine lost track of: take over the organization of this URN.
+            // A create the engine lost track of: take over the organization of this URN, if it is that.
             const [found] = isCode(err, "external_id_taken") ? (await client().organizations.list({ externalId: inputs.externalId })).data : [];
             if (!found) throw err;
+            await assertRecoverable(client(), { objectId: found.id, label: `organization ${found.id} ("${found.name}")` }, inputs.externalId!);
             return client().organizations.update(found.id, patchFor(found, inputs));
           });
-        return { id: org.id, outs: organizationSpec.outputs(inputs, org, { deployedBy: await client().myUserId() }) };
+        return { id: org.id, outs: organizationSpec.outputs(inputs, org, await creation(client())) };
       }),
     read: async (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
@@ -66,6 +68,11 @@ export const organizationImplementation: Implementation<Inputs, Outputs> = (sett
     delete: (id, props) => withContext(`delete ${label(props)}`, async () => void (await unlessGone(client(), client().organizations.delete(id), whereabouts(id, props)))),
   };
 };
+
+/** The object a claim names: the organization itself. */
+const claimOf = (id: string) => id;
+
+export const organizationImplementation = confirmingHeldClaims(implementation, claimOf);
 
 const provider = providerFor("organization");
 
@@ -83,8 +90,11 @@ export class Organization extends pulumi.dynamic.Resource {
   declare readonly version: pulumi.Output<number>;
   /** The user whose token created it: refresh and destroy tell a deletion from another user's token by it. */
   declare readonly deployedBy: pulumi.Output<string | undefined>;
+  /** When this stack's create made it (or recovered it after an interrupted run). */
+  declare readonly claimedAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, resourceProps(organizationSpec, name, args, opts), opts, MODULE, "Organization");
+    confirmOnceRecorded(this, claimOf);
   }
 }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { idOf, project, Project as ProjectObject, projectInput } from "../schema";
 import { TenancyClient } from "./client";
+import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
 import { GONE, unlessGone } from "./gone";
 import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
@@ -43,8 +44,9 @@ function patchFor(current: object, inputs: Inputs): Record<string, unknown> {
 
 /**
  * One round trip in the common case: the create itself. Only when the API answers that the name
- * or the `externalId` is taken does the provider look: a project of this URN (a create the engine
- * lost track of) is taken over, as is one of this name with `adopt: true`.
+ * or the `externalId` is taken does the provider look: a project of this URN is taken over if it
+ * is a create the engine lost track of (claims.ts) or with `adopt: true`, as is one of this name
+ * with `adopt: true`.
  */
 async function create(client: TenancyClient, inputs: Inputs): Promise<ProjectObject> {
   const orgId = inputs.organizationId;
@@ -53,13 +55,15 @@ async function create(client: TenancyClient, inputs: Inputs): Promise<ProjectObj
   } catch (err) {
     if (!isCode(err, "name_taken", "external_id_taken")) throw err;
     const active = async (query: Record<string, string | undefined>) => (await client.projects.list(orgId, query)).data.find((p) => p.status === "active");
-    const found = (await active({ externalId: inputs.externalId })) ?? (inputs.adopt ? await active({ name: inputs.name }) : undefined);
+    const claimed = await active({ externalId: inputs.externalId });
+    if (claimed) await assertRecoverable(client, { objectId: claimed.id, label: `project ${claimed.id} ("${claimed.name}")` }, inputs.externalId!, inputs.adopt ?? false);
+    const found = claimed ?? (inputs.adopt ? await active({ name: inputs.name }) : undefined);
     if (found) return client.projects.update(orgId, found.id, { ...patchFor(found, inputs), externalId: inputs.externalId });
     throw new Error(`a project named "${inputs.name}" already exists in ${orgId}; set adopt: true to take it over`, { cause: err });
   }
 }
 
-export const projectImplementation: Implementation<Inputs, Outputs> = (settings) => {
+const implementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `Project "${logicalName(inputs, inputs.name)}"`;
   const whereabouts = (props: Outputs, id: string) => ({ label: label(props), organizationId: props.organizationId, projectId: id, isProject: true, deployedBy: props.deployedBy });
@@ -69,7 +73,7 @@ export const projectImplementation: Implementation<Inputs, Outputs> = (settings)
     create: (inputs) =>
       withContext(`create ${label(inputs)}`, async () => {
         const created = await create(client(), inputs);
-        return { id: created.id, outs: projectSpec.outputs(inputs, created, { deployedBy: await client().myUserId() }) };
+        return { id: created.id, outs: projectSpec.outputs(inputs, created, await creation(client())) };
       }),
     read: (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
@@ -87,6 +91,11 @@ export const projectImplementation: Implementation<Inputs, Outputs> = (settings)
       withContext(`delete ${label(props)}`, async () => void (await unlessGone(client(), client().projects.archive(props.organizationId, id), whereabouts(props, id)))),
   };
 };
+
+/** The object a claim names: the project itself. */
+const claimOf = (id: string) => id;
+
+export const projectImplementation = confirmingHeldClaims(implementation, claimOf);
 
 const provider = providerFor("project");
 
@@ -112,8 +121,11 @@ export class Project extends pulumi.dynamic.Resource {
   declare readonly version: pulumi.Output<number>;
   /** The user whose token created it: refresh and destroy tell a deletion from another user's token by it. */
   declare readonly deployedBy: pulumi.Output<string | undefined>;
+  /** When this stack's create made it (or recovered or adopted it). */
+  declare readonly claimedAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, resourceProps(projectSpec, name, args, opts), opts, MODULE, "Project");
+    confirmOnceRecorded(this, claimOf);
   }
 }

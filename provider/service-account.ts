@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { idOf, membership, Membership as MembershipObject, OrgRole, serviceAccountInput } from "../schema";
+import { idOf, membership, membershipClaimId, Membership as MembershipObject, OrgRole, serviceAccountInput, Token } from "../schema";
 import { TenancyClient } from "./client";
+import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
 import { GONE, unlessGone } from "./gone";
 import { canonical, logicalName, withContext } from "./inputs";
+import { overlapEnd, overlapHours } from "./overlap";
 import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerFor } from "./stub";
@@ -13,7 +15,8 @@ import { providerFor } from "./stub";
  * like a person (CI, Pulumi deployments), so nothing breaks when someone leaves. It comes with a
  * management token, `token`, a Pulumi secret shown by the API once and kept from state after.
  * A new `role` updates it in place; a new `rotationTriggers` value rotates the token in place (the
- * new token is minted before the old one is revoked, so CI never goes without one); a new `name`
+ * new token is minted first, and the old one keeps working for `rotationOverlapHours`, default 24,
+ * so CI still holding it has time to take the new one; 0 revokes it at once); a new `name`
  * or `organizationId` replaces the account. Deleting it removes the account and its tokens.
  */
 
@@ -23,6 +26,8 @@ export const serviceAccountSpec = resourceSpec({
     organizationId: idOf("organization"),
     /** Any string map; a change to it rotates the token (e.g. `{ quarter: "2026-Q4" }`). */
     rotationTriggers: z.record(z.string(), z.string()).optional(),
+    /** How long the token a rotation replaces keeps working (default 24 hours; 0 revokes it at once). */
+    rotationOverlapHours: overlapHours,
   }),
   api: serviceAccountInput,
   object: membership.omit({ projectId: true, name: true }).extend({ token: z.string(), tokenId: idOf("token") }),
@@ -43,6 +48,9 @@ type Outputs = SpecOutputs<Spec["own"], Spec["api"], Spec["object"]>;
 /** The `externalId` sent on create: the URN and the name, since a renamed account is a new one made before the old goes. */
 const externalIdFor = (inputs: Inputs) => `${inputs.externalId}#${inputs.name}`;
 
+/** The object a claim names: the account's membership of its organization. */
+const claimOf = (orgId: string, userId: string) => membershipClaimId(orgId, userId);
+
 /** The token's name says which rotation made it, so the redacted list reads in order. */
 const tokenName = (inputs: Inputs) => `pulumi ${inputs.rotationTriggers ? canonical(inputs.rotationTriggers).slice(0, 90) : "deployment"}`;
 
@@ -52,34 +60,55 @@ async function mint(client: TenancyClient, inputs: Inputs, userId: string) {
   return { token: t.token, tokenId: t.id };
 }
 
-/** Creates the account, or takes over the one a lost create made (its token is gone: revoked and minted anew). */
+/**
+ * Creates the account, or takes over the one a lost create made (its token is gone: revoked and
+ * minted anew); one another deployment of the URN made and recorded is refused (claims.ts).
+ */
 async function create(client: TenancyClient, inputs: Inputs): Promise<MembershipObject> {
   const orgId = inputs.organizationId;
   const externalId = externalIdFor(inputs);
   const [lost] = (await client.serviceAccounts.list(orgId, { externalId })).data;
   if (!lost) return client.serviceAccounts.create(orgId, serviceAccountSpec.body(inputs, externalId));
+  await assertRecoverable(client, { objectId: claimOf(orgId, lost.userId), label: `service account ${lost.userId} ("${lost.name}") of organization ${orgId}` }, inputs.externalId!);
   for (const t of (await client.serviceAccounts.tokens(orgId, lost.userId)).data) {
     if (t.status === "active") await client.serviceAccounts.revokeToken(orgId, lost.userId, t.id);
   }
   return lost.role === inputs.role ? lost : client.members.setRole({ organizationId: orgId }, lost.userId, inputs.role);
 }
 
-/** Whether the account's token `tokenId` still works: not revoked or expired out of band. */
-async function tokenActive(client: TenancyClient, orgId: string, userId: string, tokenId: string): Promise<boolean> {
+/** The account's token `tokenId`, as listed (redacted), if it exists. */
+async function findToken(client: TenancyClient, orgId: string, userId: string, tokenId: string): Promise<Token | undefined> {
   let after: string | undefined;
   do {
     const page = await client.serviceAccounts.tokens(orgId, userId, after ? { after } : {});
     const found = page.data.find((t) => t.id === tokenId);
-    if (found) return found.status === "active";
+    if (found) return found;
     after = page.hasMore && page.nextCursor ? page.nextCursor : undefined;
   } while (after);
-  return false;
+  return undefined;
+}
+
+/** Whether the account's token `tokenId` still works: not revoked or expired out of band. */
+async function tokenActive(client: TenancyClient, orgId: string, userId: string, tokenId: string): Promise<boolean> {
+  return (await findToken(client, orgId, userId, tokenId))?.status === "active";
+}
+
+/**
+ * The token a rotation replaces keeps working until `rotationOverlapHours` end (CI still holding
+ * it has time to take the new one), or is revoked at once with an overlap of 0.
+ */
+async function retireToken(client: TenancyClient, olds: Outputs, news: Inputs, userId: string): Promise<void> {
+  const until = overlapEnd(news.rotationOverlapHours);
+  const old = until && (await findToken(client, olds.organizationId, userId, olds.tokenId));
+  if (!until) await client.serviceAccounts.revokeToken(olds.organizationId, userId, olds.tokenId);
+  // A token that expires within the overlap anyway (or is gone) is left as it is: an expiry is never extended.
+  else if (old && old.status === "active" && (!old.expiresAt || old.expiresAt > until)) await client.serviceAccounts.expireTokenBy(olds.organizationId, userId, olds.tokenId, until);
 }
 
 /** No token: what state holds once refresh found the token revoked or expired; the next up mints one. */
 const NO_TOKEN = { token: "", tokenId: "" };
 
-export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (settings) => {
+const implementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
   const label = (inputs: Inputs) => `ServiceAccount "${logicalName(inputs, inputs.name)}"`;
   const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
@@ -95,7 +124,7 @@ export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (se
       withContext(`create ${label(inputs)}`, async () => {
         const account = await create(client(), inputs);
         const t = await mint(client(), inputs, account.userId);
-        return { id: account.userId, outs: serviceAccountSpec.outputs(inputs, object(account, t), { deployedBy: await client().myUserId() }) };
+        return { id: account.userId, outs: serviceAccountSpec.outputs(inputs, object(account, t), await creation(client())) };
       }),
     read: (id, props) =>
       withContext(`read ${label(props!)}`, async () => {
@@ -115,7 +144,7 @@ export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (se
         if (!olds.tokenId || canonical(olds.rotationTriggers) !== canonical(news.rotationTriggers)) {
           // The new token first: CI holding the old one keeps working until the deployment hands it the new one.
           t = await mint(client(), news, id);
-          if (olds.tokenId) await unlessGone(client(), client().serviceAccounts.revokeToken(olds.organizationId, id, olds.tokenId), whereabouts(olds));
+          if (olds.tokenId) await unlessGone(client(), retireToken(client(), olds, news, id), whereabouts(olds));
         }
         return { outs: serviceAccountSpec.outputs(news, object(m, t), { ...olds, ...t }) };
       }),
@@ -126,6 +155,8 @@ export const serviceAccountImplementation: Implementation<Inputs, Outputs> = (se
   };
 };
 
+export const serviceAccountImplementation = confirmingHeldClaims(implementation, (id, props) => claimOf(props.organizationId, id));
+
 const provider = providerFor("serviceAccount");
 
 /** A service account of an organization; `token`, its management token, is a Pulumi secret. */
@@ -134,6 +165,7 @@ export class ServiceAccount extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly role: pulumi.Output<OrgRole>;
   declare readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
+  declare readonly rotationOverlapHours: pulumi.Output<number | undefined>;
   /** The account's user id (`user_…`). */
   declare readonly userId: pulumi.Output<string>;
   /** Its undeliverable address (`sa-…@service-accounts.tenancy.invalid`), as listed among the members. */
@@ -145,9 +177,12 @@ export class ServiceAccount extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly updatedAt: pulumi.Output<string>;
   declare readonly version: pulumi.Output<number>;
+  /** When this stack's create made it (or recovered it after an interrupted run). */
+  declare readonly claimedAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ServiceAccountArgs, opts?: pulumi.CustomResourceOptions) {
     const options = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token"] });
     super(provider, name, resourceProps(serviceAccountSpec, name, args, options), options, MODULE, "ServiceAccount");
+    confirmOnceRecorded(this, (id, props: Outputs) => claimOf(props.organizationId, id), ["organizationId"]);
   }
 }

@@ -48,7 +48,7 @@ export interface SpecDefinition<Own extends z.ZodObject, Api extends z.ZodObject
 export type SpecInputs<Own extends z.ZodObject, Api extends z.ZodObject> = Out<Own> & Out<Api>;
 /** What a resource holds in state: its inputs, the API object's other fields, and who deployed it. */
 export type SpecOutputs<Own extends z.ZodObject, Api extends z.ZodObject, Obj extends z.ZodObject> = SpecInputs<Own, Api> &
-  Omit<Out<Obj>, keyof SpecInputs<Own, Api> | "id"> & { deployedBy?: string };
+  Omit<Out<Obj>, keyof SpecInputs<Own, Api> | "id"> & { deployedBy?: string; claimedAt?: string };
 /** The arguments of a resource class: every input but `externalId` (the provider sets it), each a `pulumi.Input`. */
 export type SpecArgs<Own extends z.ZodObject, Api extends z.ZodObject> = {
   [K in keyof Omit<In<Own> & In<Api>, "externalId">]: pulumi.Input<(In<Own> & In<Api>)[K]>;
@@ -77,7 +77,7 @@ export interface ResourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, 
   body(inputs: SpecInputs<Own, Api>, externalId?: string): z.input<Api>;
   /**
    * The state of the resource: its inputs, then what the API answered; from `previous` (the old
-   * state, or `{ deployedBy }` on create) it keeps what the API shows once and who deployed it.
+   * state, or `{ deployedBy, claimedAt }` on create) it keeps what the API shows once and who deployed it when.
    */
   outputs(inputs: SpecInputs<Own, Api>, object: z.output<Obj>, previous?: Record<string, unknown>): SpecOutputs<Own, Api, Obj>;
   /** What `read` answers for an object still there. */
@@ -87,6 +87,9 @@ export interface ResourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, 
 }
 
 const keysOf = (s: z.ZodObject) => Object.keys(s.shape);
+
+/** What a create records beside the object (claims.ts `creation`), kept from state afterwards. */
+const CREATION = ["deployedBy", "claimedAt"] as const;
 
 const setByProvider = z.undefined({ error: "is set by the provider (the resource's URN); remove it" }).optional();
 
@@ -103,8 +106,9 @@ export function resourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, O
   const bodyKeys = keysOf(def.api);
   const inputKeys = [...ownKeys, ...bodyKeys.filter((k) => !ownKeys.includes(k))];
   const compared = inputKeys.filter((k) => k !== "externalId" && !(def.steering as readonly string[] | undefined)?.includes(k));
-  // `deployedBy`: whose token created it, so a 404 seen by another token is not taken for a deletion.
-  const outputKeys = [...keysOf(def.object).filter((k) => k !== "id" && !inputKeys.includes(k)), "deployedBy"];
+  // `deployedBy`: whose token created it, so a 404 seen by another token is not taken for a deletion;
+  // `claimedAt`: when this stack's create made (or recovered) it, so the program confirms its claim (claims.ts).
+  const outputKeys = [...keysOf(def.object).filter((k) => k !== "id" && !inputKeys.includes(k)), ...CREATION];
   // Inputs the API object shows whenever they are set: one it no longer shows was cleared.
   const objectKeys: readonly string[] = keysOf(def.object);
   const hidden: readonly string[] = def.hiddenByRole ?? [];
@@ -141,7 +145,7 @@ export function resourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, O
 
   function outputs(inputs: Inputs, object: z.output<Obj>, previous: Record<string, unknown> = {}): Outputs {
     const { id: _, ...fields } = object as Record<string, unknown>;
-    const kept = pick(previous, [...((def.shownOnce ?? []) as readonly string[]), "deployedBy"]);
+    const kept = pick(previous, [...((def.shownOnce ?? []) as readonly string[]), ...CREATION]);
     // The object's own `externalId` may carry a suffix (rotations); state keeps the URN.
     return { ...pick(inputs, inputKeys), ...fields, ...kept, externalId: (inputs as { externalId?: string }).externalId } as unknown as Outputs;
   }

@@ -10,8 +10,11 @@ export const apiKeyInput = z.strictObject({
 });
 export type ApiKeyInput = z.input<typeof apiKeyInput>;
 
-/** Only the name of a key can change; anything else is a new key (a rotation). */
-export const apiKeyPatch = z.strictObject({ name });
+/**
+ * Only the name of a key can change, and its expiry be brought forward (never pushed back: the end
+ * of a rotation's overlap); anything else is a new key (a rotation).
+ */
+export const apiKeyPatch = z.strictObject({ name, expiresAt: timestamp.optional() });
 
 export const apiKey = z.strictObject({
   id: idOf("apiKey"),

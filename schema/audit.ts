@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   "api_key.updated",
   "api_key.revoked",
   "token.created",
+  "token.updated",
   "token.revoked",
   "policy.updated",
 ] as const;

@@ -9,3 +9,4 @@ export * from "./audit";
 export * from "./me";
 export * from "./usage";
 export * from "./issues";
+export * from "./claim";

@@ -3,6 +3,9 @@ import { days, idOf, name, timestamp } from "./common";
 
 export const tokenInput = z.strictObject({ name, expiresInDays: days.optional() });
 
+/** A service account's token may only have its expiry brought forward (the end of a rotation's overlap). */
+export const tokenPatch = z.strictObject({ expiresAt: timestamp.optional() });
+
 /** A management token as listed: never the token itself, only its redacted hint. */
 export const token = z.strictObject({
   id: idOf("token"),

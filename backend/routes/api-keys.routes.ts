@@ -4,7 +4,7 @@ import { apiKey, apiKeyInput, apiKeyPatch, createdApiKey } from "../../schema/ap
 import { mergePatchOf } from "../http/merge-patch";
 import { listQuery, pageRequest, toPage } from "../http/pagination";
 import { route } from "../http/route";
-import { createKey, findKey, listKeys, manageableKey, renameKey, revokeKey, toApiKey } from "../services/api-keys.service";
+import { createKey, findKey, listKeys, manageableKey, updateKey, revokeKey, toApiKey } from "../services/api-keys.service";
 
 const KEYS = "/v1/organizations/{orgId}/projects/{projectId}/api-keys";
 const listKeysQuery = listQuery({ externalId: externalId.optional(), status: z.enum(["active", "revoked", "expired"]).optional() });
@@ -58,13 +58,13 @@ export const apiKeyRoutes = [
     operationId: "updateApiKey",
     scope: "project",
     permission: "manageKeys",
-    summary: "Rename an API key (not in an archived project)",
+    summary: "Rename an API key, or bring its expiry forward (never back; not in an archived project)",
     status: 200,
     body: mergePatchOf(apiKeyPatch),
     response: apiKey,
     ifMatch: ({ ctx, db, access, params }) => manageableKey(ctx, db, access, params.keyId),
     activeProject: true,
-    handler: ({ ctx, db, target, body }) => renameKey(ctx, db, target, body),
+    handler: ({ ctx, db, target, body }) => updateKey(ctx, db, target, body),
   }),
   route({
     method: "DELETE",

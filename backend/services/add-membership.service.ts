@@ -1,6 +1,8 @@
 import type { Executor } from "../store/db";
 import { insertOrgMember, insertProjectMember } from "../store/members.repository";
+import { membershipClaimId } from "../../schema/claim";
 import { AuditEntry, Changes, recordAudit } from "./audit.service";
+import { recordClaim } from "./claims.service";
 import type { Ctx } from "./context";
 
 export interface NewMembership {
@@ -13,13 +15,15 @@ export interface NewMembership {
 }
 
 /**
- * Inserts a membership and its audit event in the request's transaction: `member.added` with the
+ * Inserts a membership, its claim (when it has an `externalId`: claims.service.ts) and its audit
+ * event in the request's transaction: `member.added` with the
  * address and role, unless the caller names another event (a service account's creation).
  */
 export async function addMembership(ctx: Ctx, db: Executor, m: NewMembership, event?: { action: AuditEntry["action"]; changes: Changes }): Promise<void> {
   const row = { user_id: m.user.id, organization_id: m.organizationId, role: m.role, external_id: m.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now };
   if (m.projectId) await insertProjectMember(db, { ...row, project_id: m.projectId });
   else await insertOrgMember(db, row);
+  await recordClaim(ctx, db, membershipClaimId(m.projectId ?? m.organizationId, m.user.id), m.externalId);
   await recordAudit(ctx, db, {
     organizationId: m.organizationId,
     projectId: m.projectId,

@@ -4,7 +4,7 @@ import { TenancyError } from "../../schema/errors";
 import { notFound, ProjectAccess } from "../auth/access";
 import { API_KEY_PREFIX, hashSecret, newId, newSecret, redact, statusOf } from "../auth/credentials";
 import { allow, policy } from "../auth/policy";
-import { mergeAndValidate } from "../http/merge-patch";
+import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
 import { ApiKeyFilter, ApiKeyView, findApiKey, findLiveKeyByExternalId, findUnrevokedKeys, insertApiKey, listApiKeys, updateApiKey } from "../store/api-keys.repository";
@@ -13,6 +13,8 @@ import { findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
+import { recordClaim } from "./claims.service";
+import { broughtForward } from "./expiry.service";
 
 export function toApiKey(k: ApiKeyView, now: string): ApiKey {
   return compact({
@@ -93,6 +95,7 @@ export async function createKey(ctx: Ctx, db: Executor, access: ProjectAccess, i
     created_at: ctx.now,
     updated_at: ctx.now,
   });
+  await recordClaim(ctx, db, id, input.externalId);
   const key = toApiKey((await findApiKey(db, project.id, id))!, ctx.now);
   await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "api_key.created", target: { type: "api_key", id }, changes: creationChanges(key) });
   return { ...key, secret };
@@ -105,13 +108,15 @@ export async function manageableKey(ctx: Ctx, db: Executor, access: ProjectAcces
   return key;
 }
 
-/** `key` is the route's target (manageableKey, its version checked), in an active project. */
-export async function renameKey(ctx: Ctx, db: Executor, key: ApiKeyView, patch: Record<string, unknown>): Promise<ApiKey> {
+/** `key` is the route's target (manageableKey, its version checked), in an active project. A PATCH may bring `expiresAt` forward, never back. */
+export async function updateKey(ctx: Ctx, db: Executor, key: ApiKeyView, patch: Record<string, unknown>): Promise<ApiKey> {
   const keyId = key.id;
-  const input = mergeAndValidate(apiKeyPatch, { name: key.name }, patch);
-  if (input.name === key.name) return toApiKey(key, ctx.now);
-  await updateApiKey(db, keyId, { name: input.name, version: key.version + 1, updated_at: ctx.now });
-  await recordAudit(ctx, db, { organizationId: key.organization_id, projectId: key.project_id, action: "api_key.updated", target: { type: "api_key", id: keyId }, changes: { name: { from: key.name, to: input.name } } });
+  const input = mergeAndValidate(apiKeyPatch, compact({ name: key.name, expiresAt: key.expires_at }), patch);
+  const expiresAt = broughtForward(key.expires_at, input.expiresAt ?? null);
+  if (input.name === key.name && expiresAt === key.expires_at) return toApiKey(key, ctx.now);
+  await updateApiKey(db, keyId, { name: input.name, expires_at: expiresAt, version: key.version + 1, updated_at: ctx.now });
+  const changes = changedFields({ name: key.name, expiresAt: key.expires_at }, { name: input.name, expiresAt });
+  await recordAudit(ctx, db, { organizationId: key.organization_id, projectId: key.project_id, action: "api_key.updated", target: { type: "api_key", id: keyId }, changes });
   return toApiKey((await findApiKey(db, key.project_id, keyId))!, ctx.now);
 }
 

@@ -25,6 +25,7 @@ import { addMembership } from "./add-membership.service";
 import { creationChanges, recordAudit } from "./audit.service";
 import { revokeTokenWithAudit } from "./tokens.service";
 import { compact, Ctx } from "./context";
+import { recordClaim } from "./claims.service";
 
 /** The client-editable view of an organization: what a merge patch applies to. */
 function editable(rec: OrgRecord) {
@@ -98,6 +99,7 @@ export async function createOrganization(ctx: Ctx, db: Executor, input: z.output
     deleted_at: null,
   };
   await insertOrganization(db, rec);
+  await recordClaim(ctx, db, rec.id, input.externalId);
   const org = toOrganization(rec, "admin");
   await recordAudit(ctx, db, { organizationId: rec.id, action: "organization.created", target: { type: "organization", id: rec.id }, changes: creationChanges(org, ["createdAt", "updatedAt", "version", "enforcement"]) });
   await addMembership(ctx, db, { organizationId: rec.id, user: ctx.caller.user, role: "admin" });

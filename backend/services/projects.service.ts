@@ -12,6 +12,7 @@ import { revokeProjectKeys } from "./api-keys.service";
 import { addMembership } from "./add-membership.service";
 import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
+import { recordClaim } from "./claims.service";
 
 type ProjectInput = z.output<typeof projectInput>;
 
@@ -77,6 +78,7 @@ export async function createProject(ctx: Ctx, db: Executor, access: OrgAccess, i
   await assertUnique(db, access, ctx.caller.user.id, input);
   const rec: ProjectRecord = { id: newId("proj"), organization_id: orgId, ...recordFields(input), status: "active", version: 1, created_at: ctx.now, updated_at: ctx.now, archived_at: null };
   await insertProject(db, rec);
+  await recordClaim(ctx, db, rec.id, input.externalId);
   const project = toProject(rec);
   await recordAudit(ctx, db, { organizationId: orgId, projectId: rec.id, action: "project.created", target: { type: "project", id: rec.id }, changes: creationChanges(project) });
   // A creator who is not an admin could not see the project otherwise: they become its owner.

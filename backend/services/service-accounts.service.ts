@@ -47,7 +47,7 @@ export async function createServiceAccount(ctx: Ctx, db: Executor, access: OrgAc
  * A service account of this organization: a member of kind service_account that was created
  * here. Anything else (a person, another organization's account) is the same 404.
  */
-async function ownServiceAccount(db: Executor, orgId: string, userId: string): Promise<OrgMemberView> {
+export async function ownServiceAccount(db: Executor, orgId: string, userId: string): Promise<OrgMemberView> {
   const member = await findOrgMember(db, orgId, userId);
   const user = member?.kind === "service_account" ? await findUserById(db, userId) : undefined;
   if (!member || user?.organization_id !== orgId) throw notFound("service account", userId);

@@ -4,6 +4,7 @@ import * as access from "./migrations/002-access";
 import * as usage from "./migrations/003-usage";
 import * as invoiceNames from "./migrations/004-invoice-names";
 import * as usageIngestion from "./migrations/005-usage-ingestion";
+import * as claims from "./migrations/006-claims";
 import type { Db } from "./db";
 
 /** Migrations are listed here, in order, rather than read from disk: the compiled set is the set. */
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "003-usage": usage,
   "004-invoice-names": invoiceNames,
   "005-usage-ingestion": usageIngestion,
+  "006-claims": claims,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

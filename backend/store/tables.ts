@@ -123,6 +123,13 @@ export interface IdempotencyRow {
   created_at: string;
 }
 
+/** A pending claim on an object created with an `externalId` (migration 006); a confirmed one has no row. */
+export interface ClaimRow {
+  object_id: string;
+  created_by: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UserRow;
   tokens: TokenRow;
@@ -133,4 +140,5 @@ export interface Database {
   api_keys: ApiKeyRow;
   audit_events: AuditEventRow;
   idempotency_keys: IdempotencyRow;
+  claims: ClaimRow;
 }

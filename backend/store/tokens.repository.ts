@@ -25,6 +25,10 @@ export async function revokeToken(db: Executor, id: string, now: string): Promis
   await db.updateTable("tokens").set({ revoked_at: now }).where("id", "=", id).where("revoked_at", "is", null).execute();
 }
 
+export async function setTokenExpiry(db: Executor, id: string, expiresAt: string | null): Promise<void> {
+  await db.updateTable("tokens").set({ expires_at: expiresAt }).where("id", "=", id).execute();
+}
+
 /** A user's tokens that are not revoked yet (expired ones included). */
 export function listUnrevokedTokens(db: Executor, userId: string): Promise<TokenRow[]> {
   return db.selectFrom("tokens").selectAll().where("user_id", "=", userId).where("revoked_at", "is", null).orderBy("created_at").execute();

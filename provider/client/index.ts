@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiKey, createdApiKey, createdToken, Me, me, membership, organization, page, project, TenancyError, token } from "../../schema";
+import { apiKey, createdApiKey, createdToken, Me, me, membership, organization, page, pendingClaim, project, TenancyError, token } from "../../schema";
 import { Http, HttpOptions, RequestOptions, wrongEndpoint } from "./http";
 
 export { Http, HttpOptions } from "./http";
@@ -107,6 +107,16 @@ export class TenancyClient {
     rename: (orgId: string, projectId: string, keyId: string, name: string) =>
       this.send(apiKey, "PATCH", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`, { body: { name } }),
     revoke: (orgId: string, projectId: string, keyId: string) => this.send(none, "DELETE", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`),
+    /** Brings the key's expiry forward to `expiresAt` (the backend never extends it): the end of a rotation's overlap. */
+    expireBy: (orgId: string, projectId: string, keyId: string, expiresAt: string) =>
+      this.send(apiKey, "PATCH", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`, { body: { expiresAt } }),
+  };
+
+  /** The caller's own claims on objects their creates made (backend/services/claims.service.ts). */
+  claims = {
+    /** Whether the caller holds a pending (unconfirmed) claim on the object: only then may a create recover it. */
+    pending: async (objectId: string) => (await this.send(page(pendingClaim), "GET", "/v1/claims", { query: { objectId } })).data.length > 0,
+    confirm: (objectIds: string[]) => this.send(none, "POST", "/v1/claims/confirm", { body: { objectIds } }),
   };
 
   /** An organization's service accounts and their management tokens (removed as members). */
@@ -118,6 +128,9 @@ export class TenancyClient {
     mintToken: (orgId: string, userId: string, body: unknown) => this.send(createdToken, "POST", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens`, { body }),
     revokeToken: (orgId: string, userId: string, tokenId: string) =>
       this.send(none, "DELETE", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens/${seg(tokenId)}`),
+    /** Brings the token's expiry forward to `expiresAt` (the backend never extends it): the end of a rotation's overlap. */
+    expireTokenBy: (orgId: string, userId: string, tokenId: string, expiresAt: string) =>
+      this.send(token, "PATCH", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens/${seg(tokenId)}`, { body: { expiresAt } }),
   };
 }
 

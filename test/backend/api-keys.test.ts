@@ -78,6 +78,30 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(expectStatus(await root.patch(`${base}/${others.id}`, { owner: mia.email }), 400).errors.map((e: any) => e.path), ["owner"]);
     });
 
+    it("brings a key's expiry forward on PATCH (into the past: expired at once), never back, with one audit event each", async () => {
+      const k = expectStatus(await root.post(base, { name: "rotating", owner: mia.email }), 201);
+      const soon = new Date(Date.parse(k.expiresAt) - 86_400_000).toISOString();
+      const shortened = expectStatus(await root.patch(`${base}/${k.id}`, { expiresAt: soon }), 200);
+      assert.deepEqual([shortened.expiresAt, shortened.status, shortened.version], [soon, "active", 2]);
+      const later = new Date(Date.parse(soon) + 1000).toISOString();
+      assert.deepEqual(expectStatus(await root.patch(`${base}/${k.id}`, { expiresAt: later }), 400).errors, [
+        { path: "expiresAt", message: `must be at or before ${soon}, the current expiry: an expiry is brought forward, never extended` },
+      ]);
+      assert.deepEqual(expectStatus(await root.patch(`${base}/${k.id}`, { expiresAt: null }), 400).errors, [
+        { path: "expiresAt", message: `may only be brought forward: it is ${soon}, and null (never) would extend it` },
+      ]);
+      // An offset is the same instant: the stored expiry compares as an instant.
+      const past = new Date(Date.now() - 60_000);
+      const inOffset = new Date(past.getTime() + 2 * 3_600_000).toISOString().replace("Z", "+02:00");
+      const expired = expectStatus(await root.patch(`${base}/${k.id}`, { expiresAt: inOffset }), 200);
+      assert.deepEqual([expired.expiresAt, expired.status], [past.toISOString(), "expired"]);
+      const audit = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?action=api_key.updated`), 200).data.filter((e: any) => e.target.id === k.id);
+      assert.deepEqual(audit.map((e: any) => e.changes).sort((a: any, b: any) => (a.expiresAt.to < b.expiresAt.to ? -1 : 1)), [
+        { expiresAt: { from: soon, to: past.toISOString() } },
+        { expiresAt: { from: k.expiresAt, to: soon } },
+      ]);
+    });
+
     it("answers 409 external_id_taken for a second live key with the same externalId, free again once revoked", async () => {
       const k = expectStatus(await root.post(base, { name: "a", owner: mia.email, externalId: "urn:rot" }), 201);
       assert.equal(expectStatus(await root.post(base, { name: "b", owner: mia.email, externalId: "urn:rot" }), 409).code, "external_id_taken");

@@ -102,6 +102,9 @@ for (const dialect of DIALECTS) {
           return { tokenId: expectStatus(minted, 201).id };
         },
       },
+      // claims (issue 20): only ever the caller's own, so every authenticated caller gets the same answers.
+      "GET /v1/claims": { expect: everyone(200), ownScope: true },
+      "POST /v1/claims/confirm": { expect: everyone(204), ownScope: true, body: () => ({ objectIds: [ids.projectId] }) },
       "GET /v1/organizations": { expect: everyone(200), ownScope: true },
       "POST /v1/organizations": { expect: { ...everyone(201), robot: 403 }, ownScope: true, body: () => ({ name: "Mine" }), denied: { robot: PERSON_ONLY } },
       "GET /v1/organizations/{orgId}": { expect: everyone(200) },
@@ -131,6 +134,14 @@ for (const dialect of DIALECTS) {
         prepare: async () => ({
           userId: serviceAccount,
           tokenId: expectStatus(await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${serviceAccount}/tokens`, { name: `doomed-${++counter}` }), 201).id,
+        }),
+      },
+      "PATCH /v1/organizations/{orgId}/service-accounts/{userId}/tokens/{tokenId}": {
+        expect: adminOnly(200),
+        body: () => ({ expiresAt: "2099-01-01T00:00:00.000Z" }),
+        prepare: async () => ({
+          userId: serviceAccount,
+          tokenId: expectStatus(await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${serviceAccount}/tokens`, { name: `retiring-${++counter}` }), 201).id,
         }),
       },
       "GET /v1/organizations/{orgId}/projects": { expect: everyone(200) },

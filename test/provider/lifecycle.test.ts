@@ -111,12 +111,16 @@ describe("a tenancy layout deployed with the Pulumi engine", function () {
     assert.notEqual(after.keyId.value, before.keyId.value);
     assert.notEqual(after.secret.value, before.secret.value);
     const keys = await keysOf(before.devId.value);
-    assert.deepEqual(keys.map((k) => [k.id, k.status]).sort(), [[before.keyId.value, "revoked"], [after.keyId.value, "active"]].sort());
-    // The audit log is in commit order: the new key existed before the old one was revoked.
+    // The old key keeps working for the default overlap, 24 hours: its expiry is brought forward.
+    assert.deepEqual(keys.map((k) => [k.id, k.status]).sort(), [[before.keyId.value, "active"], [after.keyId.value, "active"]].sort());
+    const retired = keys.find((k) => k.id === before.keyId.value)!;
+    const overlap = (Date.parse(retired.expiresAt!) - Date.parse(retired.updatedAt)) / 3_600_000;
+    assert.ok(Math.abs(overlap - 24) < 0.001, `the overlap is ${overlap} hours`);
+    // The audit log is in commit order: the new key existed before the old one's overlap began.
     const events = (await audit(backend, orgId)).filter((e) => e.action.startsWith("api_key."));
     const created = events.findIndex((e) => e.action === "api_key.created" && e.target.id === after.keyId.value);
-    const revoked = events.findIndex((e) => e.action === "api_key.revoked" && e.target.id === before.keyId.value);
-    assert.ok(created >= 0 && revoked > created, `expected the new key before the old one's revocation: ${JSON.stringify(events)}`);
+    const retiring = events.findIndex((e) => e.action === "api_key.updated" && e.target.id === before.keyId.value);
+    assert.ok(created >= 0 && retiring > created, `expected the new key before the old one's overlap: ${JSON.stringify(events)}`);
     const ana = (await client.members.list({ organizationId: orgId }, { email: "ana@acme.test" })).data[0];
     assert.equal(ana.role, "billing");
     assert.equal((await client.projects.get(orgId, before.devId.value)).description, "experiments");

@@ -79,6 +79,7 @@ describe("one spec per resource: every input field round-trips", function () {
     await roundTrip(apiKeyImplementation, apiKeySpec, settings, {
       projectId: project.id,
       rotationTriggers: { quarter: "2026-Q4" },
+      rotationOverlapHours: 6,
       name: "backend",
       owner: "ana@rt.test",
       permissions: "read_only",

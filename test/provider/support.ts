@@ -107,3 +107,26 @@ export function useDeployment(program: PulumiFn): Deployment {
   });
   return d;
 }
+
+/** A backend and a client of its bootstrap token, made before the suite; the stacks a test pushes are destroyed after it. */
+export interface Stacks {
+  backend: Backend;
+  root: TenancyClient;
+  stacks: TestStack[];
+}
+
+export function useStacks(): Stacks {
+  const s = { stacks: [] as TestStack[] } as Stacks;
+  before(async () => {
+    s.backend = await startBackend();
+    s.root = api(s.backend.url, s.backend.token);
+  });
+  after(async () => {
+    for (const t of s.stacks) {
+      await t.stack.destroy().catch(() => undefined);
+      await t.dispose();
+    }
+    await s.backend?.dispose();
+  });
+  return s;
+}
