@@ -5,7 +5,9 @@ import { Preview } from "./preview";
 
 export { Changes, summarizeChanges } from "./changes";
 export { renderLaunchSheet } from "./launch-sheet";
-export { renderReport, redactSecrets, summaryLine } from "./markdown";
+export { renderReport, summaryLine } from "./markdown";
+export { escapeMarkdown } from "./escape";
+export { credentialsFromEnv, Redactor, redactor } from "./redact";
 export { after, before, fromSteps, parsePreview, Preview, Step } from "./preview";
 export { loadPreview, PreviewSource, UsageError } from "./run";
 
