@@ -36,9 +36,13 @@ export const RULES = {
   "owner-without-membership": { severity: "mandatory", description: "A project whose `owner` holds no owner membership of it: the accountable person cannot manage it." },
   "production-launch-checklist": { severity: "mandatory", description: "A production project without limits, budget, escalation contact or key expiry." },
   "key-owner-not-member": { severity: "mandatory", description: "An API key whose owner is not a member of its project." },
+  "unreviewed-access": { severity: "mandatory", description: "A resource that imitates tenancy's or runs tenancy's provider code under another type: it can change access without being reviewed." },
 } as const satisfies Record<string, { severity: Severity; description: string }>;
 
 export type RuleName = keyof typeof RULES;
+
+/** The rules about one resource at a time: the ones a preview of only the changed resources can run. */
+export const PARTIAL_RULES: readonly RuleName[] = ["dev-and-prod-mixed", "production-launch-checklist", "unreviewed-access"];
 
 const DEV_WORDS = /(^|[^a-z])(dev|develop|development|test|testing|sandbox|experiment|experiments|scratch|playground|local|staging)([^a-z]|$)/i;
 const PROD_WORDS = /(^|[^a-z])(prod|production|live)([^a-z]|$)/i;
@@ -168,6 +172,14 @@ const rules: Record<RuleName, Rule> = {
         };
       });
   },
+
+  "unreviewed-access": (model) =>
+    model.unreviewed.map((r) => ({
+      subject: `resource ${r.name}`,
+      urn: r.urn,
+      message: `a resource can change access without being reviewed: ${r.name} (${r.type}), because ${r.reason}`,
+      fix: "declare access only with pulumi-tenancy's resource classes (Organization, Project, Membership, ApiKey, ServiceAccount), or remove this resource",
+    })),
 };
 
 export const DEFAULT_OPTIONS: Required<GuardrailOptions> = { maxAdmins: 3, maxAdminShare: 0.5, minMembersForShare: 4 };

@@ -30,7 +30,8 @@ function read(get: () => unknown): unknown {
 
 function toInput(r: PolicyResource): ResourceInput {
   const propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, deps]) => [k, deps.map((d) => d.urn)]));
-  return { urn: r.urn, type: r.type, props: plain(r.props) as Record<string, unknown>, propertyDependencies };
+  // The engine does not show a pack a dynamic resource's `__provider`: only whether it has a provider.
+  return { urn: r.urn, type: r.type, props: plain(r.props) as Record<string, unknown>, propertyDependencies, custom: r.provider !== undefined };
 }
 
 function policy(rule: RuleName): StackValidationPolicy {

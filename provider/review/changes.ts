@@ -1,4 +1,5 @@
-import { buildModel, indexModel, kindOf, nameOfUrn, ResourceInput, TenancyModel } from "../guardrails/model";
+import { COMPONENT_TYPES, identify } from "../guardrails/identity";
+import { buildModel, indexModel, nameOfUrn, ResourceInput, TenancyModel } from "../guardrails/model";
 import { after, before, Preview, Step } from "./preview";
 
 /**
@@ -107,7 +108,8 @@ export function summarizeChanges(preview: Preview): Changes {
   const changes: Changes = { access: [], keys: [], projects: [], organizations: [], others: [], after: neu };
   for (const s of preview.steps) {
     if (s.op === "same" || s.op === "read") continue;
-    const kind = kindOf(s.type);
+    const identity = identify(s.new ?? s.old ?? { type: s.type });
+    const kind = identity.kind;
     if (kind === "Membership" || kind === "ServiceAccount") {
       const [o, n] = [memberOf(old, s.urn), memberOf(neu, s.urn)];
       const entry = (m: NonNullable<typeof o>, change: AccessChange["change"], fromRole?: string): AccessChange => ({
@@ -140,10 +142,14 @@ export function summarizeChanges(preview: Preview): Changes {
       const change = { create: "created", delete: "deleted", update: "updated", replace: "updated" }[s.op as string] as ObjectChange["change"] | undefined;
       const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
       if (change) changes.organizations.push({ change, name, fields: changedFields(s.op === "create" ? {} : s.old?.props ?? {}, s.op === "delete" ? {} : s.new?.props ?? {}, ORG_FIELDS) });
-    } else if (!s.type.startsWith("pulumi:") && !s.type.startsWith("tenancy:index:")) {
+    } else if (!s.type.startsWith("pulumi:") && !COMPONENT_TYPES.includes(s.type)) {
       // tenancy's own components (ProjectSet) grant nothing themselves: their children, the
       // resources above, are what the review describes. A type this review does not know: named and counted, its inputs never printed.
       changes.others.push({ op: s.op === "other" ? "changes" : s.op, type: s.type, name: nameOfUrn(s.urn) });
+      // One that imitates tenancy's or runs its provider is a finding, also when it is deleted.
+      if (identity.unreviewed && !neu.unreviewed.some((u) => u.urn === s.urn)) {
+        neu.unreviewed.push({ urn: s.urn, type: s.type, name: nameOfUrn(s.urn), reason: identity.unreviewed });
+      }
     }
   }
   return changes;

@@ -1,4 +1,4 @@
-import { evaluate, Finding, GuardrailOptions, RuleName } from "../guardrails";
+import { evaluate, Finding, GuardrailOptions, PARTIAL_RULES } from "../guardrails";
 import { summarizeChanges } from "./changes";
 import { renderReport } from "./markdown";
 import { Preview } from "./preview";
@@ -11,7 +11,6 @@ export { credentialsFromEnv, Redactor, redactor } from "./redact";
 export { after, before, fromSteps, parsePreview, Preview, Step } from "./preview";
 export { loadPreview, PreviewSource, UsageError } from "./run";
 
-const PARTIAL_RULES: RuleName[] = ["dev-and-prod-mixed", "production-launch-checklist"];
 
 export type FailOn = "warning" | "mandatory";
 

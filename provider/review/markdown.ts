@@ -1,4 +1,4 @@
-import { Finding } from "../guardrails/rules";
+import { Finding, PARTIAL_RULES } from "../guardrails/rules";
 import { AccessChange, Changes, FieldChange } from "./changes";
 import { escapeMarkdown } from "./escape";
 import { Redactor, redactor } from "./redact";
@@ -104,7 +104,8 @@ export function renderReport(input: ReportInput): string {
     out.push("### Guardrails", "", table(["severity", "rule", "subject", "finding", "what to change"], rows), "");
   }
   if (!input.complete) {
-    out.push("_The preview did not list unchanged resources, so only the guardrails about one project ran (`dev-and-prod-mixed`, `production-launch-checklist`): save it with `pulumi preview --json --show-sames` to check the whole layout._", "");
+    const ran = PARTIAL_RULES.map((r) => `\`${r}\``).join(", ");
+    out.push(`_The saved preview does not list unchanged resources (it was made without \`--show-sames\`), so only the guardrails about one resource at a time ran (${ran}): save it with \`pulumi preview --json --show-sames\` to check the whole layout._`, "");
   }
   return redact(out.join("\n"));
 }

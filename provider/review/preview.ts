@@ -20,7 +20,7 @@ export interface Step {
 
 export interface Preview {
   steps: Step[];
-  /** True when the preview listed its unchanged resources (`--show-sames`). */
+  /** True when no unchanged resource can be missing: listed (`--show-sames`), or a new stack. */
   complete: boolean;
 }
 
@@ -58,8 +58,8 @@ export function parsePreview(text: string, source = "the preview"): Preview {
 function resource(state: RawState | null | undefined, urn: string): ResourceInput | undefined {
   if (!state) return undefined;
   // Inputs are what the program declares; outputs of an unchanged resource hold the same fields.
-  const { __provider: _, ...props } = { ...(state.outputs ?? {}), ...(state.inputs ?? {}) } as Record<string, unknown>;
-  return { urn: state.urn ?? urn, type: state.type ?? "", id: state.id, props, propertyDependencies: state.propertyDependencies };
+  const { __provider: provider, ...props } = { ...(state.outputs ?? {}), ...(state.inputs ?? {}) } as Record<string, unknown>;
+  return { urn: state.urn ?? urn, type: state.type ?? "", id: state.id, props, propertyDependencies: state.propertyDependencies, ...(typeof provider === "string" ? { provider } : {}) };
 }
 
 export function fromSteps(raw: RawStep[]): Preview {
@@ -91,7 +91,11 @@ export function fromSteps(raw: RawStep[]): Preview {
     steps.push(step);
     byUrn.set(urn, step);
   }
-  return { steps, complete: steps.some((s) => s.op === "same" && !s.type.startsWith("pulumi:")) };
+  // Complete when it lists unchanged resources, or when there are none: a new stack (its Stack
+  // resource is created) has nothing unchanged that the rules could miss.
+  const listsSames = steps.some((s) => s.op === "same" && !s.type.startsWith("pulumi:"));
+  const newStack = steps.some((s) => s.op === "create" && s.type === "pulumi:pulumi:Stack");
+  return { steps, complete: listsSames || newStack };
 }
 
 /** The resources as they are before the preview, and as they will be after it. */

@@ -41,7 +41,8 @@ export async function loadPreview(source: PreviewSource): Promise<{ preview: Pre
     throw new UsageError(`--stack: ${stack} cannot be selected in ${source.cwd}: ${firstLine(err.message)}`);
   });
   const json = await runPreview(pulumiCommand.command, stack, source.cwd, env);
-  return { preview: parsePreview(json, `the preview of stack ${stack}`), stack };
+  // Made with --show-sames: whatever it holds is the whole layout.
+  return { preview: { ...parsePreview(json, `the preview of stack ${stack}`), complete: true }, stack };
 }
 
 function runPreview(command: string, stack: string, cwd: string, env: Record<string, string>): Promise<string> {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { buildModel } from "../../provider/guardrails/model";
 import { after, escapeMarkdown, fromSteps, renderLaunchSheet, reviewPreview } from "../../provider/review";
-import { fixture } from "./support";
+import { fixture, tenancyProvider } from "./support";
 import { HAS_CMARK_GFM, problemsOf, renderGfm, tableRows } from "./gfm";
 
 /**
@@ -76,7 +76,7 @@ describe("Markdown escaping against GitHub's renderer (cmark-gfm)", function () 
     const member = (name: string, email: string, role: string) => ({
       op: "create",
       urn: `urn:pulumi:s1::p::${T}Membership::${name}`,
-      newState: { type: `${T}Membership`, inputs: { organizationId: UNKNOWN, email, role }, propertyDependencies: { organizationId: [org()] } },
+      newState: { type: `${T}Membership`, inputs: { organizationId: UNKNOWN, email, role, __provider: tenancyProvider("Membership") }, propertyDependencies: { organizationId: [org()] } },
     });
     const hostile = () => [
       ...fixture(A).steps.filter((s) => s.op === "same"),
@@ -102,7 +102,7 @@ describe("Markdown escaping against GitHub's renderer (cmark-gfm)", function () 
       const project = (name: string, owner: string) => ({
         op: "create",
         urn: `urn:pulumi:s1::p::${T}Project::${name.length}`,
-        newState: { type: `${T}Project`, inputs: { organizationId: UNKNOWN, name, environment: "development", owner }, propertyDependencies: { organizationId: [org()] } },
+        newState: { type: `${T}Project`, inputs: { organizationId: UNKNOWN, name, environment: "development", owner, __provider: tenancyProvider("Project") }, propertyDependencies: { organizationId: [org()] } },
       });
       const steps = [project("a<!--", "ben@acme.test\r| forged | row |"), project("b\u2028<details>", "@ana\nx")];
       const html = renderGfm(renderLaunchSheet(buildModel(after(fromSteps(steps)))));

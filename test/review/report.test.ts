@@ -7,7 +7,7 @@ import { API_KEY_PREFIX, newSecret, TOKEN_PREFIX } from "../../backend/auth/cred
 import { buildModel } from "../../provider/guardrails/model";
 import { after, fromSteps, renderLaunchSheet, reviewPreview } from "../../provider/review";
 import { ROOT } from "../support/backend";
-import { assertGolden, FIXTURES, fixture, only } from "./support";
+import { assertGolden, FIXTURES, fixture, only, tenancyProvider } from "./support";
 
 /**
  * The report builder on saved previews of the real engine: one golden Markdown file per kind of
@@ -69,7 +69,7 @@ describe("tenancy review on saved previews", () => {
     assert.match(text, /Access review/);
   });
 
-  it("names a resource type it does not know without printing its inputs", () => {
+  it("names a resource type it does not know without printing its inputs, and one imitating tenancy's as a mandatory finding", () => {
     const steps = [
       ...fixture(A).steps.filter((s) => s.op === "same"),
       // tenancy's own component grants nothing itself: left out, its children are what count.
@@ -78,16 +78,40 @@ describe("tenancy review on saved previews", () => {
       {
         op: "create",
         urn: "urn:pulumi:s1::p::pulumi-nodejs:dynamic/tenancy:ServiceAccount::ci",
-        newState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", name: "ci-deployer", role: "admin" }, propertyDependencies: { organizationId: [fixture(A).steps.find((s) => String(s.urn).endsWith("::Acme"))!.urn] } },
+        newState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", name: "ci-deployer", role: "admin", __provider: tenancyProvider("ServiceAccount") }, propertyDependencies: { organizationId: [fixture(A).steps.find((s) => String(s.urn).endsWith("::Acme"))!.urn] } },
       },
       {
         op: "update",
         urn: "urn:pulumi:s1::p::pulumi-nodejs:dynamic/tenancy:ServiceAccount::release",
-        oldState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "member", rotationTriggers: { month: "2026-11" } }, outputs: { token: newSecret(TOKEN_PREFIX) } },
-        newState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "admin", rotationTriggers: { month: "2026-12" } } },
+        oldState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "member", rotationTriggers: { month: "2026-11" }, __provider: tenancyProvider("ServiceAccount") }, outputs: { token: newSecret(TOKEN_PREFIX) } },
+        newState: { type: "pulumi-nodejs:dynamic/tenancy:ServiceAccount", inputs: { organizationId: "org_1", name: "release", role: "admin", rotationTriggers: { month: "2026-12" }, __provider: tenancyProvider("ServiceAccount") } },
       },
     ];
     assertGolden("unknown-type-and-service-account", reviewPreview(fromSteps(steps)).markdown);
+  });
+
+  describe("which guardrails run", () => {
+    const T = "pulumi-nodejs:dynamic/tenancy:";
+    const ORG = `urn:pulumi:s1::p::${T}Organization::acme`;
+    const admins = ["a", "b", "c", "d", "e"].map((n) => ({
+      op: "create",
+      urn: `urn:pulumi:s1::p::${T}Membership::${n}`,
+      newState: { type: `${T}Membership`, inputs: { organizationId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", email: `${n}@acme.test`, role: "admin", __provider: tenancyProvider("Membership") }, propertyDependencies: { organizationId: [ORG] } },
+    }));
+    const org = { op: "create", urn: ORG, newState: { type: `${T}Organization`, inputs: { name: "Acme", __provider: tenancyProvider("Organization") } } };
+    const stack = (op: string) => ({ op, urn: "urn:pulumi:s1::p::pulumi:pulumi:Stack::p-s1", newState: { type: "pulumi:pulumi:Stack" } });
+
+    it("runs every guardrail on a new stack, which has nothing unchanged to miss", () => {
+      const review = reviewPreview(fromSteps([stack("create"), org, ...admins]));
+      assert.deepEqual(review.findings.map((f) => f.rule), ["too-many-admins"]);
+      assert.doesNotMatch(review.markdown, /unchanged/);
+    });
+
+    it("says so when a saved preview of an existing stack lists only its changes", () => {
+      const review = reviewPreview(fromSteps([org, ...admins]));
+      assert.deepEqual(review.findings, []);
+      assert.match(review.markdown, /_The saved preview does not list unchanged resources \(it was made without `--show-sames`\), so only the guardrails about one resource at a time ran \(`dev-and-prod-mixed`, `production-launch-checklist`, `unreviewed-access`\)/);
+    });
   });
 
   it("prints the launch readiness sheet of the layout a preview leads to", () => {
