@@ -60,7 +60,8 @@ export interface Changes {
 
 /** Shown for a value the preview does not know yet. */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const SECRET_FIELDS = /secret|token|password|passphrase/i;
+// Fields that hold a credential, by their last word: `tokensPerMinute` is a limit, not a token.
+const SECRET_FIELDS = /(secret|token|password|passphrase)$/i;
 
 export function describe(value: unknown): string {
   if (value === undefined || value === null) return "–";
@@ -81,7 +82,7 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
       const bo = (b ?? {}) as Record<string, unknown>;
       out.push(...changedFields(ao, bo, [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort(), `${prefix}${f}.`));
     } else if (describe(a) !== describe(b)) {
-      out.push({ field: `${prefix}${f}`, before: describe(a), after: describe(b) });
+      out.push({ field: `${prefix}${f}`, before: a === undefined ? "(not set)" : describe(a), after: b === undefined ? "(removed)" : describe(b) });
     }
   }
   return out;

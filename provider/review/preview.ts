@@ -57,8 +57,9 @@ export function parsePreview(text: string, source = "the preview"): Preview {
 
 function resource(state: RawState | null | undefined, urn: string): ResourceInput | undefined {
   if (!state) return undefined;
-  // Inputs are what the program declares; outputs of an unchanged resource hold the same fields.
-  const { __provider: provider, ...props } = { ...(state.outputs ?? {}), ...(state.inputs ?? {}) } as Record<string, unknown>;
+  // Inputs are what the program declares. Outputs are the read only where there are no inputs:
+  // merged, an input the program removed would live on in the outputs of the step before it.
+  const { __provider: provider, ...props } = (state.inputs ?? state.outputs ?? {}) as Record<string, unknown>;
   return { urn: state.urn ?? urn, type: state.type ?? "", id: state.id, props, propertyDependencies: state.propertyDependencies, ...(typeof provider === "string" ? { provider } : {}) };
 }
 

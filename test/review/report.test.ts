@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { API_KEY_PREFIX, newSecret, TOKEN_PREFIX } from "../../backend/auth/credentials";
 import { buildModel } from "../../provider/guardrails/model";
-import { after, fromSteps, renderLaunchSheet, reviewPreview } from "../../provider/review";
+import { after, fromSteps, renderLaunchSheet, reviewPreview, summarizeChanges } from "../../provider/review";
 import { ROOT } from "../support/backend";
 import { assertGolden, FIXTURES, fixture, only, tenancyProvider } from "./support";
 
@@ -88,6 +88,33 @@ describe("tenancy review on saved previews", () => {
       },
     ];
     assertGolden("unknown-type-and-service-account", reviewPreview(fromSteps(steps)).markdown);
+  });
+
+  describe("honest reports", () => {
+    /** assistant-prod's limits as the program now declares them; the outputs still hold the old ones, as in a real preview. */
+    const limitsNow = (limits: Record<string, unknown> | undefined) => {
+      const steps = fixture(A).steps.map((st) => structuredClone(st)) as { op: string; urn: string; oldState?: { inputs: Record<string, unknown>; outputs?: Record<string, unknown> }; newState?: { inputs: Record<string, unknown>; outputs?: Record<string, unknown> } }[];
+      const step = steps.find((st) => st.urn.endsWith("::assistant-prod"))!;
+      step.op = "update";
+      step.newState = { ...structuredClone(step.oldState!), outputs: structuredClone(step.oldState!.outputs ?? step.oldState!.inputs) };
+      if (limits) step.newState.inputs.limits = limits;
+      else delete step.newState.inputs.limits;
+      return summarizeChanges(fromSteps(steps)).projects;
+    };
+
+    it("shows a removed limit as a removal", () => {
+      assert.deepEqual(limitsNow({ monthlyBudgetUsd: 7500, requestsPerMinute: 3000 }), [
+        { change: "updated", name: "assistant-prod", fields: [{ field: "limits.tokensPerMinute", before: "2000000", after: "(removed)" }] },
+      ]);
+    });
+
+    it("shows each field of a removed limits block as removed", () => {
+      assert.deepEqual(limitsNow(undefined)[0].fields, [
+        { field: "limits.monthlyBudgetUsd", before: "7500", after: "(removed)" },
+        { field: "limits.requestsPerMinute", before: "3000", after: "(removed)" },
+        { field: "limits.tokensPerMinute", before: "2000000", after: "(removed)" },
+      ]);
+    });
   });
 
   describe("which guardrails run", () => {
