@@ -1,3 +1,4 @@
+import { fold, sameEmail } from "./fold";
 import { indexModel, KeyModel, ProjectModel, TenancyModel } from "./model";
 
 /**
@@ -58,16 +59,17 @@ const rules: Record<RuleName, Rule> = {
     const ix = indexModel(model);
     const out: Omit<Finding, "rule" | "severity">[] = [];
     // Across projects: one person holding the production keys of several teams' projects.
-    const prodKeysByOwner = new Map<string, ProjectModel[]>();
+    const prodKeysByOwner = new Map<string, { owner: string; projects: ProjectModel[] }>();
     for (const k of model.keys) {
       const p = ix.project(k.projectUrn);
       if (!p || !isProduction(p) || !k.owner) continue;
-      const list = prodKeysByOwner.get(k.owner) ?? [];
-      if (!list.includes(p)) list.push(p);
-      prodKeysByOwner.set(k.owner, list);
+      // One person to the backend, however the program spells the email.
+      const entry = prodKeysByOwner.get(fold(k.owner)) ?? { owner: k.owner, projects: [] };
+      if (!entry.projects.includes(p)) entry.projects.push(p);
+      prodKeysByOwner.set(fold(k.owner), entry);
     }
-    for (const [owner, projects] of prodKeysByOwner) {
-      const teams = new Set(projects.map((p) => p.team ?? p.name));
+    for (const { owner, projects } of prodKeysByOwner.values()) {
+      const teams = new Set(projects.map((p) => fold(p.team ?? p.name)));
       if (teams.size < 2) continue;
       out.push({
         subject: `key owner ${owner}`,
@@ -78,7 +80,7 @@ const rules: Record<RuleName, Rule> = {
     // Across owners: a production key held by someone other than the project's declared key owner.
     for (const p of model.projects.filter(isProduction)) {
       for (const k of ix.keysOf(p.urn)) {
-        if (p.keyOwner && k.owner && k.owner !== p.keyOwner) {
+        if (p.keyOwner && k.owner && !sameEmail(k.owner, p.keyOwner)) {
           out.push({
             subject: keyLabel(k, p), urn: k.urn,
             message: `production key ${k.name} is owned by ${k.owner}, but project ${p.name} names ${p.keyOwner} as its key owner`,
@@ -94,14 +96,15 @@ const rules: Record<RuleName, Rule> = {
     const ix = indexModel(model);
     const out: Omit<Finding, "rule" | "severity">[] = [];
     for (const p of model.projects) {
-      const words = [p.name, ...Object.values(p.labels ?? {})].join(" ");
+      // Read as a person reads them: a Cyrillic е in chat-dеv is still "dev".
+      const words = fold([p.name, ...Object.values(p.labels ?? {})].join(" "));
       if (isProduction(p) && DEV_WORDS.test(words)) {
         out.push({ subject: projectLabel(p), urn: p.urn, message: `production project ${p.name} is named or labelled for development work`, fix: `move development work to its own project with environment: development` });
       } else if (p.environment === "development" && PROD_WORDS.test(words)) {
         out.push({ subject: projectLabel(p), urn: p.urn, message: `development project ${p.name} is named or labelled for production`, fix: `run production in its own project with environment: production` });
       }
       if (!isProduction(p)) continue;
-      for (const k of ix.keysOf(p.urn).filter((k) => DEV_WORDS.test(k.name))) {
+      for (const k of ix.keysOf(p.urn).filter((k) => DEV_WORDS.test(fold(k.name)))) {
         out.push({ subject: keyLabel(k, p), urn: k.urn, message: `production project ${p.name} has a development key ${k.name}`, fix: `create ${k.name} in a development project instead` });
       }
     }
@@ -130,7 +133,7 @@ const rules: Record<RuleName, Rule> = {
   "owner-without-membership": (model) => {
     const ix = indexModel(model);
     return model.projects
-      .filter((p) => p.owner && !ix.projectMembers(p.urn).some((m) => m.email === p.owner && m.role === "owner"))
+      .filter((p) => p.owner && !ix.projectMembers(p.urn).some((m) => sameEmail(m.email, p.owner) && m.role === "owner"))
       .map((p) => ({
         subject: projectLabel(p), urn: p.urn,
         message: `project ${p.name} names ${p.owner} as its owner, but ${p.owner} holds no owner membership of it`,
@@ -161,7 +164,7 @@ const rules: Record<RuleName, Rule> = {
   "key-owner-not-member": (model) => {
     const ix = indexModel(model);
     return model.keys
-      .filter((k) => k.projectUrn && !(k.owner && ix.projectMembers(k.projectUrn).some((m) => m.email === k.owner)))
+      .filter((k) => k.projectUrn && !(k.owner && ix.projectMembers(k.projectUrn).some((m) => sameEmail(m.email, k.owner))))
       .map((k) => {
         const p = ix.project(k.projectUrn);
         const where = p ? `project ${p.name}` : "its project";

@@ -134,7 +134,7 @@ export function summarizeChanges(preview: Preview): Changes {
         if (n) changes.access.push(entry(n, "gains"));
       }
     } else if (kind === "ApiKey") {
-      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), (urn) => ix.project(urn)?.name ?? fallback(urn), changes.keys);
+      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), (urn) => ix.project(urn)?.name ?? fallback(urn), (urn) => orgMaxLifetime(ix, urn), changes.keys);
     } else if (kind === "Project") {
       const change = { create: "created", delete: "archived", update: "updated", replace: "moved" }[s.op as string] as ObjectChange["change"] | undefined;
       const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
@@ -156,16 +156,34 @@ export function summarizeChanges(preview: Preview): Changes {
   return changes;
 }
 
+/**
+ * The lifetime a key without `expiresInDays` gets from its project's organization: its
+ * `apiKeyMaxLifetimeDays`, "none" when the organization sets none, undefined when the
+ * organization is not in the preview (another stack's).
+ */
+function orgMaxLifetime(ix: ReturnType<typeof indexModel>, projectUrn?: string): number | "none" | undefined {
+  const org = ix.organization(ix.project(projectUrn)?.orgUrn);
+  if (!org) return undefined;
+  const max = org.settings.apiKeyMaxLifetimeDays;
+  return typeof max === "number" ? max : "none";
+}
+
 function keyChange(
   s: Step,
   o: TenancyModel["keys"][number] | undefined,
   n: TenancyModel["keys"][number] | undefined,
   projectName: (urn?: string) => string,
+  orgMax: (projectUrn?: string) => number | "none" | undefined,
   out: KeyChange[],
 ): void {
   const k = n ?? o;
   if (!k) return;
-  const expiry = (key: typeof k) => (key.expiresInDays === undefined ? "never" : `${describe(key.expiresInDays)} days`);
+  // The expiry as it will be: the backend gives a key without one its organization's maximum.
+  const expiry = (key: typeof k) => {
+    if (key.expiresInDays !== undefined) return `${describe(key.expiresInDays)} days`;
+    const max = orgMax(key.projectUrn);
+    return max === "none" ? "never" : max === undefined ? "the organization's maximum, if it sets one (not in this stack)" : `${max} days (organization maximum)`;
+  };
   const base = { name: k.name, project: projectName(k.projectUrn), owner: k.owner ?? "–", permissions: k.permissions, expiry: expiry(k) };
   if (s.op === "create") out.push({ change: "created", ...base });
   else if (s.op === "delete") out.push({ change: "revoked", ...base });

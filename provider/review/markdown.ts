@@ -27,8 +27,15 @@ export function summaryLine(c: Changes): string {
   const gains = count(c.access, "gains");
   const loses = count(c.access, "loses");
   const changes = count(c.access, "changes");
-  if (gains) parts.push(`${plural(gains, "person gains", "people gain")} access`);
-  if (loses) parts.push(gains ? `${loses} ${loses === 1 ? "loses it" : "lose it"}` : `${plural(loses, "person loses", "people lose")} access`);
+  // People and grants apart: one person gaining three grants is not three people.
+  const people = (change: AccessChange["change"]) => new Set(c.access.filter((a) => a.change === change).map((a) => a.who)).size;
+  const grants = (n: number, verb: string) => (n === 1 ? `${verb} 1 grant` : `${verb} ${n} grants`);
+  if (gains) parts.push(people("gains") === gains ? `${plural(gains, "person gains", "people gain")} access` : `${plural(people("gains"), "person", "people")} ${grants(gains, people("gains") === 1 ? "gains" : "gain")}`);
+  if (loses) {
+    const who = people("loses");
+    if (who !== loses) parts.push(`${plural(who, "person", "people")} ${grants(loses, who === 1 ? "loses" : "lose")}`);
+    else parts.push(gains ? `${loses} ${loses === 1 ? "loses it" : "lose it"}` : `${plural(loses, "person loses", "people lose")} access`);
+  }
   if (changes) parts.push(`${plural(changes, "role changes", "roles change")}`);
   const keys = (change: string) => c.keys.filter((k) => k.change === change).length;
   if (keys("created")) parts.push(`${plural(keys("created"), "key is created", "keys are created")}`);

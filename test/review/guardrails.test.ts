@@ -130,3 +130,24 @@ describe("which resources are tenancy's", () => {
     ]);
   });
 });
+
+describe("guardrails compare what the backend compares", () => {
+  it("shared-production-key: emails case-folded (cleo@ and CLEO@ are one person)", () => {
+    const layout = [
+      ...good(),
+      project("search-prod", { ...PROD, team: "search", keyOwner: "CLEO@acme.test" }),
+      member("cleo@acme.test", "owner", "search-prod"),
+      member("ben@acme.test", "owner", "search-prod"),
+      key("search-prod", "backend", { owner: "cleo@acme.test", expiresInDays: 30 }),
+      project("mail-prod", { ...PROD, team: "mail", owner: "cleo@acme.test", keyOwner: "cleo@acme.test" }),
+      member("CLEO@acme.test", "owner", "mail-prod"),
+      key("mail-prod", "backend", { owner: "Cleo@Acme.test", expiresInDays: 30 }),
+    ];
+    assert.deepEqual(findings(layout).map((f) => `${f.rule}: ${f.subject}`), ["shared-production-key: key owner cleo@acme.test"]);
+  });
+
+  it("dev-and-prod-mixed: names after confusable folding (a Cyrillic е in chat-dеv)", () => {
+    const layout = [...good(), project("chat-d\u0435v", { ...PROD, team: "chat" }), member("ben@acme.test", "owner", "chat-d\u0435v")];
+    assert.deepEqual(findings(layout).map((f) => `${f.rule}: ${f.subject}`), ["dev-and-prod-mixed: project chat-d\u0435v"]);
+  });
+});

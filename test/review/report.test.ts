@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { API_KEY_PREFIX, newSecret, TOKEN_PREFIX } from "../../backend/auth/credentials";
 import { buildModel } from "../../provider/guardrails/model";
-import { after, fromSteps, renderLaunchSheet, reviewPreview, summarizeChanges } from "../../provider/review";
+import { after, Changes, fromSteps, renderLaunchSheet, reviewPreview, summarizeChanges, summaryLine } from "../../provider/review";
 import { ROOT } from "../support/backend";
 import { assertGolden, FIXTURES, fixture, only, tenancyProvider } from "./support";
 
@@ -101,6 +101,14 @@ describe("tenancy review on saved previews", () => {
       else delete step.newState.inputs.limits;
       return summarizeChanges(fromSteps(steps)).projects;
     };
+
+    it("counts people and grants apart", () => {
+      const grant = (who: string, change: "gains" | "loses", where: string) => ({ who, kind: "person" as const, change, role: "member", where });
+      const line = (...access: ReturnType<typeof grant>[]) => summaryLine({ access, keys: [], projects: [], organizations: [], others: [] } as unknown as Changes);
+      assert.equal(line(grant("ben@acme.test", "gains", "organization Acme"), grant("ben@acme.test", "gains", "project a"), grant("ben@acme.test", "gains", "project b")), "1 person gains 3 grants");
+      assert.equal(line(grant("ben@acme.test", "gains", "project a"), grant("cleo@acme.test", "gains", "project a")), "2 people gain access");
+      assert.equal(line(grant("ben@acme.test", "loses", "project a"), grant("ben@acme.test", "loses", "project b")), "1 person loses 2 grants");
+    });
 
     it("shows a removed limit as a removal", () => {
       assert.deepEqual(limitsNow({ monthlyBudgetUsd: 7500, requestsPerMinute: 3000 }), [
