@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { GuardrailOptions } from "../guardrails";
-import { FailOn, loadPreview, renderLaunchSheet, reviewPreview, UsageError } from "../review";
+import { credentialsFromEnv, FailOn, loadPreview, redactor, renderLaunchSheet, reviewPreview, UsageError } from "../review";
 import { after } from "../review/preview";
 import { buildModel } from "../guardrails/model";
 import { parseArgs } from "./args";
@@ -40,19 +40,22 @@ async function main(argv: string[]): Promise<number> {
       "max-admins": { number: { min: 1, max: 10_000 } },
       "max-admin-share": { number: { min: 0, max: 1 } },
     });
-    const { preview, stack } = await load(args);
+    const { preview, stack, credentials } = await load(args);
     const guardrails: GuardrailOptions = {
       maxAdmins: args["max-admins"] ? Number(args["max-admins"]) : undefined,
       maxAdminShare: args["max-admin-share"] ? Number(args["max-admin-share"]) : undefined,
     };
-    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails });
+    // Every credential this job holds, by value: the program under review could read each.
+    const redact = redactor([...credentialsFromEnv(), ...credentials]);
+    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails, redact });
     process.stdout.write(review.markdown);
     return review.exitCode;
   }
   if (command === "launch-sheet") {
     const args = parseArgs(rest, COMMON);
-    const { preview, stack } = await load(args);
-    process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`));
+    const { preview, stack, credentials } = await load(args);
+    const redact = redactor([...credentialsFromEnv(), ...credentials]);
+    process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`, redact));
     return 0;
   }
   throw new UsageError(command ? `unknown command '${command}'; valid commands are review, launch-sheet` : "no command given; valid commands are review, launch-sheet");

@@ -38,12 +38,19 @@ export const RULES = {
   "production-launch-checklist": { severity: "mandatory", description: "A production project without limits, budget, escalation contact or key expiry." },
   "key-owner-not-member": { severity: "mandatory", description: "An API key whose owner is not a member of its project." },
   "unreviewed-access": { severity: "mandatory", description: "A resource that imitates tenancy's or runs tenancy's provider code under another type: it can change access without being reviewed." },
-} as const satisfies Record<string, { severity: Severity; description: string }>;
+  // Rules about a change, not a layout: only `tenancy review` sees what a preview changes.
+  "org-admin-granted": { severity: "warning", description: "Someone (a person or a service account) becomes an organization admin.", reviewOnly: true },
+  "production-key-all-permissions": { severity: "warning", description: "A production API key created or rotated with permissions: all.", reviewOnly: true },
+  "security-policy-loosened": { severity: "warning", description: "An organization setting or security policy becomes less strict.", reviewOnly: true },
+} as const satisfies Record<string, { severity: Severity; description: string; reviewOnly?: true }>;
 
 export type RuleName = keyof typeof RULES;
+/** The rules over a layout, which the policy pack runs too. */
+export type LayoutRuleName = { [K in RuleName]: (typeof RULES)[K] extends { reviewOnly: true } ? never : K }[RuleName];
+export const LAYOUT_RULES = (Object.keys(RULES) as RuleName[]).filter((r): r is LayoutRuleName => !("reviewOnly" in RULES[r]));
 
 /** The rules about one resource at a time: the ones a preview of only the changed resources can run. */
-export const PARTIAL_RULES: readonly RuleName[] = ["dev-and-prod-mixed", "production-launch-checklist", "unreviewed-access"];
+export const PARTIAL_RULES: readonly LayoutRuleName[] = ["dev-and-prod-mixed", "production-launch-checklist", "unreviewed-access"];
 
 const DEV_WORDS = /(^|[^a-z])(dev|develop|development|test|testing|sandbox|experiment|experiments|scratch|playground|local|staging)([^a-z]|$)/i;
 const PROD_WORDS = /(^|[^a-z])(prod|production|live)([^a-z]|$)/i;
@@ -54,7 +61,7 @@ const keyLabel = (k: KeyModel, p?: ProjectModel) => `key ${p ? `${p.name}/` : ""
 
 type Rule = (model: TenancyModel, options: Required<GuardrailOptions>) => Omit<Finding, "rule" | "severity">[];
 
-const rules: Record<RuleName, Rule> = {
+const rules: Record<LayoutRuleName, Rule> = {
   "shared-production-key": (model) => {
     const ix = indexModel(model);
     const out: Omit<Finding, "rule" | "severity">[] = [];
@@ -188,9 +195,14 @@ const rules: Record<RuleName, Rule> = {
 export const DEFAULT_OPTIONS: Required<GuardrailOptions> = { maxAdmins: 3, maxAdminShare: 0.5, minMembersForShare: 4 };
 
 /** Every finding of the chosen rules (all by default), most severe first, then by rule and subject. */
-export function evaluate(model: TenancyModel, options: GuardrailOptions = {}, only: readonly RuleName[] = Object.keys(RULES) as RuleName[]): Finding[] {
+export function evaluate(model: TenancyModel, options: GuardrailOptions = {}, only: readonly LayoutRuleName[] = LAYOUT_RULES): Finding[] {
   const o = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
   const findings = only.flatMap((rule) => rules[rule](model, o).map((f) => ({ rule, severity: RULES[rule].severity as Severity, ...f })));
+  return sortFindings(findings);
+}
+
+/** Most severe first, then by rule and subject. */
+export function sortFindings(findings: Finding[]): Finding[] {
   const rank = (s: Severity) => (s === "mandatory" ? 0 : 1);
   return findings.sort((a, b) => rank(a.severity) - rank(b.severity) || a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject));
 }

@@ -1,5 +1,5 @@
 import { EnforcementLevel, PolicyPack, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { buildModel, evaluate, GuardrailOptions, ResourceInput, RuleName, RULES } from "../guardrails";
+import { buildModel, evaluate, GuardrailOptions, LAYOUT_RULES, LayoutRuleName, ResourceInput, RULES } from "../guardrails";
 
 /**
  * The guardrails as a CrossGuard policy pack: `pulumi preview --policy-pack
@@ -34,7 +34,7 @@ function toInput(r: PolicyResource): ResourceInput {
   return { urn: r.urn, type: r.type, props: plain(r.props) as Record<string, unknown>, propertyDependencies, custom: r.provider !== undefined };
 }
 
-function policy(rule: RuleName): StackValidationPolicy {
+function policy(rule: LayoutRuleName): StackValidationPolicy {
   const { severity, description } = RULES[rule];
   const admins = rule === "too-many-admins";
   return {
@@ -62,5 +62,5 @@ function policy(rule: RuleName): StackValidationPolicy {
 }
 
 export const guardrails = new PolicyPack("tenancy-guardrails", {
-  policies: (Object.keys(RULES) as RuleName[]).map(policy),
+  policies: LAYOUT_RULES.map(policy),
 });

@@ -17,6 +17,7 @@ export interface AccessChange {
   role: string;
   fromRole?: string;
   where: string;
+  scope: "organization" | "project";
 }
 
 export interface KeyChange {
@@ -26,6 +27,8 @@ export interface KeyChange {
   owner: string;
   permissions: string;
   expiry: string;
+  /** The environment of the key's project, when the preview names it. */
+  environment?: string;
   /** For a rotation: the inputs that caused it, and fields whose value changed (before → after). */
   detail?: string;
 }
@@ -120,6 +123,7 @@ export function summarizeChanges(preview: Preview): Changes {
         role: m.role,
         ...(fromRole ? { fromRole } : {}),
         where: where(m),
+        scope: m.projectUrn ? "project" : "organization",
       });
       if (o && n && o.email === n.email && where(o) === where(n)) {
         if (o.role !== n.role) changes.access.push(entry(n, "changes", o.role));
@@ -134,7 +138,7 @@ export function summarizeChanges(preview: Preview): Changes {
         if (n) changes.access.push(entry(n, "gains"));
       }
     } else if (kind === "ApiKey") {
-      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), (urn) => ix.project(urn)?.name ?? fallback(urn), (urn) => orgMaxLifetime(ix, urn), changes.keys);
+      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), (urn) => ix.project(urn)?.name ?? fallback(urn), (urn) => orgMaxLifetime(ix, urn), (urn) => ix.project(urn)?.environment, changes.keys);
     } else if (kind === "Project") {
       const change = { create: "created", delete: "archived", update: "updated", replace: "moved" }[s.op as string] as ObjectChange["change"] | undefined;
       const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
@@ -174,6 +178,7 @@ function keyChange(
   n: TenancyModel["keys"][number] | undefined,
   projectName: (urn?: string) => string,
   orgMax: (projectUrn?: string) => number | "none" | undefined,
+  environment: (projectUrn?: string) => string | undefined,
   out: KeyChange[],
 ): void {
   const k = n ?? o;
@@ -184,7 +189,7 @@ function keyChange(
     const max = orgMax(key.projectUrn);
     return max === "none" ? "never" : max === undefined ? "the organization's maximum, if it sets one (not in this stack)" : `${max} days (organization maximum)`;
   };
-  const base = { name: k.name, project: projectName(k.projectUrn), owner: k.owner ?? "–", permissions: k.permissions, expiry: expiry(k) };
+  const base = { name: k.name, project: projectName(k.projectUrn), owner: k.owner ?? "–", permissions: k.permissions, expiry: expiry(k), ...(environment(k.projectUrn) ? { environment: environment(k.projectUrn) } : {}) };
   if (s.op === "create") out.push({ change: "created", ...base });
   else if (s.op === "delete") out.push({ change: "revoked", ...base });
   else if (s.op === "replace" && o && n) {

@@ -51,8 +51,14 @@ export function parsePreview(text: string, source = "the preview"): Preview {
   const raw = (doc as { steps?: unknown })?.steps;
   if (!Array.isArray(raw)) throw new Error(`${source} has no "steps" list; save it with: pulumi preview --json --show-sames > FILE`);
   const errors = ((doc as { diagnostics?: { severity?: string; message?: string }[] }).diagnostics ?? []).filter((d) => d.severity === "error");
-  if (errors.length) throw new Error(`${source} is of a failed preview:\n${errors.map((d) => String(d.message).trim()).join("\n")}`);
+  if (errors.length) throw new Error(`${source} is of a failed preview:\n${firstLines(errors.map((d) => String(d.message).trim()).join("\n"))}`);
   return fromSteps(raw as RawStep[]);
+}
+
+/** The first lines of an engine's error (a stack trace can run to hundreds), saying how many follow. */
+export function firstLines(text: string, max = 12): string {
+  const lines = text.trim().split("\n");
+  return lines.length <= max ? lines.join("\n") : [...lines.slice(0, max), `… (${lines.length - max} more lines)`].join("\n");
 }
 
 function resource(state: RawState | null | undefined, urn: string): ResourceInput | undefined {

@@ -43,13 +43,19 @@ describe("tenancy review on saved previews", () => {
 
   it("exits 1 when a finding at or above --fail-on exists, else 0", () => {
     const admins = () => only(P, /^member:/); // only the too-many-admins warning
-    assert.deepEqual(reviewPreview(admins()).findings.map((f) => [f.rule, f.severity]), [["too-many-admins", "warning"]]);
+    assert.deepEqual(reviewPreview(admins()).findings.map((f) => [f.rule, f.severity]), [
+      ["org-admin-granted", "warning"],
+      ["org-admin-granted", "warning"],
+      ["org-admin-granted", "warning"],
+      ["too-many-admins", "warning"],
+    ]);
     assert.equal(reviewPreview(admins(), { failOn: "mandatory" }).exitCode, 0);
     assert.equal(reviewPreview(admins(), { failOn: "warning" }).exitCode, 1);
     assert.equal(reviewPreview(only(P, /./)).exitCode, 1);
-    assert.equal(reviewPreview(only(A, /./), { failOn: "warning" }).exitCode, 0);
+    assert.equal(reviewPreview(only(A, /./), { failOn: "mandatory" }).exitCode, 0);
+    assert.equal(reviewPreview(only(A, "assistant-staging:member:dev@acme.test"), { failOn: "warning" }).exitCode, 0);
     // The admin limits are configurable: 4 admins of 5 members pass with room for them.
-    assert.equal(reviewPreview(admins(), { failOn: "warning", guardrails: { maxAdmins: 4, maxAdminShare: 0.8 } }).exitCode, 0);
+    assert.deepEqual(reviewPreview(admins(), { guardrails: { maxAdmins: 4, maxAdminShare: 0.8 } }).findings.filter((f) => f.rule === "too-many-admins"), []);
   });
 
   it("never prints a key secret or a token, even when the preview JSON holds one", () => {
@@ -110,6 +116,23 @@ describe("tenancy review on saved previews", () => {
       assert.equal(line(grant("ben@acme.test", "loses", "project a"), grant("ben@acme.test", "loses", "project b")), "1 person loses 2 grants");
     });
 
+    it("finds a loosened security policy, and not a tightened one", () => {
+      const policy = (before: Record<string, unknown>, after: Record<string, unknown>) => {
+        const steps = fixture(A).steps.filter((st) => st.op === "same" || String(st.urn).endsWith("::Acme")).map((st) => structuredClone(st)) as { urn: string; oldState: { inputs: Record<string, unknown> }; newState: { inputs: Record<string, unknown> } }[];
+        const org = steps.find((st) => st.urn.endsWith("::Acme"))!;
+        Object.assign(org.oldState.inputs, before);
+        Object.assign(org.newState.inputs, after);
+        return reviewPreview(fromSteps(steps)).findings.filter((f) => f.rule === "security-policy-loosened").map((f) => f.message);
+      };
+      const sp = (session: Record<string, unknown>, ipAllowlist: string[] = []) => ({ securityPolicy: { sso: { enforced: false }, session, ipAllowlist } });
+      assert.deepEqual(policy(sp({ requireMfa: true }, ["10.0.0.0/8"]), sp({ requireMfa: false })), [
+        "securityPolicy.ipAllowlist of organization Acme loosens: [\"10.0.0.0/8\"] → []",
+        "securityPolicy.session.requireMfa of organization Acme loosens: true → false",
+      ]);
+      assert.deepEqual(policy({ settings: { apiKeyMaxLifetimeDays: 90 } }, { settings: {} }), ["settings.apiKeyMaxLifetimeDays of organization Acme loosens: 90 → (removed)"]);
+      assert.deepEqual(policy(sp({ requireMfa: false }), sp({ requireMfa: true }, ["10.0.0.0/8"])), []);
+    });
+
     it("shows a removed limit as a removal", () => {
       assert.deepEqual(limitsNow({ monthlyBudgetUsd: 7500, requestsPerMinute: 3000 }), [
         { change: "updated", name: "assistant-prod", fields: [{ field: "limits.tokensPerMinute", before: "2000000", after: "(removed)" }] },
@@ -138,13 +161,13 @@ describe("tenancy review on saved previews", () => {
 
     it("runs every guardrail on a new stack, which has nothing unchanged to miss", () => {
       const review = reviewPreview(fromSteps([stack("create"), org, ...admins]));
-      assert.deepEqual(review.findings.map((f) => f.rule), ["too-many-admins"]);
+      assert.deepEqual([...new Set(review.findings.map((f) => f.rule))], ["org-admin-granted", "too-many-admins"]);
       assert.doesNotMatch(review.markdown, /unchanged/);
     });
 
     it("says so when a saved preview of an existing stack lists only its changes", () => {
       const review = reviewPreview(fromSteps([org, ...admins]));
-      assert.deepEqual(review.findings, []);
+      assert.deepEqual([...new Set(review.findings.map((f) => f.rule))], ["org-admin-granted"]);
       assert.match(review.markdown, /_The saved preview does not list unchanged resources \(it was made without `--show-sames`\), so only the guardrails about one resource at a time ran \(`dev-and-prod-mixed`, `production-launch-checklist`, `unreviewed-access`\)/);
     });
   });
@@ -161,7 +184,8 @@ describe("tenancy review on saved previews", () => {
       const r = run("review", "--preview-json", join(FIXTURES, `${P}.json`));
       assert.equal(r.status, 1, r.stderr);
       assertGolden("all-projects-and-guardrails", r.stdout);
-      assert.equal(run("review", "--preview-json", join(FIXTURES, `${A}.json`), "--fail-on", "warning").status, 0);
+      assert.equal(run("review", "--preview-json", join(FIXTURES, `${A}.json`), "--fail-on", "mandatory").status, 0);
+      assert.equal(run("review", "--preview-json", join(FIXTURES, `${A}.json`), "--fail-on", "warning").status, 1);
     });
 
     it("refuses a wrong argument with a usage error naming it", () => {
@@ -188,6 +212,17 @@ describe("tenancy review on saved previews", () => {
       const r = run("review", "--preview-json", file);
       assert.equal(r.status, 3);
       assert.equal(r.stderr, `tenancy: ${file} is of a failed preview:\ntenancy.yaml:3:1: organization.name: is required\n`);
+      assert.equal(r.stdout, "");
+    });
+
+    it("shows only the first lines of a long error, and never a review of a failed preview", () => {
+      const file = join(mkdtempSync(join(tmpdir(), "tenancy-review-")), "failed.json");
+      const trace = Array.from({ length: 40 }, (_, i) => `    at frame${i} (program.js:${i}:1)`);
+      writeFileSync(file, JSON.stringify({ steps: fixture(A).steps, diagnostics: [{ severity: "error", message: ["Error: boom", ...trace].join("\n") }] }));
+      const r = run("review", "--preview-json", file);
+      assert.equal(r.status, 3);
+      assert.equal(r.stdout, "");
+      assert.equal(r.stderr, `tenancy: ${file} is of a failed preview:\nError: boom\n${trace.slice(0, 11).join("\n")}\n… (29 more lines)\n`);
     });
   });
 
