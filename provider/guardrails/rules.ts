@@ -42,6 +42,7 @@ export const RULES = {
   "org-admin-granted": { severity: "warning", description: "Someone (a person or a service account) becomes an organization admin.", reviewOnly: true },
   "production-key-all-permissions": { severity: "warning", description: "A production API key created or rotated with permissions: all.", reviewOnly: true },
   "security-policy-loosened": { severity: "warning", description: "An organization setting or security policy becomes less strict.", reviewOnly: true },
+  "provider-config-changed": { severity: "mandatory", description: "The stack's tenancy:endpoint or tenancy:token changes: the next up sends the deploy token elsewhere, or runs as someone else.", reviewOnly: true },
 } as const satisfies Record<string, { severity: Severity; description: string; reviewOnly?: true }>;
 
 export type RuleName = keyof typeof RULES;

@@ -11,6 +11,7 @@ export { renderReport, summaryLine } from "./markdown";
 export { escapeMarkdown } from "./escape";
 export { credentialsFromEnv, Redactor, redactor } from "./redact";
 export { after, before, fromSteps, parsePreview, Preview, Step } from "./preview";
+export { providerConfig, providerConfigFindings } from "./provider-config";
 export { LoadedPreview, loadPreview, PreviewSource, UsageError } from "./run";
 
 
@@ -24,11 +25,20 @@ export interface Review {
 }
 
 /** The access review of one preview: the Markdown report and the exit status it calls for. */
-export function reviewPreview(preview: Preview, options: { stack?: string; failOn?: FailOn; guardrails?: GuardrailOptions; redact?: Redactor } = {}): Review {
+export interface ReviewOptions {
+  stack?: string;
+  failOn?: FailOn;
+  guardrails?: GuardrailOptions;
+  redact?: Redactor;
+  /** Findings the caller made outside the preview (the provider's configuration). */
+  extraFindings?: Finding[];
+}
+
+export function reviewPreview(preview: Preview, options: ReviewOptions = {}): Review {
   const changes = summarizeChanges(preview);
   // Without the unchanged resources, rules across resources (memberships, admins) would see
   // half a layout and report what is not there: only the rules about one project run then.
-  const findings = sortFindings([...evaluate(changes.after, options.guardrails, preview.complete ? undefined : PARTIAL_RULES), ...changeFindings(changes)]);
+  const findings = sortFindings([...evaluate(changes.after, options.guardrails, preview.complete ? undefined : PARTIAL_RULES), ...changeFindings(changes), ...(options.extraFindings ?? [])]);
   const title = `Access review${options.stack ? ` of stack \`${options.stack}\`` : ""}`;
   const markdown = renderReport({ title, changes, findings, complete: preview.complete, redact: options.redact });
   const failOn = options.failOn ?? "mandatory";

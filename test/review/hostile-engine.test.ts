@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineBin } from "../support/engine";
@@ -68,6 +69,17 @@ describe("the hostile corpus on a real engine preview of a new stack", function 
     ]);
     assert.deepEqual(tableRows(html, "Projects").map((row) => row.slice(0, 2)), [["chat<!--", "created"]]);
     assert.ok(tableRows(html, "Other resources").some((row) => row[0] === "fake⟨U+000D⟩<!--"), html);
+  });
+
+  it("fails the review when the pull request moves tenancy:endpoint away from the base branch's", () => {
+    const base = mkdtempSync(join(tmpdir(), "tenancy-base-"));
+    writeFileSync(join(base, "Pulumi.yaml"), readFileSync(join(t.dir, "Pulumi.yaml")));
+    writeFileSync(join(base, "Pulumi.test.yaml"), readFileSync(join(t.dir, "Pulumi.test.yaml"), "utf8").replace(backend.url, "https://tenancy.acme.test"));
+    const r = spawnSync(process.execPath, [cli, "review", "--stack", "test", "--cwd", t.dir, "--base-cwd", base], { encoding: "utf8", env: { ...process.env, ...t.env } });
+    assert.equal(r.status, 1, r.stderr);
+    const line = r.stdout.split("\n").find((l) => l.includes("`provider-config-changed`")) ?? "";
+    // As escaped for GitHub: no autolink starts at "https:" (see escape.ts).
+    assert.match(line, /tenancy:endpoint changes: "https\\:\/\/tenancy\.acme\.test" → "http\\:\/\/127\.0\.0\.1:\d+"; the next up sends the deploy token there/, r.stdout);
   });
 
   it("the policy pack reports the same resources as mandatory violations", () => {
