@@ -1,3 +1,4 @@
+import { UNKNOWN } from "../inputs";
 import { identify, Kind, KINDS } from "./identity";
 
 /**
@@ -78,6 +79,15 @@ export interface TenancyModel {
   others: ResourceInput[];
   /** Resources that imitate tenancy's or run its provider code under another type: never reviewed. */
   unreviewed: UnreviewedResource[];
+  /** References whose value disagrees with the resources it was derived from. */
+  mismatches: ReferenceMismatch[];
+}
+
+export interface ReferenceMismatch {
+  urn: string;
+  name: string;
+  field: string;
+  message: string;
 }
 
 export interface UnreviewedResource {
@@ -108,15 +118,30 @@ export function buildModel(resources: readonly ResourceInput[]): TenancyModel {
   const kindOfUrn = (urn: string) => (kinds.has(urn) ? kinds.get(urn) : kindOf(typeOfUrn(urn)));
   // An input naming another resource: by the URN it depended on (ids are unknown in a preview
   // of new resources), else by its id.
+  // An input naming another resource: by its value, the id the backend will act on, whenever the
+  // preview knows it; only an id still unknown (a resource to be created) is taken from the URN
+  // it depends on. A value that disagrees with its dependencies (an id routed through another
+  // resource's output: `sandbox.id.apply(() => prodId)`), or an unknown value that depends on
+  // several resources of the kind, is a finding: the program's claim is not what will happen.
   const ref = (r: ResourceInput, field: string, kind: Kind): string | undefined => {
-    const fromDeps = (r.propertyDependencies?.[field] ?? []).find((u) => kindOfUrn(u) === kind);
-    if (fromDeps) return fromDeps;
+    const deps = (r.propertyDependencies?.[field] ?? []).filter((u) => kindOfUrn(u) === kind);
     const id = str(r.props[field]);
-    const target = id ? byId.get(id) : undefined;
-    return target && kinds.get(target.urn) === kind ? target.urn : id ? `id:${id}` : undefined;
+    if (id && id !== UNKNOWN) {
+      const target = byId.get(id);
+      const named = target && kinds.get(target.urn) === kind ? target.urn : undefined;
+      // A dependency outside these resources (a preview of only the changes) cannot be checked.
+      const checkable = named !== undefined || deps.some((u) => kinds.has(u));
+      if (deps.length && checkable && !deps.includes(named ?? "")) {
+        mismatches.push({ urn: r.urn, name: nameOfUrn(r.urn), field, message: `${field} is ${named ? `${kind} ${nameOfUrn(named)}` : id}, but the program derived it from ${deps.map(nameOfUrn).join(", ")}` });
+      }
+      return named ?? (checkable ? `id:${id}` : (deps[0] ?? `id:${id}`));
+    }
+    if (deps.length > 1) mismatches.push({ urn: r.urn, name: nameOfUrn(r.urn), field, message: `${field} depends on ${deps.length} ${kind} resources (${deps.map(nameOfUrn).join(", ")}); which one it names is known only after apply` });
+    return deps[0] ?? (id ? `id:${id}` : undefined);
   };
+  const mismatches: ReferenceMismatch[] = [];
 
-  const model: TenancyModel = { organizations: [], projects: [], memberships: [], keys: [], others: [], unreviewed: [] };
+  const model: TenancyModel = { organizations: [], projects: [], memberships: [], keys: [], others: [], unreviewed: [], mismatches };
   for (const r of resources) {
     const p = r.props;
     const { kind, unreviewed } = identify(r);

@@ -38,6 +38,7 @@ export const RULES = {
   "production-launch-checklist": { severity: "mandatory", description: "A production project without limits, budget, escalation contact or key expiry." },
   "key-owner-not-member": { severity: "mandatory", description: "An API key whose owner is not a member of its project." },
   "unreviewed-access": { severity: "mandatory", description: "A resource that imitates tenancy's or runs tenancy's provider code under another type: it can change access without being reviewed." },
+  "reference-mismatch": { severity: "mandatory", description: "An id input whose value disagrees with the resource the program derived it from: the review would name another object than the backend acts on." },
   // Rules about a change, not a layout: only `tenancy review` sees what a preview changes.
   "org-admin-granted": { severity: "warning", description: "Someone (a person or a service account) becomes an organization admin.", reviewOnly: true },
   "production-key-all-permissions": { severity: "warning", description: "A production API key created or rotated with permissions: all.", reviewOnly: true },
@@ -51,7 +52,7 @@ export type LayoutRuleName = { [K in RuleName]: (typeof RULES)[K] extends { revi
 export const LAYOUT_RULES = (Object.keys(RULES) as RuleName[]).filter((r): r is LayoutRuleName => !("reviewOnly" in RULES[r]));
 
 /** The rules about one resource at a time: the ones a preview of only the changed resources can run. */
-export const PARTIAL_RULES: readonly LayoutRuleName[] = ["dev-and-prod-mixed", "production-launch-checklist", "unreviewed-access"];
+export const PARTIAL_RULES: readonly LayoutRuleName[] = ["dev-and-prod-mixed", "production-launch-checklist", "unreviewed-access", "reference-mismatch"];
 
 const DEV_WORDS = /(^|[^a-z])(dev|develop|development|test|testing|sandbox|experiment|experiments|scratch|playground|local|staging)([^a-z]|$)/i;
 const PROD_WORDS = /(^|[^a-z])(prod|production|live)([^a-z]|$)/i;
@@ -183,6 +184,14 @@ const rules: Record<LayoutRuleName, Rule> = {
         };
       });
   },
+
+  "reference-mismatch": (model) =>
+    model.mismatches.map((m) => ({
+      subject: `resource ${m.name}`,
+      urn: m.urn,
+      message: `${m.name}: ${m.message}`,
+      fix: `pass the resource's own id (${m.field}: <resource>.id), not a value computed from another resource's output`,
+    })),
 
   "unreviewed-access": (model) =>
     model.unreviewed.map((r) => ({

@@ -93,6 +93,8 @@ export function fromSteps(raw: RawStep[]): Preview {
       byUrn.set(urn, step);
       continue;
     }
+    // An unchanged or updated resource keeps its id, which the new state does not always repeat.
+    if (neu && !neu.id && old?.id && (op === "same" || op === "update" || op === "refresh")) neu.id = old.id;
     const known: Record<string, Op> = { same: "same", create: "create", update: "update", delete: "delete", read: "read", refresh: "same", "discard-replaced": "other", "remove-pending-replace": "other" };
     const step: Step = { op: known[op] ?? "other", urn, type, old, new: neu, replaceReasons: reasons };
     steps.push(step);

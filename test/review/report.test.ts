@@ -133,6 +133,24 @@ describe("tenancy review on saved previews", () => {
       assert.deepEqual(policy(sp({ requireMfa: false }), sp({ requireMfa: true }, ["10.0.0.0/8"])), []);
     });
 
+    it("names the project an id routes a member to, not the one the program derived it from, and fails on the mismatch", () => {
+      // projectId: staging.id.apply(() => "<assistant-prod's id>"): the dependency says staging.
+      const steps = fixture(A).steps.filter((st) => st.op === "same" || String(st.urn).endsWith("::assistant-staging:member:dev@acme.test")).map((st) => structuredClone(st)) as { op: string; urn: string; oldState?: { id?: string; inputs: Record<string, unknown> }; newState: { inputs: Record<string, unknown> } }[];
+      const prodId = steps.find((st) => st.urn.endsWith("::assistant-prod"))!.oldState!.id!;
+      const step = steps.find((st) => st.urn.endsWith("::assistant-staging:member:dev@acme.test"))!;
+      step.op = "replace";
+      step.newState.inputs.projectId = prodId;
+      const review = reviewPreview(fromSteps(steps));
+      assert.deepEqual(summarizeChanges(fromSteps(steps)).access.map((a) => `${a.who} ${a.change} ${a.role} in ${a.where}`), [
+        "dev@acme.test loses viewer in project assistant-staging",
+        "dev@acme.test gains member in project assistant-prod",
+      ]);
+      assert.deepEqual(review.findings.filter((f) => f.severity === "mandatory").map((f) => `${f.rule}: ${f.message}`), [
+        "reference-mismatch: assistant-staging:member:dev@acme.test: projectId is Project assistant-prod, but the program derived it from assistant-staging",
+      ]);
+      assert.equal(review.exitCode, 1);
+    });
+
     it("shows a removed limit as a removal", () => {
       assert.deepEqual(limitsNow({ monthlyBudgetUsd: 7500, requestsPerMinute: 3000 }), [
         { change: "updated", name: "assistant-prod", fields: [{ field: "limits.tokensPerMinute", before: "2000000", after: "(removed)" }] },
@@ -168,7 +186,7 @@ describe("tenancy review on saved previews", () => {
     it("says so when a saved preview of an existing stack lists only its changes", () => {
       const review = reviewPreview(fromSteps([org, ...admins]));
       assert.deepEqual([...new Set(review.findings.map((f) => f.rule))], ["org-admin-granted"]);
-      assert.match(review.markdown, /_The saved preview does not list unchanged resources \(it was made without `--show-sames`\), so only the guardrails about one resource at a time ran \(`dev-and-prod-mixed`, `production-launch-checklist`, `unreviewed-access`\)/);
+      assert.match(review.markdown, /_The saved preview does not list unchanged resources \(it was made without `--show-sames`\), so only the guardrails about one resource at a time ran \(`dev-and-prod-mixed`, `production-launch-checklist`, `unreviewed-access`, `reference-mismatch`\)/);
     });
   });
 
