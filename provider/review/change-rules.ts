@@ -3,8 +3,10 @@ import { Changes, FieldChange } from "./changes";
 
 /**
  * The guardrails about what a preview changes rather than about the layout it leads to (so the
- * policy pack, which sees only the layout, cannot run them): a new organization admin, a
- * production key with every permission, a setting or policy made less strict. Their levels come
+ * policy pack, which sees only the layout, cannot run them): a new admin of an existing
+ * organization, a key with every permission added to an existing production project, a setting
+ * or policy made less strict. What is founded in the same preview (a new organization's admins,
+ * a new project's keys) is judged by the layout rules alone. Their levels come
  * from the one rule table, `RULES`.
  */
 
@@ -55,7 +57,10 @@ function loosens(f: FieldChange): boolean {
 
 export function changeFindings(c: Changes): Finding[] {
   const out: Finding[] = [];
-  for (const a of c.access.filter((a) => a.scope === "organization" && a.role === "admin" && a.change !== "loses")) {
+  // An organization created in this preview needs its founding admins (its creator is one anyway):
+  // too-many-admins judges how many; this rule reports admins added to an existing organization.
+  const founded = new Set(c.organizations.filter((o) => o.change === "created").map((o) => `organization ${o.name}`));
+  for (const a of c.access.filter((a) => a.scope === "organization" && a.role === "admin" && a.change !== "loses" && !founded.has(a.where))) {
     const who = a.who;
     out.push(
       finding("org-admin-granted", {
@@ -65,7 +70,10 @@ export function changeFindings(c: Changes): Finding[] {
       }),
     );
   }
-  for (const k of c.keys.filter((k) => k.environment === "production" && k.permissions === "all" && (k.change === "created" || k.change === "rotated"))) {
+  // Likewise a new project's first keys are judged by the layout rules; this one reports a key
+  // with every permission added to (or rotated in) a production project that already exists.
+  const newProjects = new Set(c.projects.filter((p) => p.change === "created").map((p) => p.name));
+  for (const k of c.keys.filter((k) => k.environment === "production" && k.permissions === "all" && (k.change === "created" || k.change === "rotated") && !newProjects.has(k.project))) {
     out.push(
       finding("production-key-all-permissions", {
         subject: `key ${k.project}/${k.name}`,
