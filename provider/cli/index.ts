@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { GuardrailOptions } from "../guardrails";
-import { FailOn, loadPreview, renderLaunchSheet, reviewPreview, UsageError } from "../review";
+import { credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, reviewPreview, UsageError } from "../review";
 import { after } from "../review/preview";
 import { buildModel } from "../guardrails/model";
 import { parseArgs } from "./args";
@@ -14,7 +14,7 @@ import { parseArgs } from "./args";
 
 const USAGE = `usage:
   tenancy review [--stack S] [--cwd DIR] [--preview-json FILE] [--fail-on warning|mandatory]
-                 [--max-admins N] [--max-admin-share F]
+                 [--max-admins N] [--max-admin-share F] [--base-cwd DIR]
   tenancy launch-sheet [--stack S] [--cwd DIR] [--preview-json FILE]
 
 review        the access review of a preview, as Markdown for a pull-request comment; exits 1
@@ -23,6 +23,8 @@ launch-sheet  per project, the launch checklist, limits and key expiries, each g
 --stack       the stack to preview (default: the selected one)
 --cwd         the folder of the Pulumi program (default: the current folder)
 --preview-json  read a saved 'pulumi preview --json --show-sames' instead of previewing
+--base-cwd    the program's folder in the base branch's checkout: a change of the stack's
+              tenancy:endpoint or tenancy:token against it is a mandatory finding
 `;
 
 const COMMON = { stack: {}, cwd: {}, "preview-json": {} };
@@ -39,20 +41,26 @@ async function main(argv: string[]): Promise<number> {
       "fail-on": { values: ["warning", "mandatory"] },
       "max-admins": { number: { min: 1, max: 10_000 } },
       "max-admin-share": { number: { min: 0, max: 1 } },
+      "base-cwd": {},
     });
-    const { preview, stack } = await load(args);
+    if (args["base-cwd"] && args["preview-json"]) throw new UsageError("--base-cwd needs a stack to preview, not --preview-json");
+    const { preview, stack, credentials } = await load(args);
     const guardrails: GuardrailOptions = {
       maxAdmins: args["max-admins"] ? Number(args["max-admins"]) : undefined,
       maxAdminShare: args["max-admin-share"] ? Number(args["max-admin-share"]) : undefined,
     };
-    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails });
+    // Every credential this job holds, by value: the program under review could read each.
+    const redact = redactor([...credentialsFromEnv(), ...credentials]);
+    const extraFindings = args["base-cwd"] && stack ? providerConfigFindings(providerConfig(cwdOf(args["base-cwd"]), stack), providerConfig(cwdOf(args.cwd), stack), stack) : [];
+    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails, redact, extraFindings });
     process.stdout.write(review.markdown);
     return review.exitCode;
   }
   if (command === "launch-sheet") {
     const args = parseArgs(rest, COMMON);
-    const { preview, stack } = await load(args);
-    process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`));
+    const { preview, stack, credentials } = await load(args);
+    const redact = redactor([...credentialsFromEnv(), ...credentials]);
+    process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`, redact));
     return 0;
   }
   throw new UsageError(command ? `unknown command '${command}'; valid commands are review, launch-sheet` : "no command given; valid commands are review, launch-sheet");
@@ -60,7 +68,12 @@ async function main(argv: string[]): Promise<number> {
 
 function load(args: Record<string, string>) {
   if (args["preview-json"] && args.stack) throw new UsageError("--stack and --preview-json exclude each other: a saved preview already names its stack");
-  return loadPreview({ stack: args.stack, cwd: resolve(process.env.INIT_CWD && !args.cwd ? process.env.INIT_CWD : ".", args.cwd ?? "."), previewJson: args["preview-json"] });
+  return loadPreview({ stack: args.stack, cwd: cwdOf(args.cwd), previewJson: args["preview-json"] });
+}
+
+/** A folder argument, relative to where `npm run` was called from. */
+function cwdOf(dir: string | undefined): string {
+  return resolve(process.env.INIT_CWD && !dir ? process.env.INIT_CWD : ".", dir ?? ".");
 }
 
 main(process.argv.slice(2)).then(

@@ -1,3 +1,6 @@
+import { UNKNOWN } from "../inputs";
+import { identify, Kind, KINDS } from "./identity";
+
 /**
  * The tenancy layout a set of Pulumi resources describes, with every reference resolved to the
  * object it names, so the rules and the reports speak of "project chat-prod" and not of ids.
@@ -14,6 +17,13 @@ export interface ResourceInput {
   props: Record<string, unknown>;
   /** For each input, the URNs of the resources its value came from (ids unknown in a preview). */
   propertyDependencies?: Record<string, string[]>;
+  /** The serialized provider of a dynamic resource (its `__provider` input); absent for a component. */
+  provider?: string;
+  /**
+   * Set only where the provider's code cannot be seen (a policy pack): whether the resource has
+   * a provider at all. A preview's `__provider` is the stronger proof and leaves this unset.
+   */
+  custom?: boolean;
 }
 
 export interface OrganizationModel {
@@ -67,12 +77,29 @@ export interface TenancyModel {
   keys: KeyModel[];
   /** Resources of types the review does not know (other providers, newer tenancy kinds). */
   others: ResourceInput[];
+  /** Resources that imitate tenancy's or run its provider code under another type: never reviewed. */
+  unreviewed: UnreviewedResource[];
+  /** References whose value disagrees with the resources it was derived from. */
+  mismatches: ReferenceMismatch[];
 }
 
-/** The kind of a tenancy resource from its type token (`pulumi-nodejs:dynamic/tenancy:Project`). */
-export function kindOf(type: string): "Organization" | "Project" | "Membership" | "ApiKey" | "ServiceAccount" | undefined {
-  const m = /^pulumi-nodejs:dynamic\/tenancy:(Organization|Project|Membership|ApiKey|ServiceAccount)$/.exec(type);
-  return m ? (m[1] as ReturnType<typeof kindOf>) : undefined;
+export interface ReferenceMismatch {
+  urn: string;
+  name: string;
+  field: string;
+  message: string;
+}
+
+export interface UnreviewedResource {
+  urn: string;
+  type: string;
+  name: string;
+  reason: string;
+}
+
+/** The kind a type token claims (`pulumi-nodejs:dynamic/tenancy:Project`); see `identify` for what a resource is. */
+export function kindOf(type: string): Kind | undefined {
+  return KINDS.find((k) => type === `pulumi-nodejs:dynamic/tenancy:${k}`);
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
@@ -81,24 +108,45 @@ const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object"
 
 export function buildModel(resources: readonly ResourceInput[]): TenancyModel {
   const byId = new Map<string, ResourceInput>();
+  const kinds = new Map(resources.map((r) => [r.urn, identify(r).kind]));
   for (const r of resources) {
     const id = r.id ?? str(r.props.id);
     if (id) byId.set(id, r);
   }
+  // What a URN is: what its resource was identified as; a URN the resources do not hold (a
+  // preview without its unchanged resources), what its type claims.
+  const kindOfUrn = (urn: string) => (kinds.has(urn) ? kinds.get(urn) : kindOf(typeOfUrn(urn)));
   // An input naming another resource: by the URN it depended on (ids are unknown in a preview
   // of new resources), else by its id.
-  const ref = (r: ResourceInput, field: string, kind: string): string | undefined => {
-    const fromDeps = (r.propertyDependencies?.[field] ?? []).find((u) => kindOf(typeOfUrn(u)) === kind);
-    if (fromDeps) return fromDeps;
+  // An input naming another resource: by its value, the id the backend will act on, whenever the
+  // preview knows it; only an id still unknown (a resource to be created) is taken from the URN
+  // it depends on. A value that disagrees with its dependencies (an id routed through another
+  // resource's output: `sandbox.id.apply(() => prodId)`), or an unknown value that depends on
+  // several resources of the kind, is a finding: the program's claim is not what will happen.
+  const ref = (r: ResourceInput, field: string, kind: Kind): string | undefined => {
+    const deps = (r.propertyDependencies?.[field] ?? []).filter((u) => kindOfUrn(u) === kind);
     const id = str(r.props[field]);
-    const target = id ? byId.get(id) : undefined;
-    return target && kindOf(target.type) === kind ? target.urn : id ? `id:${id}` : undefined;
+    if (id && id !== UNKNOWN) {
+      const target = byId.get(id);
+      const named = target && kinds.get(target.urn) === kind ? target.urn : undefined;
+      // A dependency outside these resources (a preview of only the changes) cannot be checked.
+      const checkable = named !== undefined || deps.some((u) => kinds.has(u));
+      if (deps.length && checkable && !deps.includes(named ?? "")) {
+        mismatches.push({ urn: r.urn, name: nameOfUrn(r.urn), field, message: `${field} is ${named ? `${kind} ${nameOfUrn(named)}` : id}, but the program derived it from ${deps.map(nameOfUrn).join(", ")}` });
+      }
+      return named ?? (checkable ? `id:${id}` : (deps[0] ?? `id:${id}`));
+    }
+    if (deps.length > 1) mismatches.push({ urn: r.urn, name: nameOfUrn(r.urn), field, message: `${field} depends on ${deps.length} ${kind} resources (${deps.map(nameOfUrn).join(", ")}); which one it names is known only after apply` });
+    return deps[0] ?? (id ? `id:${id}` : undefined);
   };
+  const mismatches: ReferenceMismatch[] = [];
 
-  const model: TenancyModel = { organizations: [], projects: [], memberships: [], keys: [], others: [] };
+  const model: TenancyModel = { organizations: [], projects: [], memberships: [], keys: [], others: [], unreviewed: [], mismatches };
   for (const r of resources) {
     const p = r.props;
-    switch (kindOf(r.type)) {
+    const { kind, unreviewed } = identify(r);
+    if (unreviewed) model.unreviewed.push({ urn: r.urn, type: r.type, name: nameOfUrn(r.urn), reason: unreviewed });
+    switch (kind) {
       case "Organization":
         model.organizations.push({ urn: r.urn, name: str(p.name) ?? nameOfUrn(r.urn), settings: obj(p.settings), securityPolicy: obj(p.securityPolicy) });
         break;
@@ -150,7 +198,7 @@ export function buildModel(resources: readonly ResourceInput[]): TenancyModel {
         });
         break;
       default:
-        model.others.push(r);
+        if (!unreviewed) model.others.push(r);
     }
   }
   return model;

@@ -1,5 +1,5 @@
 import { EnforcementLevel, PolicyPack, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { buildModel, evaluate, GuardrailOptions, ResourceInput, RuleName, RULES } from "../guardrails";
+import { buildModel, evaluate, GuardrailOptions, LAYOUT_RULES, LayoutRuleName, ResourceInput, RULES } from "../guardrails";
 
 /**
  * The guardrails as a CrossGuard policy pack: `pulumi preview --policy-pack
@@ -30,10 +30,11 @@ function read(get: () => unknown): unknown {
 
 function toInput(r: PolicyResource): ResourceInput {
   const propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, deps]) => [k, deps.map((d) => d.urn)]));
-  return { urn: r.urn, type: r.type, props: plain(r.props) as Record<string, unknown>, propertyDependencies };
+  // The engine does not show a pack a dynamic resource's `__provider`: only whether it has a provider.
+  return { urn: r.urn, type: r.type, props: plain(r.props) as Record<string, unknown>, propertyDependencies, custom: r.provider !== undefined };
 }
 
-function policy(rule: RuleName): StackValidationPolicy {
+function policy(rule: LayoutRuleName): StackValidationPolicy {
   const { severity, description } = RULES[rule];
   const admins = rule === "too-many-admins";
   return {
@@ -61,5 +62,5 @@ function policy(rule: RuleName): StackValidationPolicy {
 }
 
 export const guardrails = new PolicyPack("tenancy-guardrails", {
-  policies: (Object.keys(RULES) as RuleName[]).map(policy),
+  policies: LAYOUT_RULES.map(policy),
 });

@@ -1,4 +1,5 @@
-import { buildModel, indexModel, kindOf, nameOfUrn, ResourceInput, TenancyModel } from "../guardrails/model";
+import { COMPONENT_TYPES, identify } from "../guardrails/identity";
+import { buildModel, indexModel, nameOfUrn, ResourceInput, TenancyModel } from "../guardrails/model";
 import { after, before, Preview, Step } from "./preview";
 
 /**
@@ -16,6 +17,7 @@ export interface AccessChange {
   role: string;
   fromRole?: string;
   where: string;
+  scope: "organization" | "project";
 }
 
 export interface KeyChange {
@@ -25,6 +27,8 @@ export interface KeyChange {
   owner: string;
   permissions: string;
   expiry: string;
+  /** The environment of the key's project, when the preview names it. */
+  environment?: string;
   /** For a rotation: the inputs that caused it, and fields whose value changed (before → after). */
   detail?: string;
 }
@@ -59,7 +63,8 @@ export interface Changes {
 
 /** Shown for a value the preview does not know yet. */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const SECRET_FIELDS = /secret|token|password|passphrase/i;
+// Fields that hold a credential, by their last word: `tokensPerMinute` is a limit, not a token.
+const SECRET_FIELDS = /(secret|token|password|passphrase)$/i;
 
 export function describe(value: unknown): string {
   if (value === undefined || value === null) return "–";
@@ -80,7 +85,7 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
       const bo = (b ?? {}) as Record<string, unknown>;
       out.push(...changedFields(ao, bo, [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort(), `${prefix}${f}.`));
     } else if (describe(a) !== describe(b)) {
-      out.push({ field: `${prefix}${f}`, before: describe(a), after: describe(b) });
+      out.push({ field: `${prefix}${f}`, before: a === undefined ? "(not set)" : describe(a), after: b === undefined ? "(removed)" : describe(b) });
     }
   }
   return out;
@@ -107,7 +112,8 @@ export function summarizeChanges(preview: Preview): Changes {
   const changes: Changes = { access: [], keys: [], projects: [], organizations: [], others: [], after: neu };
   for (const s of preview.steps) {
     if (s.op === "same" || s.op === "read") continue;
-    const kind = kindOf(s.type);
+    const identity = identify(s.new ?? s.old ?? { type: s.type });
+    const kind = identity.kind;
     if (kind === "Membership" || kind === "ServiceAccount") {
       const [o, n] = [memberOf(old, s.urn), memberOf(neu, s.urn)];
       const entry = (m: NonNullable<typeof o>, change: AccessChange["change"], fromRole?: string): AccessChange => ({
@@ -117,6 +123,7 @@ export function summarizeChanges(preview: Preview): Changes {
         role: m.role,
         ...(fromRole ? { fromRole } : {}),
         where: where(m),
+        scope: m.projectUrn ? "project" : "organization",
       });
       if (o && n && o.email === n.email && where(o) === where(n)) {
         if (o.role !== n.role) changes.access.push(entry(n, "changes", o.role));
@@ -131,7 +138,7 @@ export function summarizeChanges(preview: Preview): Changes {
         if (n) changes.access.push(entry(n, "gains"));
       }
     } else if (kind === "ApiKey") {
-      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), (urn) => ix.project(urn)?.name ?? fallback(urn), changes.keys);
+      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), (urn) => ix.project(urn)?.name ?? fallback(urn), (urn) => orgMaxLifetime(ix, urn), (urn) => ix.project(urn)?.environment, changes.keys);
     } else if (kind === "Project") {
       const change = { create: "created", delete: "archived", update: "updated", replace: "moved" }[s.op as string] as ObjectChange["change"] | undefined;
       const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
@@ -140,13 +147,29 @@ export function summarizeChanges(preview: Preview): Changes {
       const change = { create: "created", delete: "deleted", update: "updated", replace: "updated" }[s.op as string] as ObjectChange["change"] | undefined;
       const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
       if (change) changes.organizations.push({ change, name, fields: changedFields(s.op === "create" ? {} : s.old?.props ?? {}, s.op === "delete" ? {} : s.new?.props ?? {}, ORG_FIELDS) });
-    } else if (!s.type.startsWith("pulumi:") && !s.type.startsWith("tenancy:index:")) {
+    } else if (!s.type.startsWith("pulumi:") && !COMPONENT_TYPES.includes(s.type)) {
       // tenancy's own components (ProjectSet) grant nothing themselves: their children, the
       // resources above, are what the review describes. A type this review does not know: named and counted, its inputs never printed.
       changes.others.push({ op: s.op === "other" ? "changes" : s.op, type: s.type, name: nameOfUrn(s.urn) });
+      // One that imitates tenancy's or runs its provider is a finding, also when it is deleted.
+      if (identity.unreviewed && !neu.unreviewed.some((u) => u.urn === s.urn)) {
+        neu.unreviewed.push({ urn: s.urn, type: s.type, name: nameOfUrn(s.urn), reason: identity.unreviewed });
+      }
     }
   }
   return changes;
+}
+
+/**
+ * The lifetime a key without `expiresInDays` gets from its project's organization: its
+ * `apiKeyMaxLifetimeDays`, "none" when the organization sets none, undefined when the
+ * organization is not in the preview (another stack's).
+ */
+function orgMaxLifetime(ix: ReturnType<typeof indexModel>, projectUrn?: string): number | "none" | undefined {
+  const org = ix.organization(ix.project(projectUrn)?.orgUrn);
+  if (!org) return undefined;
+  const max = org.settings.apiKeyMaxLifetimeDays;
+  return typeof max === "number" ? max : "none";
 }
 
 function keyChange(
@@ -154,12 +177,19 @@ function keyChange(
   o: TenancyModel["keys"][number] | undefined,
   n: TenancyModel["keys"][number] | undefined,
   projectName: (urn?: string) => string,
+  orgMax: (projectUrn?: string) => number | "none" | undefined,
+  environment: (projectUrn?: string) => string | undefined,
   out: KeyChange[],
 ): void {
   const k = n ?? o;
   if (!k) return;
-  const expiry = (key: typeof k) => (key.expiresInDays === undefined ? "never" : `${describe(key.expiresInDays)} days`);
-  const base = { name: k.name, project: projectName(k.projectUrn), owner: k.owner ?? "–", permissions: k.permissions, expiry: expiry(k) };
+  // The expiry as it will be: the backend gives a key without one its organization's maximum.
+  const expiry = (key: typeof k) => {
+    if (key.expiresInDays !== undefined) return `${describe(key.expiresInDays)} days`;
+    const max = orgMax(key.projectUrn);
+    return max === "none" ? "never" : max === undefined ? "the organization's maximum, if it sets one (not in this stack)" : `${max} days (organization maximum)`;
+  };
+  const base = { name: k.name, project: projectName(k.projectUrn), owner: k.owner ?? "–", permissions: k.permissions, expiry: expiry(k), ...(environment(k.projectUrn) ? { environment: environment(k.projectUrn) } : {}) };
   if (s.op === "create") out.push({ change: "created", ...base });
   else if (s.op === "delete") out.push({ change: "revoked", ...base });
   else if (s.op === "replace" && o && n) {

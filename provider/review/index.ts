@@ -1,15 +1,19 @@
-import { evaluate, Finding, GuardrailOptions, RuleName } from "../guardrails";
+import { evaluate, Finding, GuardrailOptions, PARTIAL_RULES, sortFindings } from "../guardrails";
+import { changeFindings } from "./change-rules";
+import { Redactor } from "./redact";
 import { summarizeChanges } from "./changes";
 import { renderReport } from "./markdown";
 import { Preview } from "./preview";
 
 export { Changes, summarizeChanges } from "./changes";
 export { renderLaunchSheet } from "./launch-sheet";
-export { renderReport, redactSecrets, summaryLine } from "./markdown";
+export { renderReport, summaryLine } from "./markdown";
+export { escapeMarkdown } from "./escape";
+export { credentialsFromEnv, Redactor, redactor } from "./redact";
 export { after, before, fromSteps, parsePreview, Preview, Step } from "./preview";
-export { loadPreview, PreviewSource, UsageError } from "./run";
+export { providerConfig, providerConfigFindings } from "./provider-config";
+export { LoadedPreview, loadPreview, PreviewSource, UsageError } from "./run";
 
-const PARTIAL_RULES: RuleName[] = ["dev-and-prod-mixed", "production-launch-checklist"];
 
 export type FailOn = "warning" | "mandatory";
 
@@ -21,13 +25,22 @@ export interface Review {
 }
 
 /** The access review of one preview: the Markdown report and the exit status it calls for. */
-export function reviewPreview(preview: Preview, options: { stack?: string; failOn?: FailOn; guardrails?: GuardrailOptions } = {}): Review {
+export interface ReviewOptions {
+  stack?: string;
+  failOn?: FailOn;
+  guardrails?: GuardrailOptions;
+  redact?: Redactor;
+  /** Findings the caller made outside the preview (the provider's configuration). */
+  extraFindings?: Finding[];
+}
+
+export function reviewPreview(preview: Preview, options: ReviewOptions = {}): Review {
   const changes = summarizeChanges(preview);
   // Without the unchanged resources, rules across resources (memberships, admins) would see
   // half a layout and report what is not there: only the rules about one project run then.
-  const findings = evaluate(changes.after, options.guardrails, preview.complete ? undefined : PARTIAL_RULES);
+  const findings = sortFindings([...evaluate(changes.after, options.guardrails, preview.complete ? undefined : PARTIAL_RULES), ...changeFindings(changes), ...(options.extraFindings ?? [])]);
   const title = `Access review${options.stack ? ` of stack \`${options.stack}\`` : ""}`;
-  const markdown = renderReport({ title, changes, findings, complete: preview.complete });
+  const markdown = renderReport({ title, changes, findings, complete: preview.complete, redact: options.redact });
   const failOn = options.failOn ?? "mandatory";
   const failing = findings.some((f) => failOn === "warning" || f.severity === "mandatory");
   return { markdown, findings, exitCode: failing ? 1 : 0 };

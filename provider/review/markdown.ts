@@ -1,5 +1,7 @@
-import { Finding } from "../guardrails/rules";
+import { Finding, PARTIAL_RULES } from "../guardrails/rules";
 import { AccessChange, Changes, FieldChange } from "./changes";
+import { escapeMarkdown } from "./escape";
+import { Redactor, redactor } from "./redact";
 
 /**
  * The review as Markdown for a pull-request comment: a summary line, then one table per kind of
@@ -12,6 +14,8 @@ export interface ReportInput {
   findings: Finding[];
   /** False when the preview did not list unchanged resources: the guardrails saw part of the layout. */
   complete: boolean;
+  /** Blanks out the credentials the job holds; by default only credential shapes. */
+  redact?: Redactor;
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -23,8 +27,15 @@ export function summaryLine(c: Changes): string {
   const gains = count(c.access, "gains");
   const loses = count(c.access, "loses");
   const changes = count(c.access, "changes");
-  if (gains) parts.push(`${plural(gains, "person gains", "people gain")} access`);
-  if (loses) parts.push(gains ? `${loses} ${loses === 1 ? "loses it" : "lose it"}` : `${plural(loses, "person loses", "people lose")} access`);
+  // People and grants apart: one person gaining three grants is not three people.
+  const people = (change: AccessChange["change"]) => new Set(c.access.filter((a) => a.change === change).map((a) => a.who)).size;
+  const grants = (n: number, verb: string) => (n === 1 ? `${verb} 1 grant` : `${verb} ${n} grants`);
+  if (gains) parts.push(people("gains") === gains ? `${plural(gains, "person gains", "people gain")} access` : `${plural(people("gains"), "person", "people")} ${grants(gains, people("gains") === 1 ? "gains" : "gain")}`);
+  if (loses) {
+    const who = people("loses");
+    if (who !== loses) parts.push(`${plural(who, "person", "people")} ${grants(loses, who === 1 ? "loses" : "lose")}`);
+    else parts.push(gains ? `${loses} ${loses === 1 ? "loses it" : "lose it"}` : `${plural(loses, "person loses", "people lose")} access`);
+  }
   if (changes) parts.push(`${plural(changes, "role changes", "roles change")}`);
   const keys = (change: string) => c.keys.filter((k) => k.change === change).length;
   if (keys("created")) parts.push(`${plural(keys("created"), "key is created", "keys are created")}`);
@@ -46,15 +57,19 @@ export function summaryLine(c: Changes): string {
   return parts.length ? parts.join(", ") : "no access changes";
 }
 
-/** Markdown table cell: no line breaks, pipes escaped, code for identifiers. */
-const cell = (s: string) => s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
-const table = (header: string[], rows: string[][]) =>
-  [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
-
-const fieldRows = (name: string, fields: FieldChange[]) => fields.map((f) => [name, `\`${f.field}\``, f.before, f.after]);
+/**
+ * A table of Markdown cells. Every cell is built from the report's own markup and texts passed
+ * through `text` (below): the program's and the backend's words never reach it unescaped.
+ */
+export const table = (header: string[], rows: string[][]) =>
+  [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 
 export function renderReport(input: ReportInput): string {
   const { changes: c, findings } = input;
+  const redact = input.redact ?? redactor();
+  /** A text from the program or the backend, as inert Markdown. */
+  const text = (s: string) => escapeMarkdown(redact(s));
+  const fieldRows = (name: string, fields: FieldChange[]) => fields.map((f) => [text(name), text(f.field), text(f.before), text(f.after)]);
   const mandatory = findings.filter((f) => f.severity === "mandatory").length;
   const out: string[] = [`## ${input.title}`, ""];
   const guard = findings.length
@@ -66,47 +81,40 @@ export function renderReport(input: ReportInput): string {
     const order = { gains: 0, changes: 1, loses: 2 };
     const rows = [...c.access]
       .sort((a, b) => order[a.change] - order[b.change] || a.where.localeCompare(b.where) || a.who.localeCompare(b.who))
-      .map((a) => [a.kind === "serviceAccount" ? `${a.who} (CI)` : a.who, a.change, a.fromRole ? `${a.fromRole} → ${a.role}` : a.role, a.where]);
+      .map((a) => [a.kind === "serviceAccount" ? `${text(a.who)} (CI)` : text(a.who), a.change, text(a.fromRole ? `${a.fromRole} → ${a.role}` : a.role), text(a.where)]);
     out.push("### Access", "", table(["who", "change", "role", "where"], rows), "");
   }
   if (c.keys.length) {
     const rows = c.keys.map((k) => [
-      k.project ? `${k.project}/${k.name}` : k.name,
+      text(k.project ? `${k.project}/${k.name}` : k.name),
       k.change === "rotated" ? "rotated (new key created before the old one is revoked)" : k.change,
-      k.owner,
-      k.permissions,
-      k.expiry,
-      k.detail ?? "",
+      text(k.owner),
+      text(k.permissions),
+      text(k.expiry),
+      text(k.detail ?? ""),
     ]);
     out.push(c.keys.some((k) => !k.project) ? "### API keys and service-account tokens" : "### API keys", "", table(["key", "change", "owner", "permissions", "expiry", "detail"], rows), "");
   }
   if (c.projects.length) {
-    const rows = c.projects.flatMap((p) => (p.fields.length ? fieldRows(p.name, p.fields).map((r) => [r[0], p.change, ...r.slice(1)]) : [[p.name, p.change, "", "", ""]]));
+    const rows = c.projects.flatMap((p) => (p.fields.length ? fieldRows(p.name, p.fields).map((r) => [r[0], p.change, ...r.slice(1)]) : [[text(p.name), p.change, "", "", ""]]));
     out.push("### Projects", "", table(["project", "change", "field", "before", "after"], rows), "");
   }
   if (c.organizations.length) {
-    const rows = c.organizations.flatMap((o) => (o.fields.length ? fieldRows(o.name, o.fields) : [[o.name, o.change, "", ""]]));
+    const rows = c.organizations.flatMap((o) => (o.fields.length ? fieldRows(o.name, o.fields) : [[text(o.name), o.change, "", ""]]));
     out.push("### Organization settings and security policy", "", table(["organization", "field", "before", "after"], rows), "");
   }
   if (c.others.length) {
-    out.push("### Other resources", "", "Resources of types this review does not describe; check them in the preview.", "", table(["resource", "type", "change"], c.others.map((o) => [o.name, `\`${o.type}\``, o.op])), "");
+    out.push("### Other resources", "", "Resources of types this review does not describe; check them in the preview.", "", table(["resource", "type", "change"], c.others.map((o) => [text(o.name), text(o.type), text(o.op)])), "");
   }
   if (findings.length) {
-    const rows = findings.map((f) => [f.severity === "mandatory" ? "**mandatory**" : "warning", `\`${f.rule}\``, f.subject, f.message, f.fix]);
+    const rows = findings.map((f) => [f.severity === "mandatory" ? "**mandatory**" : "warning", `\`${f.rule}\``, text(f.subject), text(f.message), text(f.fix)]);
     out.push("### Guardrails", "", table(["severity", "rule", "subject", "finding", "what to change"], rows), "");
   }
   if (!input.complete) {
-    out.push("_The preview did not list unchanged resources, so only the guardrails about one project ran (`dev-and-prod-mixed`, `production-launch-checklist`): save it with `pulumi preview --json --show-sames` to check the whole layout._", "");
+    const ran = PARTIAL_RULES.map((r) => `\`${r}\``).join(", ");
+    out.push(`_The saved preview does not list unchanged resources (it was made without \`--show-sames\`), so only the guardrails about one resource at a time ran (${ran}): save it with \`pulumi preview --json --show-sames\` to check the whole layout._`, "");
   }
-  return redactSecrets(out.join("\n"));
+  return redact(out.join("\n"));
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-/**
- * The last line of defence: an API key (`tpk_…`) or management token (`tmt_…`) that reached the
- * text anyway (in a name, a label, a preview saved with --show-secrets) is blanked out.
- */
-export function redactSecrets(text: string): string {
-  return text.replace(/\b(tpk|tmt)_[A-Za-z0-9]{8,}/g, "$1_[redacted]").replace(/bootstrap-[0-9a-f]{16,}/g, "[redacted]");
-}

@@ -20,7 +20,7 @@ export interface Step {
 
 export interface Preview {
   steps: Step[];
-  /** True when the preview listed its unchanged resources (`--show-sames`). */
+  /** True when no unchanged resource can be missing: listed (`--show-sames`), or a new stack. */
   complete: boolean;
 }
 
@@ -51,15 +51,22 @@ export function parsePreview(text: string, source = "the preview"): Preview {
   const raw = (doc as { steps?: unknown })?.steps;
   if (!Array.isArray(raw)) throw new Error(`${source} has no "steps" list; save it with: pulumi preview --json --show-sames > FILE`);
   const errors = ((doc as { diagnostics?: { severity?: string; message?: string }[] }).diagnostics ?? []).filter((d) => d.severity === "error");
-  if (errors.length) throw new Error(`${source} is of a failed preview:\n${errors.map((d) => String(d.message).trim()).join("\n")}`);
+  if (errors.length) throw new Error(`${source} is of a failed preview:\n${firstLines(errors.map((d) => String(d.message).trim()).join("\n"))}`);
   return fromSteps(raw as RawStep[]);
+}
+
+/** The first lines of an engine's error (a stack trace can run to hundreds), saying how many follow. */
+export function firstLines(text: string, max = 12): string {
+  const lines = text.trim().split("\n");
+  return lines.length <= max ? lines.join("\n") : [...lines.slice(0, max), `… (${lines.length - max} more lines)`].join("\n");
 }
 
 function resource(state: RawState | null | undefined, urn: string): ResourceInput | undefined {
   if (!state) return undefined;
-  // Inputs are what the program declares; outputs of an unchanged resource hold the same fields.
-  const { __provider: _, ...props } = { ...(state.outputs ?? {}), ...(state.inputs ?? {}) } as Record<string, unknown>;
-  return { urn: state.urn ?? urn, type: state.type ?? "", id: state.id, props, propertyDependencies: state.propertyDependencies };
+  // Inputs are what the program declares. Outputs are the read only where there are no inputs:
+  // merged, an input the program removed would live on in the outputs of the step before it.
+  const { __provider: provider, ...props } = (state.inputs ?? state.outputs ?? {}) as Record<string, unknown>;
+  return { urn: state.urn ?? urn, type: state.type ?? "", id: state.id, props, propertyDependencies: state.propertyDependencies, ...(typeof provider === "string" ? { provider } : {}) };
 }
 
 export function fromSteps(raw: RawStep[]): Preview {
@@ -86,12 +93,18 @@ export function fromSteps(raw: RawStep[]): Preview {
       byUrn.set(urn, step);
       continue;
     }
+    // An unchanged or updated resource keeps its id, which the new state does not always repeat.
+    if (neu && !neu.id && old?.id && (op === "same" || op === "update" || op === "refresh")) neu.id = old.id;
     const known: Record<string, Op> = { same: "same", create: "create", update: "update", delete: "delete", read: "read", refresh: "same", "discard-replaced": "other", "remove-pending-replace": "other" };
     const step: Step = { op: known[op] ?? "other", urn, type, old, new: neu, replaceReasons: reasons };
     steps.push(step);
     byUrn.set(urn, step);
   }
-  return { steps, complete: steps.some((s) => s.op === "same" && !s.type.startsWith("pulumi:")) };
+  // Complete when it lists unchanged resources, or when there are none: a new stack (its Stack
+  // resource is created) has nothing unchanged that the rules could miss.
+  const listsSames = steps.some((s) => s.op === "same" && !s.type.startsWith("pulumi:"));
+  const newStack = steps.some((s) => s.op === "create" && s.type === "pulumi:pulumi:Stack");
+  return { steps, complete: listsSames || newStack };
 }
 
 /** The resources as they are before the preview, and as they will be after it. */

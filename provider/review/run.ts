@@ -2,7 +2,7 @@ import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parsePreview, Preview } from "./preview";
+import { firstLines, parsePreview, Preview } from "./preview";
 
 /**
  * Where a review's preview comes from: a saved `pulumi preview --json` file, or a preview of a
@@ -23,11 +23,18 @@ export interface PreviewSource {
   env?: Record<string, string>;
 }
 
-export async function loadPreview(source: PreviewSource): Promise<{ preview: Preview; stack?: string }> {
+export interface LoadedPreview {
+  preview: Preview;
+  stack?: string;
+  /** Credentials the preview ran with (the stack's configured token), for the report to redact. */
+  credentials: string[];
+}
+
+export async function loadPreview(source: PreviewSource): Promise<LoadedPreview> {
   if (source.previewJson) {
     const file = resolve(source.cwd, source.previewJson);
     if (!existsSync(file)) throw new UsageError(`--preview-json: no file ${file}`);
-    return { preview: parsePreview(readFileSync(file, "utf8"), file) };
+    return { preview: parsePreview(readFileSync(file, "utf8"), file), credentials: [] };
   }
   if (!existsSync(join(source.cwd, "Pulumi.yaml")) && !existsSync(join(source.cwd, "Pulumi.yml"))) {
     throw new UsageError(`--cwd: ${source.cwd} holds no Pulumi.yaml; pass the folder of the Pulumi program, or --preview-json FILE`);
@@ -40,8 +47,11 @@ export async function loadPreview(source: PreviewSource): Promise<{ preview: Pre
   await LocalWorkspace.selectStack({ stackName: stack, workDir: source.cwd }, { pulumiCommand, envVars: env }).catch((err: Error) => {
     throw new UsageError(`--stack: ${stack} cannot be selected in ${source.cwd}: ${firstLine(err.message)}`);
   });
+  // The program under review can read the token it runs with: the report must not show it.
+  const token = await ws.getConfig(stack, "tenancy:token").then((c) => c.value, () => undefined);
   const json = await runPreview(pulumiCommand.command, stack, source.cwd, env);
-  return { preview: parsePreview(json, `the preview of stack ${stack}`), stack };
+  // Made with --show-sames: whatever it holds is the whole layout.
+  return { preview: { ...parsePreview(json, `the preview of stack ${stack}`), complete: true }, stack, credentials: token ? [token] : [] };
 }
 
 function runPreview(command: string, stack: string, cwd: string, env: Record<string, string>): Promise<string> {
@@ -56,7 +66,7 @@ function runPreview(command: string, stack: string, cwd: string, env: Record<str
       } catch {
         /* not JSON: stderr says why */
       }
-      fail(new Error(`the preview of stack ${stack} failed:\n${(messages.length ? messages.join("\n") : stderr || String(err)).trim()}`));
+      fail(new Error(`the preview of stack ${stack} failed:\n${firstLines(messages.length ? messages.join("\n") : stderr || String(err))}`));
     });
   });
 }

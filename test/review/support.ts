@@ -5,7 +5,8 @@ import { fromSteps, Preview } from "../../provider/review/preview";
 
 /**
  * Saved previews of the real engine (test/review/fixtures, from `pulumi preview --json
- * --show-sames` of a tenancy.yaml stack, `__provider` and stack traces stripped) and golden
+ * --show-sames` of a tenancy.yaml stack, stack traces stripped; `__provider` kept, since only it tells
+ * tenancy's resources from look-alikes) and golden
  * Markdown files. `UPDATE_GOLDEN=1` rewrites the golden files instead of comparing.
  */
 
@@ -14,6 +15,12 @@ const GOLDEN = join(__dirname, "golden");
 
 export function fixture(name: string): { steps: Record<string, unknown>[] } {
   return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8"));
+}
+
+/** The `__provider` text of tenancy's provider for a kind, as the installed package stores it. */
+export function tenancyProvider(kind: "Organization" | "Project" | "Membership" | "ApiKey" | "ServiceAccount"): string {
+  const file = { Organization: "organization", Project: "project", Membership: "membership", ApiKey: "api-key", ServiceAccount: "service-account" }[kind];
+  return `exports.handler = __f0;\n\nvar __provider = require("pulumi-tenancy/dist/provider/kinds/${file}.js");\n`;
 }
 
 /** The fixture's unchanged resources plus the changed steps whose logical name matches. */
