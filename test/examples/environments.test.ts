@@ -55,15 +55,23 @@ describe("examples/environments", function () {
     }
   });
 
-  it("rotates the CI service account's token on a new rotation value: the new token works, the old one is refused", async () => {
+  it("rotates the CI service account's token on a new rotation value: the new token works, the old one until the overlap ends", async () => {
     const before = (await stacks.org.outputs()).ciToken.value as string;
     await stacks.org.setConfig("environments:ciTokenRotation", { value: "2027-Q1" });
+    const rotatedAt = Date.now();
     const up = await stacks.org.up();
     assert.deepEqual(changes(up.summary.resourceChanges ?? {}), { update: 1 });
     const after = up.outputs.ciToken.value as string;
     assert.notEqual(after, before);
     assert.equal(await whoIs(after), "service_account");
-    assert.equal(await whoIs(before), 401);
+    // CI jobs still holding the old token keep working through rotationOverlapHours (default 24).
+    assert.equal(await whoIs(before), "service_account");
+    const res = await fetch(`${backend.url}/v1/tokens`, { headers: { authorization: `Bearer ${before}` } });
+    const listed = ((await res.json()) as { data: { redactedValue: string; expiresAt?: string }[] }).data;
+    const old = listed.find((t) => t.redactedValue.endsWith(before.slice(-4)));
+    assert.ok(old?.expiresAt, `the old token has an expiry: ${JSON.stringify(listed)}`);
+    const left = Date.parse(old.expiresAt) - rotatedAt;
+    assert.ok(left > 23 * 3600_000 && left <= 24 * 3600_000 + 60_000, `the old token ends 24 h after the rotation, not ${left} ms`);
     // The engine's own record (the checkpoint file) holds the token encrypted only.
     const state = readFileSync(join(program.dir, "..", "state", ".pulumi", "stacks", "environments", "org.json"), "utf8");
     for (const t of [after, before]) {
