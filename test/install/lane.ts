@@ -125,13 +125,16 @@ export function describeLane(title: string, install: ReturnType<typeof laneInsta
       assert.deepEqual((await stack.refresh()).summary.resourceChanges, { same: 6 });
     });
 
-    it("rotates the key: a new key, the old one revoked", async () => {
+    it("rotates the key: a new key, the old one working until the overlap (24 h) ends", async () => {
       await stack.setConfig("quarter", { value: "2026-Q2" });
+      const rotatedAt = Date.now();
       const up = await stack.up();
       assert.deepEqual(up.summary.resourceChanges, { replace: 1, same: 5 });
       assert.notEqual(up.outputs.keyId.value, first.keyId);
       const [, old] = await apiGet(backend, backend.token, `/v1/organizations/${first.orgId}/projects/${first.projectId}/api-keys/${first.keyId}`);
-      assert.equal(old.status, "revoked");
+      assert.equal(old.status, "active");
+      const left = Date.parse(old.expiresAt) - rotatedAt;
+      assert.ok(left > 23 * 3600_000 && left <= 24 * 3600_000 + 60_000, `the old key ends 24 h after the rotation, not ${left} ms (${old.expiresAt})`);
     });
 
     it("destroys everything", async () => {
