@@ -1,6 +1,7 @@
 import { COMPONENT_TYPES, identify } from "../guardrails/identity";
 import { buildModel, indexModel, nameOfUrn, ResourceInput, TenancyModel } from "../guardrails/model";
 import { after, before, Preview, Step } from "./preview";
+import { DEFAULT_OVERLAP_HOURS } from "../overlap";
 
 /**
  * What a preview changes, in a reviewer's terms: who gains, loses or changes which role where;
@@ -31,6 +32,8 @@ export interface KeyChange {
   environment?: string;
   /** For a rotation: the inputs that caused it, and fields whose value changed (before → after). */
   detail?: string;
+  /** For a rotation: how long the replaced credential keeps working (`rotationOverlapHours`). */
+  overlapHours?: number;
 }
 
 export interface FieldChange {
@@ -131,7 +134,8 @@ export function summarizeChanges(preview: Preview): Changes {
         const triggers = changedFields(s.old?.props ?? {}, s.new?.props ?? {}, ["rotationTriggers"]);
         if (kind === "ServiceAccount" && triggers.length) {
           const detail = triggers.map((f) => `${f.field}: ${f.before} → ${f.after}`).join("; ");
-          changes.keys.push({ change: "rotated", name: `token of ${n.email} (${where(n)})`, project: "", owner: n.email, permissions: n.role, expiry: "–", detail });
+          const overlapHours = overlapOf(s.new?.props);
+          changes.keys.push({ change: "rotated", name: `token of ${n.email} (${where(n)})`, project: "", owner: n.email, permissions: n.role, expiry: "–", detail, overlapHours });
         }
       } else {
         if (o) changes.access.push(entry(o, "loses"));
@@ -195,8 +199,15 @@ function keyChange(
   else if (s.op === "replace" && o && n) {
     const fields = changedFields(s.old?.props ?? {}, s.new?.props ?? {}, ["owner", "permissions", "expiresInDays", "rotationTriggers", "projectId"]);
     const detail = fields.map((f) => `${f.field}: ${f.before} → ${f.after}`).join("; ") || `replaced (${s.replaceReasons.join(", ") || "no reason given"})`;
-    out.push({ change: "rotated", ...base, detail });
+    // The replaced key is deleted with its own (old) inputs: its overlap is the old one's.
+    out.push({ change: "rotated", ...base, detail, overlapHours: overlapOf(s.old?.props) });
   } else if (s.op === "update" && o && n && o.name !== n.name) out.push({ change: "renamed", ...base, detail: `name: ${o.name} → ${n.name}` });
+}
+
+/** `rotationOverlapHours` as the provider applies it (provider/overlap.ts), from a step's props. */
+function overlapOf(props: Record<string, unknown> | undefined): number {
+  const hours = props?.rotationOverlapHours;
+  return typeof hours === "number" ? hours : DEFAULT_OVERLAP_HOURS;
 }
 
 function dedupe(resources: ResourceInput[]): ResourceInput[] {

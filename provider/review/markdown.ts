@@ -20,6 +20,12 @@ export interface ReportInput {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
+/** What happens to the credential a rotation replaces: it keeps working for the overlap, or is revoked once the new one exists. */
+function rotation(overlapHours: number | undefined): string {
+  if (!overlapHours) return "rotated (new one created first, the old one then revoked)";
+  return `rotated (new one created first; the old one stays valid until ${overlapHours} h after the rotation)`;
+}
+
 /** "2 people gain access, 1 loses it, 1 key rotates, 1 policy change", or "no access changes". */
 export function summaryLine(c: Changes): string {
   const count = (xs: AccessChange[], change: AccessChange["change"]) => xs.filter((a) => a.change === change).length;
@@ -87,7 +93,7 @@ export function renderReport(input: ReportInput): string {
   if (c.keys.length) {
     const rows = c.keys.map((k) => [
       text(k.project ? `${k.project}/${k.name}` : k.name),
-      k.change === "rotated" ? "rotated (new key created before the old one is revoked)" : k.change,
+      k.change === "rotated" ? rotation(k.overlapHours) : k.change,
       text(k.owner),
       text(k.permissions),
       text(k.expiry),

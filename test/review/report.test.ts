@@ -33,6 +33,19 @@ describe("tenancy review on saved previews", () => {
     it(`reports ${name.replace(/-/g, " ")} as in golden/${name}.md`, () => assertGolden(name, reviewPreview(preview()).markdown));
   }
 
+  it("says how long a rotated key's predecessor keeps working, from its rotationOverlapHours", () => {
+    const rotated = (hours: number | undefined) => {
+      const preview = only(A, "assistant-prod:key:backend");
+      const step = preview.steps.find((s) => s.op === "replace");
+      assert.ok(step?.old, "the fixture rotates the key");
+      if (hours !== undefined) step.old = { ...step.old, props: { ...step.old.props, rotationOverlapHours: hours } };
+      return reviewPreview(preview).markdown.split("\n").find((l) => l.startsWith("| assistant-prod/backend"));
+    };
+    assert.match(rotated(undefined) ?? "", /\| rotated \(new one created first; the old one stays valid until 24 h after the rotation\) \|/);
+    assert.match(rotated(6) ?? "", /\| rotated \(new one created first; the old one stays valid until 6 h after the rotation\) \|/);
+    assert.match(rotated(0) ?? "", /\| rotated \(new one created first, the old one then revoked\) \|/);
+  });
+
   it("reports a membership replaced (another email) as one person losing and another gaining access", () => {
     const steps = fixture(A).steps.filter((s) => s.op === "same" || String(s.urn).endsWith("::assistant-staging:member:dev@acme.test"));
     const step = steps.find((s) => s.op === "update") as { op: string; newState: { inputs: Record<string, unknown> } };
