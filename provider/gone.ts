@@ -34,7 +34,7 @@ export const GONE = Symbol("gone");
  * The organization roles that see every project of the organization, their members and keys
  * (DESIGN.md "Roles", the backend's `policy.seeAllProjects`); the others see only their own.
  */
-export const SEES_EVERY_PROJECT: ReadonlySet<OrgRole> = new Set<OrgRole>(["admin", "billing"]);
+export const SEES_EVERY_PROJECT: ReadonlySet<OrgRole> = new Set<OrgRole>(["admin", "billing", "viewer"]);
 
 /** Awaits `call`; a 404 becomes `GONE` once confirmed, and an error naming the likely mistake otherwise. */
 export async function unlessGone<T>(client: TenancyClient, call: Promise<T>, where: Whereabouts): Promise<T | typeof GONE> {

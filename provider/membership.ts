@@ -10,7 +10,7 @@ import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
 import { providerFor } from "./stub";
 
 /**
- * A user's role in an organization (no `projectId`: admin, billing, member) or in one of its
+ * A user's role in an organization (no `projectId`: admin, billing, member, viewer) or in one of its
  * projects (owner, member, viewer). The user is created if the email is new. Changing
  * `organizationId`, `projectId` or `email` replaces it; a new `role` updates it in place.
  *

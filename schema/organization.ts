@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { days, email, externalId, idOf, meta, name, text, unstorable, UNSTORABLE_MESSAGE } from "./common";
 
-export const ORG_ROLES = ["admin", "billing", "member"] as const;
+/** `viewer` reads what an admin reads, except billing and secrets, and writes nothing (auditors, CI previews). */
+export const ORG_ROLES = ["admin", "billing", "member", "viewer"] as const;
 export const orgRole = z.enum(ORG_ROLES);
 export type OrgRole = z.infer<typeof orgRole>;
 

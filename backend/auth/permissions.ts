@@ -34,12 +34,12 @@ export const ORGANIZATION_PERMISSIONS = {
   changeOrganization: { allows: (a: OrgAccess) => policy.changeOrganization(a), denied: "delete this organization" },
   manageOrgMembers: { allows: (a: OrgAccess) => policy.manageOrgMembers(a), denied: "manage this organization's members and service accounts" },
   createProject: { allows: (a: OrgAccess) => policy.createProject(a, a.org.settings.membersCanCreateProjects), denied: "create projects in this organization" },
-  /** Admins read the whole log; project owners the events of their projects (filtered by the service). */
+  /** Admins and viewers read the whole log; project owners the events of their projects (filtered by the service). */
   readAuditLog: {
     allows: (a: OrgAccess, db: Executor, userId: string) => policy.readWholeAuditLog(a) || ownsAProject(db, a.org.id, userId),
     denied: "read this organization's audit log",
   },
-  /** Admin and billing: the whole organization; project members: their projects (filtered by the handler). */
+  /** Admin, billing and viewer: the whole organization; project members: their projects (filtered by the handler). */
   readUsage: {
     allows: (a: OrgAccess, db: Executor, userId: string) => policy.seeAllProjects(a) || inAProject(db, a.org.id, userId),
     denied: "read this organization's usage and costs",

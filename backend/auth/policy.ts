@@ -11,8 +11,15 @@ export interface Roles {
   projectRole?: ProjectRole;
 }
 
-const ORG_RANK: Record<OrgRole, number> = { member: 1, billing: 2, admin: 3 };
+// A viewer writes nothing, so it stands below every role that may write.
+const ORG_RANK: Record<OrgRole, number> = { viewer: 0, member: 1, billing: 2, admin: 3 };
 const PROJECT_RANK: Record<ProjectRole, number> = { viewer: 1, member: 2, owner: 3 };
+
+/**
+ * An organization viewer writes nothing, not even through a project role it also holds: its
+ * project roles count for reading only.
+ */
+const projectRoleForWrites = (r: Roles): ProjectRole | undefined => (r.orgRole === "viewer" ? undefined : r.projectRole);
 
 export const policy = {
   readBilling: (r: Roles) => r.orgRole === "admin" || r.orgRole === "billing",
@@ -20,20 +27,21 @@ export const policy = {
   changeOrganization: (r: Roles) => r.orgRole === "admin",
   manageOrgMembers: (r: Roles) => r.orgRole === "admin",
   createProject: (r: Roles, membersCanCreateProjects: boolean) => r.orgRole === "admin" || (r.orgRole === "member" && membersCanCreateProjects),
-  /** Every project of the organization is visible to admins and billing. */
-  seeAllProjects: (r: Roles) => r.orgRole === "admin" || r.orgRole === "billing",
-  changeProjectOwnerFields: (r: Roles) => r.orgRole === "admin" || r.projectRole === "owner",
+  /** Every project of the organization (its members, redacted keys, usage) is visible to admins, billing and viewers. */
+  seeAllProjects: (r: Roles) => r.orgRole === "admin" || r.orgRole === "billing" || r.orgRole === "viewer",
+  changeProjectOwnerFields: (r: Roles) => r.orgRole === "admin" || projectRoleForWrites(r) === "owner",
   changeProjectAdminFields: (r: Roles) => r.orgRole === "admin",
-  manageProjectMembers: (r: Roles) => r.orgRole === "admin" || r.projectRole === "owner",
-  manageAnyKey: (r: Roles) => r.orgRole === "admin" || r.projectRole === "owner",
-  manageOwnKeys: (r: Roles) => r.orgRole === "admin" || r.projectRole === "owner" || r.projectRole === "member",
-  readWholeAuditLog: (r: Roles) => r.orgRole === "admin",
+  manageProjectMembers: (r: Roles) => r.orgRole === "admin" || projectRoleForWrites(r) === "owner",
+  manageAnyKey: (r: Roles) => r.orgRole === "admin" || projectRoleForWrites(r) === "owner",
+  manageOwnKeys: (r: Roles) => r.orgRole === "admin" || projectRoleForWrites(r) === "owner" || projectRoleForWrites(r) === "member",
+  readWholeAuditLog: (r: Roles) => r.orgRole === "admin" || r.orgRole === "viewer",
 } as const;
 
 /** Nobody grants a role above their own; org admins stand above every project role. */
 export function mayGrantProjectRole(r: Roles, role: ProjectRole): boolean {
   if (r.orgRole === "admin") return true;
-  return r.projectRole !== undefined && PROJECT_RANK[role] <= PROJECT_RANK[r.projectRole];
+  const own = projectRoleForWrites(r);
+  return own !== undefined && PROJECT_RANK[role] <= PROJECT_RANK[own];
 }
 
 export function mayGrantOrgRole(r: Roles, role: OrgRole): boolean {

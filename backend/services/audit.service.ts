@@ -62,7 +62,7 @@ export function toAuditEvent(row: AuditEventRow): AuditEvent {
   });
 }
 
-/** Admins read the whole log; project owners (the pipeline let them in) the events of the projects they own. */
+/** Admins and viewers read the whole log; project owners (the pipeline let them in) the events of the projects they own. */
 export async function listOrgAuditEvents(ctx: Ctx, db: Executor, access: OrgAccess, filter: AuditFilter, page: PageRequest) {
   if (!policy.readWholeAuditLog(access)) {
     const owned = await db

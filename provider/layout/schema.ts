@@ -28,7 +28,7 @@ const renamable = { renamedFrom: name.optional() };
 export const layoutMember = membershipSpec.layoutEntry(orgMemberInput);
 export const layoutProjectMember = membershipSpec.layoutEntry(projectMemberInput);
 export const layoutKey = apiKeySpec.layoutEntry().safeExtend(renamable);
-/** `serviceAccounts:` entries: name, role (admin | billing | member), rotationTriggers? (a change rotates the token). */
+/** `serviceAccounts:` entries: name, role (admin | billing | member | viewer), rotationTriggers? (a change rotates the token). */
 export const layoutServiceAccount = serviceAccountSpec.layoutEntry();
 export const layoutProject = projectSpec.layoutEntry().safeExtend({
   ...renamable,

@@ -10,18 +10,23 @@ import { Api, call, client, expectStatus, mintToken, Res, editStore, useBackend 
  */
 // `robot` is a service account of organization A with the admin role: an admin inside A, and
 // nothing beyond it (no organization of its own, no token it mints for itself).
+// `auditor` holds the organization role viewer (reads what an admin reads, writes nothing) and is
+// also the owner of every project: that project role must not let it write either.
 // `fenced` is an admin of organization A whose token is older than A's maxTokenLifetimeDays: A's
 // policy refuses it on every route of A, while its own routes still answer.
-const ACTORS = ["admin", "billing", "member", "owner", "pmember", "viewer", "robot", "fenced", "outsider", "anonymous", "revoked", "expired"] as const;
+const ACTORS = ["admin", "billing", "member", "owner", "pmember", "viewer", "auditor", "robot", "fenced", "outsider", "anonymous", "revoked", "expired"] as const;
 type Actor = (typeof ACTORS)[number];
 type Expect = Partial<Record<Actor, number>>;
 
-// Statuses for the seven insiders of organization A (admin … robot); outsiders and bad tokens are
+// Statuses for the eight insiders of organization A (admin … robot); outsiders and bad tokens are
 // derived. The robot answers as the admin unless a row says otherwise.
-const everyone = (s: number): Expect => ({ admin: s, billing: s, member: s, owner: s, pmember: s, viewer: s });
+const everyone = (s: number): Expect => ({ admin: s, billing: s, member: s, owner: s, pmember: s, viewer: s, auditor: s });
 const adminOnly = (ok: number): Expect => ({ ...everyone(403), admin: ok });
-const projectVisible = (s: number): Expect => ({ admin: s, billing: s, member: 404, owner: s, pmember: s, viewer: s });
-const projectManage = (ok: number): Expect => ({ admin: ok, billing: 403, member: 404, owner: ok, pmember: 403, viewer: 403 });
+const projectVisible = (s: number): Expect => ({ admin: s, billing: s, member: 404, owner: s, pmember: s, viewer: s, auditor: s });
+const projectManage = (ok: number): Expect => ({ admin: ok, billing: 403, member: 404, owner: ok, pmember: 403, viewer: 403, auditor: 403 });
+// The organization role of each insider that is not an admin.
+const INSIDERS = ["billing", "member", "owner", "pmember", "viewer", "auditor"] as const;
+const orgRoleOf = (a: (typeof INSIDERS)[number]) => (a === "billing" ? "billing" : a === "auditor" ? "viewer" : "member");
 const MAX_TOKEN_DAYS = 30;
 const TOO_OLD = `this organization refuses management tokens older than ${MAX_TOKEN_DAYS} days (securityPolicy.session.maxTokenLifetimeDays); tokens minted with POST /v1/tokens keep their parent's age, so get a new one with npm run token on the server host`;
 const PERSON_ONLY = "do this as a service account: a service account acts only in its own organization, whose admins mint its tokens (POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens)";
@@ -70,7 +75,7 @@ for (const dialect of DIALECTS) {
 
     async function freshProject(): Promise<string> {
       const p = expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects`, { name: `p-${++counter}`, environment: "development" }), 201).id;
-      for (const [actor, role] of [["owner", "owner"], ["pmember", "member"], ["viewer", "viewer"]] as const) {
+      for (const [actor, role] of [["owner", "owner"], ["pmember", "member"], ["viewer", "viewer"], ["auditor", "owner"]] as const) {
         expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${p}/members`, { email: emails[actor], role }), 201);
       }
       return p;
@@ -114,8 +119,8 @@ for (const dialect of DIALECTS) {
         expect: { ...adminOnly(204), robot: 404, fenced: 404 },
         prepare: async () => {
           const org = expectStatus(await root.post("/v1/organizations", { name: "Disposable" }), 201).id;
-          for (const a of ["billing", "member", "owner", "pmember", "viewer"] as const) {
-            expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: emails[a], role: a === "billing" ? "billing" : "member" }), 201);
+          for (const a of INSIDERS) {
+            expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: emails[a], role: orgRoleOf(a) }), 201);
           }
           return { orgId: org };
         },
@@ -149,7 +154,7 @@ for (const dialect of DIALECTS) {
       "GET /v1/organizations/{orgId}/projects/{projectId}": { expect: projectVisible(200) },
       "PATCH /v1/organizations/{orgId}/projects/{projectId}": { expect: projectManage(200), body: () => ({ description: `d${++counter}` }) },
       "DELETE /v1/organizations/{orgId}/projects/{projectId}": {
-        expect: { admin: 204, billing: 403, member: 404, owner: 403, pmember: 403, viewer: 403 },
+        expect: { admin: 204, billing: 403, member: 404, owner: 403, pmember: 403, viewer: 403, auditor: 403 },
         prepare: async () => ({ projectId: await freshProject() }),
       },
       "GET /v1/projects/{projectId}": { expect: projectVisible(200) },
@@ -174,11 +179,11 @@ for (const dialect of DIALECTS) {
       "GET /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": { expect: projectVisible(200) },
       "PATCH /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": { expect: { ...projectManage(200), pmember: 200 }, body: () => ({ name: `r-${++counter}` }) },
       "DELETE /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": { expect: { ...projectManage(204), pmember: 204 }, prepare: async () => ({ keyId: await freshKey() }) },
-      "GET /v1/organizations/{orgId}/audit-events": { expect: { admin: 200, billing: 403, member: 403, owner: 200, pmember: 403, viewer: 403 } },
+      "GET /v1/organizations/{orgId}/audit-events": { expect: { admin: 200, billing: 403, member: 403, owner: 200, pmember: 403, viewer: 403, auditor: 200 } },
       // usage (issue 8): readUsage is admin/billing or any project role; the data plane refuses every management token.
-      "GET /v1/organizations/{orgId}/usage": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200 } },
-      "GET /v1/organizations/{orgId}/costs": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200 } },
-      "GET /v1/organizations/{orgId}/invoices": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200 } },
+      "GET /v1/organizations/{orgId}/usage": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200, auditor: 200 } },
+      "GET /v1/organizations/{orgId}/costs": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200, auditor: 200 } },
+      "GET /v1/organizations/{orgId}/invoices": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200, auditor: 200 } },
       "GET /v1/prices": { expect: everyone(200), ownScope: true },
       "POST /v1/authorize": { expect: everyone(401), ownScope: true, body: () => ({ model: "gpt-4o" }) },
       "POST /v1/usage": { expect: everyone(401), ownScope: true, body: () => ({ events: [{ eventId: "m", model: "gpt-4o", inputTokens: 1, outputTokens: 1 }] }) },
@@ -209,8 +214,8 @@ for (const dialect of DIALECTS) {
       await editStore(backend, "UPDATE tokens SET created_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)", [born, emails.fenced]);
       emails.admin = backend.email;
       orgB = expectStatus(await apis.outsider.post("/v1/organizations", { name: "Org B" }), 201).id;
-      for (const a of ["billing", "member", "owner", "pmember", "viewer"] as const) {
-        expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: emails[a], role: a === "billing" ? "billing" : "member" }), 201);
+      for (const a of INSIDERS) {
+        expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: emails[a], role: orgRoleOf(a) }), 201);
       }
       ids = { orgId: org, projectId: "", userId: "", keyId: "", tokenId: "" };
       ids.projectId = await freshProject();
@@ -367,11 +372,15 @@ for (const dialect of DIALECTS) {
       const project = `${org}/projects/${ids.projectId}`;
       const ownerMe = expectStatus(await apis.owner.get("/v1/me"), 200).user.id;
       const pmemberMe = expectStatus(await apis.pmember.get("/v1/me"), 200).user.id;
+      const auditorMe = expectStatus(await apis.auditor.get("/v1/me"), 200).user.id;
       const attempts: Array<[string, Promise<Res>, number]> = [
         ["owner grants org admin", apis.owner.post(`${org}/members`, { email: emails.owner, role: "admin" }), 403],
         ["owner re-roles self in the org", apis.owner.patch(`${org}/members/${ownerMe}`, { role: "admin" }), 403],
         ["member re-roles self to project owner", apis.pmember.patch(`${project}/members/${pmemberMe}`, { role: "owner" }), 403],
         ["viewer adds self as owner", apis.viewer.post(`${project}/members`, { email: emails.viewer, role: "owner" }), 403],
+        ["org viewer grants itself admin", apis.auditor.patch(`${org}/members/${auditorMe}`, { role: "admin" }), 403],
+        ["org viewer adds an admin", apis.auditor.post(`${org}/members`, { email: fresh("v"), role: "admin" }), 403],
+        ["org viewer, owner of the project, adds a project owner", apis.auditor.post(`${project}/members`, { email: emails.member, role: "owner" }), 403],
         ["billing grants admin", apis.billing.post(`${org}/members`, { email: fresh("b"), role: "admin" }), 403],
         ["outsider joins org A", apis.outsider.post(`${org}/members`, { email: emails.outsider, role: "admin" }), 404],
         ["project moved to another organization", root.patch(project, { organizationId: orgB }), 400],

@@ -92,4 +92,30 @@ describe("the provider with objects and people that already exist", function () 
     assert.match(await failure(t.stack.up()), /create Membership "ben-beta": [^\n]*not found/i);
     assert.deepEqual((await root.members.list({ organizationId: org.id, projectId: beta.id }, {})).data, []);
   });
+
+  it("previews under an organization viewer's token, and a program that grants admin with it fails with 403", async () => {
+    const org = await root.organizations.create({ name: "Umbrella" });
+    await root.members.add({ organizationId: org.id }, { email: "eve@umbrella.test", role: "member" });
+    const sa = await post(backend, `/v1/organizations/${org.id}/service-accounts`, { name: "pr preview", role: "viewer" });
+    const { token } = await post(backend, `/v1/organizations/${org.id}/service-accounts/${sa.userId}/tokens`, { name: "preview" });
+    const t = await testStack({
+      endpoint: backend.url,
+      token,
+      program: async () => {
+        // Promoting an existing member (adopt: a read, then a role change) and adding a new admin.
+        new tenancy.Membership("eve", { organizationId: org.id, email: "eve@umbrella.test", role: "admin", adopt: true });
+        new tenancy.Membership("mallory", { organizationId: org.id, email: "mallory@umbrella.test", role: "admin" });
+      },
+    });
+    stacks.push(t);
+
+    await t.stack.preview();
+    // Both must be tried: without --continue-on-error the engine starts no step after the first failure.
+    const message = await failure(t.stack.up({ continueOnError: true }));
+    for (const name of ["eve", "mallory"]) {
+      assert.match(message, new RegExp(`Membership "${name}": [^\\n]*your role does not allow you to manage this organization's members and service accounts`));
+    }
+    const members = (await root.members.list({ organizationId: org.id }, {})).data.map((m) => [m.email, m.role]).sort();
+    assert.deepEqual(members, [["eve@umbrella.test", "member"], [backend.email, "admin"], [sa.email, "viewer"]].sort());
+  });
 });

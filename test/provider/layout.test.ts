@@ -40,7 +40,7 @@ describe("tenancy.yaml", () => {
       "",
     ].join("\n");
     assert.deepEqual(problems(text), [
-      'tenancy.yaml:5:5: members[0].role: invalid option: expected one of "admin"|"billing"|"member"',
+      'tenancy.yaml:5:5: members[0].role: invalid option: expected one of "admin"|"billing"|"member"|"viewer"',
       'tenancy.yaml:8:5: projects[0].environment: invalid option: expected one of "development"|"staging"|"production"|"other"',
       'tenancy.yaml:9:5: projects[0].colour: unknown field "colour"',
       "tenancy.yaml:10:5: projects[1].keyOwner: is required for a production project (launch checklist)",

@@ -58,7 +58,7 @@ describe("provider check", () => {
 
   it("checks a membership's role against its scope", async () => {
     const orgScope = await member.check!({}, { organizationId: ORG, email: "a@b.test", role: "owner" });
-    assert.deepEqual(orgScope.failures, [{ property: "role", reason: 'invalid option: expected one of "admin"|"billing"|"member"' }]);
+    assert.deepEqual(orgScope.failures, [{ property: "role", reason: 'invalid option: expected one of "admin"|"billing"|"member"|"viewer"' }]);
     const projectScope = await member.check!({}, { organizationId: ORG, projectId: PROJ, email: "a@b.test", role: "admin" });
     assert.deepEqual(projectScope.failures, [{ property: "role", reason: 'invalid option: expected one of "owner"|"member"|"viewer"' }]);
   });

@@ -91,6 +91,11 @@ describe("guardrails", () => {
     assert.deepEqual(evaluate(model, { maxAdminShare: 0.75 }, ["too-many-admins"]), []);
     assert.equal(evaluate(model, { maxAdmins: 2, maxAdminShare: 1 }, ["too-many-admins"]).length, 1);
   });
+
+  it("too-many-admins: viewers are not admins", () => {
+    const layout = [org(), member("a@acme.test", "admin"), member("b@acme.test", "viewer"), member("c@acme.test", "viewer")];
+    assert.deepEqual(evaluate(buildModel(layout), { maxAdmins: 1, maxAdminShare: 0.5 }, ["too-many-admins"]), []);
+  });
 });
 
 describe("which resources are tenancy's", () => {

@@ -5,9 +5,9 @@
  * belief, which every response is checked against.
  */
 
-export type OrgRole = "admin" | "billing" | "member";
+export type OrgRole = "admin" | "billing" | "member" | "viewer";
 export type ProjectRole = "owner" | "member" | "viewer";
-export const ORG_ROLES: OrgRole[] = ["admin", "billing", "member"];
+export const ORG_ROLES: OrgRole[] = ["admin", "billing", "member", "viewer"];
 export const PROJECT_ROLES: ProjectRole[] = ["owner", "member", "viewer"];
 
 export interface User {
@@ -109,10 +109,15 @@ export function projectRole(m: Model, a: Actor, p: number): ProjectRole | undefi
   return m.projects[p].members.get(a.user.id);
 }
 
-/** Admin and billing see every project of their org; others only those they hold a role in. */
+/** Admin, billing and viewer see every project of their org; others only those they hold a role in. */
 export function seesProject(m: Model, a: Actor, p: number): boolean {
   const role = orgRole(m, a, m.projects[p].org);
-  return role === "admin" || role === "billing" || (role !== undefined && projectRole(m, a, p) !== undefined);
+  return role === "admin" || role === "billing" || role === "viewer" || (role !== undefined && projectRole(m, a, p) !== undefined);
+}
+
+/** An organization viewer writes nothing: a project role it also holds lets it read only. */
+export function writingProjectRole(m: Model, a: Actor, p: number): ProjectRole | undefined {
+  return orgRole(m, a, m.projects[p].org) === "viewer" ? undefined : projectRole(m, a, p);
 }
 
 /**
@@ -137,7 +142,7 @@ export function isAdmin(m: Model, a: Actor, o: number): boolean {
 
 /** Admin, or the project's owner: may manage the project's members and any of its keys. */
 export function managesProject(m: Model, a: Actor, p: number): boolean {
-  return isAdmin(m, a, m.projects[p].org) || projectRole(m, a, p) === "owner";
+  return isAdmin(m, a, m.projects[p].org) || writingProjectRole(m, a, p) === "owner";
 }
 
 export function activeKeysOf(m: Model, userId: string, projects: (p: Project) => boolean): Key[] {

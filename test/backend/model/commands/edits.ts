@@ -39,7 +39,8 @@ export const editCommands = [
     const actor = actorIn(m, a, n, oi);
     say(`${actor.label} reads the audit log of org${oi}`);
     const owned = m.projects.flatMap((p, i) => (p.org === oi && p.members.get(actor.user.id) === "owner" ? [p.id] : []));
-    const admin = isAdmin(m, actor, oi);
+    // Admins and viewers read the whole log.
+    const admin = isAdmin(m, actor, oi) || orgRole(m, actor, oi) === "viewer";
     const verdict = orgGate(m, actor, oi) ?? (admin || owned.length ? null : [forbidden]);
     const body = await expectCall(r, actor, { method: "GET", path: `/v1/organizations/${m.orgs[oi].id}/audit-events?limit=100` }, verdict, 200);
     if (!body) return;

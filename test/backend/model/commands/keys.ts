@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Actor, actorOf, invalid, Key, managesProject, Model, pick, projectGate, projectRole, Refusal, userIn } from "../model";
+import { Actor, actorOf, invalid, Key, managesProject, Model, pick, projectGate, Refusal, userIn, writingProjectRole } from "../model";
 import { expectCall } from "../real";
 import { near, small, step } from "./command";
 
@@ -9,7 +9,7 @@ const keyPath = (m: Model, k: Key) => `/v1/organizations/${m.orgs[m.projects[k.p
 
 /** Admin and project owner: any key of the project; a project member: the keys they own; nobody else. */
 function mayHandle(m: Model, a: Actor, p: number, ownerId: string): boolean {
-  return managesProject(m, a, p) || (projectRole(m, a, p) === "member" && ownerId === a.user.id);
+  return managesProject(m, a, p) || (writingProjectRole(m, a, p) === "member" && ownerId === a.user.id);
 }
 
 /** The gate, then permission and archived-is-read-only (either order). */
