@@ -4,18 +4,8 @@
  * of failing halfway through an apply. Each returns the problem with the field, or undefined.
  */
 
-/** An organization member's email outside `settings.allowedEmailDomains` (none listed: any domain). */
-export function emailDomainProblem(email: string, allowedEmailDomains: readonly string[]): string | undefined {
-  const domain = email.slice(email.lastIndexOf("@") + 1).toLowerCase();
-  if (allowedEmailDomains.length === 0 || allowedEmailDomains.includes(domain)) return undefined;
-  return `must be an address at ${allowedEmailDomains.join(", ")} (settings.allowedEmailDomains)`;
-}
-
-/** A key's `expiresInDays` over the organization's `settings.apiKeyMaxLifetimeDays`. */
-export function keyLifetimeProblem(expiresInDays: number | undefined, apiKeyMaxLifetimeDays: number | undefined): string | undefined {
-  if (expiresInDays === undefined || apiKeyMaxLifetimeDays === undefined || expiresInDays <= apiKeyMaxLifetimeDays) return undefined;
-  return `must be at most ${apiKeyMaxLifetimeDays} days (settings.apiKeyMaxLifetimeDays)`;
-}
+// The organization rules the backend applies itself live in schema/, shared by both sides.
+export { emailDomainProblem, keyLifetimeProblem } from "../schema/organization-rules";
 
 /**
  * A project's `owner` who holds no `owner` membership of it: the accountable person could not

@@ -15,6 +15,7 @@ import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
 import { recordClaim } from "./claims.service";
 import { broughtForward } from "./expiry.service";
+import { keyLifetimeProblem } from "../../schema/organization-rules";
 
 export function toApiKey(k: ApiKeyView, now: string): ApiKey {
   return compact({
@@ -56,9 +57,8 @@ export async function findKey(db: Executor, access: ProjectAccess, keyId: string
 }
 
 function expiryFor(ctx: Ctx, max: number | undefined, expiresInDays: number | undefined): string | null {
-  if (max !== undefined && expiresInDays !== undefined && expiresInDays > max) {
-    throw invalidField("expiresInDays", `must be at most ${max} days (settings.apiKeyMaxLifetimeDays)`);
-  }
+  const tooLong = keyLifetimeProblem(expiresInDays, max);
+  if (tooLong) throw invalidField("expiresInDays", tooLong);
   const days = expiresInDays ?? max;
   return days === undefined ? null : new Date(Date.parse(ctx.now) + days * 86_400_000).toISOString();
 }

@@ -29,6 +29,7 @@ import { recordAudit } from "./audit.service";
 import { assertNoActiveKeys } from "./api-keys.service";
 import { compact, Ctx } from "./context";
 import { revokeTokenWithAudit } from "./tokens.service";
+import { emailDomainProblem } from "../../schema/organization-rules";
 
 /** Row → API membership, for both scopes (a project membership carries `projectId`). */
 export function toMembership(m: OrgMemberView | ProjectMemberView): Membership {
@@ -67,9 +68,8 @@ function assertEmailDomain(allowed: readonly string[], email: string): void {
     // Refused by domain, whether or not the account exists: no answer reveals another org's accounts.
     throw invalidField("email", `must be a person's address; service accounts (…@${SERVICE_ACCOUNT_EMAIL_DOMAIN}) belong to the one organization that created them`);
   }
-  if (allowed.length > 0 && !allowed.includes(domain)) {
-    throw invalidField("email", `must be an address at ${allowed.join(", ")} (settings.allowedEmailDomains)`);
-  }
+  const outside = emailDomainProblem(email, allowed);
+  if (outside) throw invalidField("email", outside);
 }
 
 export async function assertMembershipExternalIdFree(db: Executor, table: "org_members" | "project_members", scope: { column: "organization_id" | "project_id"; id: string }, externalId?: string) {
