@@ -10,8 +10,8 @@ import {
   usageResult,
 } from "../../schema/usage";
 import { route } from "../http/route";
-import { authorize, keyEntry, recordUsage } from "./data-plane.service";
-import { invoices, usageReport } from "./usage-views.service";
+import { authorize, keyEntry, recordUsage } from "../usage/data-plane.service";
+import { invoices, usageReport } from "../usage/usage-views.service";
 
 /**
  * The data plane (scope apiKey: a project API key, never a management token) and the usage views
