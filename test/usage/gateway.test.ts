@@ -60,6 +60,7 @@ for (const dialect of DIALECTS) {
       assert.equal(expectStatus(await gw.usage([{ eventId: eventId(), model: "gpt-4o", inputTokens: 1, outputTokens: 1 }]), 401).detail, UNAUTHENTICATED);
       const [audit] = await sqlQuery(backend, "select a.action from audit_events a join gateway_credentials g on g.id = a.target_id where g.name = $1 and a.action = $2", ["short-lived", "gateway_credential.revoked"]);
       assert.deepEqual(audit, { action: "gateway_credential.revoked" });
+      assert.ok(!backend.logs().includes(secret), "the credential reached no log line");
     });
 
     it("refuses forged events posted with a client key (401) and records nothing", async () => {
