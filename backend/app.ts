@@ -4,6 +4,7 @@ import { TenancyError } from "../schema/errors";
 import { resolveApiKey } from "./auth/api-key-caller";
 import { AuthCache } from "./auth/auth-cache";
 import { resolveCaller } from "./auth/caller";
+import { resolveGateway } from "./usage/gateway-caller";
 import { newRequestId, scrubSecrets } from "./auth/credentials";
 import type { Config } from "./config";
 import { errorHandler, sendProblem } from "./http/errors";
@@ -128,7 +129,12 @@ export function buildApp({ config, store, usage, logStream, routes: apiRoutes = 
       return limiter.check(`ip:${req.ip}`, reply);
     }
     try {
-      if (def.scope === "apiKey") {
+      if (def.scope === "gateway") {
+        // The data plane has its own limits (per project, per gateway); the management limit does not apply.
+        const gateway = await resolveGateway(store, req.headers.authorization, now, authCache);
+        req.principal = { kind: "gateway", gateway };
+        await def.beforeBody?.(gateway, usage, now.getTime());
+      } else if (def.scope === "apiKey") {
         // The data plane has its own per-project limits; the management limit does not apply.
         req.principal = { kind: "apiKey", key: await resolveApiKey(store, req.headers.authorization, now, authCache) };
       } else {

@@ -1,6 +1,6 @@
 import { isValidCIDR, parseCIDR } from "ipaddr.js";
 import { z } from "zod";
-import { DEFAULT_EVENTS_PER_SECOND, DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS } from "./usage/ingestion";
+import { DEFAULT_EVENTS_PER_SECOND, DEFAULT_GATEWAY_EVENTS_PER_SECOND, DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS } from "./usage/ingestion";
 import { defaultPricesPath } from "./usage/prices";
 import { MAX_EVENTS } from "../schema/usage";
 
@@ -16,6 +16,8 @@ export interface UsageConfig {
   readonly holdSeconds: number;
   /** Usage events one project may report per second (0: no limit). */
   readonly eventsPerSecond: number;
+  /** Usage events one gateway credential may report per second, all projects together (0: no limit). */
+  readonly gatewayEventsPerSecond: number;
   /** How long raw usage events are kept (the rollups are kept for ever). */
   readonly retentionDays: number;
 }
@@ -82,6 +84,14 @@ const trustedProxies = variable((raw) => {
   return Object.freeze(list);
 });
 
+// At least one whole batch a second (or 0, no limit): a smaller limit could never take a full batch.
+const eventsPerSecond = (fallback: number) =>
+  variable((raw) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    return /^\d+$/.test(raw) && (n === 0 || (n >= MAX_EVENTS && n <= 10_000_000)) ? n : { refused: `must be a whole number from ${MAX_EVENTS} to 10000000 (or 0 for no limit), got "${raw}"` };
+  });
+
 const logLevel = variable((raw) => {
   const level = raw ?? "info";
   return (LOG_LEVELS as readonly string[]).includes(level) ? level : { refused: `must be one of ${LOG_LEVELS.join(", ")}, got "${level}"` };
@@ -124,12 +134,8 @@ const ENVIRONMENT = z
     TENANCY_REDIS_PREFIX: redisPrefix,
     TENANCY_PRICES: text,
     TENANCY_RESERVATION_TTL_SECONDS: wholeNumber(300, 1, 86_400),
-    // At least one whole batch a second (or 0, no limit): a smaller limit could never take a full batch.
-    TENANCY_USAGE_EVENTS_PER_SECOND: variable((raw) => {
-      if (raw === undefined) return DEFAULT_EVENTS_PER_SECOND;
-      const n = Number(raw);
-      return /^\d+$/.test(raw) && (n === 0 || (n >= MAX_EVENTS && n <= 10_000_000)) ? n : { refused: `must be a whole number from ${MAX_EVENTS} to 10000000 (or 0 for no limit), got "${raw}"` };
-    }),
+    TENANCY_USAGE_EVENTS_PER_SECOND: eventsPerSecond(DEFAULT_EVENTS_PER_SECOND),
+    TENANCY_GATEWAY_EVENTS_PER_SECOND: eventsPerSecond(DEFAULT_GATEWAY_EVENTS_PER_SECOND),
     TENANCY_USAGE_RETENTION_DAYS: wholeNumber(DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, 36_500),
   })
   .superRefine((env, ctx) => {
@@ -168,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pricesPath: e.TENANCY_PRICES ?? defaultPricesPath(),
       holdSeconds: e.TENANCY_RESERVATION_TTL_SECONDS,
       eventsPerSecond: e.TENANCY_USAGE_EVENTS_PER_SECOND,
+      gatewayEventsPerSecond: e.TENANCY_GATEWAY_EVENTS_PER_SECOND,
       retentionDays: e.TENANCY_USAGE_RETENTION_DAYS,
     }),
   });

@@ -1,4 +1,5 @@
 import { Backend, Dialect, startBackend } from "../test/support/backend";
+import { mintGateway, storeGateway } from "../test/support/gateway";
 import { tenant } from "../test/usage/support";
 import { Comparison, median } from "./measure";
 import { p99At } from "./http.bench";
@@ -20,15 +21,16 @@ interface Flood {
   stop(): Promise<{ accepted: number; refused: number }>;
 }
 
-function startFlood(b: Backend, key: string, honoursRetryAfter: boolean): Flood {
+/** A gateway of its own floods one project's usage; the calm project's authorize goes through another. */
+function startFlood(b: Backend, credential: string, apiKeyId: string, honoursRetryAfter: boolean): Flood {
   let running = true;
   let accepted = 0;
   let refused = 0;
   let n = 0;
-  const headers = { authorization: `Bearer ${key}` };
+  const headers = { authorization: `Bearer ${credential}` };
   const worker = async () => {
     while (running) {
-      const events = Array.from({ length: 1000 }, () => ({ eventId: `flood-${n++}`, model: "gpt-4o-mini", inputTokens: 100, outputTokens: 50 }));
+      const events = Array.from({ length: 1000 }, () => ({ eventId: `flood-${n++}`, apiKeyId, model: "gpt-4o-mini", inputTokens: 100, outputTokens: 50 }));
       const res = await send(`${b.url}/v1/usage`, "POST", { events }, headers);
       if (res.status === 429) {
         refused += events.length;
@@ -49,16 +51,18 @@ function startFlood(b: Backend, key: string, honoursRetryAfter: boolean): Flood 
 }
 
 async function floodRatio(dialect: Dialect, eventsPerSecond: string | undefined, honoursRetryAfter: boolean, label: string): Promise<Comparison> {
-  const env: Record<string, string> = { TENANCY_RATE_LIMIT_PER_MINUTE: "0", ...(eventsPerSecond ? { TENANCY_USAGE_EVENTS_PER_SECOND: eventsPerSecond } : {}) };
+  const limits: Record<string, string> = eventsPerSecond ? { TENANCY_USAGE_EVENTS_PER_SECOND: eventsPerSecond, TENANCY_GATEWAY_EVENTS_PER_SECOND: eventsPerSecond } : {};
+  const env: Record<string, string> = { TENANCY_RATE_LIMIT_PER_MINUTE: "0", ...limits };
   const b = await startBackend({ dialect, env, logToFile: true });
   try {
     const t = await tenant(b, { flood: {}, calm: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000, monthlyBudgetUsd: 1_000_000_000 } });
     const target = {
       method: "POST" as const,
-      headers: { authorization: `Bearer ${t.projects.calm.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "gpt-4o-mini", inputTokens: 100, maxOutputTokens: 100 }),
+      headers: { authorization: `Bearer ${await storeGateway(b.databaseUrl)}`, "content-type": "application/json" },
+      body: JSON.stringify({ apiKey: t.projects.calm.key, model: "gpt-4o-mini", inputTokens: 100, maxOutputTokens: 100 }),
     };
     const url = `${b.url}/v1/authorize`;
+    const floodGateway = await mintGateway(b.databaseUrl, "flood");
     await p99At(url, CALM_RATE, target); // warm-up
     const quiet: number[] = [];
     const flooded: number[] = [];
@@ -66,7 +70,7 @@ async function floodRatio(dialect: Dialect, eventsPerSecond: string | undefined,
     let refused = 0;
     for (let i = 0; i < ROUNDS; i++) {
       quiet.push(await p99At(url, CALM_RATE, target));
-      const flood = startFlood(b, t.projects.flood.key, honoursRetryAfter);
+      const flood = startFlood(b, floodGateway, t.projects.flood.keyId, honoursRetryAfter);
       flooded.push(await p99At(url, CALM_RATE, target));
       const done = await flood.stop();
       accepted += done.accepted;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Backend, Dialect, startBackend } from "../test/support/backend";
+import { storeGateway } from "../test/support/gateway";
 import { tenant } from "../test/usage/support";
 import { openStore } from "../backend/store/db";
 import { PricedEvent, recordEvents } from "../backend/usage/usage.repository";
@@ -29,10 +30,11 @@ async function authorizeBench(dialect: Dialect, redis: string | undefined): Prom
   try {
     const t = await tenant(b, { bench: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000, monthlyBudgetUsd: 1_000_000_000 } });
     const url = `${b.url}/v1/authorize`;
-    const headers = { authorization: `Bearer ${t.projects.bench.key}`, "content-type": "application/json" };
-    const target = { method: "POST" as const, headers, body: JSON.stringify({ model: "gpt-4o-mini", inputTokens: 100, maxOutputTokens: 100 }) };
+    const credential = await storeGateway(b.databaseUrl);
+    const headers = { authorization: `Bearer ${credential}`, "content-type": "application/json" };
+    const target = { method: "POST" as const, headers, body: JSON.stringify({ apiKey: t.projects.bench.key, model: "gpt-4o-mini", inputTokens: 100, maxOutputTokens: 100 }) };
     const label = `${dialect.name}${redis ? " + Redis" : ""}`;
-    floor = await startFloor("authorize", { FLOOR_KEY: t.projects.bench.key });
+    floor = await startFloor("authorize", { FLOOR_GATEWAY: credential, FLOOR_KEY: t.projects.bench.key });
     const least = `${floor.url}/v1/authorize`;
     // The same load tool and rounds as the HTTP benchmark (autocannon): a fetch-based client
     // saturates before a hello-world does, which would flatter every ratio.
@@ -56,10 +58,10 @@ async function authorizeBench(dialect: Dialect, redis: string | undefined): Prom
   }
 }
 
-async function ingestionBench(b: Backend, key: string, label: string): Promise<Comparison> {
-  const headers = { authorization: `Bearer ${key}` };
+async function ingestionBench(b: Backend, apiKeyId: string, label: string): Promise<Comparison> {
+  const headers = { authorization: `Bearer ${await storeGateway(b.databaseUrl)}` };
   let n = 0;
-  const batch = (size: number) => Array.from({ length: size }, (_, i) => ({ eventId: `i${n++}`, model: "gpt-4o", inputTokens: 100 + i, outputTokens: 50 }));
+  const batch = (size: number) => Array.from({ length: size }, (_, i) => ({ eventId: `i${n++}`, apiKeyId, model: "gpt-4o", inputTokens: 100 + i, outputTokens: 50 }));
   const post = (size: number) => () => load(size === 1 ? 200 : 20, 4, async () => expectOk(await send(`${b.url}/v1/usage`, "POST", { events: batch(size) }, headers)));
   const c = await compare(`${label}: ingestion`, ["200 batches of 1", post(1)], ["20 batches of 100", post(100)], 5);
   const eventsPerSecond = (events: number, ms: number) => events / (ms / 1000);
@@ -80,7 +82,7 @@ async function loadEvents(b: Backend, projects: { id: string; name: string; keyI
         const k = done + i;
         const p = projects[k % projects.length];
         const at = new Date(now - (k % (30 * 24)) * 3600_000 - (k % 3600) * 1000).toISOString();
-        return { project_id: p.id, event_id: `bulk-${k}`, api_key_id: p.keyId, organization_id: orgId, model: models[k % models.length], priced_as: models[k % models.length], input_tokens: 100 + (k % 900), output_tokens: k % 500, cost_micros: 37 + (k % 1000), at, received_at: at };
+        return { project_id: p.id, gateway_id: "bench", event_id: `bulk-${k}`, api_key_id: p.keyId, organization_id: orgId, model: models[k % models.length], priced_as: models[k % models.length], input_tokens: 100 + (k % 900), output_tokens: k % 500, cost_micros: 37 + (k % 1000), at, received_at: at };
       });
       await store.db.transaction().execute((trx) => recordEvents(trx, events, names));
     }
@@ -97,7 +99,7 @@ export async function usageBenchmarks(dialect: Dialect): Promise<Comparison[]> {
   try {
     const names = Array.from({ length: 10 }, (_, i) => `p${i}`);
     const t = await tenant(b, Object.fromEntries(names.map((n) => [n, {}])));
-    results.push(await ingestionBench(b, t.projects.p0.key, dialect.name));
+    results.push(await ingestionBench(b, t.projects.p0.keyId, dialect.name));
     const started = Date.now();
     await loadEvents(b, Object.entries(t.projects).map(([name, p]) => ({ ...p, name })), t.orgId);
     console.error(`${dialect.name}: ${EVENTS} events loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);

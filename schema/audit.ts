@@ -19,6 +19,9 @@ export const AUDIT_ACTIONS = [
   "token.updated",
   "token.revoked",
   "policy.updated",
+  // Instance-wide (organization null): the gateway credentials of the data plane.
+  "gateway_credential.created",
+  "gateway_credential.revoked",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -33,6 +33,7 @@ export const ERROR_STATUS = {
   limit_exceeded: 429,
   model_not_allowed: 403,
   read_only_key: 403,
+  key_invalid: 403,
   unknown_model: 422,
   limits_unavailable: 503,
 } as const;
@@ -65,6 +66,7 @@ const TITLES: Record<ErrorCode, string> = {
   limit_exceeded: "Limit exceeded",
   model_not_allowed: "Model not allowed",
   read_only_key: "Read-only API key",
+  key_invalid: "API key invalid",
   unknown_model: "Unknown model",
   limits_unavailable: "Limits unavailable",
 };

@@ -19,12 +19,18 @@ export const usd = z.string().regex(/^\d+\.\d{6}$/, 'must be USD as a decimal st
 
 export const MAX_EVENTS = 1000;
 
+/** The client's project API key, as the client presented it to the gateway: the subject of a decision, never a caller. */
+const apiKeySecret = z.string().min(1, "must be the client's project API key (tpk_…)").max(512, "must be at most 512 characters");
+
 export const authorizeInput = z.strictObject({
+  apiKey: apiKeySecret,
   model: modelName,
   inputTokens: tokens.optional(),
   maxOutputTokens: tokens.optional(),
   /** The gateway marks requests that change something; `read_only` keys are refused them. */
   write: z.boolean().optional(),
+  /** The client's address as the gateway saw it (reserved for a key's allowlist; checked for shape only). */
+  clientIp: z.union([z.ipv4(), z.ipv6()], "must be an IPv4 or IPv6 address").optional(),
 });
 export type AuthorizeInput = z.infer<typeof authorizeInput>;
 
@@ -53,7 +59,15 @@ export const usageEvent = z.strictObject({
   inputTokens: tokens,
   outputTokens: tokens,
   at: timestamp.optional(),
+  /** The reservation `authorize` answered: billed to its key and project whatever happened to them since. */
   reservationId: clientId(128).optional(),
+  /** Without a reservation: the key the request was served for, billed only while it was active (`at`). */
+  apiKeyId: idOf("apiKey").optional(),
+}).check((ctx) => {
+  const { reservationId, apiKeyId } = ctx.value;
+  if ((reservationId === undefined) === (apiKeyId === undefined)) {
+    ctx.issues.push({ code: "custom", input: ctx.value, path: reservationId === undefined ? ["reservationId"] : ["apiKeyId"], message: "an event names exactly one of reservationId (what POST /v1/authorize answered) and apiKeyId" });
+  }
 });
 export type UsageEvent = z.infer<typeof usageEvent>;
 

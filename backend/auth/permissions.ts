@@ -71,6 +71,8 @@ export const USER_PERMISSIONS = {
 } satisfies Record<string, Permission<Caller>>;
 /** The data plane: any active key of an active project. */
 export const API_KEY_PERMISSIONS = { useApiKey: anyone } as const;
+/** The data plane: any live gateway credential (the client's API key is the subject, in the body). */
+export const GATEWAY_PERMISSIONS = { useDataPlane: anyone } as const;
 /** Operational routes without tenant data. */
 export const NO_PERMISSIONS = { public: anyone } as const;
 
@@ -80,6 +82,7 @@ export const PERMISSIONS = {
   organization: ORGANIZATION_PERMISSIONS,
   project: PROJECT_PERMISSIONS,
   apiKey: API_KEY_PERMISSIONS,
+  gateway: GATEWAY_PERMISSIONS,
 } as const;
 
 export type Scope = keyof typeof PERMISSIONS;

@@ -40,16 +40,19 @@ const WHY: Partial<Record<number, string>> = {
   429: "rate_limited: see Retry-After and the RateLimit-* headers",
 };
 
+/** The data plane answers its own 429s and conflicts, not the management API's. */
+const dataPlane = (r: RouteDef) => r.scope === "apiKey" || r.scope === "gateway";
+
 /** The failure answers a route can give, from what it declares: status → what it means here. */
 function failures(r: RouteDef): Map<number, string> {
   const write = r.method !== "GET";
   // Every route answers 400 for a query parameter it does not take (the pipeline's parseQuery).
   // The data plane answers its own 429 (limit_exceeded, declared by its routes), not the request limit.
-  const codes = new Set<number>(r.rateLimit === false || r.scope === "apiKey" ? [400] : [400, 429]);
+  const codes = new Set<number>(r.rateLimit === false || dataPlane(r) ? [400] : [400, 429]);
   if (r.scope !== "none") codes.add(401);
   if (r.scope === "organization" || r.scope === "project") codes.add(403).add(404);
   if (r.path.includes("{")) codes.add(404);
-  if (write && r.scope !== "none" && r.scope !== "apiKey") codes.add(409);
+  if (write && r.scope !== "none" && !dataPlane(r)) codes.add(409);
   if (r.ifMatch) codes.add(412);
   if (r.body) codes.add(413);
   if (r.method === "POST" && r.status === 201) codes.add(422);
@@ -77,7 +80,7 @@ const LIMIT_HEADERS = { "RateLimit-Limit": ref("RateLimit-Limit"), "RateLimit-Re
 /** Which headers an answer of this route carries. */
 function headersOf(r: RouteDef, status: number): Record<string, unknown> | undefined {
   // The data plane has its own per-project limits instead of the per-caller request limit.
-  const limited = r.rateLimit !== false && r.scope !== "apiKey" ? LIMIT_HEADERS : {};
+  const limited = r.rateLimit !== false && !dataPlane(r) ? LIMIT_HEADERS : {};
   const versioned = (status === 200 || status === 201) && r.method !== "DELETE" && r.response && hasVersion(r.response);
   const retry = status === 429 || status === 503 ? { "Retry-After": ref("Retry-After") } : {};
   const headers = { ...(status < 300 || status === 429 ? limited : {}), ...(versioned ? { ETag: ref("ETag") } : {}), ...retry };
@@ -97,6 +100,7 @@ const SECURITY: Record<RouteDef["scope"], unknown[]> = {
   organization: [{ managementToken: [] }],
   project: [{ managementToken: [] }],
   apiKey: [{ apiKey: [] }],
+  gateway: [{ gatewayCredential: [] }],
 };
 
 /**
@@ -146,6 +150,7 @@ export function openApiDocument(routes: readonly RouteDef[]) {
       securitySchemes: {
         managementToken: { type: "http", scheme: "bearer", description: "a management token (tmt_…)" },
         ...(routes.some((r) => r.scope === "apiKey") ? { apiKey: { type: "http", scheme: "bearer", description: "a project API key (tpk_…), for the data plane only" } } : {}),
+        ...(routes.some((r) => r.scope === "gateway") ? { gatewayCredential: { type: "http", scheme: "bearer", description: "a gateway credential (tgw_…) of the platform operator: the data plane's only caller" } } : {}),
       },
       schemas: { Problem: schemaOf(problem, "output") },
       headers: HEADERS,

@@ -7,6 +7,8 @@ import { PERMISSIONS, PermissionOf, Scope, SCOPES } from "../auth/permissions";
 import type { Ctx } from "../services/context";
 import type { Executor, Store } from "../store/db";
 import type { UsageRuntime } from "../usage/usage.runtime";
+import type { GatewayPrincipal } from "../usage/gateway-caller";
+import type { AuthCache } from "../auth/auth-cache";
 import { isPathParam, paramNames, ParamsOf, PATH_PARAMS } from "./path-params";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -63,12 +65,24 @@ export interface ApiKeyCall<P, Q, B> extends Parsed<P, Q, B> {
   now: string;
 }
 
+/** The data plane as the operator's gateway calls it: the client's API key travels in the body. */
+export interface GatewayCall<P, Q, B> extends Parsed<P, Q, B> {
+  gateway: GatewayPrincipal;
+  db: Executor;
+  store: Store;
+  usage: UsageRuntime;
+  /** The instance's short memory of credentials, for the API key a call names. */
+  authCache: AuthCache;
+  now: string;
+}
+
 export type CallOf<S extends Scope, P, Q, B> = {
   none: PublicCall<P, Q, B>;
   user: UserCall<P, Q, B>;
   organization: OrgCall<P, Q, B>;
   project: ProjectCall<P, Q, B>;
   apiKey: ApiKeyCall<P, Q, B>;
+  gateway: GatewayCall<P, Q, B>;
 }[S];
 
 /** An object a write may be conditional on: its `version` is its entity tag. */
@@ -140,6 +154,11 @@ export interface RouteSpec<S extends Scope, P extends string, Q extends z.ZodTyp
    * method (listed in /openapi.json, so a generated client knows them).
    */
   answers?: readonly ErrorCode[];
+  /**
+   * Gateway scope: runs once the caller is known and before the body is read or parsed, so a
+   * refusal here (a flood's 429) costs the server a header check, not a body parse.
+   */
+  beforeBody?(gateway: GatewayPrincipal, usage: UsageRuntime, nowMs: number): Promise<void>;
   /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
   bodyLimit?: number;
   /** The success answer's media type when it is not JSON. */
@@ -177,6 +196,7 @@ export function assertDeclared(def: Partial<RouteDef>): void {
   const unknown = paramNames(path).filter((p) => !isPathParam(p));
   if (unknown.length > 0) throw new Error(`${name} names {${unknown.join("}, {")}} in its path: a path parameter is an id of a known kind (${Object.keys(PATH_PARAMS).join(", ")}); add it to PATH_PARAMS in http/path-params.ts`);
   if (def.ifMatch && def.method !== "PATCH" && def.method !== "DELETE") throw new Error(`${name} declares ifMatch, which only a PATCH or DELETE of an existing object can honour`);
+  if (def.beforeBody && def.scope !== "gateway") throw new Error(`${name} declares beforeBody, which only a gateway-scope route runs`);
   if (def.activeProject && (def.scope !== "project" || def.method === "GET")) throw new Error(`${name} declares activeProject, which only a write of project scope can honour`);
 }
 

@@ -8,7 +8,7 @@ import { projectRoutes } from "./projects.routes";
 import { tokenRoutes } from "./tokens.routes";
 import { tokenExpiryRoutes } from "./token-expiry.routes";
 import type { RouteDef } from "../http/route";
-import { usageRoutes } from "../usage/usage.routes";
+import { usageRoutes } from "./usage.routes";
 
 /** The management API's route table: the router registers it and /openapi.json describes it. */
 export const API_ROUTES: readonly RouteDef[] = [

@@ -1,40 +1,20 @@
 import { TenancyError, FieldError } from "../../schema/errors";
 import { AuthorizeInput, AuthorizeResult, UsageInput } from "../../schema/usage";
-import type { ApiKeyPrincipal } from "../auth/api-key-caller";
-import type { Executor } from "../store/db";
-import type { ProjectLimits } from "./limits";
+import type { AuthCache } from "../auth/auth-cache";
+import type { Executor, Store } from "../store/db";
+import { Billed, billedSubjects } from "./billing-subjects";
+import { resolveClientKey } from "./client-key";
+import type { GatewayPrincipal } from "./gateway-caller";
 import { monthKey } from "./limits";
 import { costMicros, formatUsd } from "./money";
-import { isReservationId } from "./reservations";
 import { BOUND_NAMES, MONTH_BOUNDS } from "./month-bounds";
 import { MonthBoundError, monthOf, monthSpend, PricedEvent, recordedEventIds, recordEvents } from "./usage.repository";
 import type { UsageRuntime } from "./usage.runtime";
 
-/** The two routes an AI gateway calls with a project API key: ask before serving, report after. */
-
-/** What the data plane needs of the key the pipeline resolved (active key, active project, live organization). */
-export interface KeyEntry {
-  apiKeyId: string;
-  projectId: string;
-  /** What this month's invoice lines call the project (its name when the key was looked up). */
-  projectName: string;
-  organizationId: string;
-  permissions: "all" | "read_only";
-  createdAt: string;
-  limits: ProjectLimits;
-}
-
-export function keyEntry({ apiKey, project, organization }: ApiKeyPrincipal): KeyEntry {
-  return {
-    apiKeyId: apiKey.id,
-    projectId: project.id,
-    projectName: project.name,
-    organizationId: organization.id,
-    permissions: apiKey.permissions === "read_only" ? "read_only" : "all",
-    createdAt: apiKey.created_at,
-    limits: project.fields.limits ?? {},
-  };
-}
+/**
+ * The two routes the platform operator's gateway calls with its gateway credential: ask about a
+ * client's API key before serving, report what was served after. The client is never a caller.
+ */
 
 const FUTURE_SKEW_MS = 5 * 60_000;
 
@@ -63,7 +43,16 @@ function unknownModel(model: string, path?: string): TenancyError {
   return new TenancyError("unknown_model", path ? `${path}: ${message}` : message, path ? { errors: [{ path, message }] } : {});
 }
 
-export async function authorize(rt: UsageRuntime, db: Executor, key: KeyEntry, input: AuthorizeInput, now: Date): Promise<AuthorizeResult> {
+/** Where a data-plane call runs: the runtime, the request's executor, and the instance's credential memory. */
+export interface DataPlane {
+  rt: UsageRuntime;
+  store: Store;
+  db: Executor;
+  authCache: AuthCache;
+}
+
+export async function authorize({ rt, store, db, authCache }: DataPlane, input: AuthorizeInput, now: Date): Promise<AuthorizeResult> {
+  const key = await resolveClientKey(store, input.apiKey, now, authCache);
   if (input.write && key.permissions === "read_only") {
     throw new TenancyError("read_only_key", "this API key is read_only and the request is marked write; use a key with permissions all");
   }
@@ -81,7 +70,23 @@ export async function authorize(rt: UsageRuntime, db: Executor, key: KeyEntry, i
     now,
     seedSpend: (month) => monthSpend(db, key.projectId, month),
   });
-  return { apiKeyId: key.apiKeyId, projectId: key.projectId, organizationId: key.organizationId, ...admission };
+  const reservationId = await rt.seal.seal({ holdId: admission.reservationId, apiKeyId: key.apiKeyId });
+  return { apiKeyId: key.apiKeyId, projectId: key.projectId, organizationId: key.organizationId, ...admission, reservationId };
+}
+
+/** One event, priced and with its subject: what the batch records and settles. */
+interface Priced {
+  row: PricedEvent;
+  billed: Billed;
+}
+
+/** Which events the gateway recorded already for their projects (only asked for events of closed months). */
+async function recordedLate(db: Executor, gateway: GatewayPrincipal, late: { projectId: string; eventId: string }[]): Promise<Set<string>> {
+  const byProject = new Map<string, string[]>();
+  for (const e of late) byProject.set(e.projectId, [...(byProject.get(e.projectId) ?? []), e.eventId]);
+  const seen = new Set<string>();
+  for (const [projectId, ids] of byProject) for (const id of await recordedEventIds(db, gateway.id, projectId, ids)) seen.add(`${projectId}\u0000${id}`);
+  return seen;
 }
 
 /**
@@ -89,22 +94,26 @@ export async function authorize(rt: UsageRuntime, db: Executor, key: KeyEntry, i
  * `events[i].field`, an unpriced model with a 422, and nothing is half-applied. An event dated in
  * a final month is refused, unless it is a replay of one recorded already: that is a duplicate.
  */
-async function priceBatch(rt: UsageRuntime, db: Executor, key: KeyEntry, input: UsageInput, now: Date): Promise<{ fresh: PricedEvent[]; replayed: number }> {
-  const errors: FieldError[] = [];
+async function priceBatch(rt: UsageRuntime, db: Executor, gateway: GatewayPrincipal, input: UsageInput, now: Date): Promise<{ fresh: Priced[]; replayed: number }> {
   const unpriced: FieldError[] = [];
-  const seen = new Map<string, number>();
   const nowIso = now.toISOString();
   const ats = input.events.map((e) => (e.at === undefined ? nowIso : new Date(e.at).toISOString()));
+  const { billed, errors } = await billedSubjects(db, rt.seal, input.events, ats);
   const open = oldestOpenMonth(now);
-  const late = input.events.filter((_, i) => monthOf(ats[i]) < open).map((e) => e.eventId);
-  const recorded = late.length > 0 ? await recordedEventIds(db, key.projectId, late) : new Set<string>();
-  const fresh: PricedEvent[] = [];
+  const late = input.events.flatMap((e, i) => (billed[i] && monthOf(ats[i]) < open ? [{ projectId: billed[i].key.projectId, eventId: e.eventId }] : []));
+  const recorded = late.length > 0 ? await recordedLate(db, gateway, late) : new Set<string>();
+  const seen = new Map<string, number>();
+  const fresh: Priced[] = [];
   input.events.forEach((e, i) => {
+    const b = billed[i];
+    if (!b) return;
+    const { key } = b;
     const at = ats[i];
-    const first = seen.get(e.eventId);
-    if (first !== undefined) errors.push({ path: `events[${i}].eventId`, message: `repeats events[${first}].eventId "${e.eventId}" in this batch` });
-    seen.set(e.eventId, first ?? i);
-    if (recorded.has(e.eventId)) return;
+    const id = `${key.projectId}\u0000${e.eventId}`;
+    const first = seen.get(id);
+    if (first !== undefined) errors.push({ path: `events[${i}].eventId`, message: `repeats events[${first}].eventId "${e.eventId}" of the same project in this batch` });
+    seen.set(id, first ?? i);
+    if (recorded.has(id)) return;
     const month = monthOf(at);
     if (Date.parse(at) > now.getTime() + FUTURE_SKEW_MS) errors.push({ path: `events[${i}].at`, message: "must not be more than 5 minutes in the future" });
     else if (at < key.createdAt) errors.push({ path: `events[${i}].at`, message: `must not be before the API key existed (${key.createdAt})` });
@@ -114,8 +123,9 @@ async function priceBatch(rt: UsageRuntime, db: Executor, key: KeyEntry, input: 
     }
     const price = rt.prices.priceAt(e.model, at);
     if (!price) unpriced.push({ path: `events[${i}].model`, message: `model "${e.model}" has no price at ${at}; GET /v1/prices lists the priced models` });
-    fresh.push({
+    const row: PricedEvent = {
       project_id: key.projectId,
+      gateway_id: gateway.id,
       event_id: e.eventId,
       api_key_id: key.apiKeyId,
       organization_id: key.organizationId,
@@ -126,7 +136,8 @@ async function priceBatch(rt: UsageRuntime, db: Executor, key: KeyEntry, input: 
       cost_micros: price ? costMicros(e.inputTokens, e.outputTokens, price) : 0,
       at,
       received_at: nowIso,
-    });
+    };
+    fresh.push({ row, billed: b });
   });
   if (errors.length > 0) {
     throw new TenancyError("invalid_request", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
@@ -137,17 +148,53 @@ async function priceBatch(rt: UsageRuntime, db: Executor, key: KeyEntry, input: 
   return { fresh, replayed: input.events.length - fresh.length };
 }
 
-/** Records the batch, or refuses it whole when it would take its organization's month past MONTH_BOUNDS. */
-async function record(db: Executor, events: PricedEvent[], key: KeyEntry): Promise<PricedEvent[]> {
+/** Records the batch, or refuses it whole when it would take an organization's month past MONTH_BOUNDS. */
+async function record(db: Executor, events: Priced[]): Promise<PricedEvent[]> {
   try {
-    return await recordEvents(db, events, new Map([[key.projectId, key.projectName]]));
+    return await recordEvents(db, events.map((e) => e.row), new Map(events.map((e) => [e.billed.key.projectId, e.billed.key.projectName])));
   } catch (err) {
     if (!(err instanceof MonthBoundError)) throw err;
     const bound = MONTH_BOUNDS[err.column];
     const limit = err.column === "cost_micros" ? formatUsd(bound) : bound.toString();
-    const message = `would take this organization's ${err.month} past ${limit} ${BOUND_NAMES[err.column]}, the most one organization's month can hold (the views sum up to 13 months exactly); nothing in this batch was recorded`;
+    const message = `would take organization ${err.organizationId}'s ${err.month} past ${limit} ${BOUND_NAMES[err.column]}, the most one organization's month can hold (the views sum up to 13 months exactly); nothing in this batch was recorded`;
     throw new TenancyError("invalid_request", `events: ${message}`, { errors: [{ path: "events", message }] });
   }
+}
+
+/** Counts the batch against each of its projects' seconds; a refusal gives back what the others took. */
+async function admitProjects(rt: UsageRuntime, counts: Map<string, number>, nowMs: number): Promise<void> {
+  const taken: [string, number][] = [];
+  try {
+    for (const [projectId, n] of counts) {
+      await rt.ingestion.admit(projectId, n, nowMs);
+      taken.push([projectId, n]);
+    }
+  } catch (err) {
+    for (const [projectId, n] of taken) await rt.ingestion.giveBack(projectId, n);
+    throw err;
+  }
+}
+
+/** What one project's kept events move its limits by. */
+interface Settlement {
+  limits: Billed["key"]["limits"];
+  costByMonth: Map<string, bigint>;
+  tokensByReservation: Map<string, number>;
+  unreservedTokens: number;
+}
+
+function settlements(kept: Priced[]): Map<string, Settlement> {
+  const out = new Map<string, Settlement>();
+  for (const { row, billed } of kept) {
+    const s = out.get(row.project_id) ?? { limits: billed.key.limits, costByMonth: new Map(), tokensByReservation: new Map(), unreservedTokens: 0 };
+    const month = monthOf(row.at);
+    s.costByMonth.set(month, (s.costByMonth.get(month) ?? 0n) + BigInt(row.cost_micros));
+    const tokens = row.input_tokens + row.output_tokens;
+    if (billed.holdId) s.tokensByReservation.set(billed.holdId, (s.tokensByReservation.get(billed.holdId) ?? 0) + tokens);
+    else s.unreservedTokens += tokens;
+    out.set(row.project_id, s);
+  }
+  return out;
 }
 
 /**
@@ -157,26 +204,27 @@ async function record(db: Executor, events: PricedEvent[], key: KeyEntry): Promi
  * counter is not seeded yet the cost is kept as pending and added by the seed, which may read the
  * database before this commit (budgets.ts says why that too can only over-count).
  */
-export async function recordUsage(rt: UsageRuntime, db: Executor, key: KeyEntry, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
+export async function recordUsage(rt: UsageRuntime, db: Executor, gateway: GatewayPrincipal, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
+  const nowMs = now.getTime();
   // First, before any read of the store: a flood is refused for the price of a counter.
-  await rt.ingestion.admit(key.projectId, input.events.length, now.getTime());
-  const { fresh, replayed } = await priceBatch(rt, db, key, input, now);
-  const kept = fresh.length > 0 ? await record(db, fresh, key) : [];
-  if (kept.length > 0) {
-    const reservationOf = new Map(input.events.map((e) => [e.eventId, e.reservationId]));
-    const costByMonth = new Map<string, bigint>();
-    const tokensByReservation = new Map<string, number>();
-    let unreservedTokens = 0;
-    for (const e of kept) {
-      costByMonth.set(monthOf(e.at), (costByMonth.get(monthOf(e.at)) ?? 0n) + BigInt(e.cost_micros));
-      const tokens = e.input_tokens + e.output_tokens;
-      const reservation = reservationOf.get(e.event_id);
-      if (reservation && isReservationId(reservation)) tokensByReservation.set(reservation, (tokensByReservation.get(reservation) ?? 0) + tokens);
-      else unreservedTokens += tokens;
-    }
+  await rt.gatewayIngestion.admit(gateway.id, input.events.length, nowMs);
+  let fresh: Priced[];
+  let replayed: number;
+  try {
+    ({ fresh, replayed } = await priceBatch(rt, db, gateway, input, now));
+    const counts = new Map<string, number>();
+    for (const e of fresh) counts.set(e.row.project_id, (counts.get(e.row.project_id) ?? 0) + 1);
+    await admitProjects(rt, counts, nowMs);
+  } catch (err) {
+    await rt.gatewayIngestion.giveBack(gateway.id, input.events.length);
+    throw err;
+  }
+  const keptRows = fresh.length > 0 ? new Set(await record(db, fresh)) : new Set<PricedEvent>();
+  const kept = fresh.filter((e) => keptRows.has(e.row));
+  for (const [projectId, s] of settlements(kept)) {
     // Budget counters are doubles (budgets.ts): exact below 2^53, far above every budget past it.
-    const budgetCost = new Map([...costByMonth].map(([month, cost]) => [month, Number(cost)]));
-    await rt.limits.settle({ projectId: key.projectId, costByMonth: budgetCost, tokensByReservation, unreservedTokens }, key.limits);
+    const budgetCost = new Map([...s.costByMonth].map(([month, cost]) => [month, Number(cost)]));
+    await rt.limits.settle({ projectId, costByMonth: budgetCost, tokensByReservation: s.tokensByReservation, unreservedTokens: s.unreservedTokens }, s.limits);
   }
   return { accepted: kept.length, duplicates: replayed + fresh.length - kept.length };
 }

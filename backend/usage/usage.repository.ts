@@ -37,10 +37,11 @@ const exact = (column: string) => sql<string>`cast(${sql.ref(column)} as text)`;
 export class MonthBoundError extends Error {
   override readonly name = "MonthBoundError";
   constructor(
+    readonly organizationId: string,
     readonly month: string,
     readonly column: BoundedColumn,
   ) {
-    super(`usage_org_monthly ${month}: ${column} past its bound`);
+    super(`usage_org_monthly ${organizationId} ${month}: ${column} past its bound`);
   }
 }
 
@@ -63,9 +64,12 @@ async function upsert(db: UsageDb, table: "usage_hourly" | "usage_daily" | "usag
     .execute();
 }
 
+/** An event's identity: its eventId counts once per gateway credential and project. */
+const identity = (e: Pick<PricedEvent, "project_id" | "gateway_id" | "event_id">) => `${e.project_id}\u0000${e.gateway_id}\u0000${e.event_id}`;
+
 /**
- * Records a batch: the events not seen before (an `eventId` already stored for the project is a
- * duplicate) and their sums into the hourly, daily and monthly rollups. Call it inside a
+ * Records a batch: the events not seen before (an `eventId` the gateway already stored for the
+ * project is a duplicate) and their sums into the hourly, daily and monthly rollups. Call it inside a
  * transaction (the request's), so a crash before commit leaves nothing behind. Returns the new events.
  * `projectNames` (by project id) are what the month's invoice lines will call the projects.
  */
@@ -73,15 +77,15 @@ export async function recordEvents(db: Executor, events: PricedEvent[], projectN
   const trx = usageDb(db as any);
   // Rows in one order for every batch: two batches naming the same event ids in different orders
   // would otherwise take the unique index's locks crosswise and deadlock on PostgreSQL.
-  const ordered = [...events].sort((a, b) => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
+  const ordered = [...events].sort((a, b) => (identity(a) < identity(b) ? -1 : identity(a) > identity(b) ? 1 : 0));
   const inserted = await trx
     .insertInto("usage_events")
     .values(ordered)
-    .onConflict((oc) => oc.columns(["project_id", "event_id"]).doNothing())
-    .returning("event_id")
+    .onConflict((oc) => oc.columns(["project_id", "gateway_id", "event_id"]).doNothing())
+    .returning(["project_id", "gateway_id", "event_id"])
     .execute();
-  const fresh = new Set(inserted.map((r) => r.event_id));
-  const kept = events.filter((e) => fresh.has(e.event_id));
+  const fresh = new Set(inserted.map(identity));
+  const kept = events.filter((e) => fresh.has(identity(e)));
   const rollup = (start: (at: string) => string) =>
     aggregate(
       kept,
@@ -96,21 +100,27 @@ export async function recordEvents(db: Executor, events: PricedEvent[], projectN
     (e) => ({ month: monthOf(e.at), organization_id: e.organization_id, project_id: e.project_id, model: e.model, project_name: projectNames.get(e.project_id) ?? null }),
   );
   await upsert(trx, "usage_monthly", monthly, ["project_id", "model", "month"], ["project_name"]);
-  // One statement per month, in order, so a refusal names its month.
-  for (const total of aggregate(kept, (e) => monthOf(e.at), (e) => ({ month: monthOf(e.at), organization_id: e.organization_id }))) {
+  // One statement per organization and month, in order, so a refusal names them.
+  for (const total of aggregate(kept, (e) => `${e.organization_id}|${monthOf(e.at)}`, (e) => ({ month: monthOf(e.at), organization_id: e.organization_id }))) {
     try {
       await upsert(trx, "usage_org_monthly", [total], ["organization_id", "month"]);
     } catch (err) {
       const column = violatedBound(err);
-      throw column ? new MonthBoundError(total.month, column) : err;
+      throw column ? new MonthBoundError(total.organization_id, total.month, column) : err;
     }
   }
   return kept;
 }
 
-/** Which of `eventIds` the project has recorded (a raw event is kept TENANCY_USAGE_RETENTION_DAYS, ingestion.ts). */
-export async function recordedEventIds(db: Executor, projectId: string, eventIds: string[]): Promise<Set<string>> {
-  const rows = await usageDb(db as any).selectFrom("usage_events").select("event_id").where("project_id", "=", projectId).where("event_id", "in", eventIds).execute();
+/** Which of `eventIds` the gateway has recorded for the project (a raw event is kept TENANCY_USAGE_RETENTION_DAYS, ingestion.ts). */
+export async function recordedEventIds(db: Executor, gatewayId: string, projectId: string, eventIds: string[]): Promise<Set<string>> {
+  const rows = await usageDb(db as any)
+    .selectFrom("usage_events")
+    .select("event_id")
+    .where("project_id", "=", projectId)
+    .where("gateway_id", "=", gatewayId)
+    .where("event_id", "in", eventIds)
+    .execute();
   return new Set(rows.map((r) => r.event_id));
 }
 
@@ -120,10 +130,10 @@ export async function recordedEventIds(db: Executor, projectId: string, eventIds
  */
 export async function pruneEvents(db: Executor, before: string, limit: number): Promise<number> {
   const trx = usageDb(db as any);
-  const oldest = trx.selectFrom("usage_events").select(["project_id", "event_id"]).where("at", "<", before).limit(limit);
+  const oldest = trx.selectFrom("usage_events").select(["project_id", "gateway_id", "event_id"]).where("at", "<", before).limit(limit);
   const result = await trx
     .deleteFrom("usage_events")
-    .where(sql<boolean>`(project_id, event_id) in (${oldest})`)
+    .where(sql<boolean>`(project_id, gateway_id, event_id) in (${oldest})`)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -9,6 +9,7 @@ import { loadPrices, PriceTable } from "./prices";
 import { MemoryReservations } from "./reservations";
 import { RedisReservations } from "./reservations.redis";
 import { IngestionLimit, pruneExpired } from "./ingestion";
+import { ReservationSeal } from "./reservation-seal";
 import { Window } from "./windows";
 
 /**
@@ -21,7 +22,12 @@ export interface UsageRuntime {
   readonly config: UsageConfig;
   readonly prices: PriceTable;
   readonly limits: LimitsEngine;
+  /** Events per second per project. */
   readonly ingestion: IngestionLimit;
+  /** Events per second per gateway credential. */
+  readonly gatewayIngestion: IngestionLimit;
+  /** Seals the reservation ids authorize answers to the key they bill. */
+  readonly seal: ReservationSeal;
   /** Limits-store failures since start (also logged); the 503s show in /metrics by route and status. */
   readonly failures: { count: number };
   close(): Promise<void>;
@@ -66,7 +72,8 @@ export async function startUsage(store: Store, config: UsageConfig, log: (msg: s
   const redisReservations = redis ? new RedisReservations(redis, config.redisPrefix, tokens) : undefined;
   const atomic = redis && redisBudgets && redisReservations ? new RedisAdmission(redis, requests, tokens, redisBudgets, redisReservations) : undefined;
   const reservations = redisReservations ?? new MemoryReservations(tokens);
-  const ingestion = new IngestionLimit(config.eventsPerSecond, new Window("eps:", shared, 1));
+  const ingestion = new IngestionLimit("usageEventsPerSecond", config.eventsPerSecond, new Window("eps:", shared, 1));
+  const gatewayIngestion = new IngestionLimit("gatewayEventsPerSecond", config.gatewayEventsPerSecond, new Window("gps:", shared, 1));
   const limits = new LimitsEngine(requests, tokens, budgets, reservations, config.holdSeconds * 1000, onFailure, atomic);
   const swallow = (what: string) => (err: unknown) => log(what, err);
   const timers = [
@@ -80,6 +87,8 @@ export async function startUsage(store: Store, config: UsageConfig, log: (msg: s
     prices,
     limits,
     ingestion,
+    gatewayIngestion,
+    seal: new ReservationSeal(store.db),
     failures,
     async close() {
       for (const t of timers) clearInterval(t);

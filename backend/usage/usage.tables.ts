@@ -9,6 +9,8 @@ type Counter = number | bigint | string;
 
 export interface UsageEventRow {
   project_id: string;
+  /** The gateway credential that reported it (migration 007; '' before it): an eventId counts once per gateway and project. */
+  gateway_id: string;
   event_id: string;
   api_key_id: string;
   organization_id: string;

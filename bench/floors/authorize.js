@@ -1,16 +1,18 @@
 "use strict";
 /**
- * The least POST /v1/authorize can cost with Fastify: the JSON body parsed, the key found in
- * memory by its hash, three in-process counters (requests and tokens this minute, spend this
+ * The least POST /v1/authorize can cost with Fastify: the JSON body parsed, the gateway
+ * credential and the client's key (from the body) each found in memory by its hash, three in-process counters (requests and tokens this minute, spend this
  * month) checked and advanced, a random reservation id, and the answer in the server's shape,
  * plus the log line and metrics every request pays. No validation, prices, Redis or database.
- * Env: FLOOR_KEY, FLOOR_LOG.
+ * Env: FLOOR_GATEWAY, FLOOR_KEY, FLOOR_LOG.
  */
 const { createHash, randomBytes } = require("node:crypto");
 const { duties, bearerHash, listen } = require("./common");
 
 const LIMIT = 1e9;
-const keys = new Map([[createHash("sha256").update(process.env.FLOOR_KEY).digest("hex"), { apiKeyId: "key_floor", projectId: "proj_floor", organizationId: "org_floor" }]]);
+const sha256 = (s) => createHash("sha256").update(s).digest("hex");
+const gateways = new Set([sha256(process.env.FLOOR_GATEWAY)]);
+const keys = new Map([[sha256(process.env.FLOOR_KEY), { apiKeyId: "key_floor", projectId: "proj_floor", organizationId: "org_floor" }]]);
 const counters = new Map();
 const add = (name, n) => {
   const v = (counters.get(name) ?? 0) + n;
@@ -21,9 +23,10 @@ const add = (name, n) => {
 const app = require("fastify")();
 duties(app, process.env.FLOOR_LOG);
 app.post("/v1/authorize", async (req, reply) => {
-  const key = keys.get(bearerHash(req));
-  if (!key) return reply.status(401).send({ code: "unauthenticated" });
-  const { model, inputTokens = 0, maxOutputTokens = 0 } = req.body ?? {};
+  if (!gateways.has(bearerHash(req))) return reply.status(401).send({ code: "unauthenticated" });
+  const { apiKey, model, inputTokens = 0, maxOutputTokens = 0 } = req.body ?? {};
+  const key = typeof apiKey === "string" ? keys.get(sha256(apiKey)) : undefined;
+  if (!key) return reply.status(403).send({ code: "key_invalid" });
   if (typeof model !== "string") return reply.status(400).send({ code: "invalid_request" });
   const now = new Date();
   const minute = Math.floor(now.getTime() / 60_000);

@@ -51,8 +51,9 @@ interface Row {
 }
 
 const UNAUTHENTICATED = "authorization must be \"Bearer <management token>\" with an active token (tmt_…); create one with npm run token or POST /v1/tokens";
-// The data plane (scope apiKey) names the credential it wants instead.
-const DATA_PLANE_UNAUTHENTICATED = "authorization must be \"Bearer <project API key>\" with an active key (tpk_…) of an active project; management tokens do not work here";
+// The data plane (scope gateway) names the credential it wants instead: no management token works there.
+const DATA_PLANE_UNAUTHENTICATED =
+  "authorization must be \"Bearer <gateway credential>\" with a live gateway credential (tgw_…, minted on the server host with npm run -s gateway-token -- NAME); project API keys and management tokens do not work here";
 const DATA_PLANE = ["POST /v1/authorize", "POST /v1/usage"];
 const TITLES: Record<number, [string, string]> = { 401: ["unauthenticated", "Unauthenticated"], 403: ["forbidden", "Forbidden"], 404: ["not_found", "Not found"] };
 
@@ -185,8 +186,8 @@ for (const dialect of DIALECTS) {
       "GET /v1/organizations/{orgId}/costs": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200, auditor: 200 } },
       "GET /v1/organizations/{orgId}/invoices": { expect: { admin: 200, billing: 200, member: 403, owner: 200, pmember: 200, viewer: 200, auditor: 200 } },
       "GET /v1/prices": { expect: everyone(200), ownScope: true },
-      "POST /v1/authorize": { expect: everyone(401), ownScope: true, body: () => ({ model: "gpt-4o" }) },
-      "POST /v1/usage": { expect: everyone(401), ownScope: true, body: () => ({ events: [{ eventId: "m", model: "gpt-4o", inputTokens: 1, outputTokens: 1 }] }) },
+      "POST /v1/authorize": { expect: everyone(401), ownScope: true, body: () => ({ apiKey: "tpk_matrix", model: "gpt-4o" }) },
+      "POST /v1/usage": { expect: everyone(401), ownScope: true, body: () => ({ events: [{ eventId: "m", apiKeyId: ids.keyId, model: "gpt-4o", inputTokens: 1, outputTokens: 1 }] }) },
     };
 
     function expected(row: Row, actor: Actor): number {

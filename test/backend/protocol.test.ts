@@ -200,7 +200,12 @@ for (const dialect of DIALECTS) {
       // The data plane's own refusals, declared by its routes; not the management request limit.
       const authorize = doc.paths["/v1/authorize"].post.responses;
       assert.deepEqual(Object.keys(authorize).sort(), ["200", "400", "401", "403", "413", "422", "429", "503"]);
-      assert.equal(authorize["403"].description, "read_only_key; or model_not_allowed");
+      assert.equal(authorize["403"].description, "key_invalid; or read_only_key; or model_not_allowed");
+      // Only a gateway credential calls the data plane.
+      assert.deepEqual(doc.paths["/v1/authorize"].post.security, [{ gatewayCredential: [] }]);
+      assert.equal(doc.components.securitySchemes.gatewayCredential.description, "a gateway credential (tgw_…) of the platform operator: the data plane's only caller");
+      assert.equal(doc.components.securitySchemes.apiKey, undefined);
+      assert.equal(doc.paths["/v1/usage"].post.responses["429"].description, "rate_limited");
       assert.equal(authorize["429"].description, "limit_exceeded");
       assert.deepEqual(Object.keys(authorize["429"].headers), ["Retry-After"]);
       assert.equal(doc.paths["/v1/usage"].post.responses["422"].description, "unknown_model");

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import * as tenancy from "../../provider";
+import { storeGateway } from "../support/gateway";
 import { testStack, useStacks } from "./support";
 
 /**
  * Rotation with overlap (issue 20): the key a rotation replaces keeps working for
  * `rotationOverlapHours`, so a workload still on the old secret never fails inside the overlap,
- * and gets 401 once it has ended.
+ * and is refused once it has ended (the gateway's authorize: 403 key_invalid; a token: 401).
  */
 interface Answer {
   status: number;
@@ -23,10 +24,10 @@ async function keepCalling(once: () => Promise<Answer>): Promise<Answer[]> {
   }
 }
 
-/** Every answer was a success until the last, a 401 given once the overlap had ended at `end`. */
-function assertRefusedOnlyAfter(answers: Answer[], end: number): void {
+/** Every answer was a success until the last, a `status` refusal given once the overlap had ended at `end`. */
+function assertRefusedOnlyAfter(answers: Answer[], end: number, status: number): void {
   const refused = answers[answers.length - 1];
-  assert.equal(refused.status, 401);
+  assert.equal(refused.status, status);
   assert.ok(refused.at >= end, "refused only once the overlap ended");
   assert.deepEqual(new Set(answers.slice(0, -1).map((a) => a.status)), new Set([200]));
 }
@@ -35,7 +36,7 @@ describe("rotations with overlap", function () {
   this.timeout(10 * 60 * 1000);
   const s = useStacks();
 
-  /** One call as a workload makes it with `secret` (a POST when `body` is given): its status and when it was answered. */
+  /** One call made with `secret` (a POST when `body` is given): its status and when it was answered. */
   async function call(url: string, secret: string, body?: unknown): Promise<Answer> {
     const res = await fetch(url, {
       method: body === undefined ? "GET" : "POST",
@@ -45,7 +46,8 @@ describe("rotations with overlap", function () {
     await res.arrayBuffer();
     return { status: res.status, at: Date.now() };
   }
-  const authorize = (secret: string) => call(`${s.backend.url}/v1/authorize`, secret, { model: "gpt-4o-mini" });
+  /** The gateway asks about the workload's key, with the store's gateway credential. */
+  const authorize = async (secret: string) => call(`${s.backend.url}/v1/authorize`, await storeGateway(s.backend.databaseUrl), { apiKey: secret, model: "gpt-4o-mini" });
 
   it("keeps the old secret working through the rotation and until the overlap ends, then refuses it", async () => {
     const org = await s.root.organizations.create({ name: "Rotors" });
@@ -80,7 +82,7 @@ describe("rotations with overlap", function () {
     const hours = (end - Date.parse(retired.updatedAt)) / 3_600_000;
     assert.ok(Math.abs(hours - want.overlap) < 0.0001, `the overlap is ${hours} hours`);
 
-    assertRefusedOnlyAfter(await answers, end);
+    assertRefusedOnlyAfter(await answers, end, 403);
   });
 
   it("keeps a service account's old token working through a token rotation until the overlap ends, then refuses it", async () => {
@@ -109,6 +111,6 @@ describe("rotations with overlap", function () {
     assert.equal((await me(rotated.token.value)).status, 200);
     const retired = (await s.root.serviceAccounts.tokens(org.id, old.userId.value)).data.find((x) => x.id === old.tokenId.value)!;
     assert.ok(retired.expiresAt, "the replaced token has an expiry: the end of its overlap");
-    assertRefusedOnlyAfter(await answers, Date.parse(retired.expiresAt!));
+    assertRefusedOnlyAfter(await answers, Date.parse(retired.expiresAt!), 401);
   });
 });

@@ -27,7 +27,7 @@ export function maxPricesFile(): string {
 
 const MAX_TOKENS = 100_000_000;
 /** These suites send thousands of events a second on purpose; ingestion.test.ts tests that limit. */
-const UNLIMITED = { TENANCY_USAGE_EVENTS_PER_SECOND: "0" };
+const UNLIMITED = { TENANCY_USAGE_EVENTS_PER_SECOND: "0", TENANCY_GATEWAY_EVENTS_PER_SECOND: "0" };
 export const maxEvent = (): UsageEventInput => ({ eventId: eventId("max"), model: "max-model", inputTokens: MAX_TOKENS, outputTokens: MAX_TOKENS });
 
 for (const dialect of DIALECTS) {
@@ -86,7 +86,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(refused.errors, [
         {
           path: "events",
-          message: `would take this organization's ${month} past 500000000000.000000 USD, the most one organization's month can hold (the views sum up to 13 months exactly); nothing in this batch was recorded`,
+          message: `would take organization ${t.orgId}'s ${month} past 500000000000.000000 USD, the most one organization's month can hold (the views sum up to 13 months exactly); nothing in this batch was recorded`,
         },
       ]);
       const after = expectStatus(await t.root.get(`/v1/organizations/${t.orgId}/invoices?month=${month}`), 200).data[0].totalUsd;

@@ -50,16 +50,17 @@ for (const dialect of DIALECTS) {
         assert.equal(expectStatus(await ask(p, 1), 429).limit, "tokensPerMinute");
       });
 
-      it("credits nothing for a reservation authorize did not issue to the project", async () => {
+      it("refuses a reservation authorize did not issue, and settles another project's for that project only", async () => {
         const p = await createProject(backend, t.root, t.orgId, "tpm-forged", { tokensPerMinute: 1000 });
         const other = t.projects.other;
-        expectStatus(await ask(p, 1000), 200);
+        const ours = expectStatus(await ask(p, 1000), 200).reservationId;
         const theirs = expectStatus(await ask(other, 1000), 200).reservationId;
-        // A forged id, one of our form never issued, and another project's.
-        for (const id of ["res_2026-11_zzzzzzzz_forged", `res_${"f".repeat(32)}`, theirs]) expectStatus(await used(p, 0, id), 200);
+        // A forged id, a hold of our form never issued, and our hold sealed for another key.
+        const forged = ["res_2026-11_zzzzzzzz_forged", `res_${"f".repeat(32)}`, ours.replace(p.keyId, other.keyId)];
+        for (const id of forged) assert.equal(expectStatus(await used(p, 0, id), 400).errors[0].path, "events[0].reservationId");
+        // The reservation says whose request it was: reported for p, it settles (and credits) the other project.
+        expectStatus(await used(p, 0, theirs), 200);
         assert.equal(expectStatus(await ask(p, 1), 429).limit, "tokensPerMinute");
-        // Named by the wrong project, the other project's reservation was not used up.
-        expectStatus(await used(other, 0, theirs), 200);
         assert.equal(expectStatus(await ask(other, 1000), 200).limits.tokensPerMinute.remaining, 0);
       });
 

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Backend } from "../support/backend";
 import { Api, client, expectStatus } from "../backend/helpers";
+import { storeGateway } from "../support/gateway";
 
 /**
  * Shared set-up of the usage suites: an organization with a dev and a prod project (each with
- * its own limits and key) and a gateway client that speaks the data plane with a project key.
+ * its own limits and key) and a gateway client that speaks the data plane for that key with the
+ * store's gateway credential, as the operator's gateway does.
  */
 
 export interface Limits {
@@ -35,7 +37,7 @@ export async function createProject(backend: Backend, root: Api, orgId: string, 
   const p = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name, environment: env, limits, ...extra }), 201);
   expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${p.id}/members`, { email: backend.email, role: "owner" }), 201);
   const k = expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${p.id}/api-keys`, { name: `${name}-key`, owner: backend.email }), 201);
-  return { id: p.id, keyId: k.id, key: k.secret, gateway: gateway(backend, k.secret) };
+  return { id: p.id, keyId: k.id, key: k.secret, gateway: gateway(backend, await storeGateway(backend.databaseUrl), { key: k.secret, keyId: k.id }) };
 }
 
 /** dev and prod, each with its own limits; the bootstrap user is org admin. */
@@ -56,13 +58,18 @@ export interface UsageEventInput {
   outputTokens: number;
   at?: string;
   reservationId?: string;
+  apiKeyId?: string;
 }
 
-export function gateway(backend: Backend, key: string, url = () => backend.url) {
-  const api = client({ get url() { return url(); } } as Backend, key);
+/**
+ * The gateway's two calls for one client key, with a gateway credential: authorize sends the
+ * client's key in the body; an event that names no reservation names the key (`apiKeyId`).
+ */
+export function gateway(backend: Backend, credential: string, subject: { key: string; keyId: string }, url = () => backend.url) {
+  const api = client({ get url() { return url(); } } as Backend, credential);
   return {
-    authorize: (body: Record<string, unknown>) => api.post("/v1/authorize", body),
-    usage: (events: UsageEventInput[]) => api.post("/v1/usage", { events }),
+    authorize: (body: Record<string, unknown>) => api.post("/v1/authorize", { apiKey: subject.key, ...body }),
+    usage: (events: UsageEventInput[]) => api.post("/v1/usage", { events: events.map((e) => (e.reservationId || e.apiKeyId ? e : { ...e, apiKeyId: subject.keyId })) }),
   };
 }
 export type Gateway = ReturnType<typeof gateway>;

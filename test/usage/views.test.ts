@@ -5,7 +5,7 @@ import { eventId, micros, tenant, Tenant, UsageEventInput } from "./support";
 import { TenancyError } from "../../schema/errors";
 import type { OrgAccess } from "../../backend/auth/access";
 import { openStore } from "../../backend/store/db";
-import { KeyEntry, recordUsage } from "../../backend/usage/data-plane.service";
+import { recordUsage } from "../../backend/usage/data-plane.service";
 import { invoices } from "../../backend/usage/usage-views.service";
 import { startUsage } from "../../backend/usage/usage.runtime";
 import { loadConfig } from "../../backend/config";
@@ -151,8 +151,8 @@ for (const dialect of DIALECTS) {
       const recorded = { eventId: eventId("jan"), model: "gpt-4o", inputTokens: 1, outputTokens: 1, at: "2025-01-31T23:59:00.000Z" };
       await sqlQuery(
         backend,
-        "insert into usage_events (project_id, event_id, api_key_id, organization_id, model, input_tokens, output_tokens, cost_micros, at, received_at) values ($1, $2, $3, $4, $5, 1, 1, 13, $6, $7)",
-        [p.id, recorded.eventId, p.keyId, t.orgId, "gpt-4o", recorded.at, recorded.at],
+        "insert into usage_events (project_id, gateway_id, event_id, api_key_id, organization_id, model, input_tokens, output_tokens, cost_micros, at, received_at) select $1, id, $2, $3, $4, $5, 1, 1, 13, $6, $7 from gateway_credentials where name = $8",
+        [p.id, recorded.eventId, p.keyId, t.orgId, "gpt-4o", recorded.at, recorded.at, "test-gateway"],
       );
       assert.deepEqual(expectStatus(await p.gateway.usage([recorded]), 200), { accepted: 0, duplicates: 1 });
       const now = { eventId: eventId(), model: "gpt-4o", inputTokens: 1, outputTokens: 1 };
@@ -175,9 +175,11 @@ for (const dialect of DIALECTS) {
       const store = openStore(backend.databaseUrl);
       const rt = await startUsage(store, loadConfig({}).usage);
       try {
-        const key: KeyEntry = { apiKeyId: p.keyId, projectId: p.id, projectName: "dev", organizationId: t.orgId, permissions: "all", createdAt: "2020-01-01T00:00:00.000Z", limits: {} };
-        const event = (at: string) => ({ eventId: eventId("boundary"), model: "gpt-4o", inputTokens: 1000, outputTokens: 0, at });
-        const record = (events: UsageEventInput[], now: string) => store.db.transaction().execute((trx) => recordUsage(rt, trx, key, { events }, new Date(now)));
+        // The key existed in 2025: this test moves the clock back, not the key's events forward.
+        await store.db.updateTable("api_keys").set({ created_at: "2020-01-01T00:00:00.000Z" }).where("id", "=", p.keyId).execute();
+        const gw = { id: "gw_views", name: "views" };
+        const event = (at: string) => ({ eventId: eventId("boundary"), model: "gpt-4o", inputTokens: 1000, outputTokens: 0, at, apiKeyId: p.keyId });
+        const record = (events: UsageEventInput[], now: string) => store.db.transaction().execute((trx) => recordUsage(rt, trx, gw, { events }, new Date(now)));
         const reader = (now: string) => ({ db: store.db, access: { org: { id: t.orgId }, orgRole: "admin" } as OrgAccess, userId: "", now });
         const status = async (now: string) => (await invoices(reader(now), "2025-03"))[0].status;
         // The gateway's last batch of March, reported just after midnight.

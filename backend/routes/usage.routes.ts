@@ -10,11 +10,12 @@ import {
   usageResult,
 } from "../../schema/usage";
 import { route } from "../http/route";
-import { authorize, keyEntry, recordUsage } from "./data-plane.service";
-import { invoices, usageReport } from "./usage-views.service";
+import { authorize, recordUsage } from "../usage/data-plane.service";
+import { invoices, usageReport } from "../usage/usage-views.service";
 
 /**
- * The data plane (scope apiKey: a project API key, never a management token) and the usage views
+ * The data plane (scope gateway: the operator's gateway credential; the client's API key is the
+ * subject, in the body, never the caller) and the usage views
  * (permission readUsage: whole organization for admin/billing, their projects for the rest).
  */
 const ORG = "/v1/organizations/{orgId}";
@@ -24,32 +25,34 @@ export const usageRoutes = [
     method: "POST",
     path: "/v1/authorize",
     operationId: "authorize",
-    scope: "apiKey",
-    permission: "useApiKey",
-    summary: "Data plane: may this request be served? Counts it and reserves its token and cost estimate",
+    scope: "gateway",
+    permission: "useDataPlane",
+    summary: "Data plane: may this client key's request be served? Counts it and reserves its token and cost estimate",
     status: 200,
     body: authorizeInput,
     response: authorizeResult,
-    answers: ["read_only_key", "model_not_allowed", "unknown_model", "limit_exceeded", "limits_unavailable"],
+    answers: ["key_invalid", "read_only_key", "model_not_allowed", "unknown_model", "limit_exceeded", "limits_unavailable"],
     // No `transaction`: it only reads the store, and a write transaction would queue every gateway
     // request behind SQLite's write lock.
-    handler: ({ key, db, usage, body, now }) => authorize(usage, db, keyEntry(key), body, new Date(now)),
+    handler: ({ store, db, usage, authCache, body, now }) => authorize({ rt: usage, store, db, authCache }, body, new Date(now)),
   }),
   route({
     method: "POST",
     path: "/v1/usage",
     operationId: "recordUsage",
-    scope: "apiKey",
-    permission: "useApiKey",
-    summary: "Data plane: record up to 1,000 usage events, each eventId once, priced at their time",
+    scope: "gateway",
+    permission: "useDataPlane",
+    summary: "Data plane: record up to 1,000 usage events, each eventId once per gateway and project, priced at their time",
     status: 200,
     body: usageInput,
     response: usageResult,
-    answers: ["unknown_model"],
+    answers: ["unknown_model", "rate_limited"],
+    // A gateway whose second is full is refused on its headers: the 2 MB body is never parsed.
+    beforeBody: (gateway, usage, nowMs) => usage.gatewayIngestion.refuseWhenFull(gateway.id, nowMs),
     bodyLimit: 2 * 1024 * 1024,
     // A batch is all or nothing: the events, their rollups and the settled holds commit together.
     transaction: true,
-    handler: ({ key, db, usage, body, now }) => recordUsage(usage, db, keyEntry(key), body, new Date(now)),
+    handler: ({ gateway, db, usage, body, now }) => recordUsage(usage, db, gateway, body, new Date(now)),
   }),
   // /usage and /costs carry the same rows: one reads them for tokens, the other for money.
   ...(["usage", "costs"] as const).map((view) =>
