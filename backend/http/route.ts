@@ -4,7 +4,7 @@ import type { ErrorCode } from "../../schema/errors";
 import type { OrgAccess, ProjectAccess } from "../auth/access";
 import type { ApiKeyPrincipal } from "../auth/api-key-caller";
 import { PERMISSIONS, PermissionOf, Scope, SCOPES } from "../auth/permissions";
-import type { Ctx } from "../services/context";
+import type { Ctx } from "../auth/context";
 import type { Executor, Store } from "../store/db";
 import type { UsageRuntime } from "../usage/usage.runtime";
 import { isPathParam, paramNames, ParamsOf, PATH_PARAMS } from "./path-params";
