@@ -7,10 +7,9 @@ import { PERMISSIONS, PermissionOf, Scope, SCOPES } from "../auth/permissions";
 import type { Ctx } from "../auth/context";
 import type { Executor, Store } from "../store/db";
 import type { UsageRuntime } from "../usage/usage.runtime";
-import type { BodyOut, Method, Operation, PathParamsOf, QueryOut, ResponseIn } from "../../schema/operation";
+import type { BodyOut, Operation, OperationSpec, PathParamsOf, QueryOut, ResponseIn } from "../../schema/operation";
 import { isPathParam, paramNames, ParamsOf, PATH_PARAMS } from "./path-params";
 
-export type { Method } from "../../schema/operation";
 
 /** What the pipeline answers: the route's status, the handler's body, the ETag from its `version`. */
 export interface Reply {
@@ -141,17 +140,13 @@ export type RouteOf<S extends Scope, O extends Operation, T extends Versioned | 
  * (scope, permission, query and body schemas) before the handler, and /openapi.json shows it.
  */
 export interface RouteSpec<S extends Scope, P extends string, Q extends z.ZodType | undefined, B extends z.ZodType | undefined, T extends Versioned | undefined>
-  extends ServerSpec<S, CallOf<S, ParamsOf<P>, QueryOf<Q>, BodyOf<B>>, T, unknown> {
-  method: Method;
-  /** OpenAPI path template (`/v1/organizations/{orgId}`); each `{name}` one of PATH_PARAMS. */
+  extends ServerSpec<S, CallOf<S, ParamsOf<P>, QueryOf<Q>, BodyOf<B>>, T, unknown>,
+    Omit<OperationSpec, "path" | "query" | "body"> {
   path: P;
   /** Unique, camelCase: the generated clients' method name. */
   operationId: string;
-  summary: string;
-  status: number;
   query?: Q;
   body?: B;
-  response?: z.ZodType;
 }
 
 // The table holds routes of every scope and schema; each was type-checked where it was built.
