@@ -10,7 +10,6 @@ import type { UsageRuntime } from "../usage/usage.runtime";
 import type { BodyOut, Operation, OperationSpec, PathParamsOf, QueryOut, ResponseIn } from "../../schema/operation";
 import { isPathParam, paramNames, ParamsOf, PATH_PARAMS } from "./path-params";
 
-
 /** What the pipeline answers: the route's status, the handler's body, the ETag from its `version`. */
 export interface Reply {
   status: number;
