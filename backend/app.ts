@@ -22,7 +22,7 @@ import type { UsageRuntime } from "./usage/usage.runtime";
 export interface AppDeps {
   config: Config;
   store: Store;
-  /** The data plane's runtime (startUsage); `app.close()` closes it. */
+  /** The data plane's runtime (startUsage); `app.close()` closes it, then the store. */
   usage: UsageRuntime;
   /** Where log lines go (stdout unless given; tests capture them). */
   logStream?: DestinationStream;
@@ -154,7 +154,16 @@ export function buildApp({ config, store, usage, logStream, routes: apiRoutes = 
     req.principal = NOBODY;
     done();
   };
-  app.addHook("onClose", () => usage.close());
+  // Everything the app was given or started ends with it; the store last, since the data plane's
+  // runtime may still write settlements while it closes. (The log stream stays the caller's: it
+  // must outlive the app to record how the rest of shutdown went.)
+  app.addHook("onClose", async () => {
+    try {
+      await usage.close();
+    } finally {
+      await store.close();
+    }
+  });
   const deps = { store, usage, authCache, principalOf: (req: FastifyRequest) => req.principal ?? NOBODY };
 
   for (const def of routes) {

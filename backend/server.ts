@@ -79,9 +79,8 @@ async function main(): Promise<void> {
     };
     await closeAll(
       [
-        // The server (open requests finish), then the data plane's runtime (an onClose hook of the app).
-        ["the HTTP server and the data plane", () => app!.close()],
-        ["the store", () => store.close()],
+        // The server (open requests finish), then the data plane's runtime and the store (the app's onClose).
+        ["the HTTP server, the data plane and the store", () => app!.close()],
         ["the log", async () => (logWritten = await logStream.close())],
       ],
       pending,

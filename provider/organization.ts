@@ -33,7 +33,7 @@ type Inputs = SpecInputs<Own, Api>;
 type Outputs = SpecOutputs<Own, Api, Spec["object"]>;
 
 /** The patch that makes `current` what `inputs` declare. */
-const patchFor = (current: object, inputs: object) => mergePatch(pick(current, organizationSpec.compared), pick(inputs, organizationSpec.compared));
+const patchFor = (current: object, inputs: object) => mergePatch(pick(current, organizationSpec.compared), pick(inputs, organizationSpec.compared)) as Record<string, unknown>;
 
 const implementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);

@@ -111,3 +111,8 @@ export const pageQuery = {
   limit: z.coerce.number().int("must be a whole number from 1 to 100").min(1, "must be from 1 to 100").max(100, "must be from 1 to 100").default(20),
   after: z.string().min(1).max(200).optional(),
 };
+
+/** The query fields of every list: `limit` and `after`, plus the list's own filters. */
+export function listQuery<T extends z.ZodRawShape>(filters: T) {
+  return z.strictObject({ ...pageQuery, ...filters });
+}

@@ -10,3 +10,7 @@ export * from "./me";
 export * from "./usage";
 export * from "./issues";
 export * from "./claim";
+export * from "./path-params";
+export * from "./merge-patch";
+export * from "./operation";
+export * from "./operations";

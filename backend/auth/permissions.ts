@@ -1,5 +1,6 @@
 import type { Executor } from "../store/db";
-import type { Caller } from "../services/context";
+import { holdsProjectMembership } from "../store/members.repository";
+import type { Caller } from "./context";
 import type { OrgAccess, ProjectAccess } from "./access";
 import { policy } from "./policy";
 
@@ -17,16 +18,6 @@ export interface Permission<A> {
 
 const anyone = { allows: () => true, denied: "do this" };
 
-async function ownsAProject(db: Executor, orgId: string, userId: string): Promise<boolean> {
-  const row = await db.selectFrom("project_members").select("project_id").where("organization_id", "=", orgId).where("user_id", "=", userId).where("role", "=", "owner").executeTakeFirst();
-  return row !== undefined;
-}
-
-async function inAProject(db: Executor, orgId: string, userId: string): Promise<boolean> {
-  const row = await db.selectFrom("project_members").select("project_id").where("organization_id", "=", orgId).where("user_id", "=", userId).executeTakeFirst();
-  return row !== undefined;
-}
-
 export const ORGANIZATION_PERMISSIONS = {
   readOrganization: anyone,
   /** PATCH of the organization: billing may change billing, admins everything (decided by field). */
@@ -36,12 +27,12 @@ export const ORGANIZATION_PERMISSIONS = {
   createProject: { allows: (a: OrgAccess) => policy.createProject(a, a.org.settings.membersCanCreateProjects), denied: "create projects in this organization" },
   /** Admins and viewers read the whole log; project owners the events of their projects (filtered by the service). */
   readAuditLog: {
-    allows: (a: OrgAccess, db: Executor, userId: string) => policy.readWholeAuditLog(a) || ownsAProject(db, a.org.id, userId),
+    allows: (a: OrgAccess, db: Executor, userId: string) => policy.readWholeAuditLog(a) || holdsProjectMembership(db, a.org.id, userId, "owner"),
     denied: "read this organization's audit log",
   },
   /** Admin, billing and viewer: the whole organization; project members: their projects (filtered by the handler). */
   readUsage: {
-    allows: (a: OrgAccess, db: Executor, userId: string) => policy.seeAllProjects(a) || inAProject(db, a.org.id, userId),
+    allows: (a: OrgAccess, db: Executor, userId: string) => policy.seeAllProjects(a) || holdsProjectMembership(db, a.org.id, userId),
     denied: "read this organization's usage and costs",
   },
 } satisfies Record<string, Permission<OrgAccess>>;

@@ -36,27 +36,3 @@ export function mergeAndValidate<S extends z.ZodType>(schema: S, current: Record
   }
   return parseInput(schema, applyMergePatch(current, patch));
 }
-
-function unwrap(s: z.ZodType): z.ZodType {
-  let inner = s;
-  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodNullable) inner = inner._zod.def.innerType as z.ZodType;
-  return inner;
-}
-
-/**
- * The schema of a JSON merge patch of `schema`'s objects: every field optional, `null` to delete,
- * nested objects patched the same way, no defaults (a patch must not reset what it omits). The
- * pipeline validates a PATCH body with it (unknown fields, wrong types) before the handler; the
- * merged result is then validated in full by `mergeAndValidate`.
- */
-export function mergePatchOf(schema: z.ZodObject): z.ZodObject {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
-    const inner = unwrap(field);
-    let patch: z.ZodType = inner;
-    if (inner instanceof z.ZodObject) patch = mergePatchOf(inner);
-    else if (inner instanceof z.ZodRecord) patch = z.record(inner._zod.def.keyType as z.ZodString, (inner._zod.def.valueType as z.ZodType).nullable());
-    shape[key] = patch.nullable().optional();
-  }
-  return z.strictObject(shape);
-}

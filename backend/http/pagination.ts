@@ -1,12 +1,6 @@
-import { z } from "zod";
-import { pageQuery, unstorable } from "../../schema/common";
+import { unstorable } from "../../schema/common";
 import { invalidField } from "./validate";
 import type { Cursor, PageRequest, RowPage } from "../store/page";
-
-/** The query fields of every list: `limit` and `after`, plus the list's own filters. */
-export function listQuery<T extends z.ZodRawShape>(filters: T) {
-  return z.strictObject({ ...pageQuery, ...filters });
-}
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString("base64url");

@@ -4,14 +4,13 @@ import type { ErrorCode } from "../../schema/errors";
 import type { OrgAccess, ProjectAccess } from "../auth/access";
 import type { ApiKeyPrincipal } from "../auth/api-key-caller";
 import { PERMISSIONS, PermissionOf, Scope, SCOPES } from "../auth/permissions";
-import type { Ctx } from "../services/context";
+import type { Ctx } from "../auth/context";
 import type { Executor, Store } from "../store/db";
 import type { UsageRuntime } from "../usage/usage.runtime";
 import type { GatewayPrincipal } from "../usage/gateway-caller";
 import type { AuthCache } from "../auth/auth-cache";
+import type { BodyOut, Operation, OperationSpec, PathParamsOf, QueryOut, ResponseIn } from "../../schema/operation";
 import { isPathParam, paramNames, ParamsOf, PATH_PARAMS } from "./path-params";
-
-export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 /** What the pipeline answers: the route's status, the handler's body, the ETag from its `version`. */
 export interface Reply {
@@ -94,7 +93,7 @@ export interface Versioned {
  * What the pipeline enforces around the handler, inside the request's transaction, once scope,
  * permission and input are settled; /openapi.json and the authorization matrix read the same flags.
  */
-export interface Guards<C, T extends Versioned | undefined> {
+export interface Guards<C, T extends Versioned | undefined, R = unknown> {
   /**
    * The write changes one versioned object: the pipeline loads it with this (whose 404 or 403 is
    * the answer when it is missing or not the caller's to change), answers 412 when `If-Match`
@@ -105,32 +104,18 @@ export interface Guards<C, T extends Versioned | undefined> {
   /** Archived projects are read-only: the pipeline refuses this write in one with 400 (project scope only). */
   activeProject?: true;
   /** Returns the answer's body (nothing for 204); the pipeline sets the status and the ETag from its `version`. */
-  handler(call: C & { target: T }): Promise<unknown>;
+  handler(call: C & { target: T }): Promise<R>;
 }
 
 type QueryOf<Q> = Q extends z.ZodType ? z.output<Q> : Record<string, never>;
 type BodyOf<B> = B extends z.ZodType ? z.output<B> : undefined;
 
-/**
- * One row of the route table: the router registers it, the pipeline enforces what it declares
- * (scope, permission, query and body schemas) before the handler, and /openapi.json shows it.
- */
-export interface RouteSpec<S extends Scope, P extends string, Q extends z.ZodType | undefined, B extends z.ZodType | undefined, T extends Versioned | undefined>
-  extends Guards<CallOf<S, ParamsOf<P>, QueryOf<Q>, BodyOf<B>>, T> {
-  method: Method;
-  /** OpenAPI path template (`/v1/organizations/{orgId}`); each `{name}` one of PATH_PARAMS. */
-  path: P;
-  /** Unique, camelCase: the generated clients' method name. */
-  operationId: string;
-  summary: string;
-  status: number;
+/** What a route adds to its operation: who may call it, what guards it, what answers it. */
+export interface ServerSpec<S extends Scope, C, T extends Versioned | undefined, R> extends Guards<C, T, R> {
   /** Who the caller is and what the route acts inside; decides how the pipeline resolves them. */
   scope: S;
   /** What the caller must be allowed within that scope (auth/permissions.ts). */
   permission: PermissionOf<S>;
-  query?: Q;
-  body?: B;
-  response?: z.ZodType;
   /**
    * Data-plane (apiKey) routes run outside a transaction unless they ask for one; management
    * POST, PATCH and DELETE always run in one.
@@ -161,8 +146,25 @@ export interface RouteSpec<S extends Scope, P extends string, Q extends z.ZodTyp
   beforeBody?(gateway: GatewayPrincipal, usage: UsageRuntime, nowMs: number): Promise<void>;
   /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
   bodyLimit?: number;
-  /** The success answer's media type when it is not JSON. */
+  /** The success answer's media type when it is not JSON (set by what produces it, such as the metrics registry). */
   contentType?: string;
+}
+
+/** The server half of a route declared from an operation of schema/: its call and its return typed by the operation. */
+export type RouteOf<S extends Scope, O extends Operation, T extends Versioned | undefined> = ServerSpec<S, CallOf<S, PathParamsOf<O>, QueryOut<O>, BodyOut<O>>, T, ResponseIn<O>>;
+
+/**
+ * One row of the route table: the router registers it, the pipeline enforces what it declares
+ * (scope, permission, query and body schemas) before the handler, and /openapi.json shows it.
+ */
+export interface RouteSpec<S extends Scope, P extends string, Q extends z.ZodType | undefined, B extends z.ZodType | undefined, T extends Versioned | undefined>
+  extends ServerSpec<S, CallOf<S, ParamsOf<P>, QueryOf<Q>, BodyOf<B>>, T, unknown>,
+    Omit<OperationSpec, "path" | "query" | "body"> {
+  path: P;
+  /** Unique, camelCase: the generated clients' method name. */
+  operationId: string;
+  query?: Q;
+  body?: B;
 }
 
 // The table holds routes of every scope and schema; each was type-checked where it was built.
@@ -170,13 +172,23 @@ export interface RouteSpec<S extends Scope, P extends string, Q extends z.ZodTyp
 export type RouteDef = { [S in Scope]: RouteSpec<S, string, any, any, any> }[Scope];
 
 /**
- * Declares a route. Scope and permission are required by the type, and checked again at run time
- * (`assertDeclared`), so a route can never reach the router without them.
+ * Declares a route: the operation (schema/*.operations.ts) says what client and server agree on,
+ * the rest is the server's (scope, permission, guards, handler), typed by the operation, so a
+ * handler that takes or returns another shape than the operation's does not compile. Scope and
+ * permission are required by the type, and checked again at run time (`assertDeclared`), so a
+ * route can never reach the router without them.
+ */
+export function route<S extends Scope, O extends Operation, T extends Versioned | undefined = undefined>(operation: O, server: RouteOf<S, O, T>): RouteDef;
+/**
+ * The same, operation and server concerns in one object: only for routes whose operation is not
+ * in schema/ yet (backend/usage/usage.routes.ts); moving its fields method, path, operationId,
+ * summary, status, query, body and response into an `operations({...})` table converts it.
  */
 export function route<S extends Scope, P extends string, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined, T extends Versioned | undefined = undefined>(
   def: RouteSpec<S, P, Q, B, T>,
-): RouteDef {
-  return def as unknown as RouteDef;
+): RouteDef;
+export function route(operation: object, server?: object): RouteDef {
+  return { ...operation, ...server } as RouteDef;
 }
 
 /** Throws, naming the route, unless it declares a known scope and one of that scope's permissions. */
@@ -194,7 +206,7 @@ export function assertDeclared(def: Partial<RouteDef>): void {
   if (def.rateLimit === false && def.scope !== "none") throw new Error(`${name} may not leave the request limit: only unauthenticated routes may (rateLimit: false)`);
   if (typeof def.handler !== "function") throw new Error(`${name} must have a handler`);
   const unknown = paramNames(path).filter((p) => !isPathParam(p));
-  if (unknown.length > 0) throw new Error(`${name} names {${unknown.join("}, {")}} in its path: a path parameter is an id of a known kind (${Object.keys(PATH_PARAMS).join(", ")}); add it to PATH_PARAMS in http/path-params.ts`);
+  if (unknown.length > 0) throw new Error(`${name} names {${unknown.join("}, {")}} in its path: a path parameter is an id of a known kind (${Object.keys(PATH_PARAMS).join(", ")}); add it to PATH_PARAMS in schema/path-params.ts`);
   if (def.ifMatch && def.method !== "PATCH" && def.method !== "DELETE") throw new Error(`${name} declares ifMatch, which only a PATCH or DELETE of an existing object can honour`);
   if (def.beforeBody && def.scope !== "gateway") throw new Error(`${name} declares beforeBody, which only a gateway-scope route runs`);
   if (def.activeProject && (def.scope !== "project" || def.method === "GET")) throw new Error(`${name} declares activeProject, which only a write of project scope can honour`);

@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import type { Store } from "../store/db";
 import { prepared } from "../store/prepared";
-import { z } from "zod";
 import { TenancyError } from "../../schema/errors";
+import { SYSTEM_OPERATIONS as OPS } from "../../schema/system.operations";
 import type { Metrics } from "../http/metrics";
 import { openApiDocument } from "../http/openapi";
 import { route, RouteDef } from "../http/route";
@@ -33,34 +33,23 @@ function probeOf(store: Store): () => Promise<void> {
 /** Unauthenticated operational routes; none of them returns tenant data. */
 export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): RouteDef[] {
   const system: RouteDef[] = [
-    route({
-      method: "GET",
-      path: "/healthz",
-      operationId: "getHealth",
+    route(OPS.getHealth, {
       scope: "none",
       permission: "public",
-      summary: "Liveness and store reachability",
-      status: 200,
       // Polled by load balancers; answered from the shared probe, never a query per request.
       rateLimit: false,
-      response: z.strictObject({ status: z.literal("ok") }),
       async handler({ store }) {
         try {
           await (probes.get(store) ?? probeOf(store))();
         } catch {
           throw new TenancyError("unavailable", "the store is not reachable", { retryAfterSeconds: 5 });
         }
-        return { status: "ok" };
+        return { status: "ok" as const };
       },
     }),
-    route({
-      method: "GET",
-      path: "/metrics",
-      operationId: "getMetrics",
+    route(OPS.getMetrics, {
       scope: "none",
       permission: "public",
-      summary: "Prometheus metrics (request counts and latencies by route template)",
-      status: 200,
       contentType: metrics.registry.contentType,
       handler: () => metrics.registry.metrics(),
     }),
@@ -68,14 +57,9 @@ export function systemRoutes(metrics: Metrics, apiRoutes: readonly RouteDef[]): 
   // Built after the table is complete, so the document lists itself too.
   let document: unknown;
   system.push(
-    route({
-      method: "GET",
-      path: "/openapi.json",
-      operationId: "getOpenApiDocument",
+    route(OPS.getOpenApiDocument, {
       scope: "none",
       permission: "public",
-      summary: "This document",
-      status: 200,
       handler: async () => document,
     }),
   );

@@ -1,3 +1,5 @@
+import type { OrgRole } from "../../schema/organization";
+import type { ProjectRole } from "../../schema/project";
 import type { Executor } from "../store/db";
 import { allUserOrganizations } from "../store/organizations.repository";
 import type { Ctx } from "./context";
@@ -25,7 +27,7 @@ export async function describeMe(ctx: Ctx, db: Executor) {
   return {
     user: compact({ id: user.id, email: user.email, kind: user.kind, name: user.name }),
     token: { id: ctx.caller.token.id, name: ctx.caller.token.name },
-    organizations: organizations.map((o) => ({ id: o.id, name: o.name, role: o.role })),
-    projects: projects.filter((p) => visible.has(p.organization_id)).map((p) => ({ id: p.id, organizationId: p.organization_id, name: p.name, status: p.status, role: p.role })),
+    organizations: organizations.map((o) => ({ id: o.id, name: o.name, role: o.role as OrgRole })),
+    projects: projects.filter((p) => visible.has(p.organization_id)).map((p) => ({ id: p.id, organizationId: p.organization_id, name: p.name, status: p.status, role: p.role as ProjectRole })),
   };
 }

@@ -91,3 +91,10 @@ export async function setProjectMemberRole(db: Executor, projectId: string, user
 export async function deleteProjectMember(db: Executor, projectId: string, userId: string): Promise<void> {
   await db.deleteFrom("project_members").where("project_id", "=", projectId).where("user_id", "=", userId).execute();
 }
+
+/** Whether the user holds a membership in any project of the organization (of this role, when given). */
+export async function holdsProjectMembership(db: Executor, orgId: string, userId: string, role?: string): Promise<boolean> {
+  let q = db.selectFrom("project_members").select("project_id").where("organization_id", "=", orgId).where("user_id", "=", userId);
+  if (role !== undefined) q = q.where("role", "=", role);
+  return (await q.limit(1).executeTakeFirst()) !== undefined;
+}

@@ -1,12 +1,10 @@
-import { z } from "zod";
-import { apiKey, createdApiKey, createdToken, Me, me, membership, organization, page, pendingClaim, project, TenancyError, token } from "../../schema";
-import { Http, HttpOptions, RequestOptions, wrongEndpoint } from "./http";
+import { Me, Membership, OrgRole, ProjectRole, TenancyError } from "../../schema";
+import type { BodyIn, QueryIn } from "../../schema/operation";
+import type { OperationId, Operations } from "../../schema/operations";
+import { Answer, CallArgs, callOperation } from "./call";
+import { Http, HttpOptions, wrongEndpoint } from "./http";
 
 export { Http, HttpOptions } from "./http";
-
-const none = z.undefined();
-
-type Query = Record<string, string | undefined>;
 
 /**
  * A typed client of the management API, one method per route the provider needs, every answer
@@ -38,13 +36,14 @@ export class TenancyClient {
   }
 
   /**
-   * Every call first makes sure, once per client, that the endpoint is a tenancy API and the
-   * token is accepted: a wrong endpoint then fails every call with one clear sentence, and
-   * nothing is ever concluded from its 404s.
+   * Calls an operation of schema/*.operations.ts by name, with its typed path parameters, query and
+   * body; answers its typed, validated response. Every call first makes sure, once per client,
+   * that the endpoint is a tenancy API and the token is accepted: a wrong endpoint then fails
+   * every call with one clear sentence, and nothing is ever concluded from its 404s.
    */
-  private async send<T extends z.ZodType>(schema: T, method: string, path: string, opts?: RequestOptions): Promise<z.infer<T>> {
+  async call<K extends OperationId>(id: K, ...[args]: CallArgs<K>): Promise<Answer<K>> {
     await this.me();
-    return this.http.send(schema, method, path, opts);
+    return callOperation(this.http, id, args as Parameters<typeof callOperation>[2]);
   }
 
   /** The calling user's id. */
@@ -74,63 +73,74 @@ export class TenancyClient {
   }
 
   organizations = {
-    list: (query: Query) => this.send(page(organization), "GET", "/v1/organizations", { query: { limit: "100", ...query } }),
-    get: (orgId: string) => this.send(organization, "GET", `/v1/organizations/${seg(orgId)}`),
-    create: (body: unknown) => this.send(organization, "POST", "/v1/organizations", { body }),
-    update: (orgId: string, body: unknown) => this.send(organization, "PATCH", `/v1/organizations/${seg(orgId)}`, { body }),
-    delete: (orgId: string) => this.send(none, "DELETE", `/v1/organizations/${seg(orgId)}`),
+    list: (query: QueryOf<"listOrganizations"> = {}) => this.call("listOrganizations", { query: { limit: 100, ...query } }),
+    get: (orgId: string) => this.call("getOrganization", { params: { orgId } }),
+    create: (body: BodyOf<"createOrganization">) => this.call("createOrganization", { body }),
+    update: (orgId: string, body: BodyOf<"updateOrganization">) => this.call("updateOrganization", { params: { orgId }, body }),
+    delete: (orgId: string) => this.call("deleteOrganization", { params: { orgId } }),
   };
 
   projects = {
-    list: (orgId: string, query: Query) => this.send(page(project), "GET", `${orgPath(orgId)}/projects`, { query: { limit: "100", ...query } }),
-    get: (orgId: string, projectId: string) => this.send(project, "GET", `${projectPath(orgId, projectId)}`),
-    getById: (projectId: string) => this.send(project, "GET", `/v1/projects/${seg(projectId)}`),
-    create: (orgId: string, body: unknown) => this.send(project, "POST", `${orgPath(orgId)}/projects`, { body }),
-    update: (orgId: string, projectId: string, body: unknown) => this.send(project, "PATCH", projectPath(orgId, projectId), { body }),
-    archive: (orgId: string, projectId: string) => this.send(none, "DELETE", projectPath(orgId, projectId)),
+    list: (orgId: string, query: QueryOf<"listProjects"> = {}) => this.call("listProjects", { params: { orgId }, query: { limit: 100, ...query } }),
+    get: (orgId: string, projectId: string) => this.call("getProject", { params: { orgId, projectId } }),
+    getById: (projectId: string) => this.call("getProjectById", { params: { projectId } }),
+    create: (orgId: string, body: BodyOf<"createProject">) => this.call("createProject", { params: { orgId }, body }),
+    update: (orgId: string, projectId: string, body: BodyOf<"updateProject">) => this.call("updateProject", { params: { orgId, projectId }, body }),
+    archive: (orgId: string, projectId: string) => this.call("archiveProject", { params: { orgId, projectId } }),
   };
 
-  /** Members of an organization (`projectId` undefined) or of one of its projects. */
+  /**
+   * Members of an organization (`projectId` undefined) or of one of its projects. The scope picks
+   * the operation at run time, so a role is either scope's; the backend refuses one of the other
+   * scope's set (400 naming `role`).
+   */
   members = {
-    list: (scope: Scope, query: Query) => this.send(page(membership), "GET", `${scopePath(scope)}/members`, { query: { limit: "100", ...query } }),
-    get: (scope: Scope, userId: string) => this.send(membership, "GET", `${scopePath(scope)}/members/${seg(userId)}`),
-    add: (scope: Scope, body: unknown) => this.send(membership, "POST", `${scopePath(scope)}/members`, { body }),
-    setRole: (scope: Scope, userId: string, role: string) => this.send(membership, "PATCH", `${scopePath(scope)}/members/${seg(userId)}`, { body: { role } }),
-    remove: (scope: Scope, userId: string) => this.send(none, "DELETE", `${scopePath(scope)}/members/${seg(userId)}`),
+    list: (scope: Scope, query: QueryOf<"listProjectMembers"> = {}) =>
+      scope.projectId
+        ? this.call("listProjectMembers", { params: projectOf(scope), query: { limit: 100, ...query } })
+        : this.call("listOrganizationMembers", { params: { orgId: scope.organizationId }, query: { limit: 100, ...query } }),
+    get: (scope: Scope, userId: string) =>
+      scope.projectId ? this.call("getProjectMember", { params: { ...projectOf(scope), userId } }) : this.call("getOrganizationMember", { params: { orgId: scope.organizationId, userId } }),
+    add: (scope: Scope, body: MemberInput) =>
+      scope.projectId
+        ? this.call("addProjectMember", { params: projectOf(scope), body: body as BodyOf<"addProjectMember"> })
+        : this.call("addOrganizationMember", { params: { orgId: scope.organizationId }, body: body as BodyOf<"addOrganizationMember"> }),
+    setRole: (scope: Scope, userId: string, role: Membership["role"]) =>
+      scope.projectId
+        ? this.call("updateProjectMember", { params: { ...projectOf(scope), userId }, body: { role: role as ProjectRole } })
+        : this.call("updateOrganizationMember", { params: { orgId: scope.organizationId, userId }, body: { role: role as OrgRole } }),
+    remove: (scope: Scope, userId: string) =>
+      scope.projectId ? this.call("removeProjectMember", { params: { ...projectOf(scope), userId } }) : this.call("removeOrganizationMember", { params: { orgId: scope.organizationId, userId } }),
   };
 
   apiKeys = {
-    list: (orgId: string, projectId: string, query: Query) =>
-      this.send(page(apiKey), "GET", `${projectPath(orgId, projectId)}/api-keys`, { query: { limit: "100", ...query } }),
-    get: (orgId: string, projectId: string, keyId: string) => this.send(apiKey, "GET", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`),
-    create: (orgId: string, projectId: string, body: unknown) => this.send(createdApiKey, "POST", `${projectPath(orgId, projectId)}/api-keys`, { body }),
-    rename: (orgId: string, projectId: string, keyId: string, name: string) =>
-      this.send(apiKey, "PATCH", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`, { body: { name } }),
-    revoke: (orgId: string, projectId: string, keyId: string) => this.send(none, "DELETE", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`),
+    list: (orgId: string, projectId: string, query: QueryOf<"listApiKeys"> = {}) => this.call("listApiKeys", { params: { orgId, projectId }, query: { limit: 100, ...query } }),
+    get: (orgId: string, projectId: string, keyId: string) => this.call("getApiKey", { params: { orgId, projectId, keyId } }),
+    create: (orgId: string, projectId: string, body: BodyOf<"createApiKey">) => this.call("createApiKey", { params: { orgId, projectId }, body }),
+    rename: (orgId: string, projectId: string, keyId: string, name: string) => this.call("updateApiKey", { params: { orgId, projectId, keyId }, body: { name } }),
+    revoke: (orgId: string, projectId: string, keyId: string) => this.call("revokeApiKey", { params: { orgId, projectId, keyId } }),
     /** Brings the key's expiry forward to `expiresAt` (the backend never extends it): the end of a rotation's overlap. */
-    expireBy: (orgId: string, projectId: string, keyId: string, expiresAt: string) =>
-      this.send(apiKey, "PATCH", `${projectPath(orgId, projectId)}/api-keys/${seg(keyId)}`, { body: { expiresAt } }),
+    expireBy: (orgId: string, projectId: string, keyId: string, expiresAt: string) => this.call("updateApiKey", { params: { orgId, projectId, keyId }, body: { expiresAt } }),
   };
 
   /** The caller's own claims on objects their creates made (backend/services/claims.service.ts). */
   claims = {
     /** Whether the caller holds a pending (unconfirmed) claim on the object: only then may a create recover it. */
-    pending: async (objectId: string) => (await this.send(page(pendingClaim), "GET", "/v1/claims", { query: { objectId } })).data.length > 0,
-    confirm: (objectIds: string[]) => this.send(none, "POST", "/v1/claims/confirm", { body: { objectIds } }),
+    pending: async (objectId: string) => (await this.call("listClaims", { query: { objectId } })).data.length > 0,
+    confirm: (objectIds: string[]) => this.call("confirmClaims", { body: { objectIds } }),
   };
 
   /** An organization's service accounts and their management tokens (removed as members). */
   serviceAccounts = {
-    list: (orgId: string, query: Query) => this.send(page(membership), "GET", `${orgPath(orgId)}/service-accounts`, { query: { limit: "100", ...query } }),
-    create: (orgId: string, body: unknown) => this.send(membership, "POST", `${orgPath(orgId)}/service-accounts`, { body }),
-    tokens: (orgId: string, userId: string, query: Query = {}) =>
-      this.send(page(token), "GET", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens`, { query: { limit: "100", ...query } }),
-    mintToken: (orgId: string, userId: string, body: unknown) => this.send(createdToken, "POST", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens`, { body }),
-    revokeToken: (orgId: string, userId: string, tokenId: string) =>
-      this.send(none, "DELETE", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens/${seg(tokenId)}`),
+    list: (orgId: string, query: QueryOf<"listServiceAccounts"> = {}) => this.call("listServiceAccounts", { params: { orgId }, query: { limit: 100, ...query } }),
+    create: (orgId: string, body: BodyOf<"createServiceAccount">) => this.call("createServiceAccount", { params: { orgId }, body }),
+    tokens: (orgId: string, userId: string, query: QueryOf<"listServiceAccountTokens"> = {}) =>
+      this.call("listServiceAccountTokens", { params: { orgId, userId }, query: { limit: 100, ...query } }),
+    mintToken: (orgId: string, userId: string, body: BodyOf<"createServiceAccountToken">) => this.call("createServiceAccountToken", { params: { orgId, userId }, body }),
+    revokeToken: (orgId: string, userId: string, tokenId: string) => this.call("revokeServiceAccountToken", { params: { orgId, userId, tokenId } }),
     /** Brings the token's expiry forward to `expiresAt` (the backend never extends it): the end of a rotation's overlap. */
     expireTokenBy: (orgId: string, userId: string, tokenId: string, expiresAt: string) =>
-      this.send(token, "PATCH", `${orgPath(orgId)}/service-accounts/${seg(userId)}/tokens/${seg(tokenId)}`, { body: { expiresAt } }),
+      this.call("updateServiceAccountToken", { params: { orgId, userId, tokenId }, body: { expiresAt } }),
   };
 }
 
@@ -153,10 +163,12 @@ function seen(cache: Map<string, Promise<boolean>>, key: string, get: () => Prom
   return answer;
 }
 
-const seg = encodeURIComponent;
-const orgPath = (orgId: string) => `/v1/organizations/${seg(orgId)}`;
-const projectPath = (orgId: string, projectId: string) => `${orgPath(orgId)}/projects/${seg(projectId)}`;
-const scopePath = (s: Scope) => (s.projectId ? projectPath(s.organizationId, s.projectId) : orgPath(s.organizationId));
+type QueryOf<K extends OperationId> = NonNullable<QueryIn<Operations[K]>>;
+type BodyOf<K extends OperationId> = BodyIn<Operations[K]>;
+/** Either scope's member body: its role is checked against the scope by the backend. */
+type MemberInput = Omit<BodyOf<"addOrganizationMember">, "role"> & { role: Membership["role"] };
+
+const projectOf = (s: Scope) => ({ orgId: s.organizationId, projectId: s.projectId! });
 
 /**
  * `GET /v1/me`, read as the proof that the endpoint is a tenancy API: on one, that route always
@@ -165,7 +177,7 @@ const scopePath = (s: Scope) => (s.projectId ? projectPath(s.organizationId, s.p
  */
 async function identify(http: Http): Promise<Me> {
   try {
-    return await http.send(me, "GET", "/v1/me");
+    return await callOperation(http, "getMe");
   } catch (err) {
     const notTenancy = err instanceof TenancyError && (err.status === 404 || err.message.startsWith("unexpected response"));
     if (!notTenancy || err.message.startsWith(http.endpoint)) throw err;

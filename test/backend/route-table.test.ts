@@ -32,7 +32,7 @@ describe("the route table", () => {
     [
       "a path parameter of no known id kind",
       { path: "/v1/organizations/{orgId}/webhooks/{webhookId}" },
-      /^route GET \/v1\/organizations\/\{orgId\}\/webhooks\/\{webhookId\} names \{webhookId\} in its path: a path parameter is an id of a known kind \(orgId, projectId, userId, keyId, tokenId\); add it to PATH_PARAMS in http\/path-params\.ts$/,
+      /^route GET \/v1\/organizations\/\{orgId\}\/webhooks\/\{webhookId\} names \{webhookId\} in its path: a path parameter is an id of a known kind \(orgId, projectId, userId, keyId, tokenId\); add it to PATH_PARAMS in schema\/path-params\.ts$/,
     ],
     ["If-Match on a read", { ifMatch: ({ access }: { access: { org: { version: number } } }) => access.org } as unknown as Partial<RouteDef>, /^route GET \/v1\/organizations\/\{orgId\} declares ifMatch, which only a PATCH or DELETE/],
     ["activeProject outside project scope", { method: "POST", activeProject: true }, /^route POST \/v1\/organizations\/\{orgId\} declares activeProject, which only a write of project scope can honour$/],
@@ -57,13 +57,17 @@ describe("the route table", () => {
       writeFileSync(
         file,
         `import { route } from "../backend/http/route";\n` +
-          `export const bad = route({ method: "GET", path: "/v1/organizations/{orgId}", operationId: "bad", summary: "x", status: 200, scope: "organization", handler: async () => ({}) });\n`,
+          `import { ORGANIZATION_OPERATIONS } from "../schema/organizations.operations";\n` +
+          `export const bad = route(ORGANIZATION_OPERATIONS.getOrganization, { scope: "organization", handler: ({ access, db }) => { throw new Error(); } });\n` +
+          `export const legacy = route({ method: "GET", path: "/v1/organizations/{orgId}", operationId: "bad", summary: "x", status: 200, scope: "organization", handler: async () => ({}) });\n`,
       );
       const run = await exec(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "--strict", "--skipLibCheck", "--esModuleInterop", "--target", "ES2022", "--module", "commonjs", file], { cwd: ROOT }).then(
         () => ({ stdout: "" }),
         (e: { stdout: string }) => e,
       );
-      assert.match(run.stdout, /bad-route\.ts.*error TS\d+:.*'permission'/s);
+      // Both forms: an operation of schema/ with its server half, and the one-object form.
+      assert.match(run.stdout, /bad-route\.ts\(3,\d+\): error TS\d+:[^\n]*\n\s+Property 'permission' is missing/);
+      assert.match(run.stdout, /bad-route\.ts\(4,\d+\): error TS\d+:[^\n]*\n\s+Property 'permission' is missing/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

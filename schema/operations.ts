@@ -1,0 +1,28 @@
+import { API_KEY_OPERATIONS } from "./api-keys.operations";
+import { AUDIT_OPERATIONS } from "./audit.operations";
+import { CLAIM_OPERATIONS } from "./claims.operations";
+import { MEMBER_OPERATIONS } from "./members.operations";
+import { ORGANIZATION_OPERATIONS } from "./organizations.operations";
+import { PROJECT_MEMBER_OPERATIONS } from "./project-members.operations";
+import { PROJECT_OPERATIONS } from "./projects.operations";
+import { SYSTEM_OPERATIONS } from "./system.operations";
+import { TOKEN_OPERATIONS } from "./tokens.operations";
+
+/**
+ * Every management operation by its id: the backend's routes are declared from these, the
+ * provider's client calls them by name. (The data plane and the usage views still declare theirs
+ * in backend/usage/usage.routes.ts; they move here as a `usage.operations.ts` of the same shape.)
+ */
+export const OPERATIONS = {
+  ...TOKEN_OPERATIONS,
+  ...ORGANIZATION_OPERATIONS,
+  ...MEMBER_OPERATIONS,
+  ...PROJECT_OPERATIONS,
+  ...PROJECT_MEMBER_OPERATIONS,
+  ...API_KEY_OPERATIONS,
+  ...AUDIT_OPERATIONS,
+  ...CLAIM_OPERATIONS,
+  ...SYSTEM_OPERATIONS,
+};
+export type Operations = typeof OPERATIONS;
+export type OperationId = keyof Operations;
