@@ -14,9 +14,10 @@ import { Comparison, median } from "./measure";
  * load tool's own work is never counted and never steals the server's core.
  */
 
-const REQUESTS = 30_000;
+// BENCH_CPU_REQUESTS and BENCH_CPU_ROUNDS shorten a run while profiling; the defaults are the report's.
+const REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 30_000);
 const CONNECTIONS = 32;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 3);
 const SERVER_CORE = 0;
 const LOAD_CORE = 1;
 const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
