@@ -82,19 +82,23 @@ export async function cpuBenchmarks(dialect: Dialect): Promise<Comparison[]> {
     const baseline = () => cpuPerRequest(hello.pid, hello.url);
     await baseline(); // warm-up: JIT and connection set-up, not counted
     for (const s of subjects) await s.measure();
-    const base: number[] = [];
+    // The hello-world right before each subject: other load on the machine drifts within a round,
+    // and each ratio is taken between neighbours in time.
+    const base = subjects.map(() => [] as number[]);
     const measured = subjects.map(() => [] as number[]);
     for (let i = 0; i < ROUNDS; i++) {
-      base.push(await baseline());
-      for (const [j, s] of subjects.entries()) measured[j].push(await s.measure());
+      for (const [j, s] of subjects.entries()) {
+        base[j].push(await baseline());
+        measured[j].push(await s.measure());
+      }
     }
     return subjects.map((s, j) => ({
       name: `${label} (goal ≤ ${s.goal}x)`,
       baseline: "bare Fastify 5 hello-world",
       subject: s.name,
-      baselineValue: median(base),
+      baselineValue: median(base[j]),
       subjectValue: median(measured[j]),
-      ratio: median(measured[j].map((v, k) => v / base[k])),
+      ratio: median(measured[j].map((v, k) => v / base[j][k])),
       unit: "µs CPU/request",
     }));
   } finally {
