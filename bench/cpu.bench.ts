@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import autocannon = require("autocannon");
-import { Dialect, startBackend } from "../test/support/backend";
+import { Backend, Dialect, startBackend } from "../test/support/backend";
 import { authorizeTarget } from "./authorize-target";
 import { Target, startHello } from "./http.bench";
 import { Comparison, median } from "./measure";
@@ -44,41 +44,56 @@ function pin(pid: number, core: number): boolean {
 /** Microseconds of the server's CPU per request, over REQUESTS requests. */
 async function cpuPerRequest(pid: number, url: string, target: Target = {}): Promise<number> {
   const before = cpuSeconds(pid);
-  const result = await autocannon({ url, connections: CONNECTIONS, amount: REQUESTS, method: target.method ?? "GET", headers: target.headers ?? {}, ...(target.body === undefined ? {} : { body: target.body }) });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  await send(url, target, REQUESTS);
   return ((cpuSeconds(pid) - before) / REQUESTS) * 1e6;
 }
 
-interface Subject {
+/** `amount` requests to `url`, CONNECTIONS at a time; any answer but a 2xx fails the run. */
+export async function send(url: string, target: Target, amount: number): Promise<void> {
+  const result = await autocannon({ url, connections: CONNECTIONS, amount, method: target.method ?? "GET", headers: target.headers ?? {}, ...(target.body === undefined ? {} : { body: target.body }) });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+}
+
+/** One route the CPU benchmark measures, with its goal (at most `goal` times the hello-world). */
+export interface Subject {
   name: string;
-  /** The goal: at most this many times the hello-world's CPU per request. */
   goal: number;
-  measure(): Promise<number>;
+  path: string;
+  target: Target;
+}
+
+/** A backend started for these measurements: the rate limiter on (a high limit, never refusing). */
+export function startCpuBackend(dialect: Dialect, env: Record<string, string> = {}): Promise<Backend> {
+  return startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "10000000", ...env }, logToFile: true });
+}
+
+/** Seeds `b` with what the routes need and returns them; bench/cpu-profile.ts profiles the same. */
+export async function cpuSubjects(b: Backend): Promise<Subject[]> {
+  const auth = { headers: { authorization: `Bearer ${b.token}` } };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(b.url + path, { method, headers: { ...auth.headers, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as { id: string };
+  };
+  const org = await call("POST", "/v1/organizations", { name: "Bench CPU" });
+  const project = await call("POST", `/v1/organizations/${org.id}/projects`, { name: "cpu", environment: "development" });
+  const { target: authorize } = await authorizeTarget(b);
+  return [
+    { name: "GET /healthz", goal: 1.5, path: "/healthz", target: {} },
+    { name: "GET /v1/me", goal: 4, path: "/v1/me", target: auth },
+    { name: "GET one project", goal: 4, path: `/v1/organizations/${org.id}/projects/${project.id}`, target: auth },
+    { name: "POST /v1/authorize", goal: 3, path: "/v1/authorize", target: authorize },
+  ];
 }
 
 export async function cpuBenchmarks(dialect: Dialect): Promise<Comparison[]> {
   const hello = await startHello();
-  // A high limit keeps the rate limiter's own work in the measurement without it refusing.
-  const b = await startBackend({ dialect, env: { TENANCY_RATE_LIMIT_PER_MINUTE: "10000000" }, logToFile: true });
+  const b = await startCpuBackend(dialect);
   try {
     const pinned = [pin(process.pid, LOAD_CORE), pin(hello.pid, SERVER_CORE), pin(b.pid()!, SERVER_CORE)].every(Boolean);
     const label = `${dialect.name}: server CPU per request${pinned ? ", server and load tool on separate cores" : ", UNPINNED (taskset failed or is missing)"}`;
-    const auth = { headers: { authorization: `Bearer ${b.token}` } };
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(b.url + path, { method, headers: { ...auth.headers, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-      return (await res.json()) as { id: string };
-    };
-    const org = await call("POST", "/v1/organizations", { name: "Bench CPU" });
-    const project = await call("POST", `/v1/organizations/${org.id}/projects`, { name: "cpu", environment: "development" });
-    const { target: authorize } = await authorizeTarget(b);
     const server = b.pid()!;
-    const subjects: Subject[] = [
-      { name: "GET /healthz", goal: 1.5, measure: () => cpuPerRequest(server, `${b.url}/healthz`) },
-      { name: "GET /v1/me", goal: 4, measure: () => cpuPerRequest(server, `${b.url}/v1/me`, auth) },
-      { name: "GET one project", goal: 4, measure: () => cpuPerRequest(server, `${b.url}/v1/organizations/${org.id}/projects/${project.id}`, auth) },
-      { name: "POST /v1/authorize", goal: 3, measure: () => cpuPerRequest(server, `${b.url}/v1/authorize`, authorize) },
-    ];
+    const subjects = (await cpuSubjects(b)).map((s) => ({ ...s, measure: () => cpuPerRequest(server, b.url + s.path, s.target) }));
     const baseline = () => cpuPerRequest(hello.pid, hello.url);
     await baseline(); // warm-up: JIT and connection set-up, not counted
     for (const s of subjects) await s.measure();
