@@ -13,7 +13,7 @@ import { registerJsonParser } from "./http/json-body";
 import { Metrics } from "./http/metrics";
 import { pipeline, Principal } from "./http/pipeline";
 import { RateLimiter } from "./http/rate-limit";
-import { logCompleted, requestFields } from "./http/request-log";
+import { logCompleted, requestFields, requestLogger } from "./http/request-log";
 import { assertDeclared, RouteDef, toRouterPath } from "./http/route";
 import { API_ROUTES, systemRoutes } from "./routes";
 import type { Store } from "./store/db";
@@ -94,6 +94,7 @@ export function buildApp({ config, store, usage, logStream, routes: apiRoutes = 
     // Fastify's trustProxy takes CIDRs: X-Forwarded-For is believed only from these peers.
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     logController: new RequestCompleted(metrics),
+    childLoggerFactory: requestLogger as never,
     requestIdHeader: false,
     genReqId: (req) => {
       const h = req.headers["x-request-id"];

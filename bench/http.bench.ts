@@ -27,7 +27,7 @@ const app = require("fastify")({ logger: { stream: pino.destination({ dest: "/de
 app.get("/", async () => ({ hello: "world" }));
 app.listen({ host: "127.0.0.1", port: 0 }).then((url) => console.log(url));`;
 
-export function startHello(logged = false): Promise<{ url: string; stop(): void }> {
+export function startHello(logged = false): Promise<Started> {
   return startScript(["-e", logged ? LOGGED_HELLO : HELLO]);
 }
 
@@ -36,18 +36,25 @@ export function startHello(logged = false): Promise<{ url: string; stop(): void 
  * the same log line and metrics, and none of the rest. Measured in the same rounds, it tells how
  * much of the gap to the hello-world any implementation on this machine would keep.
  */
-export function startFloor(route: "read" | "authorize", env: Record<string, string>): Promise<{ url: string; stop(): void }> {
+export function startFloor(route: "read" | "authorize", env: Record<string, string>): Promise<Started> {
   const log = join(mkdtempSync(join(tmpdir(), "tenancy-floor-")), "log");
   return startScript([join(__dirname, "floors", `${route}.js`)], { ...env, FLOOR_LOG: log });
 }
 
-async function startScript(args: string[], env: Record<string, string> = {}): Promise<{ url: string; stop(): void }> {
+/** A helper server of the benchmarks, listening on `url`; `pid` for those that read its /proc. */
+export interface Started {
+  url: string;
+  pid: number;
+  stop(): void;
+}
+
+async function startScript(args: string[], env: Record<string, string> = {}): Promise<Started> {
   const child: ChildProcess = spawn(process.execPath, args, { cwd: join(__dirname, ".."), stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
   const url = await new Promise<string>((ok, fail) => {
     child.stdout!.once("data", (d: Buffer) => ok(d.toString().trim()));
     child.once("exit", (code) => fail(new Error(`${args.join(" ").slice(0, 80)}: exited with ${code}`)));
   });
-  return { url, stop: () => child.kill("SIGTERM") };
+  return { url, pid: child.pid!, stop: () => child.kill("SIGTERM") };
 }
 
 /** One request, as autocannon sends it over and over. */

@@ -1,4 +1,5 @@
 import { apiBenchmarks, dialects } from "./api.bench";
+import { cpuBenchmarks } from "./cpu.bench";
 import { httpBenchmarks } from "./http.bench";
 import { layoutBenchmarks } from "./layout.bench";
 import { Comparison, report } from "./measure";
@@ -8,11 +9,12 @@ import { floodBenchmarks } from "./usage-flood.bench";
 
 /** `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run. */
 async function main() {
-  // BENCH_ONLY=http|api|usage|flood|layout|scale runs one of them (usage includes flood); BENCH_SCALE=0 leaves the 1,000-resource run (minutes) out;
+  // BENCH_ONLY=cpu|http|api|usage|flood|layout|scale runs one of them (usage includes flood); BENCH_SCALE=0 leaves the 1,000-resource run (minutes) out;
   // BENCH_DIALECT=sqlite|postgres keeps one store.
   const only = process.env.BENCH_ONLY;
   for (const dialect of dialects) {
     const done: Comparison[] = [];
+    if (!only || only === "cpu") done.push(...(await cpuBenchmarks(dialect)));
     if (!only || only === "http") done.push(...(await httpBenchmarks(dialect)));
     if (!only || only === "api") done.push(...(await apiBenchmarks(dialect)));
     report(done);

@@ -7,6 +7,7 @@ import { PricedEvent, recordEvents } from "../backend/usage/usage.repository";
 import { Comparison, compare, load, median } from "./measure";
 import { ofFloor, p99At, rate, ratios, startFloor, startHello } from "./http.bench";
 import { send } from "./usage-load";
+import { authorizeTarget } from "./authorize-target";
 
 /**
  * The data plane's costs: POST /v1/authorize against Fastify's hello world (req/s, and p99 at 80 %
@@ -28,13 +29,11 @@ async function authorizeBench(dialect: Dialect, redis: string | undefined): Prom
   const hello = await startHello();
   let floor: { url: string; stop(): void } | undefined;
   try {
-    const t = await tenant(b, { bench: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000, monthlyBudgetUsd: 1_000_000_000 } });
+    const { target, clientKey, gateway } = await authorizeTarget(b);
+    const { headers } = target;
     const url = `${b.url}/v1/authorize`;
-    const credential = await storeGateway(b.databaseUrl);
-    const headers = { authorization: `Bearer ${credential}`, "content-type": "application/json" };
-    const target = { method: "POST" as const, headers, body: JSON.stringify({ apiKey: t.projects.bench.key, model: "gpt-4o-mini", inputTokens: 100, maxOutputTokens: 100 }) };
     const label = `${dialect.name}${redis ? " + Redis" : ""}`;
-    floor = await startFloor("authorize", { FLOOR_GATEWAY: credential, FLOOR_KEY: t.projects.bench.key });
+    floor = await startFloor("authorize", { FLOOR_GATEWAY: gateway, FLOOR_KEY: clientKey });
     const least = `${floor.url}/v1/authorize`;
     // The same load tool and rounds as the HTTP benchmark (autocannon): a fetch-based client
     // saturates before a hello-world does, which would flatter every ratio.

@@ -90,6 +90,9 @@ export function newId(prefix: string): string {
 
 /** Replaces anything shaped like a credential, e.g. a key pasted into a URL, before it is logged. */
 export function scrubSecrets(text: string): string {
+  // Every credential has an underscore; a text without one (/healthz, /v1/me) skips the
+  // regular expression, which every logged request pays for.
+  if (!text.includes("_")) return text;
   return text.replace(/\b(tmt|tpk|tgw)_[0-9A-Za-z]{8,}/g, "$1_[redacted]");
 }
 

@@ -2,6 +2,7 @@ import type { OrgRole } from "../../schema/organization";
 import type { ProjectRole } from "../../schema/project";
 import type { Executor } from "../store/db";
 import { allUserOrganizations } from "../store/organizations.repository";
+import { allUserProjects } from "../store/projects.repository";
 import type { Ctx } from "./context";
 import { compact } from "./context";
 import { isFenced } from "./organizations.service";
@@ -14,16 +15,7 @@ export async function describeMe(ctx: Ctx, db: Executor) {
   const user = ctx.caller.user;
   const organizations = (await allUserOrganizations(db, user.id)).filter((o) => !isFenced(ctx, o));
   const visible = new Set(organizations.map((o) => o.id));
-  const projects = await db
-    .selectFrom("project_members as m")
-    .innerJoin("projects as p", "p.id", "m.project_id")
-    .innerJoin("organizations as o", "o.id", "p.organization_id")
-    .select(["p.id", "p.organization_id", "p.name", "p.status", "m.role"])
-    .where("m.user_id", "=", user.id)
-    .where("o.deleted_at", "is", null)
-    .orderBy("p.created_at")
-    .orderBy("p.id")
-    .execute();
+  const projects = await allUserProjects(db, user.id);
   return {
     user: compact({ id: user.id, email: user.email, kind: user.kind, name: user.name }),
     token: { id: ctx.caller.token.id, name: ctx.caller.token.name },

@@ -10,7 +10,7 @@ import pino from "pino";
 import { buildApp } from "../../backend/app";
 import { startUsage } from "../../backend/usage/usage.runtime";
 import { loadConfig } from "../../backend/config";
-import { logCompleted, logDestination, requestFields } from "../../backend/http/request-log";
+import { logCompleted, logDestination, requestFields, requestLogger } from "../../backend/http/request-log";
 import type { Store } from "../../backend/store/db";
 import { tempStore } from "./helpers";
 
@@ -33,7 +33,7 @@ const withoutTime = (line: string) => line.replace(/"time":\d+/, '"time":0');
  * same fields, or log readers that parse pino's lines would see two shapes.
  */
 describe("the request log line", () => {
-  it("is byte for byte what the request's pino child logger writes, for any URL and id", () => {
+  it("is byte for byte what the request's pino child logger writes, for any URL and id, made or not", () => {
     fc.assert(
       fc.property(
         fc.constantFrom("GET", "POST", "PATCH", "DELETE"),
@@ -44,13 +44,18 @@ describe("the request log line", () => {
         fc.double({ min: 0, max: 1e5, noNaN: true }),
         (method, url, id, statusCode, elapsedTime) => {
           const ours = capture();
+          const lazy = capture();
           const theirs = capture();
           const child = pino({ level: "info", serializers: { req: requestFields } }, ours.stream).child({ reqId: id });
+          // The app's own request logger, whose pino child is never made for this line.
+          const app = requestLogger(pino({ level: "info", serializers: { req: requestFields } }, lazy.stream), { reqId: id }, {});
           const reference = pino({ level: "info", serializers: { req: requestFields } }, theirs.stream).child({ reqId: id });
           const req = { method, url, ip: "203.0.113.9", id } as FastifyRequest;
           logCompleted(req, { log: child, statusCode, elapsedTime } as unknown as FastifyReply);
+          logCompleted(req, { log: app, statusCode, elapsedTime } as unknown as FastifyReply);
           reference.info({ req, res: { statusCode }, responseTime: elapsedTime }, "request completed");
           assert.equal(withoutTime(ours.text()), withoutTime(theirs.text()));
+          assert.equal(withoutTime(lazy.text()), withoutTime(theirs.text()));
           assert.equal(JSON.parse(ours.text()).req.url, requestFields(req).url);
         },
       ),
