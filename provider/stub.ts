@@ -1,23 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { relative, sep } from "path";
 
-/** The four kinds of resource; the runtime module picks the implementation by this name. */
-export type ResourceKind = "organization" | "project" | "membership" | "apiKey" | "serviceAccount";
-
 /** The provider methods the stub forwards, by name. */
 export type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete";
 
-/** The module of each kind whose exports are its provider (./kinds/). */
-const KIND_MODULES: Record<ResourceKind, string> = {
-  organization: "organization",
-  project: "project",
-  membership: "membership",
-  apiKey: "api-key",
-  serviceAccount: "service-account",
-};
-
 /**
- * The provider handed to `dynamic.Resource` for `kind`. Pulumi's closure serializer stores an
+ * The provider handed to `dynamic.Resource` for `kind`, whose module under ./kinds/ (if it has one)
+ * is `module`. Pulumi's closure serializer stores an
  * object that is the exports of a module under `node_modules/` as `require("<path after
  * node_modules>")` rather than as its code: when this package is installed, the kind's module
  * (./kinds/) is stored as `require("pulumi-tenancy/dist/provider/kinds/<kind>.js")`, some 100
@@ -30,12 +19,13 @@ const KIND_MODULES: Record<ResourceKind, string> = {
  * node_modules is not the package's own name (pnpm's `.pnpm/pulumi-tenancy@0.2.0…/`, a nested
  * install), which would tie the state to one install layout and version.
  */
-export function providerFor(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  const file = require.resolve(`./kinds/${KIND_MODULES[kind]}`);
+export function providerFor(kind: string, module: string | undefined): pulumi.dynamic.ResourceProvider {
+  if (module === undefined) return providerStub(kind);
+  const file = require.resolve(`./kinds/${module}`);
   // The name the serializer gives it: the path from the working directory (see createClosure.js).
   const parts = relative(process.cwd(), file).split(sep);
   const at = parts.indexOf("node_modules");
-  const stored = at >= 0 && parts.slice(at + 1).join("/") === `pulumi-tenancy/dist/provider/kinds/${KIND_MODULES[kind]}.js`;
+  const stored = at >= 0 && parts.slice(at + 1).join("/") === `pulumi-tenancy/dist/provider/kinds/${module}.js`;
   return stored ? require(file) : providerStub(kind);
 }
 
@@ -59,7 +49,7 @@ export function providerFor(kind: ResourceKind): pulumi.dynamic.ResourceProvider
  * That module path and its `dispatch(kind, method, args)` export are public API: stubs already
  * stored in users' state keep requiring them, on refresh and delete too (test/install/old-state).
  */
-export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+export function providerStub(kind: string): pulumi.dynamic.ResourceProvider {
   const call = (method: Method, args: unknown[]): Promise<any> => {
     const { dirname } = require("path");
     const from = [process.cwd(), dirname(require.main?.filename ?? ".")];
