@@ -104,7 +104,6 @@ async function retire(client: TenancyClient, props: Outputs, id: string): Promis
 
 export const apiKeyKind = defineResource(apiKeySpec, {
   kind: "apiKey",
-  module: "api-key",
   labelField: "name",
   whereabouts: (_id, props) => ({ organizationId: props.organizationId, projectId: props.projectId }),
   // A rotation: the new key exists before the old one is retired.

@@ -28,14 +28,11 @@ export interface Call {
 
 /** What only one kind knows; the shell does the rest. `I` are its checked inputs, `O` its state, `Obj` the API object. */
 export interface Operations<I, O, Obj, Kind extends string, Secret extends keyof O & string> {
-  /** The name the stubs stored in state dispatch by (runtime.ts): never renamed. */
-  kind: Kind;
   /**
-   * Its module under kinds/ (`dispatchingProvider(kind)`), which an installed package's state
-   * requires by path instead of storing the stub (stub.ts): never renamed. Without one, the stub
-   * is stored by value.
+   * The name the stubs stored in state dispatch by (runtime.ts), and of its module under kinds/
+   * (stub.ts `kindModule`) if it has one: never renamed.
    */
-  module?: string;
+  kind: Kind;
   /** The input that names the resource in messages where its URN does not: `Project "chat-prod"`. */
   labelField: keyof I & string;
   /** Where the resource lives, to tell its deletion from a token that cannot see it (gone.ts). */
@@ -63,7 +60,6 @@ export type ResourceOutputs<O, Secret extends keyof O = never> = { readonly [K i
 export interface KindDefinition<Kind extends string = string, Type extends string = string> {
   kind: Kind;
   type: Type;
-  module?: string;
   spec: AnySpec & { type: Type };
   implementation: Implementation;
 }
@@ -122,8 +118,8 @@ export function defineResource<S extends AnySpec, const Kind extends string, con
   };
   const implementation = confirmingHeldClaims(bare, ops.claimOf);
 
-  const definition = { kind: ops.kind, type: spec.type as S["type"], module: ops.module, spec, implementation };
-  const provider = providerFor(ops.kind, ops.module);
+  const definition = { kind: ops.kind, type: spec.type as S["type"], spec, implementation };
+  const provider = providerFor(ops.kind);
   const secrets = ops.secrets ?? [];
   class Resource extends pulumi.dynamic.Resource {
     static readonly kind = definition;

@@ -94,7 +94,6 @@ async function createOrTakeOver(client: TenancyClient, inputs: Inputs): Promise<
 
 export const membershipKind = defineResource(membershipSpec, {
   kind: "membership",
-  module: "membership",
   labelField: "email",
   whereabouts: (_id, props) => ({ organizationId: props.organizationId, projectId: props.projectId }),
   create: async (client, inputs) => {

@@ -30,7 +30,6 @@ const patchFor = (current: object, inputs: object) => mergePatch(pick(current, o
 
 export const organizationKind = defineResource(organizationSpec, {
   kind: "organization",
-  module: "organization",
   labelField: "name",
   whereabouts: (id) => ({ organizationId: id, isOrganization: true }),
   create: async (client, inputs) => {

@@ -61,7 +61,6 @@ async function create(client: TenancyClient, inputs: Inputs): Promise<ProjectObj
 
 export const projectKind = defineResource(projectSpec, {
   kind: "project",
-  module: "project",
   labelField: "name",
   whereabouts: (id, props) => ({ organizationId: props.organizationId, projectId: id, isProject: true }),
   create: async (client, inputs) => {

@@ -107,7 +107,6 @@ const withToken = (m: MembershipObject, t: { token: string; tokenId: string }) =
 
 export const serviceAccountKind = defineResource(serviceAccountSpec, {
   kind: "serviceAccount",
-  module: "service-account",
   labelField: "name",
   whereabouts: (_id, props) => ({ organizationId: props.organizationId }),
   // A token refresh found dead is drift to mend in place, like a changed input; a new account exists before the old one goes.

@@ -5,8 +5,13 @@ import { relative, sep } from "path";
 export type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete";
 
 /**
- * The provider handed to `dynamic.Resource` for `kind`, whose module under ./kinds/ (if it has one)
- * is `module`. Pulumi's closure serializer stores an
+ * The module under ./kinds/ whose exports are `kind`'s provider (`dispatchingProvider(kind)`):
+ * `apiKey` → `api-key`. State stores its path (below), so it is public API and never renamed.
+ */
+export const kindModule = (kind: string): string => kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The provider handed to `dynamic.Resource` for `kind`. Pulumi's closure serializer stores an
  * object that is the exports of a module under `node_modules/` as `require("<path after
  * node_modules>")` rather than as its code: when this package is installed, the kind's module
  * (./kinds/) is stored as `require("pulumi-tenancy/dist/provider/kinds/<kind>.js")`, some 100
@@ -19,9 +24,15 @@ export type Method = "configure" | "check" | "diff" | "create" | "read" | "updat
  * node_modules is not the package's own name (pnpm's `.pnpm/pulumi-tenancy@0.2.0…/`, a nested
  * install), which would tie the state to one install layout and version.
  */
-export function providerFor(kind: string, module: string | undefined): pulumi.dynamic.ResourceProvider {
-  if (module === undefined) return providerStub(kind);
-  const file = require.resolve(`./kinds/${module}`);
+export function providerFor(kind: string): pulumi.dynamic.ResourceProvider {
+  const module = kindModule(kind);
+  let file: string;
+  try {
+    file = require.resolve(`./kinds/${module}`);
+  } catch {
+    // A kind without a module of its own (a new one, until it gets one) is stored by value.
+    return providerStub(kind);
+  }
   // The name the serializer gives it: the path from the working directory (see createClosure.js).
   const parts = relative(process.cwd(), file).split(sep);
   const at = parts.indexOf("node_modules");

@@ -1,4 +1,5 @@
 import { KINDS as DEFINITIONS, KindType } from "../kind-table";
+import { kindModule } from "../stub";
 import { fold } from "./fold";
 
 /**
@@ -29,7 +30,7 @@ export interface Identified {
 export function providerKinds(provider: string | undefined): Kind[] {
   if (!provider || !provider.includes("pulumi-tenancy")) return [];
   // How each kind's provider names it: the installed module's file, or the stub's captured `kind`.
-  const runs = DEFINITIONS.filter(({ kind, module }) => (module && provider.includes(`pulumi-tenancy/dist/provider/kinds/${module}.js"`)) || provider.includes(`kind: "${kind}"`));
+  const runs = DEFINITIONS.filter(({ kind }) => provider.includes(`pulumi-tenancy/dist/provider/kinds/${kindModule(kind)}.js"`) || provider.includes(`kind: "${kind}"`));
   return runs.map((k) => k.type);
 }
 

@@ -73,7 +73,7 @@ describe("a new resource kind: one file and one line of resources.ts", function 
   const outputs = async () => Object.fromEntries(Object.entries(await t.stack.outputs()).map(([k, v]) => [k, v.value as string]));
   const noteState = async () => {
     const state = await t.stack.exportStack();
-    const note = (state.deployment.resources as { type: string; outputs: Record<string, unknown> }[]).find((r) => r.type === "pulumi-nodejs:dynamic/tenancy:Note");
+    const note = ((state.deployment.resources ?? []) as { type: string; outputs: Record<string, unknown> }[]).find((r) => r.type === "pulumi-nodejs:dynamic/tenancy:Note");
     return note?.outputs;
   };
 
