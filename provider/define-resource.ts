@@ -56,15 +56,7 @@ export interface Operations<I, O, Obj, Kind extends string, Secret extends keyof
 /** The output properties of a resource class: every field of its state, a secret one always set. */
 export type ResourceOutputs<O, Secret extends keyof O = never> = { readonly [K in keyof O]-?: pulumi.Output<K extends Secret ? NonNullable<O[K]> : O[K]> };
 
-/** A resource kind: its spec, its provider implementation, and its class. */
-export interface KindDefinition<Kind extends string = string, Type extends string = string> {
-  kind: Kind;
-  type: Type;
-  spec: AnySpec & { type: Type };
-  implementation: Implementation;
-}
-
-/** The class of a kind, as the package exports it (`class Project extends project.Resource {}`). */
+/** The class of a kind, as the package exports it (`class Project extends projectKind.Resource {}`). */
 export interface ResourceClass<Args, O, Definition, Secret extends keyof O = never> {
   new (name: string, args: Args, opts?: pulumi.CustomResourceOptions): pulumi.dynamic.Resource & ResourceOutputs<O, Secret>;
   /** The kind it is of: the table of kinds (resources.ts) reads it. */
