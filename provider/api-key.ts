@@ -1,15 +1,12 @@
-import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ApiKey as ApiKeyObject, apiKeyInput, createdApiKey, idOf } from "../schema";
 import { TenancyClient } from "./client";
-import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
-import { GONE, unlessGone } from "./gone";
-import { canonical, isCode, logicalName, pick, withContext } from "./inputs";
+import { assertRecoverable } from "./claims";
+import { defineResource } from "./define-resource";
+import { canonical, isCode, pick } from "./inputs";
 import { MAX_OVERLAP_HOURS, overlapEnd, overlapHours } from "./overlap";
-import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
-import { providerFor } from "./stub";
 
 /**
  * An API key of a project, for workloads on the data plane. Only `name` (and
@@ -40,10 +37,7 @@ export const apiKeySpec = resourceSpec({
 type Spec = typeof apiKeySpec;
 
 /** The inputs of an `ApiKey`. */
-export type ApiKeyArgs = Omit<SpecArgs<Spec["own"], Spec["api"]>, "rotationTriggers"> & {
-  /** Any string map; a change to it rotates the key (e.g. `{ quarter: "2026-Q4" }`). */
-  rotationTriggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-};
+export type ApiKeyArgs = SpecArgs<Spec["own"], Spec["api"]>;
 type Inputs = SpecInputs<Spec["own"], Spec["api"]>;
 type Outputs = SpecOutputs<Spec["own"], Spec["api"], Spec["object"]>;
 
@@ -75,39 +69,6 @@ async function create(client: TenancyClient, inputs: Inputs) {
     return client.apiKeys.create(orgId, projectId, body);
   }
 }
-
-const implementation: Implementation<Inputs, Outputs> = (settings) => {
-  const client = lazyClient(settings);
-  const label = (inputs: Inputs) => `ApiKey "${logicalName(inputs, inputs.name)}"`;
-  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, projectId: props.projectId, deployedBy: props.deployedBy });
-  return {
-    check: async (_olds, news) => apiKeySpec.check(news),
-    diff: async (_id, olds, news) => ({ ...apiKeySpec.diff(olds, news), deleteBeforeReplace: false }),
-    create: (inputs) =>
-      withContext(`create ${label(inputs)}`, async () => {
-        const key = await create(client(), inputs);
-        return { id: key.id, outs: apiKeySpec.outputs(inputs, key, await creation(client())) };
-      }),
-    read: (id, props) =>
-      withContext(`read ${label(props!)}`, async () => {
-        const key = await unlessGone(client(), client().apiKeys.get(props!.organizationId, props!.projectId, id), whereabouts(props!));
-        return key !== GONE && key.status === "active" ? apiKeySpec.readResult(id, props!, key) : { id: "" };
-      }),
-    update: (id, olds, news) =>
-      withContext(`update ${label(news)}`, async () => {
-        const [orgId, projectId] = [olds.organizationId, olds.projectId];
-        const key = olds.name === news.name ? await client().apiKeys.get(orgId, projectId, id) : await client().apiKeys.rename(orgId, projectId, id, news.name);
-        return { outs: apiKeySpec.outputs(news, key, olds) };
-      }),
-    delete: (id, props) =>
-      withContext(`delete ${label(props)}`, async () => {
-        await unlessGone(client(), retire(client(), props, id), whereabouts(props));
-      }),
-  };
-};
-
-/** The object a claim names: the key itself. */
-const claimOf = (id: string) => id;
 
 /** The live keys of this resource's URN but `id` (a rotation's successor, or predecessors still in their overlap). */
 async function liveKeysOfUrn(client: TenancyClient, props: Outputs, id: string): Promise<ApiKeyObject[]> {
@@ -141,38 +102,31 @@ async function retire(client: TenancyClient, props: Outputs, id: string): Promis
   for (const keyId of [id, ...overlapping.map((k) => k.id)]) await client.apiKeys.revoke(props.organizationId, props.projectId, keyId);
 }
 
-export const apiKeyImplementation = confirmingHeldClaims(implementation, claimOf);
+export const apiKeyKind = defineResource(apiKeySpec, {
+  kind: "apiKey",
+  labelField: "name",
+  whereabouts: (_id, props) => ({ organizationId: props.organizationId, projectId: props.projectId }),
+  // A rotation: the new key exists before the old one is retired.
+  diff: (diff) => ({ ...diff, deleteBeforeReplace: false }),
+  create: async (client, inputs) => {
+    const key = await create(client, inputs);
+    return { id: key.id, object: key };
+  },
+  read: async ({ client, gone }, id, props) => {
+    const key = await gone(client.apiKeys.get(props.organizationId, props.projectId, id));
+    return key?.status === "active" ? key : undefined;
+  },
+  update: ({ client }, id, olds, news) => {
+    const [orgId, projectId] = [olds.organizationId, olds.projectId];
+    return olds.name === news.name ? client.apiKeys.get(orgId, projectId, id) : client.apiKeys.rename(orgId, projectId, id, news.name);
+  },
+  delete: async ({ client, gone }, id, props) => void (await gone(retire(client, props, id))),
+  // The object a claim names: the key itself.
+  claimOf: (id) => id,
+  secrets: ["secret"],
+});
 
-const provider = providerFor("apiKey");
+export const apiKeyImplementation = apiKeyKind.implementation;
 
-/** An API key of a project; `secret` is a Pulumi secret. */
-export class ApiKey extends pulumi.dynamic.Resource {
-  declare readonly projectId: pulumi.Output<string>;
-  declare readonly organizationId: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
-  declare readonly owner: pulumi.Output<string>;
-  declare readonly permissions: pulumi.Output<ApiKeyObject["permissions"]>;
-  declare readonly expiresInDays: pulumi.Output<number | undefined>;
-  declare readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
-  declare readonly rotationOverlapHours: pulumi.Output<number | undefined>;
-  /** The key itself, shown by the API once; a Pulumi secret. */
-  declare readonly secret: pulumi.Output<string>;
-  declare readonly redactedValue: pulumi.Output<string>;
-  declare readonly expiresAt: pulumi.Output<string | undefined>;
-  declare readonly lastUsedAt: pulumi.Output<string | undefined>;
-  declare readonly status: pulumi.Output<ApiKeyObject["status"]>;
-  declare readonly externalId: pulumi.Output<string>;
-  declare readonly createdAt: pulumi.Output<string>;
-  declare readonly updatedAt: pulumi.Output<string>;
-  declare readonly version: pulumi.Output<number>;
-  /** The user whose token created it: refresh and destroy tell a deletion from another user's token by it. */
-  declare readonly deployedBy: pulumi.Output<string | undefined>;
-  /** When this stack's create made it. */
-  declare readonly claimedAt: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
-    const options = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secret"] });
-    super(provider, name, resourceProps(apiKeySpec, name, args, options), options, MODULE, "ApiKey");
-    confirmOnceRecorded(this, claimOf);
-  }
-}
+/** An API key of a project; `secret` (the key itself, shown by the API once) is a Pulumi secret. */
+export class ApiKey extends apiKeyKind.Resource {}

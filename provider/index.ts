@@ -7,11 +7,7 @@
  * const org = new tenancy.Organization("acme", { name: "Acme" });
  * ```
  */
-export { Organization, OrganizationArgs } from "./organization";
-export { Project, ProjectArgs } from "./project";
-export { Membership, MembershipArgs } from "./membership";
-export { ApiKey, ApiKeyArgs } from "./api-key";
-export { ServiceAccount, ServiceAccountArgs } from "./service-account";
+export * from "./resources";
 export { ProjectSet, ProjectSetArgs, ProjectSetEnvironment, ProjectSetKey, ProjectSetMember, ENVIRONMENT_DEFAULTS } from "./components/project-set";
 export { TenancyClient } from "./client";
 export { TenancyError } from "../schema/errors";

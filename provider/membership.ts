@@ -1,13 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { idOf, membership, membershipClaimId, Membership as MembershipObject, orgMemberInput, orgRole, OrgRole, projectMemberInput, projectRole, ProjectRole } from "../schema";
+import { idOf, membership, membershipClaimId, Membership as MembershipObject, orgMemberInput, orgRole, projectMemberInput, projectRole } from "../schema";
 import { Scope, TenancyClient } from "./client";
-import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
-import { GONE, unlessGone } from "./gone";
-import { isCode, logicalName, orMissing, withContext } from "./inputs";
-import { Implementation, lazyClient, MODULE, resourceProps, warn } from "./resource";
-import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
-import { providerFor } from "./stub";
+import { assertRecoverable } from "./claims";
+import { defineResource } from "./define-resource";
+import { isCode, orMissing } from "./inputs";
+import { warn } from "./resource";
+import { resourceSpec, SpecArgs, SpecInputs } from "./spec";
 
 /**
  * A user's role in an organization (no `projectId`: admin, billing, member, viewer) or in one of its
@@ -42,7 +40,6 @@ type Spec = typeof membershipSpec;
 /** The inputs of a `Membership`. */
 export type MembershipArgs = SpecArgs<Spec["own"], Spec["api"]>;
 type Inputs = SpecInputs<Spec["own"], Spec["api"]>;
-type Outputs = SpecOutputs<Spec["own"], Spec["api"], Spec["object"]>;
 
 const scopeOf = (p: Inputs): Scope => ({ organizationId: p.organizationId, projectId: p.projectId });
 
@@ -95,73 +92,39 @@ async function createOrTakeOver(client: TenancyClient, inputs: Inputs): Promise<
   }
 }
 
-const implementation: Implementation<Inputs, Outputs> = (settings) => {
-  const client = lazyClient(settings);
-  const label = (inputs: Inputs) => `Membership "${logicalName(inputs, inputs.email)}"`;
-  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, projectId: props.projectId, deployedBy: props.deployedBy });
-  return {
-    check: async (_olds, news) => membershipSpec.check(news),
-    diff: async (_id, olds, news) => membershipSpec.diff(olds, news),
-    create: (inputs) =>
-      withContext(`create ${label(inputs)}`, async () => {
-        const m = await createOrTakeOver(client(), inputs);
-        return { id: idFor(m), outs: membershipSpec.outputs(inputs, m, await creation(client())) };
-      }),
-    read: (id, props) =>
-      withContext(`read ${label(props!)}`, async () => {
-        const m = await unlessGone(client(), client().members.get(scopeOf(props!), props!.userId), whereabouts(props!));
-        if (m === GONE || (await inArchivedProject(client(), scopeOf(props!)))) return { id: "" };
-        return membershipSpec.readResult(id, props!, m);
-      }),
-    update: (_id, olds, news) =>
-      withContext(`update ${label(news)}`, async () => {
-        const m = await client().members.setRole(scopeOf(news), olds.userId, news.role);
-        return { outs: membershipSpec.outputs(news, m, olds) };
-      }),
-    delete: (_id, props) =>
-      withContext(`delete ${label(props)}`, async () => {
-        const scope = scopeOf(props);
-        const where = scope.projectId ? `project ${scope.projectId}` : `organization ${scope.organizationId}`;
-        if (!scope.projectId && props.role === "admin" && props.userId === (await client().myUserId())) {
-          warn(`kept ${props.email}'s admin membership of ${where}: it is the deploying user's own; deleting the organization removes it`);
-          return;
-        }
-        if (await inArchivedProject(client(), scope)) return;
-        try {
-          await unlessGone(client(), client().members.remove(scope, props.userId), whereabouts(props));
-        } catch (err) {
-          if (!isCode(err, "last_admin")) throw err;
-          warn(`kept ${props.email}'s membership of ${where}: it is the organization's last admin; deleting the organization removes it`);
-        }
-      }),
-  };
-};
+export const membershipKind = defineResource(membershipSpec, {
+  kind: "membership",
+  labelField: "email",
+  whereabouts: (_id, props) => ({ organizationId: props.organizationId, projectId: props.projectId }),
+  create: async (client, inputs) => {
+    const m = await createOrTakeOver(client, inputs);
+    return { id: idFor(m), object: m };
+  },
+  read: async ({ client, gone }, _id, props) => {
+    const m = await gone(client.members.get(scopeOf(props), props.userId));
+    return m && !(await inArchivedProject(client, scopeOf(props))) ? m : undefined;
+  },
+  update: ({ client }, _id, olds, news) => client.members.setRole(scopeOf(news), olds.userId, news.role),
+  delete: async ({ client, gone }, _id, props) => {
+    const scope = scopeOf(props);
+    const where = scope.projectId ? `project ${scope.projectId}` : `organization ${scope.organizationId}`;
+    if (!scope.projectId && props.role === "admin" && props.userId === (await client.myUserId())) {
+      warn(`kept ${props.email}'s admin membership of ${where}: it is the deploying user's own; deleting the organization removes it`);
+      return;
+    }
+    if (await inArchivedProject(client, scope)) return;
+    try {
+      await gone(client.members.remove(scope, props.userId));
+    } catch (err) {
+      if (!isCode(err, "last_admin")) throw err;
+      warn(`kept ${props.email}'s membership of ${where}: it is the organization's last admin; deleting the organization removes it`);
+    }
+  },
+  claimOf: (_id, props) => claimOf(props),
+  claimFields: ["organizationId", "projectId", "userId"],
+});
 
-export const membershipImplementation = confirmingHeldClaims(implementation, (_id, props) => claimOf(props));
-
-const provider = providerFor("membership");
+export const membershipImplementation = membershipKind.implementation;
 
 /** A user's role in an organization or in one of its projects. */
-export class Membership extends pulumi.dynamic.Resource {
-  declare readonly organizationId: pulumi.Output<string>;
-  declare readonly projectId: pulumi.Output<string | undefined>;
-  declare readonly email: pulumi.Output<string>;
-  declare readonly role: pulumi.Output<OrgRole | ProjectRole>;
-  declare readonly userId: pulumi.Output<string>;
-  declare readonly kind: pulumi.Output<MembershipObject["kind"]>;
-  /** A service account's display name; people have none. */
-  declare readonly name: pulumi.Output<string | undefined>;
-  declare readonly externalId: pulumi.Output<string>;
-  declare readonly createdAt: pulumi.Output<string>;
-  declare readonly updatedAt: pulumi.Output<string>;
-  declare readonly version: pulumi.Output<number>;
-  /** The user whose token created it: refresh and destroy tell a deletion from another user's token by it. */
-  declare readonly deployedBy: pulumi.Output<string | undefined>;
-  /** When this stack's create made it (or recovered or took it over). */
-  declare readonly claimedAt: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: MembershipArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, resourceProps(membershipSpec, name, args, opts), opts, MODULE, "Membership");
-    confirmOnceRecorded(this, (_id, props: Outputs) => claimOf(props), ["organizationId", "projectId", "userId"]);
-  }
-}
+export class Membership extends membershipKind.Resource {}

@@ -1,12 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { organization, organizationInput, Organization as OrganizationObject } from "../schema";
-import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
-import { GONE, unlessGone } from "./gone";
-import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
-import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
-import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
-import { providerFor } from "./stub";
+import { organization, organizationInput } from "../schema";
+import { assertRecoverable } from "./claims";
+import { defineResource } from "./define-resource";
+import { isCode, mergePatch, pick } from "./inputs";
+import { resourceSpec, SpecArgs } from "./spec";
 
 /**
  * An organization: name, billing, settings and security policy. Every input updates in place;
@@ -24,77 +21,35 @@ export const organizationSpec = resourceSpec({
   replaces: [],
 });
 type Spec = typeof organizationSpec;
-type Own = Spec["own"];
-type Api = Spec["api"];
 
 /** The inputs of an `Organization`: the API's organization fields. */
-export type OrganizationArgs = SpecArgs<Own, Api>;
-type Inputs = SpecInputs<Own, Api>;
-type Outputs = SpecOutputs<Own, Api, Spec["object"]>;
+export type OrganizationArgs = SpecArgs<Spec["own"], Spec["api"]>;
 
 /** The patch that makes `current` what `inputs` declare. */
 const patchFor = (current: object, inputs: object) => mergePatch(pick(current, organizationSpec.compared), pick(inputs, organizationSpec.compared)) as Record<string, unknown>;
 
-const implementation: Implementation<Inputs, Outputs> = (settings) => {
-  const client = lazyClient(settings);
-  const label = (inputs: Inputs) => `Organization "${logicalName(inputs, inputs.name)}"`;
-  const whereabouts = (id: string, props: Outputs) => ({ label: label(props), organizationId: id, deployedBy: props.deployedBy, isOrganization: true });
-  return {
-    check: async (_olds, news) => organizationSpec.check(news),
-    diff: async (_id, olds, news) => organizationSpec.diff(olds, news),
-    create: (inputs) =>
-      withContext(`create ${label(inputs)}`, async () => {
-        const org = await client()
-          .organizations.create(organizationSpec.body(inputs))
-          .catch(async (err) => {
-            // A create the engine lost track of: take over the organization of this URN, if it is that.
-            const [found] = isCode(err, "external_id_taken") ? (await client().organizations.list({ externalId: inputs.externalId })).data : [];
-            if (!found) throw err;
-            await assertRecoverable(client(), { objectId: found.id, label: `organization ${found.id} ("${found.name}")` }, inputs.externalId!);
-            return client().organizations.update(found.id, patchFor(found, inputs));
-          });
-        return { id: org.id, outs: organizationSpec.outputs(inputs, org, await creation(client())) };
-      }),
-    read: async (id, props) =>
-      withContext(`read ${label(props!)}`, async () => {
-        const org = await unlessGone(client(), client().organizations.get(id), whereabouts(id, props!));
-        return org === GONE ? { id: "" } : organizationSpec.readResult(id, props!, org);
-      }),
-    update: (id, olds, news) =>
-      withContext(`update ${label(news)}`, async () => {
-        const org = await client().organizations.update(id, patchFor(olds, news));
-        return { outs: organizationSpec.outputs(news, org, olds) };
-      }),
-    delete: (id, props) => withContext(`delete ${label(props)}`, async () => void (await unlessGone(client(), client().organizations.delete(id), whereabouts(id, props)))),
-  };
-};
+export const organizationKind = defineResource(organizationSpec, {
+  kind: "organization",
+  labelField: "name",
+  whereabouts: (id) => ({ organizationId: id, isOrganization: true }),
+  create: async (client, inputs) => {
+    const org = await client.organizations.create(organizationSpec.body(inputs)).catch(async (err) => {
+      // A create the engine lost track of: take over the organization of this URN, if it is that.
+      const [found] = isCode(err, "external_id_taken") ? (await client.organizations.list({ externalId: inputs.externalId })).data : [];
+      if (!found) throw err;
+      await assertRecoverable(client, { objectId: found.id, label: `organization ${found.id} ("${found.name}")` }, inputs.externalId!);
+      return client.organizations.update(found.id, patchFor(found, inputs));
+    });
+    return { id: org.id, object: org };
+  },
+  read: ({ client, gone }, id) => gone(client.organizations.get(id)),
+  update: ({ client }, id, olds, news) => client.organizations.update(id, patchFor(olds, news)),
+  delete: async ({ client, gone }, id) => void (await gone(client.organizations.delete(id))),
+  // The object a claim names: the organization itself.
+  claimOf: (id) => id,
+});
 
-/** The object a claim names: the organization itself. */
-const claimOf = (id: string) => id;
-
-export const organizationImplementation = confirmingHeldClaims(implementation, claimOf);
-
-const provider = providerFor("organization");
+export const organizationImplementation = organizationKind.implementation;
 
 /** An organization of the tenancy platform. */
-export class Organization extends pulumi.dynamic.Resource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly billing: pulumi.Output<OrganizationObject["billing"]>;
-  declare readonly settings: pulumi.Output<OrganizationObject["settings"]>;
-  declare readonly securityPolicy: pulumi.Output<OrganizationObject["securityPolicy"]>;
-  /** Which stored policies the backend enforces today, and which it only keeps. */
-  declare readonly enforcement: pulumi.Output<OrganizationObject["enforcement"]>;
-  declare readonly externalId: pulumi.Output<string>;
-  declare readonly createdAt: pulumi.Output<string>;
-  declare readonly updatedAt: pulumi.Output<string>;
-  declare readonly version: pulumi.Output<number>;
-  /** The user whose token created it: refresh and destroy tell a deletion from another user's token by it. */
-  declare readonly deployedBy: pulumi.Output<string | undefined>;
-  /** When this stack's create made it (or recovered it after an interrupted run). */
-  declare readonly claimedAt: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, resourceProps(organizationSpec, name, args, opts), opts, MODULE, "Organization");
-    confirmOnceRecorded(this, claimOf);
-  }
-}
+export class Organization extends organizationKind.Resource {}

@@ -1,13 +1,10 @@
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { idOf, project, Project as ProjectObject, projectInput } from "../schema";
 import { TenancyClient } from "./client";
-import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
-import { GONE, unlessGone } from "./gone";
-import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
-import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
-import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
-import { providerFor } from "./stub";
+import { assertRecoverable } from "./claims";
+import { defineResource } from "./define-resource";
+import { isCode, mergePatch, pick } from "./inputs";
+import { resourceSpec, SpecArgs, SpecInputs } from "./spec";
 
 /**
  * A project of an organization: an isolation boundary with its own keys, members and limits.
@@ -34,7 +31,6 @@ type Spec = typeof projectSpec;
 /** The inputs of a `Project`: the API's project fields, its organization, and `adopt`. */
 export type ProjectArgs = SpecArgs<Spec["own"], Spec["api"]>;
 type Inputs = SpecInputs<Spec["own"], Spec["api"]>;
-type Outputs = SpecOutputs<Spec["own"], Spec["api"], Spec["object"]>;
 
 /** The API fields to send so that `current` ends up as `inputs` declare. */
 function patchFor(current: object, inputs: Inputs): Record<string, unknown> {
@@ -63,69 +59,28 @@ async function create(client: TenancyClient, inputs: Inputs): Promise<ProjectObj
   }
 }
 
-const implementation: Implementation<Inputs, Outputs> = (settings) => {
-  const client = lazyClient(settings);
-  const label = (inputs: Inputs) => `Project "${logicalName(inputs, inputs.name)}"`;
-  const whereabouts = (props: Outputs, id: string) => ({ label: label(props), organizationId: props.organizationId, projectId: id, isProject: true, deployedBy: props.deployedBy });
-  return {
-    check: async (_olds, news) => projectSpec.check(news),
-    diff: async (_id, olds, news) => projectSpec.diff(olds, news),
-    create: (inputs) =>
-      withContext(`create ${label(inputs)}`, async () => {
-        const created = await create(client(), inputs);
-        return { id: created.id, outs: projectSpec.outputs(inputs, created, await creation(client())) };
-      }),
-    read: (id, props) =>
-      withContext(`read ${label(props!)}`, async () => {
-        const found = await unlessGone(client(), client().projects.get(props!.organizationId, id), whereabouts(props!, id));
-        return found !== GONE && found.status === "active" ? projectSpec.readResult(id, props!, found) : { id: "" };
-      }),
-    update: (id, olds, news) =>
-      withContext(`update ${label(news)}`, async () => {
-        const patch = patchFor(olds, news);
-        const updated =
-          Object.keys(patch).length > 0 ? await client().projects.update(news.organizationId, id, patch) : await client().projects.get(news.organizationId, id);
-        return { outs: projectSpec.outputs(news, updated, olds) };
-      }),
-    delete: (id, props) =>
-      withContext(`delete ${label(props)}`, async () => void (await unlessGone(client(), client().projects.archive(props.organizationId, id), whereabouts(props, id)))),
-  };
-};
+export const projectKind = defineResource(projectSpec, {
+  kind: "project",
+  labelField: "name",
+  whereabouts: (id, props) => ({ organizationId: props.organizationId, projectId: id, isProject: true }),
+  create: async (client, inputs) => {
+    const created = await create(client, inputs);
+    return { id: created.id, object: created };
+  },
+  read: async ({ client, gone }, id, props) => {
+    const found = await gone(client.projects.get(props.organizationId, id));
+    return found?.status === "active" ? found : undefined;
+  },
+  update: ({ client }, id, olds, news) => {
+    const patch = patchFor(olds, news);
+    return Object.keys(patch).length > 0 ? client.projects.update(news.organizationId, id, patch) : client.projects.get(news.organizationId, id);
+  },
+  delete: async ({ client, gone }, id, props) => void (await gone(client.projects.archive(props.organizationId, id))),
+  // The object a claim names: the project itself.
+  claimOf: (id) => id,
+});
 
-/** The object a claim names: the project itself. */
-const claimOf = (id: string) => id;
-
-export const projectImplementation = confirmingHeldClaims(implementation, claimOf);
-
-const provider = providerFor("project");
+export const projectImplementation = projectKind.implementation;
 
 /** A project: an environment, team or workload of one organization. */
-export class Project extends pulumi.dynamic.Resource {
-  declare readonly organizationId: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
-  declare readonly environment: pulumi.Output<ProjectObject["environment"]>;
-  declare readonly team: pulumi.Output<string | undefined>;
-  declare readonly workload: pulumi.Output<ProjectObject["workload"]>;
-  declare readonly owner: pulumi.Output<string | undefined>;
-  declare readonly keyOwner: pulumi.Output<string | undefined>;
-  declare readonly escalationContact: pulumi.Output<string | undefined>;
-  declare readonly expectedMonthlySpendUsd: pulumi.Output<number | undefined>;
-  declare readonly description: pulumi.Output<string | undefined>;
-  declare readonly labels: pulumi.Output<Record<string, string>>;
-  declare readonly limits: pulumi.Output<ProjectObject["limits"]>;
-  declare readonly status: pulumi.Output<ProjectObject["status"]>;
-  declare readonly archivedAt: pulumi.Output<string | undefined>;
-  declare readonly externalId: pulumi.Output<string>;
-  declare readonly createdAt: pulumi.Output<string>;
-  declare readonly updatedAt: pulumi.Output<string>;
-  declare readonly version: pulumi.Output<number>;
-  /** The user whose token created it: refresh and destroy tell a deletion from another user's token by it. */
-  declare readonly deployedBy: pulumi.Output<string | undefined>;
-  /** When this stack's create made it (or recovered or adopted it). */
-  declare readonly claimedAt: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, resourceProps(projectSpec, name, args, opts), opts, MODULE, "Project");
-    confirmOnceRecorded(this, claimOf);
-  }
-}
+export class Project extends projectKind.Resource {}

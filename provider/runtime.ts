@@ -1,12 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { apiKeyImplementation } from "./api-key";
 import { stackSettings } from "./config";
-import { membershipImplementation } from "./membership";
-import { organizationImplementation } from "./organization";
-import { projectImplementation } from "./project";
-import { serviceAccountImplementation } from "./service-account";
+import { KINDS, ResourceKind } from "./kind-table";
 import { Implementation } from "./resource";
-import { Method, ResourceKind } from "./stub";
+import { Method } from "./stub";
 
 /**
  * The implementation behind the serialized provider stubs. Public API at a stable path
@@ -14,13 +10,7 @@ import { Method, ResourceKind } from "./stub";
  * state require it, so a provider upgrade takes effect on refresh and delete too.
  */
 
-const IMPLEMENTATIONS: Record<ResourceKind, Implementation> = {
-  organization: organizationImplementation,
-  project: projectImplementation,
-  membership: membershipImplementation,
-  apiKey: apiKeyImplementation,
-  serviceAccount: serviceAccountImplementation,
-};
+const IMPLEMENTATIONS = new Map<string, Implementation>(KINDS.map((k) => [k.kind, k.implementation]));
 
 // The provider host process configures each stub once, then calls its methods; one stack per
 // process. The implementation is made once per configuration, not per call.
@@ -28,7 +18,7 @@ const configured = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
 
 /** Runs `method` of the `kind` provider with the stub's arguments. */
 export async function dispatch(kind: ResourceKind, method: Method, args: unknown[]): Promise<unknown> {
-  const implementation = IMPLEMENTATIONS[kind];
+  const implementation = IMPLEMENTATIONS.get(kind);
   if (!implementation) throw new Error(`unknown tenancy resource kind "${kind}"; this pulumi-tenancy is older than the stack's state`);
   if (method === "configure") {
     configured.set(kind, implementation(stackSettings((args[0] as pulumi.dynamic.ConfigureRequest | undefined)?.config)));

@@ -1,14 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { idOf, membership, membershipClaimId, Membership as MembershipObject, OrgRole, serviceAccountInput, Token } from "../schema";
+import { idOf, membership, membershipClaimId, Membership as MembershipObject, serviceAccountInput, Token } from "../schema";
 import { TenancyClient } from "./client";
-import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
-import { GONE, unlessGone } from "./gone";
-import { canonical, logicalName, withContext } from "./inputs";
+import { assertRecoverable } from "./claims";
+import { defineResource } from "./define-resource";
+import { canonical } from "./inputs";
 import { overlapEnd, overlapHours } from "./overlap";
-import { Implementation, lazyClient, MODULE, resourceProps } from "./resource";
 import { resourceSpec, SpecArgs, SpecInputs, SpecOutputs } from "./spec";
-import { providerFor } from "./stub";
 
 /**
  * A service account: a non-person identity of one organization, holding an organization role
@@ -38,10 +35,7 @@ export const serviceAccountSpec = resourceSpec({
 type Spec = typeof serviceAccountSpec;
 
 /** The inputs of a `ServiceAccount`. */
-export type ServiceAccountArgs = Omit<SpecArgs<Spec["own"], Spec["api"]>, "rotationTriggers"> & {
-  /** Any string map; a change to it rotates the token (e.g. `{ quarter: "2026-Q4" }`). */
-  rotationTriggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-};
+export type ServiceAccountArgs = SpecArgs<Spec["own"], Spec["api"]>;
 type Inputs = SpecInputs<Spec["own"], Spec["api"]>;
 type Outputs = SpecOutputs<Spec["own"], Spec["api"], Spec["object"]>;
 
@@ -108,81 +102,45 @@ async function retireToken(client: TenancyClient, olds: Outputs, news: Inputs, u
 /** No token: what state holds once refresh found the token revoked or expired; the next up mints one. */
 const NO_TOKEN = { token: "", tokenId: "" };
 
-const implementation: Implementation<Inputs, Outputs> = (settings) => {
-  const client = lazyClient(settings);
-  const label = (inputs: Inputs) => `ServiceAccount "${logicalName(inputs, inputs.name)}"`;
-  const whereabouts = (props: Outputs) => ({ label: label(props), organizationId: props.organizationId, deployedBy: props.deployedBy });
-  const object = (m: MembershipObject, t: { token: string; tokenId: string }) => ({ ...m, ...t });
-  return {
-    check: async (_olds, news) => serviceAccountSpec.check(news),
-    diff: async (_id, olds, news) => {
-      const d = serviceAccountSpec.diff(olds, news);
-      // A token refresh found dead is drift to mend in place, like a changed input.
-      return { ...d, changes: d.changes || !olds.tokenId, deleteBeforeReplace: false };
-    },
-    create: (inputs) =>
-      withContext(`create ${label(inputs)}`, async () => {
-        const account = await create(client(), inputs);
-        const t = await mint(client(), inputs, account.userId);
-        return { id: account.userId, outs: serviceAccountSpec.outputs(inputs, object(account, t), await creation(client())) };
-      }),
-    read: (id, props) =>
-      withContext(`read ${label(props!)}`, async () => {
-        const m = await unlessGone(client(), client().members.get({ organizationId: props!.organizationId }, id), whereabouts(props!));
-        if (m === GONE) return { id: "" };
-        // A token revoked or expired out of band leaves CI without a working one: refresh says so
-        // (state drops it), and the next up mints a new one in place.
-        const live = props!.tokenId !== "" && (await tokenActive(client(), props!.organizationId, id, props!.tokenId));
-        const t = live ? { token: props!.token, tokenId: props!.tokenId } : NO_TOKEN;
-        return serviceAccountSpec.readResult(id, { ...props!, ...t }, object(m, t));
-      }),
-    update: (id, olds, news) =>
-      withContext(`update ${label(news)}`, async () => {
-        const scope = { organizationId: olds.organizationId };
-        const m = olds.role === news.role ? await client().members.get(scope, id) : await client().members.setRole(scope, id, news.role);
-        let t = { token: olds.token, tokenId: olds.tokenId };
-        if (!olds.tokenId || canonical(olds.rotationTriggers) !== canonical(news.rotationTriggers)) {
-          // The new token first: CI holding the old one keeps working until the deployment hands it the new one.
-          t = await mint(client(), news, id);
-          if (olds.tokenId) await unlessGone(client(), retireToken(client(), olds, news, id), whereabouts(olds));
-        }
-        return { outs: serviceAccountSpec.outputs(news, object(m, t), { ...olds, ...t }) };
-      }),
-    delete: (id, props) =>
-      withContext(`delete ${label(props)}`, async () => {
-        await unlessGone(client(), client().members.remove({ organizationId: props.organizationId }, id), whereabouts(props));
-      }),
-  };
-};
+/** The account's membership with its token: the object the spec's outputs are made from. */
+const withToken = (m: MembershipObject, t: { token: string; tokenId: string }) => ({ ...m, ...t });
 
-export const serviceAccountImplementation = confirmingHeldClaims(implementation, (id, props) => claimOf(props.organizationId, id));
+export const serviceAccountKind = defineResource(serviceAccountSpec, {
+  kind: "serviceAccount",
+  labelField: "name",
+  whereabouts: (_id, props) => ({ organizationId: props.organizationId }),
+  // A token refresh found dead is drift to mend in place, like a changed input; a new account exists before the old one goes.
+  diff: (diff, olds) => ({ ...diff, changes: diff.changes || !olds.tokenId, deleteBeforeReplace: false }),
+  create: async (client, inputs) => {
+    const account = await create(client, inputs);
+    return { id: account.userId, object: withToken(account, await mint(client, inputs, account.userId)) };
+  },
+  read: async ({ client, gone }, id, props) => {
+    const m = await gone(client.members.get({ organizationId: props.organizationId }, id));
+    if (!m) return undefined;
+    // A token revoked or expired out of band leaves CI without a working one: refresh says so
+    // (state drops it), and the next up mints a new one in place.
+    const live = props.tokenId !== "" && (await tokenActive(client, props.organizationId, id, props.tokenId));
+    return withToken(m, live ? { token: props.token, tokenId: props.tokenId } : NO_TOKEN);
+  },
+  update: async ({ client, gone }, id, olds, news) => {
+    const scope = { organizationId: olds.organizationId };
+    const m = olds.role === news.role ? await client.members.get(scope, id) : await client.members.setRole(scope, id, news.role);
+    let t = { token: olds.token, tokenId: olds.tokenId };
+    if (!olds.tokenId || canonical(olds.rotationTriggers) !== canonical(news.rotationTriggers)) {
+      // The new token first: CI holding the old one keeps working until the deployment hands it the new one.
+      t = await mint(client, news, id);
+      if (olds.tokenId) await gone(retireToken(client, olds, news, id));
+    }
+    return withToken(m, t);
+  },
+  delete: async ({ client, gone }, id, props) => void (await gone(client.members.remove({ organizationId: props.organizationId }, id))),
+  claimOf: (id, props) => claimOf(props.organizationId, id),
+  claimFields: ["organizationId"],
+  secrets: ["token"],
+});
 
-const provider = providerFor("serviceAccount");
+export const serviceAccountImplementation = serviceAccountKind.implementation;
 
-/** A service account of an organization; `token`, its management token, is a Pulumi secret. */
-export class ServiceAccount extends pulumi.dynamic.Resource {
-  declare readonly organizationId: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
-  declare readonly role: pulumi.Output<OrgRole>;
-  declare readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
-  declare readonly rotationOverlapHours: pulumi.Output<number | undefined>;
-  /** The account's user id (`user_…`). */
-  declare readonly userId: pulumi.Output<string>;
-  /** Its undeliverable address (`sa-…@service-accounts.tenancy.invalid`), as listed among the members. */
-  declare readonly email: pulumi.Output<string>;
-  /** The management token, shown by the API once; a Pulumi secret. */
-  declare readonly token: pulumi.Output<string>;
-  declare readonly tokenId: pulumi.Output<string>;
-  declare readonly externalId: pulumi.Output<string>;
-  declare readonly createdAt: pulumi.Output<string>;
-  declare readonly updatedAt: pulumi.Output<string>;
-  declare readonly version: pulumi.Output<number>;
-  /** When this stack's create made it (or recovered it after an interrupted run). */
-  declare readonly claimedAt: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: ServiceAccountArgs, opts?: pulumi.CustomResourceOptions) {
-    const options = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token"] });
-    super(provider, name, resourceProps(serviceAccountSpec, name, args, options), options, MODULE, "ServiceAccount");
-    confirmOnceRecorded(this, (id, props: Outputs) => claimOf(props.organizationId, id), ["organizationId"]);
-  }
-}
+/** A service account of an organization; `token`, its management token (shown by the API once), is a Pulumi secret. */
+export class ServiceAccount extends serviceAccountKind.Resource {}

@@ -17,9 +17,15 @@ type Key<S extends z.ZodObject> = keyof S["shape"] & string;
 type In<S extends z.ZodObject> = [keyof S["shape"]] extends [never] ? object : z.input<S>;
 type Out<S extends z.ZodObject> = [keyof S["shape"]] extends [never] ? object : z.output<S>;
 
-export interface SpecDefinition<Own extends z.ZodObject, Api extends z.ZodObject, Obj extends z.ZodObject, Parents extends Key<Own> = never> {
-  /** The Pulumi type: `pulumi-nodejs:dynamic/tenancy:<type>`. */
-  type: string;
+export interface SpecDefinition<
+  Own extends z.ZodObject,
+  Api extends z.ZodObject,
+  Obj extends z.ZodObject,
+  Parents extends Key<Own> = never,
+  Type extends string = string,
+> {
+  /** The Pulumi type: `pulumi-nodejs:dynamic/tenancy:<type>`; also the resource class's name. */
+  type: Type;
   /** Inputs only the provider knows: the parents' ids, `adopt`, `rotationTriggers`. */
   own: Own;
   /** The API's create body; its fields are inputs of the same names. */
@@ -49,18 +55,22 @@ export type SpecInputs<Own extends z.ZodObject, Api extends z.ZodObject> = Out<O
 /** What a resource holds in state: its inputs, the API object's other fields, and who deployed it. */
 export type SpecOutputs<Own extends z.ZodObject, Api extends z.ZodObject, Obj extends z.ZodObject> = SpecInputs<Own, Api> &
   Omit<Out<Obj>, keyof SpecInputs<Own, Api> | "id"> & { deployedBy?: string; claimedAt?: string };
-/** The arguments of a resource class: every input but `externalId` (the provider sets it), each a `pulumi.Input`. */
+/**
+ * The arguments of a resource class: every input but `externalId` (the provider sets it), each a
+ * `pulumi.Input`, and so is each value of a string map (`rotationTriggers: { quarter: stack.output }`).
+ */
 export type SpecArgs<Own extends z.ZodObject, Api extends z.ZodObject> = {
-  [K in keyof Omit<In<Own> & In<Api>, "externalId">]: pulumi.Input<(In<Own> & In<Api>)[K]>;
+  [K in keyof Omit<In<Own> & In<Api>, "externalId">]: pulumi.Input<ArgValue<(In<Own> & In<Api>)[K]>>;
 };
+type ArgValue<T> = T extends object ? (string extends keyof T ? (T[string & keyof T] extends string ? Record<string, pulumi.Input<string>> : T) : T) : T;
 
 export interface CheckFailure {
   property: string;
   reason: string;
 }
 
-export interface ResourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, Obj extends z.ZodObject, Parents extends Key<Own> = never>
-  extends SpecDefinition<Own, Api, Obj, Parents> {
+export interface ResourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, Obj extends z.ZodObject, Parents extends Key<Own> = never, Type extends string = string>
+  extends SpecDefinition<Own, Api, Obj, Parents, Type> {
   /** Every input, the provider's first: what `read` hands back as the resource's inputs. */
   readonly inputKeys: readonly string[];
   /** The inputs `diff` compares: all but `externalId` and the steering ones. */
@@ -99,9 +109,9 @@ type LayoutEntry<A extends z.ZodObject, OwnShape extends object> = z.ZodObject<
   z.core.$strict
 >;
 
-export function resourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, Obj extends z.ZodObject, Parents extends Key<Own> = never>(
-  def: SpecDefinition<Own, Api, Obj, Parents>,
-): ResourceSpec<Own, Api, Obj, Parents> {
+export function resourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, Obj extends z.ZodObject, Parents extends Key<Own> = never, const Type extends string = string>(
+  def: SpecDefinition<Own, Api, Obj, Parents, Type>,
+): ResourceSpec<Own, Api, Obj, Parents, Type> {
   const ownKeys = keysOf(def.own);
   const bodyKeys = keysOf(def.api);
   const inputKeys = [...ownKeys, ...bodyKeys.filter((k) => !ownKeys.includes(k))];
@@ -145,7 +155,9 @@ export function resourceSpec<Own extends z.ZodObject, Api extends z.ZodObject, O
 
   function outputs(inputs: Inputs, object: z.output<Obj>, previous: Record<string, unknown> = {}): Outputs {
     const { id: _, ...fields } = object as Record<string, unknown>;
-    const kept = pick(previous, [...((def.shownOnce ?? []) as readonly string[]), ...CREATION]);
+    // What the API shows once: as it answered now if it did (a create, a rotation), else from state.
+    const shownOnce: readonly string[] = def.shownOnce ?? [];
+    const kept = { ...pick(previous, [...shownOnce, ...CREATION]), ...pick(fields, shownOnce) };
     // The object's own `externalId` may carry a suffix (rotations); state keeps the URN.
     return { ...pick(inputs, inputKeys), ...fields, ...kept, externalId: (inputs as { externalId?: string }).externalId } as unknown as Outputs;
   }

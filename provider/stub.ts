@@ -1,20 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { relative, sep } from "path";
 
-/** The four kinds of resource; the runtime module picks the implementation by this name. */
-export type ResourceKind = "organization" | "project" | "membership" | "apiKey" | "serviceAccount";
-
 /** The provider methods the stub forwards, by name. */
 export type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "delete";
 
-/** The module of each kind whose exports are its provider (./kinds/). */
-const KIND_MODULES: Record<ResourceKind, string> = {
-  organization: "organization",
-  project: "project",
-  membership: "membership",
-  apiKey: "api-key",
-  serviceAccount: "service-account",
-};
+/**
+ * The module under ./kinds/ whose exports are `kind`'s provider (`dispatchingProvider(kind)`):
+ * `apiKey` → `api-key`. State stores its path (below), so it is public API and never renamed.
+ */
+export const kindModule = (kind: string): string => kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
  * The provider handed to `dynamic.Resource` for `kind`. Pulumi's closure serializer stores an
@@ -30,12 +24,19 @@ const KIND_MODULES: Record<ResourceKind, string> = {
  * node_modules is not the package's own name (pnpm's `.pnpm/pulumi-tenancy@0.2.0…/`, a nested
  * install), which would tie the state to one install layout and version.
  */
-export function providerFor(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  const file = require.resolve(`./kinds/${KIND_MODULES[kind]}`);
+export function providerFor(kind: string): pulumi.dynamic.ResourceProvider {
+  const module = kindModule(kind);
+  let file: string;
+  try {
+    file = require.resolve(`./kinds/${module}`);
+  } catch {
+    // A kind without a module of its own (a new one, until it gets one) is stored by value.
+    return providerStub(kind);
+  }
   // The name the serializer gives it: the path from the working directory (see createClosure.js).
   const parts = relative(process.cwd(), file).split(sep);
   const at = parts.indexOf("node_modules");
-  const stored = at >= 0 && parts.slice(at + 1).join("/") === `pulumi-tenancy/dist/provider/kinds/${KIND_MODULES[kind]}.js`;
+  const stored = at >= 0 && parts.slice(at + 1).join("/") === `pulumi-tenancy/dist/provider/kinds/${module}.js`;
   return stored ? require(file) : providerStub(kind);
 }
 
@@ -59,7 +60,7 @@ export function providerFor(kind: ResourceKind): pulumi.dynamic.ResourceProvider
  * That module path and its `dispatch(kind, method, args)` export are public API: stubs already
  * stored in users' state keep requiring them, on refresh and delete too (test/install/old-state).
  */
-export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+export function providerStub(kind: string): pulumi.dynamic.ResourceProvider {
   const call = (method: Method, args: unknown[]): Promise<any> => {
     const { dirname } = require("path");
     const from = [process.cwd(), dirname(require.main?.filename ?? ".")];

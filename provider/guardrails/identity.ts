@@ -1,3 +1,5 @@
+import { KINDS as DEFINITIONS, KindType } from "../kind-table";
+import { kindModule } from "../stub";
 import { fold } from "./fold";
 
 /**
@@ -9,20 +11,13 @@ import { fold } from "./fold";
  * review describing it, so it is reported, never read as what it claims to be.
  */
 
-export const KINDS = ["Organization", "Project", "Membership", "ApiKey", "ServiceAccount"] as const;
-export type Kind = (typeof KINDS)[number];
+/** The kinds of tenancy's resources, by their Pulumi type (kind-table.ts). */
+export type Kind = KindType;
+export const KINDS: readonly Kind[] = DEFINITIONS.map((k) => k.type);
 
 /** tenancy's own components: they grant nothing themselves; their children are reviewed. */
 export const COMPONENT_TYPES: readonly string[] = ["tenancy:index:ProjectSet"];
 
-/** How each kind's provider names it: the stub's captured `kind`, the installed module's file. */
-const PROVIDER_NAMES: Record<Kind, { kind: string; module: string }> = {
-  Organization: { kind: "organization", module: "organization" },
-  Project: { kind: "project", module: "project" },
-  Membership: { kind: "membership", module: "membership" },
-  ApiKey: { kind: "apiKey", module: "api-key" },
-  ServiceAccount: { kind: "serviceAccount", module: "service-account" },
-};
 
 export interface Identified {
   /** The kind, when the resource is tenancy's own. */
@@ -34,10 +29,9 @@ export interface Identified {
 /** The kinds whose provider code a `__provider` text runs; empty when it is not tenancy's. */
 export function providerKinds(provider: string | undefined): Kind[] {
   if (!provider || !provider.includes("pulumi-tenancy")) return [];
-  return KINDS.filter((k) => {
-    const { kind, module } = PROVIDER_NAMES[k];
-    return provider.includes(`pulumi-tenancy/dist/provider/kinds/${module}.js"`) || provider.includes(`kind: "${kind}"`);
-  });
+  // How each kind's provider names it: the installed module's file, or the stub's captured `kind`.
+  const runs = DEFINITIONS.filter(({ kind }) => provider.includes(`pulumi-tenancy/dist/provider/kinds/${kindModule(kind)}.js"`) || provider.includes(`kind: "${kind}"`));
+  return runs.map((k) => k.type);
 }
 
 const typeKind = (type: string): Kind | undefined => KINDS.find((k) => type === `pulumi-nodejs:dynamic/tenancy:${k}`);

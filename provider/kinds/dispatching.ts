@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { Method, ResourceKind } from "../stub";
+import type { ResourceKind } from "../kind-table";
+import type { Method } from "../stub";
 
 /**
  * The provider of one kind as the installed package holds it: each method hands its arguments to

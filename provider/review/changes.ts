@@ -2,6 +2,8 @@ import { COMPONENT_TYPES, identify } from "../guardrails/identity";
 import { buildModel, indexModel, nameOfUrn, ResourceInput, TenancyModel } from "../guardrails/model";
 import { after, before, Preview, Step } from "./preview";
 import { DEFAULT_OVERLAP_HOURS } from "../overlap";
+import { organizationSpec } from "../organization";
+import { projectSpec } from "../project";
 
 /**
  * What a preview changes, in a reviewer's terms: who gains, loses or changes which role where;
@@ -94,8 +96,10 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
   return out;
 }
 
-const ORG_FIELDS = ["name", "billing", "settings", "securityPolicy"];
-const PROJECT_FIELDS = ["name", "environment", "team", "workload", "owner", "keyOwner", "escalationContact", "expectedMonthlySpendUsd", "description", "labels", "limits"];
+// The fields a reviewer sees change: each kind's API body (its `externalId` is the URN, not a field anyone edits).
+const fieldsOf = (spec: { bodyKeys: readonly string[] }) => spec.bodyKeys.filter((k) => k !== "externalId");
+const ORG_FIELDS = fieldsOf(organizationSpec);
+const PROJECT_FIELDS = fieldsOf(projectSpec);
 
 export function summarizeChanges(preview: Preview): Changes {
   const old = buildModel(before(preview));
