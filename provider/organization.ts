@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { organization, organizationInput, Organization as OrganizationObject } from "../schema";
+import { withExclusiveAccess } from "./access";
 import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
 import { GONE, unlessGone } from "./gone";
 import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
@@ -16,7 +17,10 @@ import { providerFor } from "./stub";
 
 export const organizationSpec = resourceSpec({
   type: "Organization",
-  own: z.strictObject({}),
+  own: z.strictObject({
+    /** The stack declares all its members and service accounts: any other is drift that `up` removes (provider/access/). */
+    exclusiveAccess: z.boolean().optional(),
+  }),
   api: organizationInput,
   object: organization,
   // Only admins and billing read it; a refresh with another role's token must not clear it.
@@ -32,8 +36,11 @@ export type OrganizationArgs = SpecArgs<Own, Api>;
 type Inputs = SpecInputs<Own, Api>;
 type Outputs = SpecOutputs<Own, Api, Spec["object"]>;
 
+/** The API fields the provider compares, and patches. */
+const patched = organizationSpec.compared.filter((k) => organizationSpec.bodyKeys.includes(k));
+
 /** The patch that makes `current` what `inputs` declare. */
-const patchFor = (current: object, inputs: object) => mergePatch(pick(current, organizationSpec.compared), pick(inputs, organizationSpec.compared));
+const patchFor = (current: object, inputs: object) => mergePatch(pick(current, patched), pick(inputs, patched));
 
 const implementation: Implementation<Inputs, Outputs> = (settings) => {
   const client = lazyClient(settings);
@@ -72,7 +79,10 @@ const implementation: Implementation<Inputs, Outputs> = (settings) => {
 /** The object a claim names: the organization itself. */
 const claimOf = (id: string) => id;
 
-export const organizationImplementation = confirmingHeldClaims(implementation, claimOf);
+export const organizationImplementation = confirmingHeldClaims(
+  withExclusiveAccess(implementation, (id) => ({ organizationId: id })),
+  claimOf,
+);
 
 const provider = providerFor("organization");
 

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { idOf, project, Project as ProjectObject, projectInput } from "../schema";
 import { TenancyClient } from "./client";
+import { withExclusiveAccess } from "./access";
 import { assertRecoverable, confirmingHeldClaims, confirmOnceRecorded, creation } from "./claims";
 import { GONE, unlessGone } from "./gone";
 import { isCode, logicalName, mergePatch, pick, withContext } from "./inputs";
@@ -22,6 +23,8 @@ export const projectSpec = resourceSpec({
     organizationId: idOf("organization"),
     /** Take over an existing project with this name instead of failing (dynamic providers cannot `pulumi import`). */
     adopt: z.boolean().optional(),
+    /** The stack declares all its members and keys: any other is drift that `up` removes (provider/access/). */
+    exclusiveAccess: z.boolean().optional(),
   }),
   api: projectInput,
   object: project,
@@ -95,7 +98,10 @@ const implementation: Implementation<Inputs, Outputs> = (settings) => {
 /** The object a claim names: the project itself. */
 const claimOf = (id: string) => id;
 
-export const projectImplementation = confirmingHeldClaims(implementation, claimOf);
+export const projectImplementation = confirmingHeldClaims(
+  withExclusiveAccess(implementation, (id, props) => ({ organizationId: props.organizationId, projectId: id })),
+  claimOf,
+);
 
 const provider = providerFor("project");
 

@@ -1,0 +1,3 @@
+export { withExclusiveAccess, UNDECLARED } from "./exclusive";
+export { declares, stackOf, StackIdentity } from "./stack";
+export { Access, AccessKind, describeAccess, Kept, undeclaredAccess, UndeclaredAccess } from "./undeclared";
