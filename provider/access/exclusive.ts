@@ -18,6 +18,7 @@ import { Access, undeclaredAccess } from "./undeclared";
 export const UNDECLARED = "undeclaredAccess";
 
 interface Exclusive {
+  deployedBy?: string;
   exclusiveAccess?: boolean;
   externalId?: string;
   [UNDECLARED]?: Access[];
@@ -28,7 +29,7 @@ export function withExclusiveAccess<I extends Exclusive, O extends Exclusive>(im
   return (settings) => {
     const provider = implementation(settings);
     const client = lazyClient(settings);
-    const find = (id: string, props: O) => undeclaredAccess(client(), scopeOf(id, props), stackOf(props.externalId!));
+    const find = (id: string, props: O) => undeclaredAccess(client(), scopeOf(id, props), stackOf(props.externalId!), [props.deployedBy]);
     return {
       ...provider,
       read: async (id, props) => {

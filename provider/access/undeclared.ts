@@ -42,14 +42,19 @@ export interface UndeclaredAccess {
   kept: Kept[];
 }
 
-/** The undeclared access of `scope` (an organization, or a project of it) as the backend has it now. */
-export async function undeclaredAccess(client: TenancyClient, scope: Scope, stack: StackIdentity, now = Date.now()): Promise<UndeclaredAccess> {
+/**
+ * The undeclared access of `scope` (an organization, or a project of it) as the backend has it
+ * now. `deployers`: users kept beside the caller (the one whose token made the organization or
+ * project, when a job of another token asks).
+ */
+export async function undeclaredAccess(client: TenancyClient, scope: Scope, stack: StackIdentity, deployers: readonly (string | undefined)[] = [], now = Date.now()): Promise<UndeclaredAccess> {
   const [caller, members] = await Promise.all([client.myUserId(), allPages((q) => client.members.list(scope, q))]);
+  const kept = new Set([caller, ...deployers]);
   const retiredBy = overlapEnd(undefined, now)!;
   const out: UndeclaredAccess = { removable: [], kept: [] };
   for (const m of members.filter((m) => !declares(stack, m.externalId))) {
     const access = memberAccess(m, scope);
-    if (m.userId === caller) out.kept.push({ ...access, why: "it is the deployer's own" });
+    if (kept.has(m.userId)) out.kept.push({ ...access, why: "it is the deployer's own" });
     else if (m.kind === "person" || scope.projectId || (await stillWorks(client, m, retiredBy))) out.removable.push(access);
   }
   if (scope.projectId) {
