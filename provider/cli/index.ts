@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { GuardrailOptions } from "../guardrails";
-import { credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, reviewPreview, UsageError } from "../review";
+import { credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, reviewPreview, summarizeChanges, UsageError } from "../review";
 import { after } from "../review/preview";
 import { buildModel } from "../guardrails/model";
 import { parseArgs } from "./args";
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     const args = parseArgs(rest, COMMON);
     const { preview, stack, credentials } = await load(args);
     const redact = redactor([...credentialsFromEnv(), ...credentials]);
-    process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`, redact));
+    process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`, redact, summarizeChanges(preview).keys));
     return 0;
   }
   if (command === "drift") {
