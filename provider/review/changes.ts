@@ -95,8 +95,8 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
   return out;
 }
 
-const ORG_FIELDS = ["name", "billing", "settings", "securityPolicy"];
-const PROJECT_FIELDS = ["name", "environment", "team", "workload", "owner", "keyOwner", "escalationContact", "expectedMonthlySpendUsd", "description", "labels", "limits"];
+const ORG_FIELDS = ["name", "billing", "settings", "securityPolicy", "exclusiveAccess"];
+const PROJECT_FIELDS = ["name", "environment", "team", "workload", "owner", "keyOwner", "escalationContact", "expectedMonthlySpendUsd", "description", "labels", "limits", "exclusiveAccess"];
 
 export function summarizeChanges(preview: Preview): Changes {
   const old = buildModel(before(preview));

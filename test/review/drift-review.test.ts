@@ -40,6 +40,18 @@ describe("the review of undeclared access being removed", () => {
     assert.match(reviewPreview(preview()).markdown, /^\*\*2 people lose access, 1 key is revoked\.\*\* No guardrail findings\.$/m);
   });
 
+  it("finds exclusiveAccess turned off on an organization a loosening of its policy", () => {
+    const off = (urn: string, kind: "Organization" | "Project", props: Record<string, unknown>) => ({
+      op: "update",
+      urn,
+      oldState: { urn, type: `pulumi-nodejs:dynamic/tenancy:${kind}`, id: String(props.id), inputs: { ...props, exclusiveAccess: true, __provider: tenancyProvider(kind) } },
+      newState: { urn, type: `pulumi-nodejs:dynamic/tenancy:${kind}`, id: String(props.id), inputs: { ...props, __provider: tenancyProvider(kind) } },
+    });
+    const review = reviewPreview(fromSteps([off(ORG, "Organization", { id: "org_acme0000", name: "Acme" }), off(PROJECT, "Project", { id: "proj_chat0000", organizationId: "org_acme0000", name: "chat", environment: "development" })]));
+    assert.deepEqual(review.findings.map((f) => [f.rule, f.message]), [["security-policy-loosened", "exclusiveAccess of organization Acme loosens: true → (removed)"]]);
+    assert.match(review.markdown, /\| chat \| updated \| exclusiveAccess \| true \| \(removed\) \|/);
+  });
+
   it("reports nothing when exclusiveAccess is off: the update removes nothing", () => {
     const changes = summarizeChanges(preview(false));
     assert.deepEqual([changes.access, changes.keys], [[], []]);
