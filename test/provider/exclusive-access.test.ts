@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import * as tenancy from "../../provider";
-import { stackOf, undeclaredAccess } from "../../provider/access";
+import { retire, stackOf, undeclaredAccess } from "../../provider/access";
 import { TenancyClient } from "../../provider/client";
+import { Backend, DIALECTS, startBackend } from "../support/backend";
 import { api, testStack, TestStack, useStacks } from "./support";
 
 /**
@@ -77,20 +78,76 @@ describe("exclusive access", function () {
     assert.deepEqual([untouched.status, untouched.expiresAt], ["active", undefined]);
   });
 
-  it("never counts the last admin as removable, saying why", async () => {
-    // The caller here is a viewer: every admin of the organization is undeclared, and one must stay.
-    const org = await s.root.organizations.create({ name: "Lonely" });
-    const viewer = await s.root.serviceAccounts.create(org.id, { name: "auditor", role: "viewer" });
-    const { token } = await s.root.serviceAccounts.mintToken(org.id, viewer.userId, { name: "audit" });
-    const client: TenancyClient = api(s.backend.url, token!);
-    const found = await undeclaredAccess(client, { organizationId: org.id }, stackOf("urn:pulumi:test::other::pulumi:pulumi:Stack::other-test"));
-    assert.deepEqual(found.removable, []);
-    assert.deepEqual(
-      found.kept.map((k) => [k.kind, k.who, k.role, k.why]),
-      [
-        ["serviceAccount", "auditor", "viewer", "it is the deployer's own"],
-        ["member", "root@tenancy.test", "admin", "it is the organization's last admin"],
-      ],
-    );
-  });
 });
+
+for (const dialect of DIALECTS) {
+  describe(`undeclared access, listed and retired through the API (${dialect.name})`, () => {
+    let backend: Backend;
+    let root: TenancyClient;
+    before(async () => {
+      backend = await startBackend({ dialect });
+      root = api(backend.url, backend.token);
+    });
+    after(async () => backend?.dispose());
+    const stack = stackOf("urn:pulumi:prod::acme::pulumi:pulumi:Stack::acme-prod");
+
+    it("lists what no resource of the stack declares, keeps the deployer, and retires the rest: members at once, credentials by the overlap", async () => {
+      const org = await root.organizations.create({ name: "Retirees" });
+      const scope = { organizationId: org.id };
+      const ana = await root.members.add(scope, { email: "ana@acme.test", role: "member", externalId: `${stack.prefix}pulumi-nodejs:dynamic/tenancy:Membership::ana#ana@acme.test` });
+      const eve = await root.members.add(scope, { email: "eve@acme.test", role: "admin" });
+      const ci = await root.serviceAccounts.create(org.id, { name: "ci-by-hand", role: "member" });
+      const { token } = await root.serviceAccounts.mintToken(org.id, ci.userId, { name: "ci" });
+      const project = await root.projects.create(org.id, { name: "chat", environment: "development" });
+      const inProject = { organizationId: org.id, projectId: project.id };
+      await root.members.add(inProject, { email: "ana@acme.test", role: "owner" });
+      const key = await root.apiKeys.create(org.id, project.id, { name: "by-hand", owner: "ana@acme.test", permissions: "read_only" });
+      const me = await root.myUserId();
+
+      const found = await undeclaredAccess(root, scope, stack);
+      assert.deepEqual(found, {
+        removable: [
+          { kind: "member", id: eve.userId, who: "eve@acme.test", role: "admin", organizationId: org.id },
+          { kind: "serviceAccount", id: ci.userId, who: "ci-by-hand", role: "member", organizationId: org.id },
+        ],
+        kept: [{ kind: "member", id: me, who: "root@tenancy.test", role: "admin", organizationId: org.id, why: "it is the deployer's own" }],
+      });
+      const inChat = await undeclaredAccess(root, inProject, stack);
+      assert.deepEqual(inChat.removable, [
+        { kind: "projectMember", id: ana.userId, who: "ana@acme.test", role: "owner", organizationId: org.id, projectId: project.id },
+        { kind: "apiKey", id: key.id, who: "by-hand", role: "read_only", organizationId: org.id, projectId: project.id, redactedValue: key.redactedValue },
+      ]);
+
+      const now = Date.now();
+      await retire(root, [...found.removable, inChat.removable[1]], now);
+      const until = new Date(now + 24 * 3_600_000).toISOString();
+      assert.deepEqual((await root.members.list(scope, {})).data.map((m) => m.name ?? m.email).sort(), ["ana@acme.test", "ci-by-hand", "root@tenancy.test"]);
+      const [ciToken] = (await root.serviceAccounts.tokens(org.id, ci.userId)).data;
+      assert.deepEqual([ciToken.status, ciToken.expiresAt], ["active", until]);
+      const retired = await root.apiKeys.get(org.id, project.id, key.id);
+      assert.deepEqual([retired.status, retired.expiresAt], ["active", until]);
+      assert.equal((await fetch(`${backend.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200, "the account works through its overlap");
+
+      // On their way out, the key and the account are no longer drift; eve is gone.
+      assert.deepEqual((await undeclaredAccess(root, scope, stack)).removable, []);
+      assert.deepEqual((await undeclaredAccess(root, inProject, stack)).removable.map((a) => a.kind), ["projectMember"]);
+    });
+
+    it("never counts the last admin as removable, saying why", async () => {
+      // The caller here is a viewer: every admin of the organization is undeclared, and one must stay.
+      const org = await root.organizations.create({ name: "Lonely" });
+      const viewer = await root.serviceAccounts.create(org.id, { name: "auditor", role: "viewer" });
+      const { token } = await root.serviceAccounts.mintToken(org.id, viewer.userId, { name: "audit" });
+      const client: TenancyClient = api(backend.url, token!);
+      const found = await undeclaredAccess(client, { organizationId: org.id }, stack);
+      assert.deepEqual(found.removable, []);
+      assert.deepEqual(
+        found.kept.map((k) => [k.kind, k.who, k.role, k.why]),
+        [
+          ["serviceAccount", "auditor", "viewer", "it is the deployer's own"],
+          ["member", "root@tenancy.test", "admin", "it is the organization's last admin"],
+        ],
+      );
+    });
+  });
+}
