@@ -49,6 +49,8 @@ export interface Operations<I, O, Obj, Kind extends string, Secret extends keyof
   claimFields?: readonly (keyof O & string)[];
   /** Amends the spec's diff (a replacement that creates first; drift only this kind sees). */
   diff?(diff: ReturnType<AnySpec["diff"]>, olds: O, news: I): pulumi.dynamic.DiffResult;
+  /** Wraps the kind's implementation with behaviour of its own (organization and project: exclusive access), inside the claims check. */
+  wrap?(implementation: Implementation<I, O>): Implementation<I, O>;
   /** Outputs that are Pulumi secrets: credentials the API shows once, always in state after a create. */
   secrets?: readonly Secret[];
 }
@@ -108,7 +110,7 @@ export function defineResource<S extends AnySpec, const Kind extends string, con
       delete: (id, props) => withContext(`delete ${label(props)}`, () => ops.delete(call(id, props), id, props)),
     };
   };
-  const implementation = confirmingHeldClaims(bare, ops.claimOf);
+  const implementation = confirmingHeldClaims(ops.wrap ? ops.wrap(bare) : bare, ops.claimOf);
 
   const definition = { kind: ops.kind, type: spec.type as S["type"], spec, implementation };
   const provider = providerFor(ops.kind);

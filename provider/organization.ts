@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { organization, organizationInput } from "../schema";
+import { withExclusiveAccess } from "./access";
 import { assertRecoverable } from "./claims";
 import { defineResource } from "./define-resource";
 import { isCode, mergePatch, pick } from "./inputs";
@@ -13,7 +14,10 @@ import { resourceSpec, SpecArgs } from "./spec";
 
 export const organizationSpec = resourceSpec({
   type: "Organization",
-  own: z.strictObject({}),
+  own: z.strictObject({
+    /** The stack declares all its members and service accounts: any other is drift that `up` removes (provider/access/). */
+    exclusiveAccess: z.boolean().optional(),
+  }),
   api: organizationInput,
   object: organization,
   // Only admins and billing read it; a refresh with another role's token must not clear it.
@@ -25,8 +29,10 @@ type Spec = typeof organizationSpec;
 /** The inputs of an `Organization`: the API's organization fields. */
 export type OrganizationArgs = SpecArgs<Spec["own"], Spec["api"]>;
 
+/** The API fields the provider compares and patches (`exclusiveAccess` is the provider's own). */
+const patched = organizationSpec.compared.filter((k) => organizationSpec.bodyKeys.includes(k));
 /** The patch that makes `current` what `inputs` declare. */
-const patchFor = (current: object, inputs: object) => mergePatch(pick(current, organizationSpec.compared), pick(inputs, organizationSpec.compared)) as Record<string, unknown>;
+const patchFor = (current: object, inputs: object) => mergePatch(pick(current, patched), pick(inputs, patched)) as Record<string, unknown>;
 
 export const organizationKind = defineResource(organizationSpec, {
   kind: "organization",
@@ -47,6 +53,8 @@ export const organizationKind = defineResource(organizationSpec, {
   delete: async ({ client, gone }, id) => void (await gone(client.organizations.delete(id))),
   // The object a claim names: the organization itself.
   claimOf: (id) => id,
+  // With `exclusiveAccess`, access no resource of the stack declares is drift (provider/access/).
+  wrap: (implementation) => withExclusiveAccess(implementation, (id) => ({ organizationId: id })),
 });
 
 export const organizationImplementation = organizationKind.implementation;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { idOf, project, Project as ProjectObject, projectInput } from "../schema";
 import { TenancyClient } from "./client";
+import { withExclusiveAccess } from "./access";
 import { assertRecoverable } from "./claims";
 import { defineResource } from "./define-resource";
 import { isCode, mergePatch, pick } from "./inputs";
@@ -19,6 +20,8 @@ export const projectSpec = resourceSpec({
     organizationId: idOf("organization"),
     /** Take over an existing project with this name instead of failing (dynamic providers cannot `pulumi import`). */
     adopt: z.boolean().optional(),
+    /** The stack declares all its members and keys: any other is drift that `up` removes (provider/access/). */
+    exclusiveAccess: z.boolean().optional(),
   }),
   api: projectInput,
   object: project,
@@ -78,6 +81,8 @@ export const projectKind = defineResource(projectSpec, {
   delete: async ({ client, gone }, id, props) => void (await gone(client.projects.archive(props.organizationId, id))),
   // The object a claim names: the project itself.
   claimOf: (id) => id,
+  // With `exclusiveAccess`, access no resource of the stack declares is drift (provider/access/).
+  wrap: (implementation) => withExclusiveAccess(implementation, (id, props) => ({ organizationId: props.organizationId, projectId: id })),
 });
 
 export const projectImplementation = projectKind.implementation;

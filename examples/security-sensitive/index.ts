@@ -5,7 +5,9 @@ import * as tenancy from "pulumi-tenancy";
 // the office and CI networks, short-lived tokens, MFA, keys that live at most 30 days. The
 // high-risk workload (claims extraction) has a production project of its own with two owners
 // (changes to its members and keys get a second pair of eyes), a key owner who is a plain member,
-// and one narrow read-only key that expires in 14 days.
+// and one narrow read-only key that expires in 14 days. Access is exclusive: a member, service
+// account or key that this program does not declare (added by hand through the API) is removed by
+// the next `up` (Pulumi.yaml refreshes before every run), a key after a 24-hour overlap.
 
 const config = new pulumi.Config();
 const domain = config.get("domain") ?? "secure.test";
@@ -22,6 +24,7 @@ const org = new tenancy.Organization("security-sensitive", {
     session: { maxTokenLifetimeDays: 30, idleTimeoutMinutes: 30, requireMfa: true },
     ipAllowlist,
   },
+  exclusiveAccess: true,
 });
 const inOrg = [owner, reviewer, keyOwner].map((email) => new tenancy.Membership(`member:${email}`, { organizationId: org.id, email, role: "member" }));
 
@@ -38,6 +41,7 @@ const claims = new tenancy.Project("claims-prod", {
   expectedMonthlySpendUsd: 1200,
   labels: { "data-class": "restricted" },
   limits: { requestsPerMinute: 120, tokensPerMinute: 60_000, monthlyBudgetUsd: 1500 },
+  exclusiveAccess: true,
 });
 const members = [
   { email: owner, role: "owner" },

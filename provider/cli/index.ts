@@ -1,26 +1,28 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { GuardrailOptions } from "../guardrails";
-import { credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, reviewPreview, UsageError } from "../review";
+import { credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, reviewPreview, summarizeChanges, UsageError } from "../review";
 import { after } from "../review/preview";
 import { buildModel } from "../guardrails/model";
 import { parseArgs } from "./args";
+import { drift, DRIFT_HELP, DRIFT_OPTIONS, DRIFT_USAGE } from "./drift";
 
 /**
- * `tenancy review` and `tenancy launch-sheet`: Markdown on stdout, errors on stderr.
- * Exit status: 0 done; 1 a guardrail finding at or above --fail-on; 2 a wrong argument;
- * 3 the preview could not be made or read.
+ * `tenancy review`, `tenancy launch-sheet` and `tenancy drift`: the report on stdout, errors on
+ * stderr. Exit status: 0 done; 1 a guardrail finding at or above --fail-on (review) or undeclared
+ * access (drift); 2 a wrong argument; 3 the preview, stack or backend could not be read.
  */
 
 const USAGE = `usage:
   tenancy review [--stack S] [--cwd DIR] [--preview-json FILE] [--fail-on warning|mandatory]
                  [--max-admins N] [--max-admin-share F] [--base-cwd DIR]
   tenancy launch-sheet [--stack S] [--cwd DIR] [--preview-json FILE]
+${DRIFT_USAGE}
 
 review        the access review of a preview, as Markdown for a pull-request comment; exits 1
               when a guardrail finding at or above --fail-on (default mandatory) exists
 launch-sheet  per project, the launch checklist, limits and key expiries, each gap flagged
---stack       the stack to preview (default: the selected one)
+${DRIFT_HELP}--stack       the stack to preview (default: the selected one)
 --cwd         the folder of the Pulumi program (default: the current folder)
 --preview-json  read a saved 'pulumi preview --json --show-sames' instead of previewing
 --base-cwd    the program's folder in the base branch's checkout: a change of the stack's
@@ -28,6 +30,7 @@ launch-sheet  per project, the launch checklist, limits and key expiries, each g
 `;
 
 const COMMON = { stack: {}, cwd: {}, "preview-json": {} };
+const COMMANDS = "review, launch-sheet, drift";
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -60,10 +63,14 @@ async function main(argv: string[]): Promise<number> {
     const args = parseArgs(rest, COMMON);
     const { preview, stack, credentials } = await load(args);
     const redact = redactor([...credentialsFromEnv(), ...credentials]);
-    process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`, redact));
+    process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`, redact, summarizeChanges(preview).keys));
     return 0;
   }
-  throw new UsageError(command ? `unknown command '${command}'; valid commands are review, launch-sheet` : "no command given; valid commands are review, launch-sheet");
+  if (command === "drift") {
+    const args = parseArgs(rest, DRIFT_OPTIONS);
+    return drift(args, cwdOf(args.cwd));
+  }
+  throw new UsageError(command ? `unknown command '${command}'; valid commands are ${COMMANDS}` : `no command given; valid commands are ${COMMANDS}`);
 }
 
 function load(args: Record<string, string>) {

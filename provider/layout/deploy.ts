@@ -31,7 +31,7 @@ export function deployLayout(layout: Layout, opts: pulumi.CustomResourceOptions 
   const was = (names: string[]): pulumi.CustomResourceOptions => (names.length === 0 ? opts : { ...opts, aliases: [...(opts.aliases ?? []), ...names.map((n) => ({ name: n }))] });
   const org = new Organization(
     orgArgs.name,
-    { name: orgArgs.name, billing: orgArgs.billing, settings: orgArgs.settings, securityPolicy: orgArgs.securityPolicy },
+    { name: orgArgs.name, billing: orgArgs.billing, settings: orgArgs.settings, securityPolicy: orgArgs.securityPolicy, exclusiveAccess: orgArgs.exclusiveAccess },
     was(orgArgs.renamedFrom ? [orgArgs.renamedFrom] : []),
   );
   const orgMembers = new Map<string, Membership>();
@@ -48,7 +48,9 @@ export function deployLayout(layout: Layout, opts: pulumi.CustomResourceOptions 
   const keys: Record<string, ApiKey> = {};
   const rows: pulumi.Output<string[]>[] = [];
   for (const { members, keys: keyList, externalId: _, renamedFrom, ...fields } of layout.projects) {
-    const project = new Project(fields.name, { ...fields, organizationId: org.id }, was(renamedFrom ? [renamedFrom] : []));
+    // The organization's `exclusiveAccess` holds for its projects too, unless a project says otherwise.
+    const exclusiveAccess = fields.exclusiveAccess ?? orgArgs.exclusiveAccess;
+    const project = new Project(fields.name, { ...fields, exclusiveAccess, organizationId: org.id }, was(renamedFrom ? [renamedFrom] : []));
     // A renamed project's members and keys were named after its old name.
     const projectNames = renamedFrom ? [fields.name, renamedFrom] : [fields.name];
     projects[fields.name] = project;

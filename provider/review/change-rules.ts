@@ -24,6 +24,8 @@ const LOOSENS: Record<string, "higher" | "on" | "off" | "wider"> = {
   "securityPolicy.session.maxTokenLifetimeDays": "higher",
   "securityPolicy.session.idleTimeoutMinutes": "higher",
   "securityPolicy.ipAllowlist": "wider",
+  // Off, access granted outside the stack stays (provider/access/).
+  exclusiveAccess: "off",
 };
 
 const parse = (v: string): unknown => {

@@ -4,6 +4,7 @@ import { after, before, Preview, Step } from "./preview";
 import { DEFAULT_OVERLAP_HOURS } from "../overlap";
 import { organizationSpec } from "../organization";
 import { projectSpec } from "../project";
+import { Access, UNDECLARED } from "../access";
 
 /**
  * What a preview changes, in a reviewer's terms: who gains, loses or changes which role where;
@@ -98,8 +99,8 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
 
 // The fields a reviewer sees change: each kind's API body (its `externalId` is the URN, not a field anyone edits).
 const fieldsOf = (spec: { bodyKeys: readonly string[] }) => spec.bodyKeys.filter((k) => k !== "externalId");
-const ORG_FIELDS = fieldsOf(organizationSpec);
-const PROJECT_FIELDS = fieldsOf(projectSpec);
+const ORG_FIELDS = [...fieldsOf(organizationSpec), "exclusiveAccess"];
+const PROJECT_FIELDS = [...fieldsOf(projectSpec), "exclusiveAccess"];
 
 export function summarizeChanges(preview: Preview): Changes {
   const old = buildModel(before(preview));
@@ -150,11 +151,14 @@ export function summarizeChanges(preview: Preview): Changes {
     } else if (kind === "Project") {
       const change = { create: "created", delete: "archived", update: "updated", replace: "moved" }[s.op as string] as ObjectChange["change"] | undefined;
       const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
-      if (change) changes.projects.push({ change, name, fields: change === "created" || change === "archived" ? [] : changedFields(s.old?.props ?? {}, s.new?.props ?? {}, PROJECT_FIELDS) });
+      const fields = change === "created" || change === "archived" ? [] : changedFields(s.old?.props ?? {}, s.new?.props ?? {}, PROJECT_FIELDS);
+      // An update that only removes undeclared access is told as the access it removes.
+      if (change && !(undeclaredRemoved(s, `project ${name}`, changes) && fields.length === 0)) changes.projects.push({ change, name, fields });
     } else if (kind === "Organization") {
       const change = { create: "created", delete: "deleted", update: "updated", replace: "updated" }[s.op as string] as ObjectChange["change"] | undefined;
       const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
-      if (change) changes.organizations.push({ change, name, fields: changedFields(s.op === "create" ? {} : s.old?.props ?? {}, s.op === "delete" ? {} : s.new?.props ?? {}, ORG_FIELDS) });
+      const fields = changedFields(s.op === "create" ? {} : s.old?.props ?? {}, s.op === "delete" ? {} : s.new?.props ?? {}, ORG_FIELDS);
+      if (change && !(undeclaredRemoved(s, `organization ${name}`, changes) && fields.length === 0)) changes.organizations.push({ change, name, fields });
     } else if (!s.type.startsWith("pulumi:") && !COMPONENT_TYPES.includes(s.type)) {
       // tenancy's own components (ProjectSet) grant nothing themselves: their children, the
       // resources above, are what the review describes. A type this review does not know: named and counted, its inputs never printed.
@@ -206,6 +210,22 @@ function keyChange(
     // The replaced key is deleted with its own (old) inputs: its overlap is the old one's.
     out.push({ change: "rotated", ...base, detail, overlapHours: overlapOf(s.old?.props) });
   } else if (s.op === "update" && o && n && o.name !== n.name) out.push({ change: "renamed", ...base, detail: `name: ${o.name} → ${n.name}` });
+}
+
+/**
+ * Access no resource declares that the update takes away (`exclusiveAccess`, provider/access/):
+ * what a refresh recorded in the old state as `undeclaredAccess`. Each person is named as losing
+ * access; a key is retired by the rotation overlap. True when there was any.
+ */
+function undeclaredRemoved(s: Step, where: string, changes: Changes): boolean {
+  const removed = s.op === "update" && s.new?.props.exclusiveAccess === true ? s.old?.props[UNDECLARED] : undefined;
+  if (!Array.isArray(removed) || removed.length === 0) return false;
+  for (const a of removed as Access[]) {
+    const detail = `granted outside the stack; valid until ${DEFAULT_OVERLAP_HOURS} h after the up`;
+    if (a.kind === "apiKey") changes.keys.push({ change: "revoked", name: a.who, project: where.replace(/^project /, ""), owner: "–", permissions: a.role, expiry: "–", detail });
+    else changes.access.push({ who: a.who, kind: a.kind === "serviceAccount" ? "serviceAccount" : "person", change: "loses", role: a.role, where, scope: a.projectId ? "project" : "organization" });
+  }
+  return true;
 }
 
 /** `rotationOverlapHours` as the provider applies it (provider/overlap.ts), from a step's props. */

@@ -76,7 +76,7 @@ function runPreview(command: string, stack: string, cwd: string, env: Record<str
  * PATH and the offline defaults where unset. In this repository (`npm run -s review`) the state,
  * home and passphrase are the ones `npm run pulumi` and `npm start` use.
  */
-function engineEnv(cwd: string, extra: Record<string, string>): { env: Record<string, string>; bin: string } {
+export function engineEnv(cwd: string, extra: Record<string, string>): { env: Record<string, string>; bin: string } {
   const merged = { ...process.env, ...extra } as Record<string, string>;
   const bin = execFileSync("bash", [join(PACKAGE_ROOT, "scripts", "engine.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: merged }).trim();
   let sdk = join(PACKAGE_ROOT, "node_modules", "@pulumi", "pulumi");

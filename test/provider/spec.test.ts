@@ -40,6 +40,7 @@ describe("one spec per resource: every input field round-trips", function () {
         session: { maxTokenLifetimeDays: 30, idleTimeoutMinutes: 60, requireMfa: false },
         ipAllowlist: ["127.0.0.0/8", "::1/128"],
       },
+      exclusiveAccess: true,
       externalId: urn("Organization", "rt"),
     });
     const orgMember = {
@@ -54,6 +55,7 @@ describe("one spec per resource: every input field round-trips", function () {
     const project = await roundTrip(projectImplementation, projectSpec, settings, {
       organizationId: org.id,
       adopt: true,
+      exclusiveAccess: true,
       name: "chat-prod",
       environment: "production",
       team: "support",

@@ -1,6 +1,6 @@
 import { InlineProgramArgs, LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TenancyClient } from "../../provider/client";
 import assert from "node:assert/strict";
@@ -32,6 +32,15 @@ export interface StackOptions {
 export function workDir(): string {
   const dir = join(ROOT, ".tenancy", "test-stacks", randomBytes(5).toString("hex"));
   mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A work folder holding the repository's root program (which deploys `tenancy.yaml`) and, when given, that file. */
+export function rootProgramDir(projectName: string, layout?: string): string {
+  const dir = workDir();
+  writeFileSync(join(dir, "Pulumi.yaml"), `name: ${projectName}\nruntime: nodejs\nmain: index.js\n`);
+  writeFileSync(join(dir, "index.js"), `module.exports = require(${JSON.stringify(join(ROOT, "dist", "program", "index.js"))});\n`);
+  if (layout !== undefined) writeFileSync(join(dir, "tenancy.yaml"), layout);
   return dir;
 }
 

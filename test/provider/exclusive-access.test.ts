@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import * as tenancy from "../../provider";
+import { retire, stackOf, undeclaredAccess } from "../../provider/access";
+import { TenancyClient } from "../../provider/client";
+import { Backend, DIALECTS, startBackend } from "../support/backend";
+import { api, testStack, TestStack, useStacks } from "./support";
+
+/**
+ * `exclusiveAccess: true` (issue 20 item 2): access granted outside the stack is drift that
+ * `pulumi preview --refresh` shows and `up` removes — never the deployer, never the last admin,
+ * a key by the rotation overlap rather than at once. Off, it changes nothing.
+ */
+describe("exclusive access", function () {
+  this.timeout(10 * 60 * 1000);
+  const s = useStacks();
+
+  /** An organization with one declared member, and a project with her and her key; exclusive or not. */
+  async function deploy(exclusiveAccess: boolean): Promise<{ t: TestStack; orgId: string; projectId: string }> {
+    const t = await testStack({
+      endpoint: s.backend.url,
+      token: s.backend.token,
+      program: async () => {
+        const org = new tenancy.Organization(`acme-${exclusiveAccess}`, { name: `Acme ${exclusiveAccess}`, exclusiveAccess });
+        const ana = new tenancy.Membership("ana", { organizationId: org.id, email: "ana@acme.test", role: "member" });
+        const project = new tenancy.Project("chat", { organizationId: org.id, name: "chat", environment: "development", exclusiveAccess });
+        const anaChat = new tenancy.Membership("ana-chat", { organizationId: org.id, projectId: project.id, email: "ana@acme.test", role: "owner" }, { dependsOn: [ana] });
+        new tenancy.ApiKey("backend", { projectId: project.id, name: "backend", owner: "ana@acme.test" }, { dependsOn: [anaChat] });
+        return { orgId: org.id, projectId: project.id };
+      },
+    });
+    s.stacks.push(t);
+    await t.stack.up();
+    const out = await t.stack.outputs();
+    return { t, orgId: out.orgId.value, projectId: out.projectId.value };
+  }
+
+  /** Access granted by hand, as an admin would through the API: an admin, and a key without expiry. */
+  async function grantByHand(orgId: string, projectId: string) {
+    await s.root.members.add({ organizationId: orgId }, { email: "eve@acme.test", role: "admin" });
+    return s.root.apiKeys.create(orgId, projectId, { name: "by-hand", owner: "ana@acme.test" });
+  }
+
+  const emails = async (orgId: string) => (await s.root.members.list({ organizationId: orgId }, {})).data.map((m) => `${m.email}:${m.role}`).sort();
+
+  it("shows hand-made access as drift, removes the admin on up and lets the key run out its overlap, keeping the deployer", async () => {
+    const { t, orgId, projectId } = await deploy(true);
+    const key = await grantByHand(orgId, projectId);
+
+    const preview = await t.stack.preview({ refresh: true, diff: true });
+    assert.deepEqual(preview.changeSummary, { same: 4, update: 2 });
+    assert.match(preview.stdout, /undeclaredAccess/);
+    assert.match(preview.stdout, /eve@acme\.test/);
+    assert.match(preview.stdout, new RegExp(`${key.id}[\\s\\S]*by-hand|by-hand[\\s\\S]*${key.id}`));
+    // A preview changes nothing.
+    assert.deepEqual(await emails(orgId), ["ana@acme.test:member", "eve@acme.test:admin", "root@tenancy.test:admin"]);
+
+    const before = Date.now();
+    const up = await t.stack.up({ refresh: true });
+    assert.deepEqual(up.summary.resourceChanges, { same: 4, update: 2 });
+    assert.match(up.stdout, /kept root@tenancy\.test \(admin of organization org_\w+\) although no resource declares it: it is the deployer's own/);
+    assert.deepEqual(await emails(orgId), ["ana@acme.test:member", "root@tenancy.test:admin"]);
+    const retired = await s.root.apiKeys.get(orgId, projectId, key.id);
+    assert.equal(retired.status, "active", "the key keeps working through the overlap");
+    const hours = (Date.parse(retired.expiresAt!) - before) / 3_600_000;
+    assert.ok(hours > 23.9 && hours <= 24.01, `the key expires 24 hours after the up, not ${hours} h`);
+
+    // Removed and retiring: no drift is left, and the next preview is clean.
+    assert.deepEqual((await t.stack.preview({ refresh: true })).changeSummary, { same: 6 });
+  });
+
+  it("changes nothing when exclusiveAccess is off", async () => {
+    const { t, orgId, projectId } = await deploy(false);
+    const key = await grantByHand(orgId, projectId);
+    assert.deepEqual((await t.stack.preview({ refresh: true })).changeSummary, { same: 6 });
+    await t.stack.up({ refresh: true });
+    assert.deepEqual(await emails(orgId), ["ana@acme.test:member", "eve@acme.test:admin", "root@tenancy.test:admin"]);
+    const untouched = await s.root.apiKeys.get(orgId, projectId, key.id);
+    assert.deepEqual([untouched.status, untouched.expiresAt], ["active", undefined]);
+  });
+
+});
+
+for (const dialect of DIALECTS) {
+  describe(`undeclared access, listed and retired through the API (${dialect.name})`, () => {
+    let backend: Backend;
+    let root: TenancyClient;
+    before(async () => {
+      backend = await startBackend({ dialect });
+      root = api(backend.url, backend.token);
+    });
+    after(async () => backend?.dispose());
+    const stack = stackOf("urn:pulumi:prod::acme::pulumi:pulumi:Stack::acme-prod");
+
+    it("lists what no resource of the stack declares, keeps the deployer, and retires the rest: members at once, credentials by the overlap", async () => {
+      const org = await root.organizations.create({ name: "Retirees" });
+      const scope = { organizationId: org.id };
+      const ana = await root.members.add(scope, { email: "ana@acme.test", role: "member", externalId: `${stack.prefix}pulumi-nodejs:dynamic/tenancy:Membership::ana#ana@acme.test` });
+      const eve = await root.members.add(scope, { email: "eve@acme.test", role: "admin" });
+      const ci = await root.serviceAccounts.create(org.id, { name: "ci-by-hand", role: "member" });
+      const { token } = await root.serviceAccounts.mintToken(org.id, ci.userId, { name: "ci" });
+      const project = await root.projects.create(org.id, { name: "chat", environment: "development" });
+      const inProject = { organizationId: org.id, projectId: project.id };
+      await root.members.add(inProject, { email: "ana@acme.test", role: "owner" });
+      const key = await root.apiKeys.create(org.id, project.id, { name: "by-hand", owner: "ana@acme.test", permissions: "read_only" });
+      const me = await root.myUserId();
+
+      const found = await undeclaredAccess(root, scope, stack);
+      assert.deepEqual(found, {
+        removable: [
+          { kind: "member", id: eve.userId, who: "eve@acme.test", role: "admin", organizationId: org.id },
+          { kind: "serviceAccount", id: ci.userId, who: "ci-by-hand", role: "member", organizationId: org.id },
+        ],
+        kept: [{ kind: "member", id: me, who: "root@tenancy.test", role: "admin", organizationId: org.id, why: "it is the deployer's own" }],
+      });
+      const inChat = await undeclaredAccess(root, inProject, stack);
+      assert.deepEqual(inChat.removable, [
+        { kind: "projectMember", id: ana.userId, who: "ana@acme.test", role: "owner", organizationId: org.id, projectId: project.id },
+        { kind: "apiKey", id: key.id, who: "by-hand", role: "read_only", organizationId: org.id, projectId: project.id, redactedValue: key.redactedValue },
+      ]);
+
+      const now = Date.now();
+      await retire(root, [...found.removable, inChat.removable[1]], now);
+      const until = new Date(now + 24 * 3_600_000).toISOString();
+      assert.deepEqual((await root.members.list(scope, {})).data.map((m) => m.name ?? m.email).sort(), ["ana@acme.test", "ci-by-hand", "root@tenancy.test"]);
+      const [ciToken] = (await root.serviceAccounts.tokens(org.id, ci.userId)).data;
+      assert.deepEqual([ciToken.status, ciToken.expiresAt], ["active", until]);
+      const retired = await root.apiKeys.get(org.id, project.id, key.id);
+      assert.deepEqual([retired.status, retired.expiresAt], ["active", until]);
+      assert.equal((await fetch(`${backend.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200, "the account works through its overlap");
+
+      // On their way out, the key and the account are no longer drift; eve is gone.
+      assert.deepEqual((await undeclaredAccess(root, scope, stack)).removable, []);
+      assert.deepEqual((await undeclaredAccess(root, inProject, stack)).removable.map((a) => a.kind), ["projectMember"]);
+    });
+
+    it("never counts the last admin as removable, saying why", async () => {
+      // The caller here is a viewer: every admin of the organization is undeclared, and one must stay.
+      const org = await root.organizations.create({ name: "Lonely" });
+      const viewer = await root.serviceAccounts.create(org.id, { name: "auditor", role: "viewer" });
+      const { token } = await root.serviceAccounts.mintToken(org.id, viewer.userId, { name: "audit" });
+      const client: TenancyClient = api(backend.url, token!);
+      const found = await undeclaredAccess(client, { organizationId: org.id }, stack);
+      assert.deepEqual(found.removable, []);
+      assert.deepEqual(
+        found.kept.map((k) => [k.kind, k.who, k.role, k.why]),
+        [
+          ["serviceAccount", "auditor", "viewer", "it is the deployer's own"],
+          ["member", "root@tenancy.test", "admin", "it is the organization's last admin"],
+        ],
+      );
+    });
+  });
+}
