@@ -7,11 +7,11 @@ import { PROJECT_MEMBER_OPERATIONS } from "./project-members.operations";
 import { PROJECT_OPERATIONS } from "./projects.operations";
 import { SYSTEM_OPERATIONS } from "./system.operations";
 import { TOKEN_OPERATIONS } from "./tokens.operations";
+import { USAGE_OPERATIONS } from "./usage.operations";
 
 /**
- * Every management operation by its id: the backend's routes are declared from these, the
- * provider's client calls them by name. (The data plane and the usage views still declare theirs
- * in backend/usage/usage.routes.ts; they move here as a `usage.operations.ts` of the same shape.)
+ * Every operation by its id: the backend's routes are declared from these, the provider's client
+ * calls them by name (and a gateway client may call the data plane's the same way).
  */
 export const OPERATIONS = {
   ...TOKEN_OPERATIONS,
@@ -23,6 +23,7 @@ export const OPERATIONS = {
   ...AUDIT_OPERATIONS,
   ...CLAIM_OPERATIONS,
   ...SYSTEM_OPERATIONS,
+  ...USAGE_OPERATIONS,
 };
 export type Operations = typeof OPERATIONS;
 export type OperationId = keyof Operations;
