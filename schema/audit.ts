@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   "token.updated",
   "token.revoked",
   "policy.updated",
+  "login.succeeded",
+  "login.failed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

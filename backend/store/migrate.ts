@@ -5,6 +5,7 @@ import * as usage from "./migrations/003-usage";
 import * as invoiceNames from "./migrations/004-invoice-names";
 import * as usageIngestion from "./migrations/005-usage-ingestion";
 import * as claims from "./migrations/006-claims";
+import * as signIn from "./migrations/008-sign-in";
 import type { Db } from "./db";
 
 /** Migrations are listed here, in order, rather than read from disk: the compiled set is the set. */
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "004-invoice-names": invoiceNames,
   "005-usage-ingestion": usageIngestion,
   "006-claims": claims,
+  "008-sign-in": signIn,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
