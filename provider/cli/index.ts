@@ -5,6 +5,7 @@ import { credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfig
 import { after } from "../review/preview";
 import { buildModel } from "../guardrails/model";
 import { parseArgs } from "./args";
+import { login, logout, whoami } from "./login";
 
 /**
  * `tenancy review` and `tenancy launch-sheet`: Markdown on stdout, errors on stderr.
@@ -16,6 +17,9 @@ const USAGE = `usage:
   tenancy review [--stack S] [--cwd DIR] [--preview-json FILE] [--fail-on warning|mandatory]
                  [--max-admins N] [--max-admin-share F] [--base-cwd DIR]
   tenancy launch-sheet [--stack S] [--cwd DIR] [--preview-json FILE]
+  tenancy login [--endpoint URL] [--email E]
+  tenancy logout [--endpoint URL]
+  tenancy whoami [--endpoint URL]
 
 review        the access review of a preview, as Markdown for a pull-request comment; exits 1
               when a guardrail finding at or above --fail-on (default mandatory) exists
@@ -23,6 +27,12 @@ launch-sheet  per project, the launch checklist, limits and key expiries, each g
 --stack       the stack to preview (default: the selected one)
 --cwd         the folder of the Pulumi program (default: the current folder)
 --preview-json  read a saved 'pulumi preview --json --show-sames' instead of previewing
+login         sign in through the backend's identity provider (prints a link and a code),
+              keeping the session in $XDG_CONFIG_HOME/tenancy/credentials.json; the provider
+              and these commands use it when neither tenancy:token nor TENANCY_TOKEN is set
+logout        revoke the stored session's token and forget it
+whoami        who the commands act as, where, until when, with SSO and MFA or not
+--endpoint    the backend (default: TENANCY_ENDPOINT, the one signed in to, or http://127.0.0.1:7410)
 --base-cwd    the program's folder in the base branch's checkout: a change of the stack's
               tenancy:endpoint or tenancy:token against it is a mandatory finding
 `;
@@ -63,7 +73,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`, redact));
     return 0;
   }
-  throw new UsageError(command ? `unknown command '${command}'; valid commands are review, launch-sheet` : "no command given; valid commands are review, launch-sheet");
+  if (command === "login") return login(parseArgs(rest, { endpoint: {}, email: {} }));
+  if (command === "logout") return logout(parseArgs(rest, { endpoint: {} }));
+  if (command === "whoami") return whoami(parseArgs(rest, { endpoint: {} }));
+  const commands = "review, launch-sheet, login, logout, whoami";
+  throw new UsageError(command ? `unknown command '${command}'; valid commands are ${commands}` : `no command given; valid commands are ${commands}`);
 }
 
 function load(args: Record<string, string>) {

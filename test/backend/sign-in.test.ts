@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { DIALECTS } from "../support/backend";
-import { Browser, IdentityProvider, startIdentityProvider } from "../support/identity-provider";
+import { Browser, Device, IdentityProvider, signInAtProvider, useIdentityProvider } from "../support/identity-provider";
 import { call, client, expectStatus, ISO, mintToken, sqlQuery, useBackend } from "./helpers";
 
 /**
@@ -17,30 +16,13 @@ const ACCOUNTS = {
 };
 type AccountId = keyof typeof ACCOUNTS;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 for (const dialect of DIALECTS) {
   describe(`sign-in with the device grant (${dialect.name})`, function () {
     this.timeout(60_000);
-    const env: Record<string, string> = {};
-    let idp: IdentityProvider;
-    before(async () => {
-      const port = await freePort();
-      const publicUrl = `http://127.0.0.1:${port}`;
-      idp = await startIdentityProvider(ACCOUNTS, `${publicUrl}/v1/auth/callback`);
-      Object.assign(env, { TENANCY_PORT: String(port), TENANCY_PUBLIC_URL: publicUrl, TENANCY_OIDC_ISSUER: idp.issuer, TENANCY_OIDC_CLIENT_ID: idp.clientId, TENANCY_OIDC_CLIENT_SECRET: idp.clientSecret });
-    });
-    after(() => idp?.close());
+    const { env, provider } = useIdentityProvider(ACCOUNTS);
     const { backend } = useBackend({ dialect, env });
+    let idp: IdentityProvider;
+    before(() => (idp = provider()));
 
     const start = async (email: string) => expectStatus(await call(backend.url, "POST", "/v1/auth/device", undefined, { body: { email } }), 200);
     /** A poll that respects the interval: the last poll is moved back past it, instead of waiting. */
@@ -49,28 +31,7 @@ for (const dialect of DIALECTS) {
       return call(backend.url, "POST", "/v1/auth/token", undefined, { body: { deviceCode } });
     }
 
-    /** The person opens the link, confirms the code and signs in at the provider (or declines); returns where the provider sends them back. */
-    async function visit(device: { verificationUri: string; verificationUriComplete: string; userCode: string }, as: AccountId | "deny", browser = new Browser()) {
-      const page = await browser.request(device.verificationUriComplete);
-      assert.equal(page.status, 200, page.text);
-      assert.match(page.text, new RegExp(device.userCode));
-      assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'/);
-      const confirmed = await browser.request(device.verificationUri, { form: { user_code: device.userCode.toLowerCase() } });
-      assert.equal(confirmed.status, 303, confirmed.text);
-      assert.ok(confirmed.location?.startsWith(`${idp.issuer}/`), confirmed.location);
-      let next = confirmed.location!;
-      for (let hop = 0; hop < 10 && !next.startsWith(`${backend.url}/v1/auth/callback`); hop++) {
-        const res = await browser.request(next);
-        if (res.status === 200 && next.includes("/interaction/")) {
-          next = (await browser.request(next, { form: as === "deny" ? { deny: "1" } : { login: as } })).location!;
-        } else {
-          assert.ok(res.location, `the provider stopped at ${next}: ${res.status} ${res.text.slice(0, 300)}`);
-          next = res.location;
-        }
-      }
-      assert.ok(next.startsWith(`${backend.url}/v1/auth/callback`), next);
-      return { browser, callback: next };
-    }
+    const visit = (device: Device, as: AccountId | "deny", browser = new Browser()) => signInAtProvider(browser, device, as, idp.issuer, backend.url);
 
     const failures = () => sqlQuery(backend, "SELECT actor_email, changes FROM audit_events WHERE action = 'login.failed' ORDER BY at");
 

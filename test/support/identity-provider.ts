@@ -1,5 +1,6 @@
+import assert from "node:assert/strict";
 import { createServer, IncomingMessage, Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { AddressInfo, createServer as createNetServer } from "node:net";
 
 /**
  * A real OpenID Provider for the tests: `oidc-provider` (the certified OP library) in this process
@@ -134,4 +135,73 @@ export class Browser {
     for (const [origin, cookies] of this.jar) copy.jar.set(origin, new Map(cookies));
     return copy;
   }
+}
+
+/** What `POST /v1/auth/device` answers, as far as the person's browser needs it. */
+export interface Device {
+  verificationUri: string;
+  verificationUriComplete: string;
+  userCode: string;
+}
+
+/**
+ * The person opens the link, checks the code on the verification page, confirms it, and signs in
+ * at the provider as `as` (or declines); returns where the provider sends the browser back, not
+ * yet visited.
+ */
+export async function signInAtProvider(browser: Browser, device: Device, as: string, issuer: string, backendUrl: string): Promise<{ browser: Browser; callback: string }> {
+  const page = await browser.request(device.verificationUriComplete);
+  assert.equal(page.status, 200, page.text);
+  assert.match(page.text, new RegExp(device.userCode));
+  assert.equal(page.headers.get("content-security-policy"), `default-src 'none'; form-action 'self' ${issuer}; frame-ancestors 'none'; base-uri 'none'`);
+  const confirmed = await browser.request(device.verificationUri, { form: { user_code: device.userCode.toLowerCase() } });
+  assert.equal(confirmed.status, 303, confirmed.text);
+  assert.ok(confirmed.location?.startsWith(`${issuer}/`), confirmed.location);
+  let next = confirmed.location!;
+  for (let hop = 0; hop < 10 && !next.startsWith(`${backendUrl}/v1/auth/callback`); hop++) {
+    const res = await browser.request(next);
+    if (res.status === 200 && next.includes("/interaction/")) {
+      next = (await browser.request(next, { form: as === "deny" ? { deny: "1" } : { login: as } })).location!;
+    } else {
+      assert.ok(res.location, `the provider stopped at ${next}: ${res.status} ${res.text.slice(0, 300)}`);
+      next = res.location;
+    }
+  }
+  assert.ok(next.startsWith(`${backendUrl}/v1/auth/callback`), next);
+  return { browser, callback: next };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * An identity provider for the enclosing `describe`, started in `before` (call this before
+ * `useBackend`, whose `env` it fills): the backend gets a fixed port, since the provider must
+ * know its redirect URI before the backend starts.
+ */
+export function useIdentityProvider(accounts: Record<string, Account>): { env: Record<string, string>; provider(): IdentityProvider } {
+  const env: Record<string, string> = {};
+  let idp: IdentityProvider | undefined;
+  before(async () => {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    idp = await startIdentityProvider(accounts, `${publicUrl}/v1/auth/callback`);
+    Object.assign(env, { TENANCY_PORT: String(port), TENANCY_PUBLIC_URL: publicUrl, TENANCY_OIDC_ISSUER: idp.issuer, TENANCY_OIDC_CLIENT_ID: idp.clientId, TENANCY_OIDC_CLIENT_SECRET: idp.clientSecret });
+  });
+  after(() => idp?.close());
+  return {
+    env,
+    provider: () => {
+      if (!idp) throw new Error("useIdentityProvider: the provider starts in before(); use it in a hook or a test");
+      return idp;
+    },
+  };
 }
