@@ -15,7 +15,9 @@ import { pipeline, Principal } from "./http/pipeline";
 import { RateLimiter } from "./http/rate-limit";
 import { logCompleted, requestFields, requestLogger } from "./http/request-log";
 import { assertDeclared, RouteDef, toRouterPath } from "./http/route";
-import { API_ROUTES, systemRoutes } from "./routes";
+import { API_ROUTES, authRoutes, systemRoutes } from "./routes";
+import { pageRoutes } from "./sign-in/pages.routes";
+import { signInRuntime } from "./sign-in/sign-in.runtime";
 import type { Store } from "./store/db";
 import type { UsageRuntime } from "./usage/usage.runtime";
 
@@ -69,8 +71,10 @@ declare module "fastify" {
 const NOBODY: Principal = Object.freeze({ kind: "none" });
 
 /** Builds the Fastify app (routes, error handling, logging, metrics); never listens. */
-export function buildApp({ config, store, usage, logStream, routes: apiRoutes = API_ROUTES }: AppDeps): FastifyInstance {
+export function buildApp({ config, store, usage, logStream, routes: tableRoutes = API_ROUTES }: AppDeps): FastifyInstance {
   const metrics = new Metrics(usage.limits);
+  const signIn = signInRuntime(config);
+  const apiRoutes = [...tableRoutes, ...authRoutes(signIn)];
   const routes: RouteDef[] = [...apiRoutes, ...systemRoutes(metrics, apiRoutes)];
   // A route that forgot its scope or permission stops the server here, before it ever listens.
   for (const def of routes) assertDeclared(def);
@@ -170,5 +174,6 @@ export function buildApp({ config, store, usage, logStream, routes: apiRoutes = 
   for (const def of routes) {
     app.route({ method: def.method, url: toRouterPath(def.path), bodyLimit: def.bodyLimit, onRequest: def.rateLimit === false ? unlimited : authenticate(def), handler: pipeline(def, deps) });
   }
+  app.register(async (scope) => pageRoutes(scope, { store, limiter, ...signIn }));
   return app;
 }

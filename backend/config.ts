@@ -41,6 +41,17 @@ export interface Config {
   /** How long SIGTERM waits for the server, the stores and the log to close before exiting anyway. */
   readonly shutdownDeadlineMs: number;
   readonly usage: UsageConfig;
+  /** The instance-wide identity provider people sign in with (absent: no sign-in). */
+  readonly oidc?: OidcProviderConfig;
+  /** Where browsers and the command line reach this backend: the base of sign-in links and the OIDC redirect URI. */
+  readonly publicUrl: string;
+}
+
+/** An OpenID Connect provider tenancy signs people in with, as a confidential client. */
+export interface OidcProviderConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +125,26 @@ const redisPrefix = z
 
 const text = variable((raw) => raw);
 
+/** https, or plain http to this machine only (a local identity provider in development and tests). */
+export function isSafeUrl(url: URL): boolean {
+  return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname));
+}
+
+// An issuer is kept exactly as given (it must equal the provider's own `issuer`, trailing slash and all).
+const baseUrl = (example: string, exact = false) =>
+  variable((raw) => {
+    if (raw === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return { refused: `must be a URL such as ${example}, got "${raw}"` };
+    }
+    if (!isSafeUrl(url)) return { refused: `must be an https:// URL (plain http only on 127.0.0.1 or localhost), got "${raw}"` };
+    if (url.search || url.hash || url.username) return { refused: `must be a URL without query, fragment or credentials, got "${url.origin}${url.pathname}…"` };
+    return exact ? raw : raw.replace(/\/+$/, "");
+  });
+
 /** The environment, variable by variable; what depends on two variables is checked after. */
 const ENVIRONMENT = z
   .object({
@@ -137,6 +168,10 @@ const ENVIRONMENT = z
     TENANCY_USAGE_EVENTS_PER_SECOND: eventsPerSecond(DEFAULT_EVENTS_PER_SECOND),
     TENANCY_GATEWAY_EVENTS_PER_SECOND: eventsPerSecond(DEFAULT_GATEWAY_EVENTS_PER_SECOND),
     TENANCY_USAGE_RETENTION_DAYS: wholeNumber(DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, 36_500),
+    TENANCY_PUBLIC_URL: baseUrl("https://tenancy.example.com"),
+    TENANCY_OIDC_ISSUER: baseUrl("https://login.example.com", true),
+    TENANCY_OIDC_CLIENT_ID: text,
+    TENANCY_OIDC_CLIENT_SECRET: text,
   })
   .superRefine((env, ctx) => {
     const { TENANCY_BOOTSTRAP_EMAIL: email, TENANCY_BOOTSTRAP_TOKEN: token } = env;
@@ -146,7 +181,20 @@ const ENVIRONMENT = z
     } else if (!token || token.length < 32) {
       ctx.addIssue({ code: "custom", path: ["TENANCY_BOOTSTRAP_TOKEN"], message: "must be at least 32 characters when TENANCY_BOOTSTRAP_EMAIL is set" });
     }
+  })
+  .superRefine((env, ctx) => {
+    // The three name one client at one provider: a part of it is a mistake, never a default.
+    const oidc = { TENANCY_OIDC_ISSUER: env.TENANCY_OIDC_ISSUER, TENANCY_OIDC_CLIENT_ID: env.TENANCY_OIDC_CLIENT_ID, TENANCY_OIDC_CLIENT_SECRET: env.TENANCY_OIDC_CLIENT_SECRET };
+    const set = Object.entries(oidc).filter(([, v]) => v !== undefined);
+    if (set.length === 0) return;
+    const missing = Object.keys(oidc).find((name) => !set.some(([n]) => n === name));
+    if (missing) ctx.addIssue({ code: "custom", path: [missing], message: `must be set too when ${set.map(([n]) => n).join(" and ")} ${set.length > 1 ? "are" : "is"} set (sign-in needs the issuer, the client id and the client secret)` });
+    else if (!env.TENANCY_PUBLIC_URL && env.TENANCY_PORT === 0) {
+      ctx.addIssue({ code: "custom", path: ["TENANCY_PUBLIC_URL"], message: "must be set when sign-in is on and TENANCY_PORT is 0 (the identity provider needs a fixed redirect URI)" });
+    }
   });
+
+const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host);
 
 /** Reads and validates the environment once; throws a `ConfigError` naming the variable at fault. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -168,6 +216,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.TENANCY_REQUEST_TIMEOUT_MS,
     authCacheMs: e.TENANCY_AUTH_CACHE_MS,
     shutdownDeadlineMs: e.TENANCY_SHUTDOWN_DEADLINE_MS,
+    oidc:
+      e.TENANCY_OIDC_ISSUER && e.TENANCY_OIDC_CLIENT_ID && e.TENANCY_OIDC_CLIENT_SECRET
+        ? Object.freeze({ issuer: e.TENANCY_OIDC_ISSUER, clientId: e.TENANCY_OIDC_CLIENT_ID, clientSecret: e.TENANCY_OIDC_CLIENT_SECRET })
+        : undefined,
+    publicUrl: e.TENANCY_PUBLIC_URL ?? `http://${hostForUrl(e.TENANCY_HOST ?? "127.0.0.1")}:${e.TENANCY_PORT}`,
     usage: Object.freeze({
       redisUrl: e.TENANCY_REDIS_URL,
       redisPrefix: e.TENANCY_REDIS_PREFIX,

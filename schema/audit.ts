@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   "token.updated",
   "token.revoked",
   "policy.updated",
+  "login.succeeded",
+  "login.failed",
   // Instance-wide (organization null): the gateway credentials of the data plane.
   "gateway_credential.created",
   "gateway_credential.revoked",

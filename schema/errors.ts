@@ -36,6 +36,14 @@ export const ERROR_STATUS = {
   key_invalid: 403,
   unknown_model: 422,
   limits_unavailable: 503,
+  // Sign-in: the device authorization grant's poll answers (RFC 8628 section 3.5), and the
+  // organization policies a signed-in token must meet.
+  authorization_pending: 400,
+  slow_down: 400,
+  expired_token: 400,
+  access_denied: 400,
+  sso_required: 403,
+  mfa_required: 403,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
@@ -69,6 +77,12 @@ const TITLES: Record<ErrorCode, string> = {
   key_invalid: "API key invalid",
   unknown_model: "Unknown model",
   limits_unavailable: "Limits unavailable",
+  authorization_pending: "Authorization pending",
+  slow_down: "Slow down",
+  expired_token: "Expired device code",
+  access_denied: "Access denied",
+  sso_required: "SSO required",
+  mfa_required: "MFA required",
 };
 
 export const fieldError = z.strictObject({ path: z.string(), message: z.string() });

@@ -5,6 +5,7 @@ export * from "./project";
 export * from "./membership";
 export * from "./api-key";
 export * from "./token";
+export * from "./auth";
 export * from "./audit";
 export * from "./me";
 export * from "./usage";

@@ -39,6 +39,11 @@ export const sso = z
     if (v.enforced && !v.protocol) {
       ctx.addIssue({ code: "custom", path: ["protocol"], message: "is required when sso.enforced is true (saml or oidc)" });
     }
+    // Stored and shown, but a SAML organization cannot be signed in to yet: enforcing it would
+    // look on and do nothing (issue 22), so it is refused until SAML sign-in exists.
+    if (v.enforced && v.protocol === "saml") {
+      ctx.addIssue({ code: "custom", path: ["enforced"], message: "must be false with protocol saml: SAML sign-in is not supported yet (use protocol oidc to enforce sign-in)" });
+    }
   });
 
 export const session = z.strictObject({

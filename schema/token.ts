@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { signIn } from "./auth";
 import { days, idOf, name, timestamp } from "./common";
 
 export const tokenInput = z.strictObject({ name, expiresInDays: days.optional() });
@@ -15,6 +16,8 @@ export const token = z.strictObject({
   expiresAt: timestamp.optional(),
   lastUsedAt: timestamp.optional(),
   status: z.enum(["active", "revoked", "expired"]),
+  /** The sign-in it comes from, itself or through the token that minted it. */
+  signIn: signIn.optional(),
   createdAt: timestamp,
 });
 export type Token = z.infer<typeof token>;

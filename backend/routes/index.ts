@@ -25,3 +25,4 @@ export const API_ROUTES: readonly RouteDef[] = [
 ];
 
 export { systemRoutes } from "./system.routes";
+export { authRoutes } from "./auth.routes";

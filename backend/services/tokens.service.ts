@@ -22,16 +22,32 @@ export function toToken(row: TokenRow, now: string): Token {
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
     status: statusOf(row, now),
+    signIn: signInOf(row),
     createdAt: row.created_at,
   });
 }
 
-/** What a token minted with another token inherits: its age, its longest idle time and its expiry. */
+/** Where and how a person signed in: what an organization's SSO and MFA policy asks of a token. */
+export interface SignInFacts {
+  issuer: string;
+  subject: string;
+  authTime?: string;
+  mfa: boolean;
+}
+
+/** What a token minted with another token inherits: its age, its longest idle time, its expiry and its sign-in. */
 export interface Lineage {
   ageFrom: string;
   idleMaxSeconds: number;
   /** The parent's expiry: the child expires then at the latest. */
   expiresAt: string | null;
+  signIn?: SignInFacts;
+}
+
+/** The sign-in a token row records, if it comes from one. */
+export function signInOf(row: TokenRow): SignInFacts | undefined {
+  if (row.sso_issuer === null || row.sso_subject === null) return undefined;
+  return compact({ issuer: row.sso_issuer, subject: row.sso_subject, authTime: row.sso_auth_time, mfa: row.sso_mfa === 1 });
 }
 
 /** The child's expiry: what it asked for, never later than its parent's (absent: the parent's). */
@@ -63,6 +79,10 @@ export async function mintToken(db: Executor, userId: string, name: string, now:
     created_at: now,
     age_from: lineage?.ageFrom ?? null,
     idle_max_seconds: lineage?.idleMaxSeconds ?? null,
+    sso_issuer: lineage?.signIn?.issuer ?? null,
+    sso_subject: lineage?.signIn?.subject ?? null,
+    sso_auth_time: lineage?.signIn?.authTime ?? null,
+    sso_mfa: lineage?.signIn ? Number(lineage.signIn.mfa) : null,
   };
   await insertToken(db, row);
   return { ...toToken(row, now), token: value };
@@ -78,7 +98,7 @@ export function tokenChanges(t: Token): Changes {
 /** What a token minted with the caller's token inherits from it. */
 export function lineageOf(ctx: Ctx): Lineage {
   const parent = ctx.caller.token;
-  return { ageFrom: tokenBornAt(parent), idleMaxSeconds: Math.floor(longestIdleMs(parent, Date.parse(ctx.now)) / 1000), expiresAt: parent.expires_at };
+  return { ageFrom: tokenBornAt(parent), idleMaxSeconds: Math.floor(longestIdleMs(parent, Date.parse(ctx.now)) / 1000), expiresAt: parent.expires_at, signIn: signInOf(parent) };
 }
 
 /**

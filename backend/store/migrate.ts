@@ -6,6 +6,7 @@ import * as invoiceNames from "./migrations/004-invoice-names";
 import * as usageIngestion from "./migrations/005-usage-ingestion";
 import * as claims from "./migrations/006-claims";
 import * as gatewayCredentials from "./migrations/007-gateway-credentials";
+import * as signIn from "./migrations/008-sign-in";
 import type { Db } from "./db";
 
 /** Migrations are listed here, in order, rather than read from disk: the compiled set is the set. */
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "005-usage-ingestion": usageIngestion,
   "006-claims": claims,
   "007-gateway-credentials": gatewayCredentials,
+  "008-sign-in": signIn,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

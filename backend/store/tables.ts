@@ -28,6 +28,12 @@ export interface TokenRow {
   age_from: string | null;
   /** The longest time the token (and its ancestors) went unused, in seconds: idleness is final. */
   idle_max_seconds: number | null;
+  /** The sign-in it comes from (migration 008; null: minted on the host or by the bootstrap). */
+  sso_issuer: string | null;
+  sso_subject: string | null;
+  sso_auth_time: string | null;
+  /** 1 when the identity provider asserted more than one factor (`amr`), 0 when not. */
+  sso_mfa: number | null;
 }
 
 export interface OrganizationRow {

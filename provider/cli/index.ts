@@ -6,6 +6,7 @@ import { after } from "../review/preview";
 import { buildModel } from "../guardrails/model";
 import { parseArgs } from "./args";
 import { drift, DRIFT_HELP, DRIFT_OPTIONS, DRIFT_USAGE } from "./drift";
+import { login, logout, whoami } from "./login";
 
 /**
  * `tenancy review`, `tenancy launch-sheet` and `tenancy drift`: the report on stdout, errors on
@@ -18,6 +19,9 @@ const USAGE = `usage:
                  [--max-admins N] [--max-admin-share F] [--base-cwd DIR]
   tenancy launch-sheet [--stack S] [--cwd DIR] [--preview-json FILE]
 ${DRIFT_USAGE}
+  tenancy login [--endpoint URL] [--email E]
+  tenancy logout [--endpoint URL]
+  tenancy whoami [--endpoint URL]
 
 review        the access review of a preview, as Markdown for a pull-request comment; exits 1
               when a guardrail finding at or above --fail-on (default mandatory) exists
@@ -25,12 +29,18 @@ launch-sheet  per project, the launch checklist, limits and key expiries, each g
 ${DRIFT_HELP}--stack       the stack to preview (default: the selected one)
 --cwd         the folder of the Pulumi program (default: the current folder)
 --preview-json  read a saved 'pulumi preview --json --show-sames' instead of previewing
+login         sign in through the backend's identity provider (prints a link and a code),
+              keeping the session in $XDG_CONFIG_HOME/tenancy/credentials.json; the provider
+              and these commands use it when neither tenancy:token nor TENANCY_TOKEN is set
+logout        revoke the stored session's token and forget it
+whoami        who the commands act as, where, until when, with SSO and MFA or not
+--endpoint    the backend (default: TENANCY_ENDPOINT, the one signed in to, or http://127.0.0.1:7410)
 --base-cwd    the program's folder in the base branch's checkout: a change of the stack's
               tenancy:endpoint or tenancy:token against it is a mandatory finding
 `;
 
 const COMMON = { stack: {}, cwd: {}, "preview-json": {} };
-const COMMANDS = "review, launch-sheet, drift";
+const COMMANDS = "review, launch-sheet, drift, login, logout, whoami";
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -70,6 +80,9 @@ async function main(argv: string[]): Promise<number> {
     const args = parseArgs(rest, DRIFT_OPTIONS);
     return drift(args, cwdOf(args.cwd));
   }
+  if (command === "login") return login(parseArgs(rest, { endpoint: {}, email: {} }));
+  if (command === "logout") return logout(parseArgs(rest, { endpoint: {} }));
+  if (command === "whoami") return whoami(parseArgs(rest, { endpoint: {} }));
   throw new UsageError(command ? `unknown command '${command}'; valid commands are ${COMMANDS}` : `no command given; valid commands are ${COMMANDS}`);
 }
 

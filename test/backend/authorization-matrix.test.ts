@@ -48,6 +48,8 @@ interface Row {
   prepare?: (actor: Actor) => Promise<Partial<Ids>>;
   /** The 403 detail for actors a service (not the route's permission) refuses, e.g. by field. */
   denied?: Partial<Record<Actor, string>>;
+  /** Calls with this token instead of the actor's own (a route that ends the calling token). */
+  token?: (actor: Actor) => Promise<string | undefined>;
 }
 
 const UNAUTHENTICATED = "authorization must be \"Bearer <management token>\" with an active token (tmt_…); create one with npm run token or POST /v1/tokens";
@@ -102,12 +104,12 @@ for (const dialect of DIALECTS) {
         expect: everyone(204),
         ownScope: true,
         prepare: async (actor) => {
-          if (!apis[actor].token || ["revoked", "expired", "anonymous"].includes(actor)) return {};
-          // A service account's tokens are minted through its organization, then revoked by itself.
-          const minted = actor === "robot" ? await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${robot}/tokens`, { name: "doomed" }) : await apis[actor].post("/v1/tokens", { name: "doomed" });
-          return { tokenId: expectStatus(minted, 201).id };
+          const doomed = await doomedToken(actor);
+          return doomed ? { tokenId: doomed.id } : {};
         },
       },
+      // Signing out revokes the calling token: each actor signs out a fresh one of its own.
+      "POST /v1/auth/logout": { expect: everyone(204), ownScope: true, token: async (actor) => (await doomedToken(actor))?.token ?? apis[actor].token },
       // claims (issue 20): only ever the caller's own, so every authenticated caller gets the same answers.
       "GET /v1/claims": { expect: everyone(200), ownScope: true },
       "POST /v1/claims/confirm": { expect: everyone(204), ownScope: true, body: () => ({ objectIds: [ids.projectId] }) },
@@ -198,6 +200,14 @@ for (const dialect of DIALECTS) {
       return row.expect[actor]!;
     }
 
+    /** A fresh token of the actor's own, to revoke (none for the actors whose token is no good). */
+    async function doomedToken(actor: Actor): Promise<{ id: string; token: string } | undefined> {
+      if (!apis[actor].token || ["revoked", "expired", "anonymous"].includes(actor)) return undefined;
+      // A service account's tokens are minted through its organization, then revoked by itself.
+      const minted = actor === "robot" ? await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${robot}/tokens`, { name: "doomed" }) : await apis[actor].post("/v1/tokens", { name: "doomed" });
+      return expectStatus(minted, 201);
+    }
+
     const fill = (template: string, v: Ids) => template.replace(/\{(\w+)\}/g, (_, k: keyof Ids) => v[k]);
 
     before(async function () {
@@ -252,7 +262,7 @@ for (const dialect of DIALECTS) {
         for (const actor of ACTORS) {
           const own = actor !== "anonymous" && template.includes("{tokenId}") ? (await apis[actor === "revoked" || actor === "expired" ? "admin" : actor].get("/v1/me")).body.token.id : "";
           const v: Ids = { ...ids, tokenId: own, ...(row.prepare ? await row.prepare(actor) : {}) };
-          const res = await call(backend.url, method, fill(template, v), apis[actor].token, { body: row.body?.(actor) });
+          const res = await call(backend.url, method, fill(template, v), row.token ? await row.token(actor) : apis[actor].token, { body: row.body?.(actor) });
           checked++;
           const want = expected(row, actor);
           if (res.status !== want) failures.push(`${op} as ${actor}: expected ${want}, got ${res.status} ${res.text.slice(0, 200)}`);

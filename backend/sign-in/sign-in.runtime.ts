@@ -1,0 +1,20 @@
+import type { Config } from "../config";
+import { IdentityProviders } from "./identity-providers";
+import { CALLBACK_PATH } from "./pages.routes";
+
+/** What sign-in needs for the life of the app, built once by `buildApp` from its config. */
+export interface SignInRuntime {
+  readonly providers: IdentityProviders;
+  /** The base of every link a person is sent to, and of the redirect URI. */
+  readonly publicUrl: string;
+  /** Where the verification form may lead (Content-Security-Policy `form-action`). */
+  readonly providerOrigins: readonly string[];
+}
+
+export function signInRuntime(config: Config): SignInRuntime {
+  return Object.freeze({
+    providers: new IdentityProviders(config.oidc, `${config.publicUrl}${CALLBACK_PATH}`),
+    publicUrl: config.publicUrl,
+    providerOrigins: config.oidc ? [new URL(config.oidc.issuer).origin] : [],
+  });
+}
