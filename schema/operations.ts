@@ -1,5 +1,6 @@
 import { API_KEY_OPERATIONS } from "./api-keys.operations";
 import { AUDIT_OPERATIONS } from "./audit.operations";
+import { AUTH_OPERATIONS } from "./auth.operations";
 import { CLAIM_OPERATIONS } from "./claims.operations";
 import { MEMBER_OPERATIONS } from "./members.operations";
 import { ORGANIZATION_OPERATIONS } from "./organizations.operations";
@@ -24,6 +25,7 @@ export const OPERATIONS = {
   ...CLAIM_OPERATIONS,
   ...SYSTEM_OPERATIONS,
   ...USAGE_OPERATIONS,
+  ...AUTH_OPERATIONS,
 };
 export type Operations = typeof OPERATIONS;
 export type OperationId = keyof Operations;
