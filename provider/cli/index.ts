@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { GuardrailOptions } from "../guardrails";
-import { credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, reviewPreview, UsageError } from "../review";
+import { credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, resolveIds, reviewPreview, UsageError } from "../review";
+import { TenancyClient } from "../client";
 import { after } from "../review/preview";
 import { buildModel } from "../guardrails/model";
 import { parseArgs } from "./args";
@@ -44,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
       "base-cwd": {},
     });
     if (args["base-cwd"] && args["preview-json"]) throw new UsageError("--base-cwd needs a stack to preview, not --preview-json");
-    const { preview, stack, credentials } = await load(args);
+    const { preview, stack, credentials, backend } = await load(args);
+    // The backend's objects behind the ids the program names, read with the job's own token.
+    const directory = backend ? await resolveIds(preview, new TenancyClient(backend)) : undefined;
     const guardrails: GuardrailOptions = {
       maxAdmins: args["max-admins"] ? Number(args["max-admins"]) : undefined,
       maxAdminShare: args["max-admin-share"] ? Number(args["max-admin-share"]) : undefined,
@@ -52,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     // Every credential this job holds, by value: the program under review could read each.
     const redact = redactor([...credentialsFromEnv(), ...credentials]);
     const extraFindings = args["base-cwd"] && stack ? providerConfigFindings(providerConfig(cwdOf(args["base-cwd"]), stack), providerConfig(cwdOf(args.cwd), stack), stack) : [];
-    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails, redact, extraFindings });
+    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails, redact, extraFindings, directory });
     process.stdout.write(review.markdown);
     return review.exitCode;
   }

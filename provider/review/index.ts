@@ -4,6 +4,7 @@ import { Redactor } from "./redact";
 import { summarizeChanges } from "./changes";
 import { renderReport } from "./markdown";
 import { Preview } from "./preview";
+import { Directory } from "./directory";
 
 export { Changes, summarizeChanges } from "./changes";
 export { renderLaunchSheet } from "./launch-sheet";
@@ -12,8 +13,8 @@ export { escapeMarkdown } from "./escape";
 export { credentialsFromEnv, Redactor, redactor } from "./redact";
 export { after, before, fromSteps, parsePreview, Preview, Step } from "./preview";
 export { providerConfig, providerConfigFindings } from "./provider-config";
+export { Directory, resolveIds } from "./directory";
 export { LoadedPreview, loadPreview, PreviewSource, UsageError } from "./run";
-
 
 export type FailOn = "warning" | "mandatory";
 
@@ -32,10 +33,12 @@ export interface ReviewOptions {
   redact?: Redactor;
   /** Findings the caller made outside the preview (the provider's configuration). */
   extraFindings?: Finding[];
+  /** The backend's objects behind the preview's ids (resolveIds): names as the backend holds them. */
+  directory?: Directory;
 }
 
 export function reviewPreview(preview: Preview, options: ReviewOptions = {}): Review {
-  const changes = summarizeChanges(preview);
+  const changes = summarizeChanges(preview, options.directory);
   // Without the unchanged resources, rules across resources (memberships, admins) would see
   // half a layout and report what is not there: only the rules about one project run then.
   const findings = sortFindings([...evaluate(changes.after, options.guardrails, preview.complete ? undefined : PARTIAL_RULES), ...changeFindings(changes), ...(options.extraFindings ?? [])]);

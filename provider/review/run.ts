@@ -28,13 +28,15 @@ export interface LoadedPreview {
   stack?: string;
   /** Credentials the preview ran with (the stack's configured token), for the report to redact. */
   credentials: string[];
+  /** The backend the stack's provider talks to (its config, else TENANCY_ENDPOINT and TENANCY_TOKEN), when known. */
+  backend?: { endpoint: string; token: string };
 }
 
 export async function loadPreview(source: PreviewSource): Promise<LoadedPreview> {
   if (source.previewJson) {
     const file = resolve(source.cwd, source.previewJson);
     if (!existsSync(file)) throw new UsageError(`--preview-json: no file ${file}`);
-    return { preview: parsePreview(readFileSync(file, "utf8"), file), credentials: [] };
+    return { preview: parsePreview(readFileSync(file, "utf8"), file), credentials: [], backend: backendOf(undefined, undefined, source.env) };
   }
   if (!existsSync(join(source.cwd, "Pulumi.yaml")) && !existsSync(join(source.cwd, "Pulumi.yml"))) {
     throw new UsageError(`--cwd: ${source.cwd} holds no Pulumi.yaml; pass the folder of the Pulumi program, or --preview-json FILE`);
@@ -49,9 +51,17 @@ export async function loadPreview(source: PreviewSource): Promise<LoadedPreview>
   });
   // The program under review can read the token it runs with: the report must not show it.
   const token = await ws.getConfig(stack, "tenancy:token").then((c) => c.value, () => undefined);
+  const endpoint = await ws.getConfig(stack, "tenancy:endpoint").then((c) => c.value, () => undefined);
   const json = await runPreview(pulumiCommand.command, stack, source.cwd, env);
   // Made with --show-sames: whatever it holds is the whole layout.
-  return { preview: { ...parsePreview(json, `the preview of stack ${stack}`), complete: true }, stack, credentials: token ? [token] : [] };
+  return { preview: { ...parsePreview(json, `the preview of stack ${stack}`), complete: true }, stack, credentials: token ? [token] : [], backend: backendOf(endpoint, token, source.env) };
+}
+
+/** Where the provider would find the backend: the stack's config, else the environment, as provider/config.ts reads it. */
+function backendOf(endpoint: string | undefined, token: string | undefined, extra: Record<string, string> = {}): LoadedPreview["backend"] {
+  const env = { ...process.env, ...extra };
+  const [e, t] = [endpoint || env.TENANCY_ENDPOINT, token || env.TENANCY_TOKEN];
+  return e && t ? { endpoint: e, token: t } : undefined;
 }
 
 function runPreview(command: string, stack: string, cwd: string, env: Record<string, string>): Promise<string> {
