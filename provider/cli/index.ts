@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { GuardrailOptions } from "../guardrails";
-import { credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, resolveIds, reviewPreview, UsageError } from "../review";
+import { authorsOf, credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, resolveIds, reviewPreview, UsageError } from "../review";
 import { TenancyClient } from "../client";
 import { after } from "../review/preview";
 import { buildModel } from "../guardrails/model";
@@ -15,7 +15,7 @@ import { parseArgs } from "./args";
 
 const USAGE = `usage:
   tenancy review [--stack S] [--cwd DIR] [--preview-json FILE] [--fail-on warning|mandatory]
-                 [--max-admins N] [--max-admin-share F] [--base-cwd DIR]
+                 [--max-admins N] [--max-admin-share F] [--base-cwd DIR] [--no-refresh]
   tenancy launch-sheet [--stack S] [--cwd DIR] [--preview-json FILE]
 
 review        the access review of a preview, as Markdown for a pull-request comment; exits 1
@@ -24,9 +24,13 @@ launch-sheet  per project, the launch checklist, limits and key expiries, each g
 --stack       the stack to preview (default: the selected one)
 --cwd         the folder of the Pulumi program (default: the current folder)
 --preview-json  read a saved 'pulumi preview --json --show-sames' instead of previewing
+--no-refresh  preview without refreshing first: faster, but changes made in the backend
+              outside the stack (shown apart, with who made them and when) are not seen
 --base-cwd    the program's folder in the base branch's checkout: a change of the stack's
               tenancy:endpoint or tenancy:token against it is a mandatory finding
 `;
+
+const COMMANDS = "review, launch-sheet";
 
 const COMMON = { stack: {}, cwd: {}, "preview-json": {} };
 
@@ -43,11 +47,14 @@ async function main(argv: string[]): Promise<number> {
       "max-admins": { number: { min: 1, max: 10_000 } },
       "max-admin-share": { number: { min: 0, max: 1 } },
       "base-cwd": {},
+      "no-refresh": { flag: true },
     });
     if (args["base-cwd"] && args["preview-json"]) throw new UsageError("--base-cwd needs a stack to preview, not --preview-json");
     const { preview, stack, credentials, backend } = await load(args);
     // The backend's objects behind the ids the program names, read with the job's own token.
     const directory = backend ? await resolveIds(preview, new TenancyClient(backend)) : undefined;
+    // Who made what refresh found, from the audit log.
+    const authors = backend && directory && preview.drift?.length ? await authorsOf(preview.drift, directory, backend) : undefined;
     const guardrails: GuardrailOptions = {
       maxAdmins: args["max-admins"] ? Number(args["max-admins"]) : undefined,
       maxAdminShare: args["max-admin-share"] ? Number(args["max-admin-share"]) : undefined,
@@ -55,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     // Every credential this job holds, by value: the program under review could read each.
     const redact = redactor([...credentialsFromEnv(), ...credentials]);
     const extraFindings = args["base-cwd"] && stack ? providerConfigFindings(providerConfig(cwdOf(args["base-cwd"]), stack), providerConfig(cwdOf(args.cwd), stack), stack) : [];
-    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails, redact, extraFindings, directory });
+    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails, redact, extraFindings, directory, authors });
     process.stdout.write(review.markdown);
     return review.exitCode;
   }
@@ -66,12 +73,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`, redact));
     return 0;
   }
-  throw new UsageError(command ? `unknown command '${command}'; valid commands are review, launch-sheet` : "no command given; valid commands are review, launch-sheet");
+  throw new UsageError(command ? `unknown command '${command}'; valid commands are ${COMMANDS}` : `no command given; valid commands are ${COMMANDS}`);
 }
 
 function load(args: Record<string, string>) {
   if (args["preview-json"] && args.stack) throw new UsageError("--stack and --preview-json exclude each other: a saved preview already names its stack");
-  return loadPreview({ stack: args.stack, cwd: cwdOf(args.cwd), previewJson: args["preview-json"] });
+  if (args["preview-json"] && args["no-refresh"]) throw new UsageError("--no-refresh needs a stack to preview, not --preview-json: a saved preview was refreshed or not when it was made");
+  return loadPreview({ stack: args.stack, cwd: cwdOf(args.cwd), previewJson: args["preview-json"], refresh: !args["no-refresh"] });
 }
 
 /** A folder argument, relative to where `npm run` was called from. */

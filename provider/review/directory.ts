@@ -64,7 +64,8 @@ export async function resolveIds(preview: Preview, client: TenancyClient): Promi
       const o = await client.organizations.get(id);
       return { name: o.name, settings: o.settings as Record<string, unknown>, securityPolicy: o.securityPolicy as Record<string, unknown> };
     });
-  for (const step of preview.steps) {
+  // Drift too: an object deleted outside the stack is named by its stored id, and shown as not found.
+  for (const step of [...preview.steps, ...(preview.drift ?? [])]) {
     const ids = idsOf(step);
     ids.orgs.forEach(readOrg);
     for (const id of ids.projects) {

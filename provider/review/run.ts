@@ -7,8 +7,9 @@ import { firstLines, parsePreview, Preview } from "./preview";
 /**
  * Where a review's preview comes from: a saved `pulumi preview --json` file, or a preview of a
  * stack run now. The stack is selected through the Automation API (which checks that it exists
- * and that the engine is recent enough) and previewed with `--json --show-sames`, so the review
- * sees every resource and the URNs each input came from. The engine is a `pulumi` on the PATH
+ * and that the engine is recent enough) and previewed with `--json --show-sames --refresh`, so the
+ * review sees every resource, the URNs each input came from, and what changed in the backend
+ * outside the stack. The engine is a `pulumi` on the PATH
  * when recent enough, else the project's own (scripts/engine.sh builds and caches it).
  */
 
@@ -21,6 +22,8 @@ export interface PreviewSource {
   previewJson?: string;
   /** Extra environment for the engine (tests point it at their backend and state folder). */
   env?: Record<string, string>;
+  /** False to preview without refreshing first (`--no-refresh`): faster, but blind to out-of-band changes. */
+  refresh?: boolean;
 }
 
 export interface LoadedPreview {
@@ -52,9 +55,10 @@ export async function loadPreview(source: PreviewSource): Promise<LoadedPreview>
   // The program under review can read the token it runs with: the report must not show it.
   const token = await ws.getConfig(stack, "tenancy:token").then((c) => c.value, () => undefined);
   const endpoint = await ws.getConfig(stack, "tenancy:endpoint").then((c) => c.value, () => undefined);
-  const json = await runPreview(pulumiCommand.command, stack, source.cwd, env);
+  const refresh = source.refresh ?? true;
+  const json = await runPreview(pulumiCommand.command, stack, source.cwd, env, refresh);
   // Made with --show-sames: whatever it holds is the whole layout.
-  return { preview: { ...parsePreview(json, `the preview of stack ${stack}`), complete: true }, stack, credentials: token ? [token] : [], backend: backendOf(endpoint, token, source.env) };
+  return { preview: { ...parsePreview(json, `the preview of stack ${stack}`), complete: true, refreshed: refresh }, stack, credentials: token ? [token] : [], backend: backendOf(endpoint, token, source.env) };
 }
 
 /** Where the provider would find the backend: the stack's config, else the environment, as provider/config.ts reads it. */
@@ -64,9 +68,9 @@ function backendOf(endpoint: string | undefined, token: string | undefined, extr
   return e && t ? { endpoint: e, token: t } : undefined;
 }
 
-function runPreview(command: string, stack: string, cwd: string, env: Record<string, string>): Promise<string> {
+function runPreview(command: string, stack: string, cwd: string, env: Record<string, string>, refresh: boolean): Promise<string> {
   return new Promise((done, fail) => {
-    const args = ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack];
+    const args = ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack, ...(refresh ? ["--refresh"] : [])];
     execFile(command, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (!err) return done(stdout);
       // The engine reports a failed preview as JSON diagnostics on stdout; show their messages.
