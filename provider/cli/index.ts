@@ -6,6 +6,7 @@ import { TenancyClient } from "../client";
 import { after } from "../review/preview";
 import { buildModel } from "../guardrails/model";
 import { parseArgs } from "./args";
+import { comment, driftIssue, GITHUB_HELP, GITHUB_USAGE } from "./github-commands";
 
 /**
  * `tenancy review` and `tenancy launch-sheet`: Markdown on stdout, errors on stderr.
@@ -17,10 +18,12 @@ const USAGE = `usage:
   tenancy review [--stack S] [--cwd DIR] [--preview-json FILE] [--fail-on warning|mandatory]
                  [--max-admins N] [--max-admin-share F] [--base-cwd DIR] [--no-refresh]
   tenancy launch-sheet [--stack S] [--cwd DIR] [--preview-json FILE]
+${GITHUB_USAGE}
 
 review        the access review of a preview, as Markdown for a pull-request comment; exits 1
               when a guardrail finding at or above --fail-on (default mandatory) exists
 launch-sheet  per project, the launch checklist, limits and key expiries, each gap flagged
+${GITHUB_HELP}
 --stack       the stack to preview (default: the selected one)
 --cwd         the folder of the Pulumi program (default: the current folder)
 --preview-json  read a saved 'pulumi preview --json --show-sames' instead of previewing
@@ -30,7 +33,7 @@ launch-sheet  per project, the launch checklist, limits and key expiries, each g
               tenancy:endpoint or tenancy:token against it is a mandatory finding
 `;
 
-const COMMANDS = "review, launch-sheet";
+const COMMANDS = "review, launch-sheet, comment, drift-issue";
 
 const COMMON = { stack: {}, cwd: {}, "preview-json": {} };
 
@@ -73,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(renderLaunchSheet(buildModel(after(preview)), `Launch readiness${stack ? ` of stack \`${stack}\`` : ""}`, redact));
     return 0;
   }
+  if (command === "comment") return comment(rest);
+  if (command === "drift-issue") return driftIssue(rest);
   throw new UsageError(command ? `unknown command '${command}'; valid commands are ${COMMANDS}` : `no command given; valid commands are ${COMMANDS}`);
 }
 

@@ -228,7 +228,7 @@ describe("tenancy review on saved previews", () => {
         [["review", "--preview-json", "nope.json"], /^tenancy: --preview-json: no file .*nope\.json\n/],
         [["review", "--max-admin-share", "2"], /^tenancy: --max-admin-share must be a number from 0 to 1, not '2'\n/],
         [["review", "--cwd", "/"], /^tenancy: --cwd: \/ holds no Pulumi.yaml/],
-        [["deploy"], /^tenancy: unknown command 'deploy'; valid commands are review, launch-sheet\n/],
+        [["deploy"], /^tenancy: unknown command 'deploy'; valid commands are review, launch-sheet, comment, drift-issue\n/],
       ];
       for (const [args, message] of cases) {
         const r = run(...args);
