@@ -75,11 +75,15 @@ for (const dialect of DIALECTS) {
       ]);
     });
 
-    it("shows an id the backend does not know as not found", async () => {
+    it("shows an id the backend does not know, malformed or not, as not found", async () => {
       const missing = prod.id.slice(0, -4) + (prod.id.endsWith("AAAA") ? "BBBB" : "AAAA");
-      const preview = fromSteps([step("create", "Membership", "ghost:member:eve@acme.test", { organizationId: org.id, projectId: missing, email: "eve@acme.test", role: "owner" })]);
+      const preview = fromSteps([
+        step("create", "Membership", "ghost:member:eve@acme.test", { organizationId: org.id, projectId: missing, email: "eve@acme.test", role: "owner" }),
+        // A malformed id names nothing either (the backend answers 404): it does not fail the review.
+        step("create", "Membership", "malformed:member:eve@acme.test", { organizationId: org.id, projectId: "proj_x", email: "eve@acme.test", role: "owner" }),
+      ]);
       const access = summarizeChanges(preview, await resolveIds(preview, viewer)).access.map((a) => `${a.who} ${a.change} ${a.role} in ${a.where}`);
-      assert.deepEqual(access, [`eve@acme.test gains owner in project ${missing} (not found in the backend)`]);
+      assert.deepEqual(access, [`eve@acme.test gains owner in project ${missing} (not found in the backend)`, "eve@acme.test gains owner in project proj_x (not found in the backend)"]);
     });
 
     it("judges a production key by its organization in another stack: no lifetime there is a finding", async () => {
