@@ -10,8 +10,8 @@ export interface OptionSpec {
   values?: readonly string[];
   /** A number, checked to lie in [min, max]. */
   number?: { min: number; max: number };
-  /** A switch that takes no value (`--json`): given, it reads "true". */
-  flag?: boolean;
+  /** A switch that takes no value (`--no-refresh`, `--json`): present means "true". */
+  flag?: true;
 }
 
 export function parseArgs(argv: readonly string[], specs: Record<string, OptionSpec>): Record<string, string> {
@@ -24,8 +24,13 @@ export function parseArgs(argv: readonly string[], specs: Record<string, OptionS
     const [, name, inline] = m;
     const spec = specs[name];
     if (!spec) throw new UsageError(`unknown option --${name}; valid options are ${valid}`);
-    if (spec.flag && inline !== undefined) throw new UsageError(`--${name} takes no value`);
-    const value = spec.flag ? "true" : (inline ?? argv[++i]);
+    if (spec.flag) {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      if (name in out) throw new UsageError(`--${name} is given twice`);
+      out[name] = "true";
+      continue;
+    }
+    const value = inline ?? argv[++i];
     if (value === undefined || value === "" || (inline === undefined && value.startsWith("--"))) throw new UsageError(`--${name} needs a value`);
     if (spec.values && !spec.values.includes(value)) throw new UsageError(`--${name} must be one of ${spec.values.join(", ")}, not '${value}'`);
     if (spec.number) {

@@ -19,7 +19,7 @@ export const DRIFT_HELP = `drift         the access no resource of the stack dec
 --json        (drift) the report as JSON: { version, stack, drift, scopes: [...] } (README)
 `;
 
-export const DRIFT_OPTIONS = { stack: {}, cwd: {}, json: { flag: true } };
+export const DRIFT_OPTIONS = { stack: {}, cwd: {}, json: { flag: true as const } };
 
 export async function drift(args: Record<string, string>, cwd: string): Promise<number> {
   const report = await driftOf(cwd, args.stack);

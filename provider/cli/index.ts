@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { GuardrailOptions } from "../guardrails";
-import { credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, reviewPreview, summarizeChanges, UsageError } from "../review";
+import { authorsOf, credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, resolveIds, reviewPreview, summarizeChanges, UsageError } from "../review";
+import { TenancyClient } from "../client";
 import { after } from "../review/preview";
 import { buildModel } from "../guardrails/model";
 import { parseArgs } from "./args";
 import { drift, DRIFT_HELP, DRIFT_OPTIONS, DRIFT_USAGE } from "./drift";
+import { comment, driftIssue, GITHUB_HELP, GITHUB_USAGE } from "./github-commands";
 import { login, logout, whoami } from "./login";
 
 /**
@@ -16,19 +18,23 @@ import { login, logout, whoami } from "./login";
 
 const USAGE = `usage:
   tenancy review [--stack S] [--cwd DIR] [--preview-json FILE] [--fail-on warning|mandatory]
-                 [--max-admins N] [--max-admin-share F] [--base-cwd DIR]
+                 [--max-admins N] [--max-admin-share F] [--base-cwd DIR] [--no-refresh]
   tenancy launch-sheet [--stack S] [--cwd DIR] [--preview-json FILE]
 ${DRIFT_USAGE}
   tenancy login [--endpoint URL] [--email E]
   tenancy logout [--endpoint URL]
   tenancy whoami [--endpoint URL]
+${GITHUB_USAGE}
 
 review        the access review of a preview, as Markdown for a pull-request comment; exits 1
               when a guardrail finding at or above --fail-on (default mandatory) exists
 launch-sheet  per project, the launch checklist, limits and key expiries, each gap flagged
+${GITHUB_HELP}
 ${DRIFT_HELP}--stack       the stack to preview (default: the selected one)
 --cwd         the folder of the Pulumi program (default: the current folder)
 --preview-json  read a saved 'pulumi preview --json --show-sames' instead of previewing
+--no-refresh  preview without refreshing first: faster, but changes made in the backend
+              outside the stack (shown apart, with who made them and when) are not seen
 login         sign in through the backend's identity provider (prints a link and a code),
               keeping the session in $XDG_CONFIG_HOME/tenancy/credentials.json; the provider
               and these commands use it when neither tenancy:token nor TENANCY_TOKEN is set
@@ -40,7 +46,7 @@ whoami        who the commands act as, where, until when, with SSO and MFA or no
 `;
 
 const COMMON = { stack: {}, cwd: {}, "preview-json": {} };
-const COMMANDS = "review, launch-sheet, drift, login, logout, whoami";
+const COMMANDS = "review, launch-sheet, comment, drift-issue, drift, login, logout, whoami";
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -55,9 +61,14 @@ async function main(argv: string[]): Promise<number> {
       "max-admins": { number: { min: 1, max: 10_000 } },
       "max-admin-share": { number: { min: 0, max: 1 } },
       "base-cwd": {},
+      "no-refresh": { flag: true },
     });
     if (args["base-cwd"] && args["preview-json"]) throw new UsageError("--base-cwd needs a stack to preview, not --preview-json");
-    const { preview, stack, credentials } = await load(args);
+    const { preview, stack, credentials, backend } = await load(args);
+    // The backend's objects behind the ids the program names, read with the job's own token.
+    const directory = backend ? await resolveIds(preview, new TenancyClient(backend)) : undefined;
+    // Who made what refresh found, from the audit log.
+    const authors = backend && directory && preview.drift?.length ? await authorsOf(preview.drift, directory, backend) : undefined;
     const guardrails: GuardrailOptions = {
       maxAdmins: args["max-admins"] ? Number(args["max-admins"]) : undefined,
       maxAdminShare: args["max-admin-share"] ? Number(args["max-admin-share"]) : undefined,
@@ -65,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     // Every credential this job holds, by value: the program under review could read each.
     const redact = redactor([...credentialsFromEnv(), ...credentials]);
     const extraFindings = args["base-cwd"] && stack ? providerConfigFindings(providerConfig(cwdOf(args["base-cwd"]), stack), providerConfig(cwdOf(args.cwd), stack), stack) : [];
-    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails, redact, extraFindings });
+    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails, redact, extraFindings, directory, authors });
     process.stdout.write(review.markdown);
     return review.exitCode;
   }
@@ -83,12 +94,15 @@ async function main(argv: string[]): Promise<number> {
   if (command === "login") return login(parseArgs(rest, { endpoint: {}, email: {} }));
   if (command === "logout") return logout(parseArgs(rest, { endpoint: {} }));
   if (command === "whoami") return whoami(parseArgs(rest, { endpoint: {} }));
+  if (command === "comment") return comment(rest);
+  if (command === "drift-issue") return driftIssue(rest);
   throw new UsageError(command ? `unknown command '${command}'; valid commands are ${COMMANDS}` : `no command given; valid commands are ${COMMANDS}`);
 }
 
 function load(args: Record<string, string>) {
   if (args["preview-json"] && args.stack) throw new UsageError("--stack and --preview-json exclude each other: a saved preview already names its stack");
-  return loadPreview({ stack: args.stack, cwd: cwdOf(args.cwd), previewJson: args["preview-json"] });
+  if (args["preview-json"] && args["no-refresh"]) throw new UsageError("--no-refresh needs a stack to preview, not --preview-json: a saved preview was refreshed or not when it was made");
+  return loadPreview({ stack: args.stack, cwd: cwdOf(args.cwd), previewJson: args["preview-json"], refresh: !args["no-refresh"] });
 }
 
 /** A folder argument, relative to where `npm run` was called from. */

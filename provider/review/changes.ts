@@ -5,6 +5,7 @@ import { DEFAULT_OVERLAP_HOURS } from "../overlap";
 import { organizationSpec } from "../organization";
 import { projectSpec } from "../project";
 import { Access, UNDECLARED } from "../access";
+import { Directory, EMPTY_DIRECTORY, labelOf, Resolved } from "./directory";
 
 /**
  * What a preview changes, in a reviewer's terms: who gains, loses or changes which role where;
@@ -12,6 +13,8 @@ import { Access, UNDECLARED } from "../access";
  * policy before → after. Objects are named by their names (email, project, organization), the
  * names resolved from both sides of the preview so a deleted project's members are still named.
  * Only known, non-secret fields are ever read: a key's secret or a token never reaches a report.
+ * Given a directory (the backend's objects behind the preview's ids), an existing object is named
+ * as the backend names it, with its id, whatever the program calls it.
  */
 
 export interface AccessChange {
@@ -102,17 +105,30 @@ const fieldsOf = (spec: { bodyKeys: readonly string[] }) => spec.bodyKeys.filter
 const ORG_FIELDS = [...fieldsOf(organizationSpec), "exclusiveAccess"];
 const PROJECT_FIELDS = [...fieldsOf(projectSpec), "exclusiveAccess"];
 
-export function summarizeChanges(preview: Preview): Changes {
-  const old = buildModel(before(preview));
-  const neu = buildModel(after(preview));
+export function summarizeChanges(preview: Preview, directory: Directory = EMPTY_DIRECTORY): Changes {
+  const resources = dedupe([...before(preview), ...after(preview)]);
+  // Organizations of other stacks, as the backend holds them: a key's expiry and the guardrails depend on their settings.
+  const external = externalOrganizations(resources, directory);
+  const withExternal = (m: TenancyModel) => ({ ...m, organizations: [...m.organizations, ...external] });
+  const old = withExternal(buildModel(before(preview)));
+  const neu = withExternal(buildModel(after(preview)));
   // Names from both sides: a membership of a project deleted in this preview is still named.
-  const all = buildModel(dedupe([...before(preview), ...after(preview)]));
+  const all = withExternal(buildModel(resources));
   const ix = indexModel(all);
+  // The backend id behind a reference: the referenced resource's id, or the id the program passed.
+  const ids = new Map(resources.filter((r) => r.id).map((r) => [r.urn, r.id!]));
+  const idOf = (ref?: string) => (ref?.startsWith("id:") ? ref.slice(3) : ref ? ids.get(ref) : undefined);
   // A reference the preview does not resolve: the logical name of the URN it came from, or the id.
   const fallback = (ref?: string) => (ref?.startsWith("urn:") ? nameOfUrn(ref) : (ref ?? "?").replace(/^id:/, ""));
-  const where = (m: { orgUrn?: string; projectUrn?: string }) => {
-    if (m.projectUrn) return `project ${ix.project(m.projectUrn)?.name ?? fallback(m.projectUrn)}`;
-    return `organization ${ix.organization(m.orgUrn)?.name ?? fallback(m.orgUrn)}`;
+  const named = (resolved: Resolved | undefined, programName: string) => (resolved ? labelOf(resolved) : programName);
+  const projectLabel = (urn?: string) => named(directory.project(idOf(urn) ?? ""), ix.project(urn)?.name ?? fallback(urn));
+  const orgLabel = (urn?: string) => named(directory.organization(idOf(urn) ?? ""), ix.organization(urn)?.name ?? fallback(urn));
+  const where = (m: { orgUrn?: string; projectUrn?: string }) => (m.projectUrn ? `project ${projectLabel(m.projectUrn)}` : `organization ${orgLabel(m.orgUrn)}`);
+  // The user a membership grants, once it exists: its id is `org/[project/]user`.
+  const whoOf = (m: { urn: string; email: string }) => {
+    const user = ids.get(m.urn)?.split("/").pop();
+    const resolved = user?.startsWith("user_") ? directory.user(user) : undefined;
+    return resolved ? (m.email.startsWith("service account ") && resolved.found ? `${m.email} (${resolved.id})` : labelOf(resolved)) : m.email;
   };
   const memberOf = (model: TenancyModel, urn: string) => model.memberships.find((m) => m.urn === urn);
   const keyOf = (model: TenancyModel, urn: string) => model.keys.find((k) => k.urn === urn);
@@ -125,7 +141,7 @@ export function summarizeChanges(preview: Preview): Changes {
     if (kind === "Membership" || kind === "ServiceAccount") {
       const [o, n] = [memberOf(old, s.urn), memberOf(neu, s.urn)];
       const entry = (m: NonNullable<typeof o>, change: AccessChange["change"], fromRole?: string): AccessChange => ({
-        who: m.email,
+        who: whoOf(m),
         kind: m.kind,
         change,
         role: m.role,
@@ -147,16 +163,17 @@ export function summarizeChanges(preview: Preview): Changes {
         if (n) changes.access.push(entry(n, "gains"));
       }
     } else if (kind === "ApiKey") {
-      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), (urn) => ix.project(urn)?.name ?? fallback(urn), (urn) => orgMaxLifetime(ix, urn), (urn) => ix.project(urn)?.environment, changes.keys);
+      const orgMax = (urn?: string) => orgMaxLifetime(ix, ix.project(urn)?.orgUrn ?? orgOfExternalProject(directory, idOf(urn)));
+      keyChange(s, keyOf(old, s.urn), keyOf(neu, s.urn), projectLabel, orgMax, (urn) => ix.project(urn)?.environment ?? directory.project(idOf(urn) ?? "")?.environment, changes.keys);
     } else if (kind === "Project") {
       const change = { create: "created", delete: "archived", update: "updated", replace: "moved" }[s.op as string] as ObjectChange["change"] | undefined;
-      const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
+      const name = named(directory.project(s.old?.id ?? ""), describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn)));
       const fields = change === "created" || change === "archived" ? [] : changedFields(s.old?.props ?? {}, s.new?.props ?? {}, PROJECT_FIELDS);
       // An update that only removes undeclared access is told as the access it removes.
       if (change && !(undeclaredRemoved(s, `project ${name}`, changes) && fields.length === 0)) changes.projects.push({ change, name, fields });
     } else if (kind === "Organization") {
       const change = { create: "created", delete: "deleted", update: "updated", replace: "updated" }[s.op as string] as ObjectChange["change"] | undefined;
-      const name = describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn));
+      const name = named(directory.organization(s.old?.id ?? ""), describe(s.new?.props.name ?? s.old?.props.name ?? nameOfUrn(s.urn)));
       const fields = changedFields(s.op === "create" ? {} : s.old?.props ?? {}, s.op === "delete" ? {} : s.new?.props ?? {}, ORG_FIELDS);
       if (change && !(undeclaredRemoved(s, `organization ${name}`, changes) && fields.length === 0)) changes.organizations.push({ change, name, fields });
     } else if (!s.type.startsWith("pulumi:") && !COMPONENT_TYPES.includes(s.type)) {
@@ -175,10 +192,10 @@ export function summarizeChanges(preview: Preview): Changes {
 /**
  * The lifetime a key without `expiresInDays` gets from its project's organization: its
  * `apiKeyMaxLifetimeDays`, "none" when the organization sets none, undefined when the
- * organization is not in the preview (another stack's).
+ * organization is neither in the preview nor read from the backend.
  */
-function orgMaxLifetime(ix: ReturnType<typeof indexModel>, projectUrn?: string): number | "none" | undefined {
-  const org = ix.organization(ix.project(projectUrn)?.orgUrn);
+function orgMaxLifetime(ix: ReturnType<typeof indexModel>, orgUrn?: string): number | "none" | undefined {
+  const org = ix.organization(orgUrn);
   if (!org) return undefined;
   const max = org.settings.apiKeyMaxLifetimeDays;
   return typeof max === "number" ? max : "none";
@@ -232,6 +249,22 @@ function undeclaredRemoved(s: Step, where: string, changes: Changes): boolean {
 function overlapOf(props: Record<string, unknown> | undefined): number {
   const hours = props?.rotationOverlapHours;
   return typeof hours === "number" ? hours : DEFAULT_OVERLAP_HOURS;
+}
+
+/** The organizations the resources name by id only (another stack's), as the backend holds them, keyed `id:<id>` as the model refers to them. */
+function externalOrganizations(resources: ResourceInput[], directory: Directory): TenancyModel["organizations"] {
+  const declared = new Set(resources.map((r) => r.id));
+  const named = new Set(resources.flatMap((r) => [r.props.organizationId, directory.project(String(r.props.projectId ?? ""))?.organizationId]).filter((id): id is string => typeof id === "string" && !declared.has(id)));
+  return [...named].flatMap((id) => {
+    const o = directory.organization(id);
+    return o?.found ? [{ urn: `id:${id}`, name: o.name ?? id, settings: o.settings ?? {}, securityPolicy: o.securityPolicy ?? {} }] : [];
+  });
+}
+
+/** The `id:` reference of the organization of a project the stack does not declare. */
+function orgOfExternalProject(directory: Directory, projectId?: string): string | undefined {
+  const orgId = projectId ? directory.project(projectId)?.organizationId : undefined;
+  return orgId ? `id:${orgId}` : undefined;
 }
 
 function dedupe(resources: ResourceInput[]): ResourceInput[] {

@@ -4,6 +4,9 @@ import { Redactor } from "./redact";
 import { summarizeChanges } from "./changes";
 import { renderReport } from "./markdown";
 import { Preview } from "./preview";
+import { Directory } from "./directory";
+import { describeDrift } from "./drift";
+import { Authorship } from "./audit";
 
 export { Changes, summarizeChanges } from "./changes";
 export { renderLaunchSheet } from "./launch-sheet";
@@ -12,8 +15,10 @@ export { escapeMarkdown } from "./escape";
 export { credentialsFromEnv, Redactor, redactor } from "./redact";
 export { after, before, fromSteps, parsePreview, Preview, Step } from "./preview";
 export { providerConfig, providerConfigFindings } from "./provider-config";
+export { Directory, resolveIds } from "./directory";
+export { Authorship, authorsOf } from "./audit";
+export { describeDrift, DriftEntry } from "./drift";
 export { LoadedPreview, loadPreview, PreviewSource, UsageError } from "./run";
-
 
 export type FailOn = "warning" | "mandatory";
 
@@ -32,15 +37,20 @@ export interface ReviewOptions {
   redact?: Redactor;
   /** Findings the caller made outside the preview (the provider's configuration). */
   extraFindings?: Finding[];
+  /** The backend's objects behind the preview's ids (resolveIds): names as the backend holds them. */
+  directory?: Directory;
+  /** Who made each out-of-band change refresh found, by URN (authorsOf). */
+  authors?: Map<string, Authorship>;
 }
 
 export function reviewPreview(preview: Preview, options: ReviewOptions = {}): Review {
-  const changes = summarizeChanges(preview);
+  const changes = summarizeChanges(preview, options.directory);
   // Without the unchanged resources, rules across resources (memberships, admins) would see
   // half a layout and report what is not there: only the rules about one project run then.
   const findings = sortFindings([...evaluate(changes.after, options.guardrails, preview.complete ? undefined : PARTIAL_RULES), ...changeFindings(changes), ...(options.extraFindings ?? [])]);
   const title = `Access review${options.stack ? ` of stack \`${options.stack}\`` : ""}`;
-  const markdown = renderReport({ title, changes, findings, complete: preview.complete, redact: options.redact });
+  const drift = describeDrift(preview, options.directory, options.authors);
+  const markdown = renderReport({ title, changes, findings, complete: preview.complete, redact: options.redact, drift, refreshed: preview.refreshed });
   const failOn = options.failOn ?? "mandatory";
   const failing = findings.some((f) => failOn === "warning" || f.severity === "mandatory");
   return { markdown, findings, exitCode: failing ? 1 : 0 };

@@ -2,6 +2,7 @@ import { Finding, PARTIAL_RULES } from "../guardrails/rules";
 import { AccessChange, Changes, FieldChange } from "./changes";
 import { escapeMarkdown } from "./escape";
 import { Redactor, redactor } from "./redact";
+import { DriftEntry } from "./drift";
 
 /**
  * The review as Markdown for a pull-request comment: a summary line, then one table per kind of
@@ -16,6 +17,10 @@ export interface ReportInput {
   complete: boolean;
   /** Blanks out the credentials the job holds; by default only credential shapes. */
   redact?: Redactor;
+  /** What refresh found changed outside the stack (describeDrift), shown apart from the pull request's changes. */
+  drift?: DriftEntry[];
+  /** False when the preview ran without refresh: the report says out-of-band changes are not shown. */
+  refreshed?: boolean;
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -82,6 +87,17 @@ export function renderReport(input: ReportInput): string {
     ? `${plural(findings.length, "guardrail finding", "guardrail findings")} (${mandatory} mandatory, ${findings.length - mandatory} warning${findings.length - mandatory === 1 ? "" : "s"}).`
     : "No guardrail findings.";
   out.push(`**${capitalize(summaryLine(c))}.** ${guard}`, "");
+  if (input.drift?.length) {
+    const rows = input.drift.map((d) => [text(d.what), text(d.change), d.author ? text(d.author.by.join(", ")) : "not in the audit log", d.author?.at ? text(d.author.at) : "–"]);
+    out.push(
+      "### Out-of-band changes (found by refresh)",
+      "",
+      `${capitalize(plural(input.drift.length, "change", "changes"))} made in the backend outside this stack since its last deployment, not by this pull request: the tables below start from ${input.drift.length === 1 ? "it" : "them"}, and \`pulumi up\` undoes ${input.drift.length === 1 ? "it" : "them"} unless the program adopts ${input.drift.length === 1 ? "it" : "them"}.`,
+      "",
+      table(["object", "change", "by", "when"], rows),
+      "",
+    );
+  }
 
   if (c.access.length) {
     const order = { gains: 0, changes: 1, loses: 2 };
@@ -119,6 +135,9 @@ export function renderReport(input: ReportInput): string {
   if (!input.complete) {
     const ran = PARTIAL_RULES.map((r) => `\`${r}\``).join(", ");
     out.push(`_The saved preview does not list unchanged resources (it was made without \`--show-sames\`), so only the guardrails about one resource at a time ran (${ran}): save it with \`pulumi preview --json --show-sames\` to check the whole layout._`, "");
+  }
+  if (input.refreshed === false) {
+    out.push("_Made without refresh (`--no-refresh`): changes made in the backend outside this stack are not shown._", "");
   }
   return redact(out.join("\n"));
 }

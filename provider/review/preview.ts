@@ -22,14 +22,27 @@ export interface Preview {
   steps: Step[];
   /** True when no unchanged resource can be missing: listed (`--show-sames`), or a new stack. */
   complete: boolean;
+  /**
+   * What refresh found (`pulumi preview --refresh`): each resource whose backend object differs
+   * from the stack's state, as a step from the state (`old`) to the backend (`new`, absent when
+   * the object is gone). The pull request's own steps start from the refreshed objects.
+   */
+  drift?: DriftStep[];
+  /** False when the preview was made without refresh (`--no-refresh`): out-of-band changes are unknown. */
+  refreshed?: boolean;
+}
+
+export interface DriftStep extends Step {
+  /** When the stack last wrote the object (its state's `updatedAt`): later audit events made the drift. */
+  storedAt?: string;
 }
 
 interface RawState {
   urn?: string;
+  outputs?: Record<string, unknown> & { updatedAt?: unknown };
   type?: string;
   id?: string;
   inputs?: Record<string, unknown>;
-  outputs?: Record<string, unknown>;
   propertyDependencies?: Record<string, string[]>;
 }
 interface RawStep {
@@ -72,6 +85,8 @@ function resource(state: RawState | null | undefined, urn: string): ResourceInpu
 export function fromSteps(raw: RawStep[]): Preview {
   const steps: Step[] = [];
   const byUrn = new Map<string, Step>();
+  // A refresh step holds the state as stored; the step after it starts from the backend's object.
+  const stored = new Map<string, RawStep>();
   for (const s of raw) {
     const urn = s.urn ?? s.newState?.urn ?? s.oldState?.urn ?? "";
     const type = s.newState?.type ?? s.oldState?.type ?? urn.split("::")[2] ?? "";
@@ -79,6 +94,10 @@ export function fromSteps(raw: RawStep[]): Preview {
     const neu = resource(s.newState, urn);
     const reasons = s.replaceReasons ?? [];
     const op = s.op ?? "";
+    if (op === "refresh") {
+      stored.set(urn, s);
+      continue;
+    }
     // The two halves of a create-before-delete replacement become one step.
     if (op === "create-replacement" || op === "delete-replaced" || op === "replace") {
       const seen = byUrn.get(urn);
@@ -94,8 +113,8 @@ export function fromSteps(raw: RawStep[]): Preview {
       continue;
     }
     // An unchanged or updated resource keeps its id, which the new state does not always repeat.
-    if (neu && !neu.id && old?.id && (op === "same" || op === "update" || op === "refresh")) neu.id = old.id;
-    const known: Record<string, Op> = { same: "same", create: "create", update: "update", delete: "delete", read: "read", refresh: "same", "discard-replaced": "other", "remove-pending-replace": "other" };
+    if (neu && !neu.id && old?.id && (op === "same" || op === "update")) neu.id = old.id;
+    const known: Record<string, Op> = { same: "same", create: "create", update: "update", delete: "delete", read: "read", "discard-replaced": "other", "remove-pending-replace": "other" };
     const step: Step = { op: known[op] ?? "other", urn, type, old, new: neu, replaceReasons: reasons };
     steps.push(step);
     byUrn.set(urn, step);
@@ -104,7 +123,27 @@ export function fromSteps(raw: RawStep[]): Preview {
   // resource is created) has nothing unchanged that the rules could miss.
   const listsSames = steps.some((s) => s.op === "same" && !s.type.startsWith("pulumi:"));
   const newStack = steps.some((s) => s.op === "create" && s.type === "pulumi:pulumi:Stack");
-  return { steps, complete: listsSames || newStack };
+  return { steps, complete: listsSames || newStack, ...(stored.size ? { refreshed: true, drift: driftOf(stored, byUrn) } : {}) };
+}
+
+/** The resources whose backend object differs from their stored state: changed, or gone (the step after refresh creates it again). */
+function driftOf(stored: Map<string, RawStep>, byUrn: Map<string, Step>): DriftStep[] {
+  const drift: DriftStep[] = [];
+  for (const [urn, s] of stored) {
+    const was = resource(s.oldState, urn);
+    if (!was || was.type.startsWith("pulumi:")) continue;
+    const next = byUrn.get(urn);
+    const now = next && next.op !== "create" ? next.old : undefined;
+    if (now && canonical(now.props) === canonical(was.props)) continue;
+    const updatedAt = s.oldState?.outputs?.updatedAt;
+    drift.push({ op: now ? "update" : "delete", urn, type: was.type, old: was, new: now, replaceReasons: [], ...(typeof updatedAt === "string" ? { storedAt: updatedAt } : {}) });
+  }
+  return drift;
+}
+
+/** A value as JSON with sorted keys: equal values, equal texts. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
 }
 
 /** The resources as they are before the preview, and as they will be after it. */

@@ -7,8 +7,9 @@ import { firstLines, parsePreview, Preview } from "./preview";
 /**
  * Where a review's preview comes from: a saved `pulumi preview --json` file, or a preview of a
  * stack run now. The stack is selected through the Automation API (which checks that it exists
- * and that the engine is recent enough) and previewed with `--json --show-sames`, so the review
- * sees every resource and the URNs each input came from. The engine is a `pulumi` on the PATH
+ * and that the engine is recent enough) and previewed with `--json --show-sames --refresh`, so the
+ * review sees every resource, the URNs each input came from, and what changed in the backend
+ * outside the stack. The engine is a `pulumi` on the PATH
  * when recent enough, else the project's own (scripts/engine.sh builds and caches it).
  */
 
@@ -21,6 +22,8 @@ export interface PreviewSource {
   previewJson?: string;
   /** Extra environment for the engine (tests point it at their backend and state folder). */
   env?: Record<string, string>;
+  /** False to preview without refreshing first (`--no-refresh`): faster, but blind to out-of-band changes. */
+  refresh?: boolean;
 }
 
 export interface LoadedPreview {
@@ -28,13 +31,15 @@ export interface LoadedPreview {
   stack?: string;
   /** Credentials the preview ran with (the stack's configured token), for the report to redact. */
   credentials: string[];
+  /** The backend the stack's provider talks to (its config, else TENANCY_ENDPOINT and TENANCY_TOKEN), when known. */
+  backend?: { endpoint: string; token: string };
 }
 
 export async function loadPreview(source: PreviewSource): Promise<LoadedPreview> {
   if (source.previewJson) {
     const file = resolve(source.cwd, source.previewJson);
     if (!existsSync(file)) throw new UsageError(`--preview-json: no file ${file}`);
-    return { preview: parsePreview(readFileSync(file, "utf8"), file), credentials: [] };
+    return { preview: parsePreview(readFileSync(file, "utf8"), file), credentials: [], backend: backendOf(undefined, undefined, source.env) };
   }
   if (!existsSync(join(source.cwd, "Pulumi.yaml")) && !existsSync(join(source.cwd, "Pulumi.yml"))) {
     throw new UsageError(`--cwd: ${source.cwd} holds no Pulumi.yaml; pass the folder of the Pulumi program, or --preview-json FILE`);
@@ -49,14 +54,23 @@ export async function loadPreview(source: PreviewSource): Promise<LoadedPreview>
   });
   // The program under review can read the token it runs with: the report must not show it.
   const token = await ws.getConfig(stack, "tenancy:token").then((c) => c.value, () => undefined);
-  const json = await runPreview(pulumiCommand.command, stack, source.cwd, env);
+  const endpoint = await ws.getConfig(stack, "tenancy:endpoint").then((c) => c.value, () => undefined);
+  const refresh = source.refresh ?? true;
+  const json = await runPreview(pulumiCommand.command, stack, source.cwd, env, refresh);
   // Made with --show-sames: whatever it holds is the whole layout.
-  return { preview: { ...parsePreview(json, `the preview of stack ${stack}`), complete: true }, stack, credentials: token ? [token] : [] };
+  return { preview: { ...parsePreview(json, `the preview of stack ${stack}`), complete: true, refreshed: refresh }, stack, credentials: token ? [token] : [], backend: backendOf(endpoint, token, source.env) };
 }
 
-function runPreview(command: string, stack: string, cwd: string, env: Record<string, string>): Promise<string> {
+/** Where the provider would find the backend: the stack's config, else the environment, as provider/config.ts reads it. */
+function backendOf(endpoint: string | undefined, token: string | undefined, extra: Record<string, string> = {}): LoadedPreview["backend"] {
+  const env = { ...process.env, ...extra };
+  const [e, t] = [endpoint || env.TENANCY_ENDPOINT, token || env.TENANCY_TOKEN];
+  return e && t ? { endpoint: e, token: t } : undefined;
+}
+
+function runPreview(command: string, stack: string, cwd: string, env: Record<string, string>, refresh: boolean): Promise<string> {
   return new Promise((done, fail) => {
-    const args = ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack];
+    const args = ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack, ...(refresh ? ["--refresh"] : [])];
     execFile(command, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (!err) return done(stdout);
       // The engine reports a failed preview as JSON diagnostics on stdout; show their messages.

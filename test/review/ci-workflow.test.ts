@@ -44,10 +44,39 @@ describe("examples/ci/pull-request.yml", () => {
     assert.match(run, /node base\/node_modules\/\.bin\/tenancy review .* --cwd "pr\/\$PROGRAM"/);
   });
 
-  it("posts a failed preview's error instead of an empty review, and updates one comment per stack", () => {
+  it("posts a failed preview's error instead of an empty review, and updates one comment per stack with tenancy comment", () => {
     const run = review.steps.find((s) => s.run?.includes("tenancy review"))?.run ?? "";
     assert.match(run, /if \[ "\$status" -ge 2 \]/);
-    const post = review.steps.find((s) => s.env?.MARKER);
-    assert.match(post?.run ?? "", /-X PATCH "repos\/\$GITHUB_REPOSITORY\/issues\/comments\/\$id"/);
+    assert.match(run, /pulumi preview --diff .* > plan\.txt/);
+    const post = review.steps.find((s) => s.run?.includes("tenancy comment"));
+    assert.equal(post?.env?.GITHUB_TOKEN, "${{ github.token }}");
+    assert.equal(
+      post?.run,
+      'node base/node_modules/.bin/tenancy comment --pr "${{ github.event.pull_request.number }}" --key "${{ matrix.stack }}" --review review.md --plan plan.txt --commit "${{ github.event.pull_request.head.sha }}"',
+    );
+  });
+
+  it("repeats the review against the merged commit before up, and stops on a mandatory finding", () => {
+    assert.equal(deploy.steps.find((s) => s.uses?.startsWith("actions/checkout"))?.with?.ref, "${{ github.sha }}");
+    const reviewAt = deploy.steps.findIndex((s) => s.run?.includes("tenancy review"));
+    const upAt = deploy.steps.findIndex((s) => s.run?.includes("pulumi up"));
+    assert.ok(reviewAt >= 0 && reviewAt < upAt, "the review runs before pulumi up");
+    const run = deploy.steps[reviewAt].run ?? "";
+    assert.match(run, /--fail-on mandatory > review\.md\n/);
+    // Piped into tee, the review's exit status would be lost (Actions' bash runs without pipefail).
+    assert.doesNotMatch(run, /tenancy review[^\n]*\|/);
+    assert.match(run, /exit \$status/);
+  });
+
+  it("checks drift on a schedule with the read-only token, keeping one issue per stack", () => {
+    const { drift } = workflow.jobs;
+    assert.deepEqual((workflow as unknown as { on: { schedule: unknown[] } }).on.schedule.length, 1);
+    assert.equal(drift.if, "github.event_name == 'schedule'");
+    assert.equal(drift.env?.TENANCY_TOKEN, "${{ secrets.TENANCY_REVIEW_TOKEN }}");
+    assert.doesNotMatch(text(drift), /TENANCY_DEPLOY_TOKEN/);
+    assert.deepEqual((drift as unknown as { permissions: Record<string, string> }).permissions, { contents: "read", issues: "write" });
+    const run = drift.steps.find((s) => s.run?.includes("tenancy drift "))?.run ?? "";
+    assert.match(run, /0\) npx tenancy drift-issue --key "\$\{\{ matrix\.stack \}\}" --resolved/);
+    assert.match(run, /1\) npx tenancy drift-issue --key "\$\{\{ matrix\.stack \}\}" --report drift\.md/);
   });
 });

@@ -4,8 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineBin } from "../support/engine";
-import { TestStack, testStack, workDir } from "../provider/support";
-import { assertGolden } from "./support";
+import { TestStack } from "../provider/support";
+import { assertGolden, deployedLayout } from "./support";
 
 /**
  * `tenancy review` and the policy pack on one real stack (the root program deploying a
@@ -62,13 +62,8 @@ describe("tenancy review and the policy pack on a real preview", function () {
 
   before(async () => {
     backend = await startBackend();
-    const dir = workDir();
-    writeFileSync(join(dir, "Pulumi.yaml"), "name: tenancy-review-test\nruntime: nodejs\nmain: index.js\n");
-    writeFileSync(join(dir, "index.js"), `module.exports = require(${JSON.stringify(join(ROOT, "dist", "program", "index.js"))});\n`);
-    writeFileSync(join(dir, "tenancy.yaml"), BASE);
-    t = await testStack({ endpoint: backend.url, token: backend.token }, dir);
-    await t.stack.up();
-    writeFileSync(join(dir, "tenancy.yaml"), CHANGED);
+    t = await deployedLayout(backend, "tenancy-review-test", BASE);
+    writeFileSync(join(t.dir, "tenancy.yaml"), CHANGED);
   });
 
   after(async () => {

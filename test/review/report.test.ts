@@ -223,12 +223,12 @@ describe("tenancy review on saved previews", () => {
     it("refuses a wrong argument with a usage error naming it", () => {
       const cases: [string[], RegExp][] = [
         [["review", "--fail-on", "sometimes"], /^tenancy: --fail-on must be one of warning, mandatory, not 'sometimes'\n/],
-        [["review", "--stak", "dev"], /^tenancy: unknown option --stak; valid options are --stack, --cwd, --preview-json, --fail-on, --max-admins, --max-admin-share, --base-cwd\n/],
+        [["review", "--stak", "dev"], /^tenancy: unknown option --stak; valid options are --stack, --cwd, --preview-json, --fail-on, --max-admins, --max-admin-share, --base-cwd, --no-refresh\n/],
         [["review", "--preview-json"], /^tenancy: --preview-json needs a value\n/],
         [["review", "--preview-json", "nope.json"], /^tenancy: --preview-json: no file .*nope\.json\n/],
         [["review", "--max-admin-share", "2"], /^tenancy: --max-admin-share must be a number from 0 to 1, not '2'\n/],
         [["review", "--cwd", "/"], /^tenancy: --cwd: \/ holds no Pulumi.yaml/],
-        [["deploy"], /^tenancy: unknown command 'deploy'; valid commands are review, launch-sheet, drift, login, logout, whoami\n/],
+        [["deploy"], /^tenancy: unknown command 'deploy'; valid commands are review, launch-sheet, comment, drift-issue, drift, login, logout, whoami\n/],
       ];
       for (const [args, message] of cases) {
         const r = run(...args);

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromSteps, Preview } from "../../provider/review/preview";
+import { Backend, ROOT } from "../support/backend";
+import { TestStack, testStack, workDir } from "../provider/support";
 
 /**
  * Saved previews of the real engine (test/review/fixtures, from `pulumi preview --json
@@ -35,7 +37,9 @@ export function only(name: string, ...logicalNames: (string | RegExp)[]): Previe
 /** Ids and timestamps vary between runs: replaced by placeholders. */
 export function normalize(markdown: string): string {
   return markdown
-    .replace(/\b(org|proj|user|key|sa)_[A-Za-z0-9]{6,}/g, "$1_ID")
+    // Also as the report escapes them (`org\_…`).
+    .replace(/\b(org|proj|user|key|sa)(\\?)_[A-Za-z0-9]{6,}/g, "$1$2_ID")
+    .replace(/\bsa-[0-9a-f]{8,}/g, "sa-ID")
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, "DATE")
     .replace(/tpk_…[A-Za-z0-9]{4}/g, "tpk_…XXXX");
 }
@@ -50,4 +54,15 @@ export function assertGolden(name: string, markdown: string): void {
     return;
   }
   assert.equal(text, readFileSync(file, "utf8"), `${name}.md differs (UPDATE_GOLDEN=1 rewrites it)`);
+}
+
+/** A stack of the root program (a tenancy.yaml beside Pulumi.yaml) on the backend, deployed with `layout`. */
+export async function deployedLayout(backend: Backend, projectName: string, layout: string): Promise<TestStack> {
+  const dir = workDir();
+  writeFileSync(join(dir, "Pulumi.yaml"), `name: ${projectName}\nruntime: nodejs\nmain: index.js\n`);
+  writeFileSync(join(dir, "index.js"), `module.exports = require(${JSON.stringify(join(ROOT, "dist", "program", "index.js"))});\n`);
+  writeFileSync(join(dir, "tenancy.yaml"), layout);
+  const t = await testStack({ endpoint: backend.url, token: backend.token }, dir);
+  await t.stack.up();
+  return t;
 }
