@@ -1,7 +1,6 @@
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest, LogController } from "fastify";
 import type { DestinationStream } from "pino";
 import { TenancyError } from "../schema/errors";
-import { resolveApiKey } from "./auth/api-key-caller";
 import { AuthCache } from "./auth/auth-cache";
 import { resolveCaller } from "./auth/caller";
 import { resolveGateway } from "./usage/gateway-caller";
@@ -139,9 +138,6 @@ export function buildApp({ config, store, usage, logStream, routes: tableRoutes 
         const gateway = await resolveGateway(store, req.headers.authorization, now, authCache);
         req.principal = { kind: "gateway", gateway };
         await def.beforeBody?.(gateway, usage, now.getTime());
-      } else if (def.scope === "apiKey") {
-        // The data plane has its own per-project limits; the management limit does not apply.
-        req.principal = { kind: "apiKey", key: await resolveApiKey(store, req.headers.authorization, now, authCache) };
       } else {
         const caller = await resolveCaller(store, req.headers.authorization, now, authCache);
         req.principal = { kind: "user", caller };

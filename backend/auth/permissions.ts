@@ -60,8 +60,6 @@ export const USER_PERMISSIONS = {
     denied: "do this as a service account: a service account acts only in its own organization, whose admins mint its tokens (POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens)",
   },
 } satisfies Record<string, Permission<Caller>>;
-/** The data plane: any active key of an active project. */
-export const API_KEY_PERMISSIONS = { useApiKey: anyone } as const;
 /** The data plane: any live gateway credential (the client's API key is the subject, in the body). */
 export const GATEWAY_PERMISSIONS = { useDataPlane: anyone } as const;
 /** Operational routes without tenant data. */
@@ -72,7 +70,6 @@ export const PERMISSIONS = {
   user: USER_PERMISSIONS,
   organization: ORGANIZATION_PERMISSIONS,
   project: PROJECT_PERMISSIONS,
-  apiKey: API_KEY_PERMISSIONS,
   gateway: GATEWAY_PERMISSIONS,
 } as const;
 

@@ -41,7 +41,7 @@ const WHY: Partial<Record<number, string>> = {
 };
 
 /** The data plane answers its own 429s and conflicts, not the management API's. */
-const dataPlane = (r: RouteDef) => r.scope === "apiKey" || r.scope === "gateway";
+const dataPlane = (r: RouteDef) => r.scope === "gateway";
 
 /** The failure answers a route can give, from what it declares: status → what it means here. */
 function failures(r: RouteDef): Map<number, string> {
@@ -99,7 +99,6 @@ const SECURITY: Record<RouteDef["scope"], unknown[]> = {
   user: [{ managementToken: [] }],
   organization: [{ managementToken: [] }],
   project: [{ managementToken: [] }],
-  apiKey: [{ apiKey: [] }],
   gateway: [{ gatewayCredential: [] }],
 };
 
@@ -149,7 +148,6 @@ export function openApiDocument(routes: readonly RouteDef[]) {
     components: {
       securitySchemes: {
         managementToken: { type: "http", scheme: "bearer", description: "a management token (tmt_…)" },
-        ...(routes.some((r) => r.scope === "apiKey") ? { apiKey: { type: "http", scheme: "bearer", description: "a project API key (tpk_…), for the data plane only" } } : {}),
         ...(routes.some((r) => r.scope === "gateway") ? { gatewayCredential: { type: "http", scheme: "bearer", description: "a gateway credential (tgw_…) of the platform operator: the data plane's only caller" } } : {}),
       },
       schemas: { Problem: schemaOf(problem, "output") },

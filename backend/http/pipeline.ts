@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { unstorable, UNSTORABLE_MESSAGE } from "../../schema/common";
 import { invalidFields, TenancyError } from "../../schema/errors";
 import { assertProjectActive, isIdOf, notFound, OrgAccess, resolveOrganization, resolveProject } from "../auth/access";
-import type { ApiKeyPrincipal } from "../auth/api-key-caller";
 import type { AuthCache } from "../auth/auth-cache";
 import { PERMISSIONS, Permission } from "../auth/permissions";
 import type { Caller, Ctx } from "../services/context";
@@ -17,7 +16,7 @@ import { Guards, Reply, RouteDef, versionOf, Versioned } from "./route";
 import { invalidField, parseInput } from "./validate";
 
 /** Who the onRequest hook found behind the request, before the body was read. */
-export type Principal = { kind: "none" } | { kind: "user"; caller: Caller } | { kind: "apiKey"; key: ApiKeyPrincipal } | { kind: "gateway"; gateway: GatewayPrincipal };
+export type Principal = { kind: "none" } | { kind: "user"; caller: Caller } | { kind: "gateway"; gateway: GatewayPrincipal };
 
 function checkParams(def: RouteDef, params: Record<string, string>): void {
   for (const [name, value] of Object.entries(params)) {
@@ -101,7 +100,7 @@ export interface PipelineDeps {
  * transaction; reads get the plain connection. Services never resolve, authorize or parse.
  */
 export function pipeline(def: RouteDef, { store, usage, authCache, principalOf }: PipelineDeps) {
-  const write = def.scope === "apiKey" || def.scope === "gateway" ? def.transaction === true : WRITES.has(def.method);
+  const write = def.scope === "gateway" ? def.transaction === true : WRITES.has(def.method);
   const idempotent = def.method === "POST" && def.status === 201 && (def.scope === "user" || def.scope === "organization" || def.scope === "project");
 
   const answer = (body: unknown): Reply => ({ status: def.status, body, etag: def.status < 300 ? versionOf(body) : undefined });
@@ -112,12 +111,6 @@ export function pipeline(def: RouteDef, { store, usage, authCache, principalOf }
     checkParams(def, params);
     const principal = principalOf(req);
     if (def.scope === "none") return answer(await guarded(def, { store, headers: req.headers, params, ...input(req) }, undefined));
-    if (def.scope === "apiKey") {
-      if (principal.kind !== "apiKey") throw new Error(`route ${def.method} ${def.path} ran without its API key`);
-      const base = { key: principal.key, store, usage, ip: req.ip, requestId: req.id, now: new Date().toISOString(), params, ...input(req) };
-      const handle = (db: Executor) => guarded(def, { ...base, db }, undefined);
-      return answer(await (write ? store.db.transaction().execute(handle) : handle(store.db)));
-    }
     if (def.scope === "gateway") {
       if (principal.kind !== "gateway") throw new Error(`route ${def.method} ${def.path} ran without its gateway credential`);
       const base = { gateway: principal.gateway, store, usage, authCache, now: new Date().toISOString(), params, ...input(req) };

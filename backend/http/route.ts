@@ -2,7 +2,6 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { z } from "zod";
 import type { ErrorCode } from "../../schema/errors";
 import type { OrgAccess, ProjectAccess } from "../auth/access";
-import type { ApiKeyPrincipal } from "../auth/api-key-caller";
 import { PERMISSIONS, PermissionOf, Scope, SCOPES } from "../auth/permissions";
 import type { Ctx } from "../auth/context";
 import type { Executor, Store } from "../store/db";
@@ -53,17 +52,6 @@ export interface ProjectCall<P, Q, B> extends UserCall<P, Q, B> {
   access: ProjectAccess;
 }
 
-/** The data plane: a project API key, its project and organization, all active. */
-export interface ApiKeyCall<P, Q, B> extends Parsed<P, Q, B> {
-  key: ApiKeyPrincipal;
-  db: Executor;
-  store: Store;
-  usage: UsageRuntime;
-  ip: string;
-  requestId: string;
-  now: string;
-}
-
 /** The data plane as the operator's gateway calls it: the client's API key travels in the body. */
 export interface GatewayCall<P, Q, B> extends Parsed<P, Q, B> {
   gateway: GatewayPrincipal;
@@ -80,7 +68,6 @@ export type CallOf<S extends Scope, P, Q, B> = {
   user: UserCall<P, Q, B>;
   organization: OrgCall<P, Q, B>;
   project: ProjectCall<P, Q, B>;
-  apiKey: ApiKeyCall<P, Q, B>;
   gateway: GatewayCall<P, Q, B>;
 }[S];
 
@@ -117,7 +104,7 @@ export interface ServerSpec<S extends Scope, C, T extends Versioned | undefined,
   /** What the caller must be allowed within that scope (auth/permissions.ts). */
   permission: PermissionOf<S>;
   /**
-   * Data-plane (apiKey) routes run outside a transaction unless they ask for one; management
+   * Data-plane (gateway) routes run outside a transaction unless they ask for one; management
    * POST, PATCH and DELETE always run in one.
    */
   transaction?: boolean;
