@@ -15,7 +15,7 @@ const narrowed = process.env.MUTATION_SUITES?.split(",");
 const backendSuites = [
   "authorization-matrix", "route-table", "access-holes", "api-key-scope", "api-keys", "audit", "bad-input",
   "claims", "credentials", "errors", "input-holes", "last-admin", "members", "organizations", "projects",
-  "protocol", "token-expiry", "tokens", "viewer", "if-match",
+  "protocol", "token-expiry", "tokens", "viewer", "if-match", "project-visibility",
 ];
 const usageSuites = ["limits", "redis", "budgets", "reservations", "admission"];
 
