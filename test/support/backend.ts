@@ -89,6 +89,11 @@ export interface StartOptions {
 
 const LISTENING = /"msg":"listening"[^\n]*?"url":"(http:\/\/[^"]+)"|"url":"(http:\/\/[^"]+)"[^\n]*?"msg":"listening"/;
 
+/** The environment a test backend starts with: this process's, a store of its own, the bootstrap user, then the suite's `env`. */
+export function serverEnv(databaseUrl: string, email: string, token: string, env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, TENANCY_HOST: "127.0.0.1", TENANCY_PORT: "0", TENANCY_DATABASE_URL: databaseUrl, TENANCY_BOOTSTRAP_EMAIL: email, TENANCY_BOOTSTRAP_TOKEN: token, ...env };
+}
+
 export async function startBackend(options: StartOptions = {}): Promise<Backend> {
   const store = await (options.dialect ?? sqlite).create();
   const token = `bootstrap-${randomBytes(24).toString("hex")}`;
@@ -115,15 +120,7 @@ export async function startBackend(options: StartOptions = {}): Promise<Backend>
       const fd = logFile ? openSync(logFile, "a") : undefined;
       child = spawn(process.execPath, [SERVER], {
         cwd: ROOT,
-        env: {
-          ...process.env,
-          TENANCY_HOST: "127.0.0.1",
-          TENANCY_PORT: "0",
-          TENANCY_DATABASE_URL: store.url,
-          TENANCY_BOOTSTRAP_EMAIL: email,
-          TENANCY_BOOTSTRAP_TOKEN: token,
-          ...options.env,
-        },
+        env: serverEnv(store.url, email, token, options.env),
         stdio: fd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", fd, fd],
       });
       let poll: NodeJS.Timeout | undefined;

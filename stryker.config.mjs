@@ -1,0 +1,51 @@
+// `npm run mutation` (then stryker.report.mjs prints the score per folder; SQLite only): StrykerJS over the backend's guards and billing path.
+// The backend runs inside the test process (test/support/in-process.ts), so per-test coverage
+// picks the tests that reach each mutant; a child server would hide them (every mutant would run
+// every test). access-model is left out: one test of a minute that reaches most of the backend
+// would be the test every surviving mutant waits for. The compiled dist/ stays in the sandbox for the CLIs some suites run (npm run token). Suites that need a real process (signals, kill -9, its own output) are left out.
+// MUTATE narrows a run to some folders (comma-separated globs), e.g. MUTATE=backend/auth/**/*.ts,
+// and MUTATION_RUN names its report folder (reports/mutation/<run>/); stryker.report.mjs reads
+// every run's report and prints the score per folder.
+const run = process.env.MUTATION_RUN ?? "all";
+const out = `reports/mutation/${run}`;
+const folders = ["backend/http/**/*.ts", "backend/auth/**/*.ts", "backend/services/**/*.ts", "backend/usage/limits*.ts"];
+
+// MUTATION_SUITES narrows the suites too (comma-separated names under test/backend or test/usage).
+const narrowed = process.env.MUTATION_SUITES?.split(",");
+const backendSuites = [
+  "authorization-matrix", "route-table", "access-holes", "client-keys-authenticate-nothing", "api-keys", "audit", "bad-input",
+  "claims", "credentials", "errors", "input-holes", "last-admin", "members", "organizations", "projects",
+  "protocol", "token-expiry", "tokens", "viewer", "if-match", "project-visibility",
+];
+const usageSuites = ["limits", "redis", "budgets", "reservations", "admission"];
+
+export default {
+  testRunner: "mocha",
+  // MUTATION_CHECK=off leaves the type check of each mutant out (its start takes minutes here).
+  checkers: process.env.MUTATION_CHECK === "off" ? [] : ["typescript"],
+  tsconfigFile: "tsconfig.json",
+  coverageAnalysis: "perTest",
+  // Code reached outside any test (module loading, the first suite's before hook) is "static":
+  // such a mutant would run every test (minutes each). They are reported as Ignored.
+  ignoreStatic: true,
+  concurrency: 1,
+  mutate: process.env.MUTATE ? process.env.MUTATE.split(",") : folders,
+  mochaOptions: {
+    spec: [
+      ...backendSuites.filter((s) => !narrowed || narrowed.includes(s)).map((s) => `test/backend/${s}.test.ts`),
+      ...usageSuites.filter((s) => !narrowed || narrowed.includes(s)).map((s) => `test/usage/${s}.test.ts`),
+      ...(process.env.MUTATION_EXTRA_SPECS ? process.env.MUTATION_EXTRA_SPECS.split(",") : []),
+    ],
+    require: ["ts-node/register/transpile-only", "./test/support/in-process.ts"],
+  },
+  ignorePatterns: [".tenancy", ".pulumi-state", "reports", "examples", "bench", "*.log"],
+  incremental: true,
+  incrementalFile: `${out}/incremental.json`,
+  reporters: ["progress", "json", "html"],
+  jsonReporter: { fileName: `${out}/mutation.json` },
+  htmlReporter: { fileName: `${out}/mutation.html` },
+  // The first run, with coverage per test, takes minutes on a shared 2-core machine.
+  dryRunTimeoutMinutes: 20,
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: "always",
+};
