@@ -3,7 +3,8 @@ import { resolve } from "node:path";
 import { GuardrailOptions } from "../guardrails";
 import { authorsOf, credentialsFromEnv, FailOn, loadPreview, providerConfig, providerConfigFindings, redactor, renderLaunchSheet, resolveIds, reviewPreview, summarizeChanges, UsageError } from "../review";
 import { TenancyClient } from "../client";
-import { after } from "../review/preview";
+import { after, before } from "../review/preview";
+import { driftReport } from "../access";
 import { buildModel } from "../guardrails/model";
 import { parseArgs } from "./args";
 import { drift, DRIFT_HELP, DRIFT_OPTIONS, DRIFT_USAGE } from "./drift";
@@ -69,6 +70,9 @@ async function main(argv: string[]): Promise<number> {
     const directory = backend ? await resolveIds(preview, new TenancyClient(backend)) : undefined;
     // Who made what refresh found, from the audit log.
     const authors = backend && directory && preview.drift?.length ? await authorsOf(preview.drift, directory, backend) : undefined;
+    // Access in the stack's organizations and projects that no resource declares, as `tenancy drift` reports it.
+    const state = before(preview).map((r) => ({ urn: r.urn, type: r.type, id: r.id, outputs: r.props }));
+    const undeclared = backend && state.length ? await driftReport(new TenancyClient(backend), stack ?? "", state) : undefined;
     const guardrails: GuardrailOptions = {
       maxAdmins: args["max-admins"] ? Number(args["max-admins"]) : undefined,
       maxAdminShare: args["max-admin-share"] ? Number(args["max-admin-share"]) : undefined,
@@ -76,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
     // Every credential this job holds, by value: the program under review could read each.
     const redact = redactor([...credentialsFromEnv(), ...credentials]);
     const extraFindings = args["base-cwd"] && stack ? providerConfigFindings(providerConfig(cwdOf(args["base-cwd"]), stack), providerConfig(cwdOf(args.cwd), stack), stack) : [];
-    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails, redact, extraFindings, directory, authors });
+    const review = reviewPreview(preview, { stack, failOn: args["fail-on"] as FailOn | undefined, guardrails, redact, extraFindings, directory, authors, undeclared });
     process.stdout.write(review.markdown);
     return review.exitCode;
   }

@@ -20,6 +20,8 @@ export { Authorship, authorsOf } from "./audit";
 export { describeDrift, DriftEntry } from "./drift";
 export { LoadedPreview, loadPreview, PreviewSource, UsageError } from "./run";
 
+import type { DriftReport } from "../access";
+
 export type FailOn = "warning" | "mandatory";
 
 export interface Review {
@@ -39,6 +41,8 @@ export interface ReviewOptions {
   extraFindings?: Finding[];
   /** The backend's objects behind the preview's ids (resolveIds): names as the backend holds them. */
   directory?: Directory;
+  /** Access no resource of the stack declares in its organizations and projects (driftReport). */
+  undeclared?: DriftReport;
   /** Who made each out-of-band change refresh found, by URN (authorsOf). */
   authors?: Map<string, Authorship>;
 }
@@ -50,7 +54,7 @@ export function reviewPreview(preview: Preview, options: ReviewOptions = {}): Re
   const findings = sortFindings([...evaluate(changes.after, options.guardrails, preview.complete ? undefined : PARTIAL_RULES), ...changeFindings(changes), ...(options.extraFindings ?? [])]);
   const title = `Access review${options.stack ? ` of stack \`${options.stack}\`` : ""}`;
   const drift = describeDrift(preview, options.directory, options.authors);
-  const markdown = renderReport({ title, changes, findings, complete: preview.complete, redact: options.redact, drift, refreshed: preview.refreshed });
+  const markdown = renderReport({ title, changes, findings, complete: preview.complete, redact: options.redact, drift, refreshed: preview.refreshed, undeclared: options.undeclared });
   const failOn = options.failOn ?? "mandatory";
   const failing = findings.some((f) => failOn === "warning" || f.severity === "mandatory");
   return { markdown, findings, exitCode: failing ? 1 : 0 };

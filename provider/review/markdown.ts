@@ -3,6 +3,7 @@ import { AccessChange, Changes, FieldChange } from "./changes";
 import { escapeMarkdown } from "./escape";
 import { Redactor, redactor } from "./redact";
 import { DriftEntry } from "./drift";
+import { describeAccess, DriftReport } from "../access";
 
 /**
  * The review as Markdown for a pull-request comment: a summary line, then one table per kind of
@@ -21,6 +22,8 @@ export interface ReportInput {
   drift?: DriftEntry[];
   /** False when the preview ran without refresh: the report says out-of-band changes are not shown. */
   refreshed?: boolean;
+  /** Access in the stack's organizations and projects that no resource declares (`tenancy drift`). */
+  undeclared?: DriftReport;
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -95,6 +98,18 @@ export function renderReport(input: ReportInput): string {
       `${capitalize(plural(input.drift.length, "change", "changes"))} made in the backend outside this stack since its last deployment, not by this pull request: the tables below start from ${input.drift.length === 1 ? "it" : "them"}, and \`pulumi up\` undoes ${input.drift.length === 1 ? "it" : "them"} unless the program adopts ${input.drift.length === 1 ? "it" : "them"}.`,
       "",
       table(["object", "change", "by", "when"], rows),
+      "",
+    );
+  }
+
+  const undeclared = input.undeclared?.scopes.flatMap((s) => s.undeclared.map((a) => [text(describeAccess(a)), text(`${s.scope} ${s.name}`)])) ?? [];
+  if (undeclared.length) {
+    out.push(
+      "### Undeclared access",
+      "",
+      `${capitalize(plural(undeclared.length, "grant", "grants"))} in this stack's organizations and projects that no resource of the stack declares (made by hand, or by another stack): this pull request does not change ${undeclared.length === 1 ? "it" : "them"}; \`exclusiveAccess: true\` removes ${undeclared.length === 1 ? "it" : "them"} on \`up\`.`,
+      "",
+      table(["access", "where"], undeclared),
       "",
     );
   }

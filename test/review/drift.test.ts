@@ -100,6 +100,18 @@ describe("tenancy drift", function () {
     });
     assert.ok(!json.stdout.includes(backend.token) && !json.stdout.includes(key.secret!), "no credential in the report");
 
+    // The pull-request review lists the same undeclared access, apart from what the pull request changes.
+    const review = spawnSync(process.execPath, [cli, "review", "--stack", "test", "--cwd", t.dir], { encoding: "utf8", env: { ...process.env, ...t.env } });
+    assert.equal(review.status, 0, review.stderr);
+    const section = review.stdout.split("### Undeclared access")[1]?.split("\n### ")[0];
+    assert.ok(section, `the review has an undeclared-access section:\n${review.stdout}`);
+    assert.match(section, /^\n\n2 grants in this stack's organizations and projects that no resource of the stack declares/);
+    // The cells as a reader sees them: without the Markdown escapes (backslashes, the word joiner after @).
+    const plain = section.replace(/\\(?=[^|])/g, "").replace(/\u2060/g, "");
+    assert.ok(plain.includes(`| eve@acme.test (admin of organization ${org.id}) | organization Acme |`), plain);
+    assert.ok(plain.includes(`| key by-hand (${key.redactedValue}, all) of project ${project.id} | project chat |`), plain);
+    assert.ok(!section.includes("root@tenancy"), "the deployer, kept, is not listed as undeclared");
+
     await t.stack.up({ refresh: true });
     const after = drift("--json", "--stack", "test", "--cwd", t.dir);
     assert.equal(after.status, 0, after.stderr);
