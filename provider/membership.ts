@@ -86,9 +86,12 @@ async function createOrTakeOver(client: TenancyClient, inputs: Inputs): Promise<
     const parsed = membership.safeParse(err.extras.existing);
     const existing = parsed.success ? parsed.data : (await client.members.list(scope, { email: inputs.email })).data[0];
     if (!existing) throw err;
-    if (existing.role === role) return existing;
-    if (!inputs.adopt) throw new Error(`${inputs.email} is already a member with role ${existing.role}; set adopt: true to take the membership over`, { cause: err });
-    return client.members.setRole(scope, existing.userId, role);
+    if (existing.role !== role && !inputs.adopt) throw new Error(`${inputs.email} is already a member with role ${existing.role}; set adopt: true to take the membership over`, { cause: err });
+    // A hand-made membership (or one adopted deliberately) is taken over with this resource's
+    // externalId: from then on the stack declares it, and its exclusiveAccess keeps it. One that
+    // another deployment declares keeps that deployment's mark unless `adopt` says otherwise.
+    if (existing.externalId && !inputs.adopt) return existing;
+    return client.members.takeOver(scope, existing.userId, role, externalIdFor(inputs));
   }
 }
 

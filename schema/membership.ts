@@ -12,8 +12,12 @@ export const SERVICE_ACCOUNT_EMAIL_DOMAIN = "service-accounts.tenancy.invalid";
 /** POST body of both organization and project members; the role set depends on the scope. */
 export const orgMemberInput = z.strictObject({ email, role: orgRole, externalId: externalId.optional() });
 export const projectMemberInput = z.strictObject({ email, role: projectRole, externalId: externalId.optional() });
-export const orgMemberPatch = z.strictObject({ role: orgRole });
-export const projectMemberPatch = z.strictObject({ role: projectRole });
+/**
+ * A membership's changes: its role, and the `externalId` of a deployment that takes it over
+ * (`adopt`), so that what the deployment declares is known to be its own (exclusive access).
+ */
+export const orgMemberPatch = z.strictObject({ role: orgRole, externalId: externalId.optional() });
+export const projectMemberPatch = z.strictObject({ role: projectRole, externalId: externalId.optional() });
 
 export const membership = z.strictObject({
   userId: idOf("user"),

@@ -19,6 +19,7 @@ import {
   MemberFilter,
   OrgMemberView,
   ProjectMemberView,
+  setMembershipExternalId,
   setOrgMemberRole,
 } from "../store/members.repository";
 import { listUnrevokedTokens } from "../store/tokens.repository";
@@ -112,10 +113,18 @@ export async function changeMemberRole(ctx: Ctx, db: Executor, access: OrgAccess
   const userId = member.user_id;
   const input = mergeAndValidate(orgMemberPatch, { role: member.role }, patch);
   allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
-  if (input.role === member.role) return toMembership(member);
-  if (input.role !== "admin") await assertNotLastAdmin(db, orgId, member, "demoted");
-  await setOrgMemberRole(db, orgId, userId, input.role, ctx.now);
-  await recordAudit(ctx, db, { organizationId: orgId, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });
+  const scope = { column: "organization_id", id: orgId } as const;
+  const takenOver = input.externalId !== undefined && input.externalId !== member.external_id;
+  if (input.role === member.role && !takenOver) return toMembership(member);
+  if (takenOver) {
+    await assertMembershipExternalIdFree(db, "org_members", scope, input.externalId);
+    await setMembershipExternalId(db, "org_members", scope, userId, input.externalId!, ctx.now);
+  }
+  if (input.role !== member.role) {
+    if (input.role !== "admin") await assertNotLastAdmin(db, orgId, member, "demoted");
+    await setOrgMemberRole(db, orgId, userId, input.role, ctx.now);
+    await recordAudit(ctx, db, { organizationId: orgId, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });
+  }
   return toMembership((await findOrgMember(db, orgId, userId))!);
 }
 

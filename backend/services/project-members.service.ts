@@ -6,7 +6,7 @@ import { allow, mayGrantProjectRole } from "../auth/policy";
 import { mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
-import { deleteProjectMember, findOrgMember, findProjectMember, listProjectMembers, MemberFilter, ProjectMemberView, setProjectMemberRole } from "../store/members.repository";
+import { deleteProjectMember, findOrgMember, findProjectMember, listProjectMembers, MemberFilter, ProjectMemberView, setMembershipExternalId, setProjectMemberRole } from "../store/members.repository";
 import { findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { assertNoActiveKeys } from "./api-keys.service";
@@ -46,9 +46,17 @@ export async function changeProjectMemberRole(ctx: Ctx, db: Executor, access: Pr
   const userId = member.user_id;
   const input = mergeAndValidate(projectMemberPatch, { role: member.role }, patch);
   allow(mayGrantProjectRole(access, input.role), `grant the role ${input.role}`);
-  if (input.role === member.role) return toMembership(member);
-  await setProjectMemberRole(db, project.id, userId, input.role, ctx.now);
-  await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });
+  const scope = { column: "project_id", id: project.id } as const;
+  const takenOver = input.externalId !== undefined && input.externalId !== member.external_id;
+  if (input.role === member.role && !takenOver) return toMembership(member);
+  if (takenOver) {
+    await assertMembershipExternalIdFree(db, "project_members", scope, input.externalId);
+    await setMembershipExternalId(db, "project_members", scope, userId, input.externalId!, ctx.now);
+  }
+  if (input.role !== member.role) {
+    await setProjectMemberRole(db, project.id, userId, input.role, ctx.now);
+    await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });
+  }
   return toMembership((await findProjectMember(db, project.id, userId))!);
 }
 

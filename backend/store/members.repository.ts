@@ -79,6 +79,16 @@ export async function insertProjectMember(db: Executor, row: ProjectMemberRow): 
   await db.insertInto("project_members").values(row).execute();
 }
 
+/** Marks a membership as declared by the deployment whose `externalId` it now carries (a take-over). */
+export async function setMembershipExternalId(db: Executor, table: "org_members" | "project_members", scope: { column: "organization_id" | "project_id"; id: string }, userId: string, externalId: string, now: string): Promise<void> {
+  await db
+    .updateTable(table)
+    .set((eb) => ({ external_id: externalId, updated_at: now, version: eb("version", "+", 1) }))
+    .where(scope.column, "=", scope.id)
+    .where("user_id", "=", userId)
+    .execute();
+}
+
 export async function setProjectMemberRole(db: Executor, projectId: string, userId: string, role: string, now: string): Promise<void> {
   await db
     .updateTable("project_members")

@@ -109,6 +109,11 @@ export class TenancyClient {
       scope.projectId
         ? this.call("updateProjectMember", { params: { ...projectOf(scope), userId }, body: { role: role as ProjectRole } })
         : this.call("updateOrganizationMember", { params: { orgId: scope.organizationId, userId }, body: { role: role as OrgRole } }),
+    /** Takes a membership over for the deployment of `externalId`, with the role it declares. */
+    takeOver: (scope: Scope, userId: string, role: Membership["role"], externalId: string) =>
+      scope.projectId
+        ? this.call("updateProjectMember", { params: { ...projectOf(scope), userId }, body: { role: role as ProjectRole, externalId } })
+        : this.call("updateOrganizationMember", { params: { orgId: scope.organizationId, userId }, body: { role: role as OrgRole, externalId } }),
     remove: (scope: Scope, userId: string) =>
       scope.projectId ? this.call("removeProjectMember", { params: { ...projectOf(scope), userId } }) : this.call("removeOrganizationMember", { params: { orgId: scope.organizationId, userId } }),
   };

@@ -65,6 +65,18 @@ for (const dialect of DIALECTS) {
       assert.equal(res.headers.etag, '"2"');
     });
 
+    it("takes a membership over with an externalId (a deployment adopting it), refusing one another membership holds", async () => {
+      const m = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "taken@members.test", role: "member" }), 201);
+      assert.equal(m.externalId, undefined);
+      const taken = expectStatus(await root.patch(`/v1/organizations/${orgId}/members/${m.userId}`, { role: "member", externalId: "urn:taken" }), 200);
+      assert.deepEqual([taken.externalId, taken.role, taken.version], ["urn:taken", "member", m.version + 1]);
+      const other = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "other@members.test", role: "member" }), 201);
+      const clash = await root.patch(`/v1/organizations/${orgId}/members/${other.userId}`, { externalId: "urn:taken" });
+      assert.equal(clash.status, 409);
+      assert.equal(clash.body.code, "external_id_taken");
+      assert.equal((await root.get(`/v1/organizations/${orgId}/members/${other.userId}`)).body.externalId, undefined, "nothing changed");
+    });
+
     it("removes a member together with their project memberships", async () => {
       const m = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "gone@members.test", role: "member" }), 201);
       const p = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "removal", environment: "other" }), 201);

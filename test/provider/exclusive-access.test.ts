@@ -68,6 +68,37 @@ describe("exclusive access", function () {
     assert.deepEqual((await t.stack.preview({ refresh: true })).changeSummary, { same: 6 });
   });
 
+  it("keeps a hand-made membership that a resource took over when exclusiveAccess is turned on later", async () => {
+    let declareEve = false;
+    let exclusiveAccess = false;
+    const t = await testStack({
+      endpoint: s.backend.url,
+      token: s.backend.token,
+      program: async () => {
+        const org = new tenancy.Organization("acme-takeover", { name: "Acme takeover", exclusiveAccess });
+        // The same role as the hand-made membership: taken over without `adopt`.
+        if (declareEve) new tenancy.Membership("eve", { organizationId: org.id, email: "eve@acme.test", role: "admin" });
+        return { orgId: org.id };
+      },
+    });
+    s.stacks.push(t);
+    await t.stack.up();
+    const orgId = (await t.stack.outputs()).orgId.value as string;
+    const hand = await s.root.members.add({ organizationId: orgId }, { email: "eve@acme.test", role: "admin" });
+
+    declareEve = true;
+    await t.stack.up();
+    const [eve] = (await s.root.members.list({ organizationId: orgId }, { email: "eve@acme.test" })).data;
+    assert.equal(eve.createdAt, hand.createdAt, "the hand-made membership was taken over, not made anew");
+    assert.match(eve.externalId ?? "", /^urn:pulumi:test::.*::eve#eve@acme\.test$/, "the take-over marks the membership as the stack's");
+
+    // Turned on afterwards: eve is declared, so nothing is drift and nothing is removed.
+    exclusiveAccess = true;
+    await t.stack.up({ refresh: true });
+    assert.deepEqual((await t.stack.preview({ refresh: true })).changeSummary, { same: 3 });
+    assert.deepEqual(await emails(orgId), ["eve@acme.test:admin", "root@tenancy.test:admin"]);
+  });
+
   it("changes nothing when exclusiveAccess is off", async () => {
     const { t, orgId, projectId } = await deploy(false);
     const key = await grantByHand(orgId, projectId);
