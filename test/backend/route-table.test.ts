@@ -23,7 +23,7 @@ describe("the route table", () => {
   const valid = API_ROUTES.find((r) => r.method === "GET" && r.path === "/v1/organizations/{orgId}")!;
 
   const cases: Array<[string, Partial<RouteDef>, RegExp]> = [
-    ["no scope", { scope: undefined }, /^route GET \/v1\/organizations\/\{orgId\} must declare a scope \(one of none, user, organization, project, apiKey, gateway\)$/],
+    ["no scope", { scope: undefined }, /^route GET \/v1\/organizations\/\{orgId\} must declare a scope \(one of none, user, organization, project, gateway\)$/],
     ["no permission", { permission: undefined }, /^route GET \/v1\/organizations\/\{orgId\} must declare a permission of scope organization \(one of readOrganization, /],
     ["a permission of another scope", { permission: "manageKeys" } as unknown as Partial<RouteDef>, /must declare a permission of scope organization/],
     ["an organization scope without {orgId}", { path: "/v1/things" }, /^route GET \/v1\/things has scope organization but no \{orgId\} in its path$/],
