@@ -19,7 +19,7 @@ export interface GatewayClientOptions {
   retry?: { baseMs?: number; maxMs?: number };
 }
 
-/** A batch the backend refused as bad (400): kept in `queueDir/rejected.ndjson`, never sent again. */
+/** An event the backend refused as bad (400, 422): kept in `queueDir/rejected.ndjson`, never sent again. */
 export interface Rejection {
   events: UsageEvent[];
   error: Problem;
@@ -36,6 +36,8 @@ export interface GatewayClientEvents {
 /** Tries of one authorize through network errors and 5xx: the caller's user is waiting. */
 const AUTHORIZE_TRIES = 3;
 const DEFAULT_QUEUE_DIR = ".tenancy-usage-queue";
+/** A batch the backend refuses for what is in it (a bad field, a model without a price): sending it again never helps. */
+const BAD_BATCH = [400, 422];
 
 /**
  * The operator's gateway side of the data plane (DESIGN.md, "Usage, limits and cost
@@ -156,11 +158,11 @@ export class GatewayClient extends EventEmitter<GatewayClientEvents> {
         this.emit("delivered", { events: batch.length, accepted, duplicates });
         size = this.batchSize;
         failures = 0;
-      } else if (res.status === 400 && batch.length > 1) {
+      } else if (BAD_BATCH.includes(res.status) && batch.length > 1) {
         // One bad event refuses its whole batch: halve until it is alone, so the good ones still go.
         await res.body?.cancel();
         size = Math.ceil(batch.length / 2);
-      } else if (res.status === 400) {
+      } else if (BAD_BATCH.includes(res.status)) {
         const error = (await refusal(res)).problem;
         await q.reject(batch, error);
         await q.remove(1);

@@ -120,7 +120,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await billed(t, p.id), { requests: before.requests + 7, inputTokens: before.inputTokens + 70 }, "a third client has nothing left to send");
     });
 
-    it("sets a bad event aside in rejected with the backend's error, says so, and still delivers the good ones", async () => {
+    it("sets bad events (400, 422) aside in rejected with the backend's error, says so, and still delivers the good ones", async () => {
       const p = t.projects.chat;
       const before = await billed(t, p.id);
       const dir = queueDir();
@@ -129,15 +129,14 @@ for (const dialect of DIALECTS) {
       client.on("rejected", (r) => rejections.push(r));
       const [first, second] = events(p.keyId, 2, "good");
       const bad = { ...first, eventId: eventId("bad"), model: "not a model!" };
-      for (const e of [first, bad, second]) await client.report(e);
+      const unpriced = { ...first, eventId: eventId("unpriced"), model: "no-such-model" };
+      for (const e of [first, bad, second, unpriced]) await client.report(e);
       await client.close();
       assert.deepEqual(await billed(t, p.id), { requests: before.requests + 2, inputTokens: before.inputTokens + 20 });
-      assert.equal(rejections.length, 1);
-      assert.deepEqual(rejections[0].events, [bad]);
-      assert.deepEqual([rejections[0].error.status, rejections[0].error.code], [400, "invalid_request"]);
+      assert.deepEqual(rejections.map((r) => [r.events, r.error.status, r.error.code]), [[[bad], 400, "invalid_request"], [[unpriced], 422, "unknown_model"]]);
       assert.match(rejections[0].error.detail, /model/);
       const kept = readFileSync(join(dir, "rejected.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-      assert.deepEqual(kept.map((k) => [k.events, k.error]), [[[bad], rejections[0].error]]);
+      assert.deepEqual(kept.map((k) => [k.events, k.error]), rejections.map((r) => [r.events, r.error]));
       assert.equal(readFileSync(join(dir, "queue.ndjson"), "utf8"), "", "nothing is left to resend");
     });
   });
