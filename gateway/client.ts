@@ -127,7 +127,12 @@ export class GatewayClient extends EventEmitter<GatewayClientEvents> {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.drain();
+      // In the background nobody awaits the drain: a failure (a body cut off, a full disk) is
+      // told and tried again later, the events still on disk.
+      this.drain().catch((e) => {
+        this.emit("retrying", { error: String(e), delayMs: this.flushDelayMs });
+        this.schedule(this.flushDelayMs);
+      });
     }, ms);
     // A process may exit with events queued: they are on disk and the next client sends them.
     this.timer.unref();
