@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GatewayClient, GatewayError, type Rejection, type UsageEvent } from "../../gateway";
+import { GatewayClient, GatewayError, GatewayUnavailableError, type Rejection, type UsageEvent } from "../../gateway";
 import { DIALECTS } from "../support/backend";
 import { mintGateway } from "../support/gateway";
 import { call, expectStatus, useBackend } from "../backend/helpers";
@@ -78,6 +78,19 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([refused.status, refused.code, refused.limit], [429, "limit_exceeded", "requestsPerMinute"]);
       assert.ok(refused.retryAfterSeconds! >= 1 && refused.retryAfterSeconds! <= 60, String(refused.retryAfterSeconds));
       await client.close();
+    });
+
+    it("retries an authorize only while the backend does not answer, a bounded number of times", async () => {
+      const tries: string[] = [];
+      const counting: typeof fetch = (url, init) => (tries.push(String(url)), fetch(url, init));
+      const nobody = new GatewayClient({ endpoint: `http://127.0.0.1:${await freePort()}`, credential, queueDir: queueDir(), fetch: counting, retry: { baseMs: 1, maxMs: 5 } });
+      assert.ok((await nobody.authorize({ apiKey: t.projects.chat.key, model: "gpt-4o-mini" }).catch((e) => e)) instanceof GatewayUnavailableError);
+      assert.equal(tries.length, 3);
+      tries.length = 0;
+      const client = newClient(undefined, { fetch: counting });
+      const refused = await client.authorize({ apiKey: "tpk_not-a-key", model: "gpt-4o-mini" }).catch((e) => e);
+      assert.deepEqual([refused instanceof GatewayError, refused.status, refused.code, tries.length], [true, 403, "key_invalid", 1]);
+      await Promise.all([nobody.close(), client.close()]);
     });
 
     it("delivers everything reported while the backend was down once it is back", async () => {
