@@ -30,7 +30,7 @@ describe("provider check", () => {
       {
         property: "colour",
         reason:
-          'unknown field "colour"; valid ones are organizationId, adopt, name, environment, team, workload, owner, keyOwner, escalationContact, expectedMonthlySpendUsd, description, labels, limits',
+          'unknown field "colour"; valid ones are organizationId, adopt, exclusiveAccess, name, environment, team, workload, owner, keyOwner, escalationContact, expectedMonthlySpendUsd, description, labels, limits',
       },
     ]);
   });
