@@ -82,6 +82,17 @@ export async function assertMembershipExternalIdFree(db: Executor, table: "org_m
   throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(externalId)} is already used by the membership of ${clash.user_id}`, holder ? { existing: toMembership(holder) } : {});
 }
 
+/**
+ * Marks `member` as declared by the deployment of `externalId` (a take-over), when it is not yet;
+ * answers whether it changed. Refused with 409 when another membership of the scope holds it.
+ */
+export async function takeOverMembership(ctx: Ctx, db: Executor, table: "org_members" | "project_members", scope: { column: "organization_id" | "project_id"; id: string }, member: { user_id: string; external_id: string | null }, externalId: string | undefined): Promise<boolean> {
+  if (externalId === undefined || externalId === member.external_id) return false;
+  await assertMembershipExternalIdFree(db, table, scope, externalId);
+  await setMembershipExternalId(db, table, scope, member.user_id, externalId, ctx.now);
+  return true;
+}
+
 /** Adds a person (created if missing); a service account can never join another organization. */
 export async function addMember(ctx: Ctx, db: Executor, access: OrgAccess, input: z.output<typeof orgMemberInput>): Promise<Membership> {
   const orgId = access.org.id;
@@ -113,13 +124,8 @@ export async function changeMemberRole(ctx: Ctx, db: Executor, access: OrgAccess
   const userId = member.user_id;
   const input = mergeAndValidate(orgMemberPatch, { role: member.role }, patch);
   allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
-  const scope = { column: "organization_id", id: orgId } as const;
-  const takenOver = input.externalId !== undefined && input.externalId !== member.external_id;
+  const takenOver = await takeOverMembership(ctx, db, "org_members", { column: "organization_id", id: orgId }, member, input.externalId);
   if (input.role === member.role && !takenOver) return toMembership(member);
-  if (takenOver) {
-    await assertMembershipExternalIdFree(db, "org_members", scope, input.externalId);
-    await setMembershipExternalId(db, "org_members", scope, userId, input.externalId!, ctx.now);
-  }
   if (input.role !== member.role) {
     if (input.role !== "admin") await assertNotLastAdmin(db, orgId, member, "demoted");
     await setOrgMemberRole(db, orgId, userId, input.role, ctx.now);

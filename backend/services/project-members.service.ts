@@ -6,14 +6,14 @@ import { allow, mayGrantProjectRole } from "../auth/policy";
 import { mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
-import { deleteProjectMember, findOrgMember, findProjectMember, listProjectMembers, MemberFilter, ProjectMemberView, setMembershipExternalId, setProjectMemberRole } from "../store/members.repository";
+import { deleteProjectMember, findOrgMember, findProjectMember, listProjectMembers, MemberFilter, ProjectMemberView, setProjectMemberRole } from "../store/members.repository";
 import { findUserByEmail } from "../store/users.repository";
 import type { PageRequest } from "../store/page";
 import { assertNoActiveKeys } from "./api-keys.service";
 import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
-import { assertMembershipExternalIdFree, memberExists, toMembership } from "./members.service";
+import { assertMembershipExternalIdFree, memberExists, takeOverMembership, toMembership } from "./members.service";
 
 export function listMembersOfProject(db: Executor, access: ProjectAccess, filter: MemberFilter, page: PageRequest) {
   return listProjectMembers(db, access.project.id, filter, page);
@@ -46,13 +46,8 @@ export async function changeProjectMemberRole(ctx: Ctx, db: Executor, access: Pr
   const userId = member.user_id;
   const input = mergeAndValidate(projectMemberPatch, { role: member.role }, patch);
   allow(mayGrantProjectRole(access, input.role), `grant the role ${input.role}`);
-  const scope = { column: "project_id", id: project.id } as const;
-  const takenOver = input.externalId !== undefined && input.externalId !== member.external_id;
+  const takenOver = await takeOverMembership(ctx, db, "project_members", { column: "project_id", id: project.id }, member, input.externalId);
   if (input.role === member.role && !takenOver) return toMembership(member);
-  if (takenOver) {
-    await assertMembershipExternalIdFree(db, "project_members", scope, input.externalId);
-    await setMembershipExternalId(db, "project_members", scope, userId, input.externalId!, ctx.now);
-  }
   if (input.role !== member.role) {
     await setProjectMemberRole(db, project.id, userId, input.role, ctx.now);
     await recordAudit(ctx, db, { organizationId: project.organization_id, projectId: project.id, action: "member.role_changed", target: { type: "user", id: userId }, changes: { role: { from: member.role, to: input.role } } });
