@@ -6,6 +6,7 @@ import { TenancyClient } from "../../provider/client";
 import assert from "node:assert/strict";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineEnv, pulumiCommand } from "../support/engine";
+import { failWhenMonitorLost, retryWhenMonitorLost } from "./monitor-guard";
 
 /**
  * A stack of the real engine with local file state, for a program of the test's own. Its work
@@ -49,13 +50,14 @@ export async function testStack(options: StackOptions, dir = workDir()): Promise
   const pulumiCmd = await pulumiCommand();
   const projectName = options.projectName ?? "tenancy-test";
   const stack = options.program
-    ? await LocalWorkspace.createOrSelectStack({ stackName: "test", projectName, program: options.program } as InlineProgramArgs, {
+    ? await LocalWorkspace.createOrSelectStack({ stackName: "test", projectName, program: failWhenMonitorLost(options.program) } as InlineProgramArgs, {
         workDir: dir,
         pulumiCommand: pulumiCmd,
         envVars: env,
         projectSettings: { name: projectName, runtime: "nodejs" },
       })
     : await LocalWorkspace.createOrSelectStack({ stackName: "test", workDir: dir }, { pulumiCommand: pulumiCmd, envVars: env });
+  if (options.program) retryWhenMonitorLost(stack);
   await stack.setConfig("tenancy:endpoint", { value: options.endpoint });
   await stack.setConfig("tenancy:token", { value: options.token, secret: !options.plainToken });
   return {
