@@ -22,7 +22,7 @@ describe("the inline-program guard against a lost resource monitor", () => {
   it("ends a program whose outputs settle, failed or not, as it would without the guard", async () => {
     await state.withLocalStorage(async () => {
       assert.deepEqual(await failWhenMonitorLost(async () => ({ a: 1 }))(), { a: 1 });
-      const failed = pulumi.output(Promise.reject(new Error("registration failed")));
+      const failed = pulumi.output(Promise.reject<string>(new Error("registration failed")));
       failed.apply(() => undefined);
       const outputs = await failWhenMonitorLost(async () => ({ failed }))();
       assert.ok(outputs && "failed" in outputs);
