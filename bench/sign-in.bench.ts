@@ -1,7 +1,5 @@
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { Dialect, startBackend } from "../test/support/backend";
-import { Browser, Device, signInAtProvider, startIdentityProvider } from "../test/support/identity-provider";
+import { Browser, Device, freePort, signInAtProvider, startIdentityProvider } from "../test/support/identity-provider";
 import { Comparison, compare } from "./measure";
 
 /**
@@ -12,17 +10,6 @@ import { Comparison, compare } from "./measure";
  * per-request cost of the SSO and MFA checks is the enforcement benchmark's.
  */
 const PER_ROUND = 10;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function post(url: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });

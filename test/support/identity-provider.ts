@@ -171,7 +171,7 @@ export async function signInAtProvider(browser: Browser, device: Device, as: str
   return { browser, callback: next };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createNetServer();
     s.once("error", reject);
