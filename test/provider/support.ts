@@ -22,7 +22,10 @@ export interface TestStack {
 
 export interface StackOptions {
   endpoint: string;
-  token: string;
+  /** Omitted: no `tenancy:token`, so the provider uses the session `tenancy login` stored. */
+  token?: string;
+  /** More environment for the engine and the programs and providers it starts. */
+  env?: Record<string, string>;
   /** The inline program; omit for a program folder (`Pulumi.yaml` written by the test into `dir`). */
   program?: PulumiFn;
   projectName?: string;
@@ -46,7 +49,7 @@ export function rootProgramDir(projectName: string, layout?: string): string {
 }
 
 export async function testStack(options: StackOptions, dir = workDir()): Promise<TestStack> {
-  const env = engineEnv(join(dir, "state"));
+  const env = { ...engineEnv(join(dir, "state")), ...options.env };
   const pulumiCmd = await pulumiCommand();
   const projectName = options.projectName ?? "tenancy-test";
   const stack = options.program
@@ -59,7 +62,7 @@ export async function testStack(options: StackOptions, dir = workDir()): Promise
     : await LocalWorkspace.createOrSelectStack({ stackName: "test", workDir: dir }, { pulumiCommand: pulumiCmd, envVars: env });
   if (options.program) retryWhenMonitorLost(stack);
   await stack.setConfig("tenancy:endpoint", { value: options.endpoint });
-  await stack.setConfig("tenancy:token", { value: options.token, secret: !options.plainToken });
+  if (options.token !== undefined) await stack.setConfig("tenancy:token", { value: options.token, secret: !options.plainToken });
   return {
     stack,
     dir,
