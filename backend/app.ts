@@ -137,7 +137,15 @@ export function buildApp({ config, store, usage, logStream, routes: tableRoutes 
         // The data plane has its own limits (per project, per gateway); the management limit does not apply.
         const gateway = await resolveGateway(store, req.headers.authorization, now, authCache);
         req.principal = { kind: "gateway", gateway };
-        await def.beforeBody?.(gateway, usage, now.getTime());
+        try {
+          await def.beforeBody?.(gateway, usage, now.getTime());
+        } catch (error) {
+          // Refused on its headers: closing the connection spares reading the body still on its
+          // way (up to the route's body limit), which a sender that ignores Retry-After would
+          // otherwise make this process drain, batch after batch.
+          reply.header("connection", "close");
+          throw error;
+        }
       } else {
         const caller = await resolveCaller(store, req.headers.authorization, now, authCache);
         req.principal = { kind: "user", caller };

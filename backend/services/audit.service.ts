@@ -4,6 +4,7 @@ import type { OrgAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
 import type { Executor } from "../store/db";
 import { AuditFilter, insertAuditEvent, listAuditEvents } from "../store/audit.repository";
+import { listOwnedProjectIds } from "../store/members.repository";
 import type { PageRequest } from "../store/page";
 import type { AuditEventRow } from "../store/tables";
 import { compact } from "./context";
@@ -65,14 +66,7 @@ export function toAuditEvent(row: AuditEventRow): AuditEvent {
 /** Admins and viewers read the whole log; project owners (the pipeline let them in) the events of the projects they own. */
 export async function listOrgAuditEvents(ctx: Ctx, db: Executor, access: OrgAccess, filter: AuditFilter, page: PageRequest) {
   if (!policy.readWholeAuditLog(access)) {
-    const owned = await db
-      .selectFrom("project_members")
-      .select("project_id")
-      .where("organization_id", "=", access.org.id)
-      .where("user_id", "=", ctx.caller.user.id)
-      .where("role", "=", "owner")
-      .execute();
-    filter = { ...filter, projectIds: owned.map((r) => r.project_id) };
+    filter = { ...filter, projectIds: await listOwnedProjectIds(db, access.org.id, ctx.caller.user.id) };
   }
   return listAuditEvents(db, access.org.id, filter, page);
 }

@@ -1,7 +1,7 @@
 import { hashSecret } from "../auth/credentials";
 import type { Store } from "../store/db";
 import { findTokenByHash } from "../store/tokens.repository";
-import { ensurePerson } from "../store/users.repository";
+import { anyUserExists, ensurePerson } from "../store/users.repository";
 import { mintToken } from "./tokens.service";
 
 /**
@@ -13,8 +13,7 @@ export async function bootstrapIfEmpty(store: Store, bootstrap: { email: string;
   if (!bootstrap) return false;
   const install = () =>
     store.db.transaction().execute(async (trx) => {
-      const anyUser = await trx.selectFrom("users").select("id").limit(1).executeTakeFirst();
-      if (anyUser) return false;
+      if (await anyUserExists(trx)) return false;
       const now = new Date().toISOString();
       const user = await ensurePerson(trx, bootstrap.email, now);
       await mintToken(trx, user.id, "bootstrap", now, undefined, bootstrap.token);

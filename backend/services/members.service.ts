@@ -21,6 +21,9 @@ import {
   ProjectMemberView,
   setMembershipExternalId,
   setOrgMemberRole,
+  findMembershipUserByExternalId,
+  MembershipScope,
+  MembershipTable,
 } from "../store/members.repository";
 import { listUnrevokedTokens } from "../store/tokens.repository";
 import { ensurePerson, findUserByEmail } from "../store/users.repository";
@@ -73,20 +76,20 @@ function assertEmailDomain(allowed: readonly string[], email: string): void {
   if (outside) throw invalidField("email", outside);
 }
 
-export async function assertMembershipExternalIdFree(db: Executor, table: "org_members" | "project_members", scope: { column: "organization_id" | "project_id"; id: string }, externalId?: string) {
+export async function assertMembershipExternalIdFree(db: Executor, table: MembershipTable, scope: MembershipScope, externalId?: string) {
   if (externalId === undefined) return;
-  const clash = await db.selectFrom(table).select("user_id").where(scope.column, "=", scope.id).where("external_id", "=", externalId).executeTakeFirst();
+  const clash = await findMembershipUserByExternalId(db, table, scope, externalId);
   if (!clash) return;
   // The membership holding it is visible to whoever may add members here: it goes in `existing`.
-  const holder = table === "org_members" ? await findOrgMember(db, scope.id, clash.user_id) : await findProjectMember(db, scope.id, clash.user_id);
-  throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(externalId)} is already used by the membership of ${clash.user_id}`, holder ? { existing: toMembership(holder) } : {});
+  const holder = table === "org_members" ? await findOrgMember(db, scope.id, clash) : await findProjectMember(db, scope.id, clash);
+  throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(externalId)} is already used by the membership of ${clash}`, holder ? { existing: toMembership(holder) } : {});
 }
 
 /**
  * Marks `member` as declared by the deployment of `externalId` (a take-over), when it is not yet;
  * answers whether it changed. Refused with 409 when another membership of the scope holds it.
  */
-export async function takeOverMembership(ctx: Ctx, db: Executor, table: "org_members" | "project_members", scope: { column: "organization_id" | "project_id"; id: string }, member: { user_id: string; external_id: string | null }, externalId: string | undefined): Promise<boolean> {
+export async function takeOverMembership(ctx: Ctx, db: Executor, table: MembershipTable, scope: MembershipScope, member: { user_id: string; external_id: string | null }, externalId: string | undefined): Promise<boolean> {
   if (externalId === undefined || externalId === member.external_id) return false;
   await assertMembershipExternalIdFree(db, table, scope, externalId);
   await setMembershipExternalId(db, table, scope, member.user_id, externalId, ctx.now);

@@ -79,8 +79,21 @@ export async function insertProjectMember(db: Executor, row: ProjectMemberRow): 
   await db.insertInto("project_members").values(row).execute();
 }
 
+/** An organization's or a project's memberships: the table and the column that names the scope. */
+export type MembershipTable = "org_members" | "project_members";
+export interface MembershipScope {
+  column: "organization_id" | "project_id";
+  id: string;
+}
+
+/** The user whose membership of the scope carries `externalId`, if any. */
+export async function findMembershipUserByExternalId(db: Executor, table: MembershipTable, scope: MembershipScope, externalId: string): Promise<string | undefined> {
+  const row = await db.selectFrom(table).select("user_id").where(scope.column, "=", scope.id).where("external_id", "=", externalId).executeTakeFirst();
+  return row?.user_id;
+}
+
 /** Marks a membership as declared by the deployment whose `externalId` it now carries (a take-over). */
-export async function setMembershipExternalId(db: Executor, table: "org_members" | "project_members", scope: { column: "organization_id" | "project_id"; id: string }, userId: string, externalId: string, now: string): Promise<void> {
+export async function setMembershipExternalId(db: Executor, table: MembershipTable, scope: MembershipScope, userId: string, externalId: string, now: string): Promise<void> {
   await db
     .updateTable(table)
     .set((eb) => ({ external_id: externalId, updated_at: now, version: eb("version", "+", 1) }))
@@ -100,6 +113,12 @@ export async function setProjectMemberRole(db: Executor, projectId: string, user
 
 export async function deleteProjectMember(db: Executor, projectId: string, userId: string): Promise<void> {
   await db.deleteFrom("project_members").where("project_id", "=", projectId).where("user_id", "=", userId).execute();
+}
+
+/** The ids of the organization's projects that the user owns. */
+export async function listOwnedProjectIds(db: Executor, orgId: string, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom("project_members").select("project_id").where("organization_id", "=", orgId).where("user_id", "=", userId).where("role", "=", "owner").execute();
+  return rows.map((r) => r.project_id);
 }
 
 /** Whether the user holds a membership in any project of the organization (of this role, when given). */

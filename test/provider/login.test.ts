@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clientFor, credentialFor } from "../../provider/config";
-import { ROOT } from "../support/backend";
-import { Browser, IdentityProvider, signInAtProvider, useIdentityProvider } from "../support/identity-provider";
+import { IdentityProvider, useIdentityProvider } from "../support/identity-provider";
+import { cliLogin, exitOf, runCli } from "../support/cli-login";
 import { call, useBackend } from "../backend/helpers";
 
 /**
@@ -13,12 +12,7 @@ import { call, useBackend } from "../backend/helpers";
  * process, a real backend, a real OpenID Provider, the person's browser driven over HTTP.
  */
 
-const CLI = join(ROOT, "dist", "provider", "cli", "index.js");
 const ACCOUNTS = { ana: { email: "ana@acme.test", emailVerified: true, amr: ["pwd", "hwk"] } };
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))));
-}
 
 describe("tenancy login, whoami and logout", function () {
   this.timeout(60_000);
@@ -34,29 +28,11 @@ describe("tenancy login, whoami and logout", function () {
   // The person's environment: no token, no endpoint, no browser to open; only their config folder.
   const personEnv = () => ({ ...process.env, XDG_CONFIG_HOME: config, TENANCY_TOKEN: "", TENANCY_ENDPOINT: "", TENANCY_NO_BROWSER: "1" });
 
-  function run(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string } {
-    const child = spawn(process.execPath, [CLI, ...args], { env: personEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    return { child, stdout: () => out, stderr: () => err };
-  }
+  const run = (args: string[]) => runCli(args, personEnv());
 
   it("signs in, keeps the session private per endpoint, says who and how, lends it to the provider, and logout revokes and forgets it", async () => {
-    const login = run(["login", "--endpoint", backend.url, "--email", "ana@acme.test"]);
-    const link = await new Promise<string>((resolve, reject) => {
-      login.child.stderr!.on("data", () => {
-        const m = /(http:\/\/\S+\/console\/device\?user_code=\S+)/.exec(login.stderr());
-        if (m) resolve(m[1]);
-      });
-      login.child.once("exit", () => reject(new Error(`login exited before printing a link: ${login.stderr()}`)));
-    });
-    const userCode = new URL(link).searchParams.get("user_code")!;
+    const { login, userCode } = await cliLogin({ endpoint: backend.url, email: "ana@acme.test", account: "ana", issuer: idp.issuer, env: personEnv() });
     assert.match(login.stderr(), new RegExp(`check that it shows the code ${userCode}`));
-    const { browser, callback } = await signInAtProvider(new Browser(), { verificationUri: link.split("?")[0], verificationUriComplete: link, userCode }, "ana", idp.issuer, backend.url);
-    assert.equal((await browser.request(callback)).status, 200);
-    assert.equal(await exitOf(login.child), 0, login.stderr());
 
     const path = join(config, "tenancy", "credentials.json");
     assert.equal(statSync(path).mode & 0o777, 0o600);

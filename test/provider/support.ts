@@ -6,6 +6,7 @@ import { TenancyClient } from "../../provider/client";
 import assert from "node:assert/strict";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineEnv, pulumiCommand } from "../support/engine";
+import { failWhenMonitorLost, retryWhenMonitorLost } from "./monitor-guard";
 
 /**
  * A stack of the real engine with local file state, for a program of the test's own. Its work
@@ -21,7 +22,10 @@ export interface TestStack {
 
 export interface StackOptions {
   endpoint: string;
-  token: string;
+  /** Omitted: no `tenancy:token`, so the provider uses the session `tenancy login` stored. */
+  token?: string;
+  /** More environment for the engine and the programs and providers it starts. */
+  env?: Record<string, string>;
   /** The inline program; omit for a program folder (`Pulumi.yaml` written by the test into `dir`). */
   program?: PulumiFn;
   projectName?: string;
@@ -45,19 +49,20 @@ export function rootProgramDir(projectName: string, layout?: string): string {
 }
 
 export async function testStack(options: StackOptions, dir = workDir()): Promise<TestStack> {
-  const env = engineEnv(join(dir, "state"));
+  const env = { ...engineEnv(join(dir, "state")), ...options.env };
   const pulumiCmd = await pulumiCommand();
   const projectName = options.projectName ?? "tenancy-test";
   const stack = options.program
-    ? await LocalWorkspace.createOrSelectStack({ stackName: "test", projectName, program: options.program } as InlineProgramArgs, {
+    ? await LocalWorkspace.createOrSelectStack({ stackName: "test", projectName, program: failWhenMonitorLost(options.program) } as InlineProgramArgs, {
         workDir: dir,
         pulumiCommand: pulumiCmd,
         envVars: env,
         projectSettings: { name: projectName, runtime: "nodejs" },
       })
     : await LocalWorkspace.createOrSelectStack({ stackName: "test", workDir: dir }, { pulumiCommand: pulumiCmd, envVars: env });
+  if (options.program) retryWhenMonitorLost(stack);
   await stack.setConfig("tenancy:endpoint", { value: options.endpoint });
-  await stack.setConfig("tenancy:token", { value: options.token, secret: !options.plainToken });
+  if (options.token !== undefined) await stack.setConfig("tenancy:token", { value: options.token, secret: !options.plainToken });
   return {
     stack,
     dir,

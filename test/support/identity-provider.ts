@@ -41,7 +41,7 @@ function readBody(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** Starts the provider; `redirectUri` is the backend's callback, registered for its client. */
-export async function startIdentityProvider(accounts: Record<string, Account>, redirectUri: string): Promise<IdentityProvider> {
+export async function startIdentityProvider(accounts: Record<string, Account>, redirectUri: string, port = 0): Promise<IdentityProvider> {
   // ESM-only, loaded through Node's require(esm).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Provider } = require("oidc-provider") as { Provider: new (issuer: string, config: unknown) => OidcProvider };
@@ -76,7 +76,7 @@ export async function startIdentityProvider(accounts: Record<string, Account>, r
       res.writeHead(500).end(String(error));
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   provider = new Provider(issuer, {
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "client_secret_basic", require_auth_time: true }],
@@ -171,7 +171,7 @@ export async function signInAtProvider(browser: Browser, device: Device, as: str
   return { browser, callback: next };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createNetServer();
     s.once("error", reject);

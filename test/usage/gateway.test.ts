@@ -168,6 +168,8 @@ for (const dialect of DIALECTS) {
       assert.ok(refused, "a request in a full second was refused");
       const retry = Number(refused.headers["retry-after"]);
       assert.equal(retry, 1);
+      // Closed, so a sender that ignores Retry-After cannot make the server drain body after body.
+      assert.equal(refused.headers.connection, "close");
       assert.deepEqual(refused.body, {
         type: refused.body.type,
         title: "Rate limited",
