@@ -156,9 +156,13 @@ export async function acceptInvitation(ctx: Ctx, db: Executor, id: string, code:
   const status = toInvitation(row, ctx.now).status;
   if (status !== "pending") throw closed(row, status);
   const user = await ensurePerson(db, row.email, ctx.now);
+  // Closing first takes the invitation's row: a concurrent accept or revoke waits here for this
+  // one's outcome, and then finds it no longer pending.
+  if (!(await closeInvitation(db, id, { status: "accepted", accepted_at: ctx.now, accepted_user_id: user.id }, ctx.now))) {
+    throw new TenancyError("invitation_closed", `invitation ${id} was accepted or revoked by a concurrent request; read it again (GET /v1/organizations/${org.id}/invitations/${id})`);
+  }
   const existing = await findOrgMember(db, org.id, user.id);
   if (existing) throw memberExists(existing, `organization ${org.id}`);
-  if (!(await closeInvitation(db, id, { status: "accepted", accepted_at: ctx.now, accepted_user_id: user.id }, ctx.now))) throw closed(row, "accepted");
   await addMembership(ctx, db, { organizationId: org.id, user, role: row.role });
   for (const p of JSON.parse(row.projects) as InvitedProject[]) {
     const project = await findProject(db, p.projectId);

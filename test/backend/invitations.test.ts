@@ -13,6 +13,10 @@ const ACCOUNTS = {
   ivy: { email: "ivy@invited.test", emailVerified: true, amr: ["pwd"] },
   mal: { email: "mal@invited.test", emailVerified: true, amr: ["pwd"] },
   jon: { email: "jon@invited.test", emailVerified: true, amr: ["pwd"] },
+  kim: { email: "kim@invited.test", emailVerified: true, amr: ["pwd"] },
+  lee: { email: "lee@invited.test", emailVerified: true, amr: ["pwd"] },
+  dee: { email: "dee@invited.test", emailVerified: true, amr: ["pwd"] },
+  max: { email: "max@invited.test", emailVerified: true, amr: ["pwd"] },
 };
 type AccountId = keyof typeof ACCOUNTS;
 
@@ -131,6 +135,48 @@ for (const dialect of DIALECTS) {
       assert.equal(revoke.body.code, "invitation_closed");
     });
 
+    it("passes over a project archived since the invitation was sent, granting the rest", async () => {
+      const doomed = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "doomed-dev", environment: "development" }), 201).id;
+      const sent = await invite({ email: "kim@invited.test", role: "member", projects: [{ projectId: doomed, role: "owner" }, { projectId, role: "viewer" }] });
+      expectStatus(await root.delete(`/v1/organizations/${orgId}/projects/${doomed}`), 204);
+      const kim = expectStatus(await accept(await signIn("kim"), sent), 200);
+      assert.equal(expectStatus(await root.get(`/v1/organizations/${orgId}/projects/${projectId}/members/${kim.userId}`), 200).role, "viewer");
+      assert.deepEqual(expectStatus(await root.get(`/v1/organizations/${orgId}/projects/${doomed}/members?email=kim@invited.test`), 200).data, []);
+    });
+
+    it("refuses an invitee who became a member meanwhile, granting nothing and leaving the invitation pending", async () => {
+      const sent = await invite({ email: "lee@invited.test", role: "admin", projects: [{ projectId, role: "owner" }] });
+      const lee = await signIn("lee");
+      const leeId = expectStatus(await lee.get("/v1/me"), 200).user.id;
+      expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "lee@invited.test", role: "viewer" }), 201);
+      const refused = await accept(lee, sent);
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.code, "member_exists");
+      assert.equal(expectStatus(await root.get(`/v1/organizations/${orgId}/members/${leeId}`), 200).role, "viewer");
+      assert.equal((await root.get(`/v1/organizations/${orgId}/projects/${projectId}/members/${leeId}`)).status, 404);
+      assert.equal(expectStatus(await root.get(`/v1/organizations/${orgId}/invitations/${sent.id}`), 200).status, "pending");
+    });
+
+    it("lets one of two concurrent accepts join; the other is refused and nothing is granted twice", async () => {
+      const sent = await invite({ email: "max@invited.test", role: "member", projects: [{ projectId, role: "member" }] });
+      const max = await signIn("max");
+      const answers = await Promise.all([accept(max, sent), accept(max, sent)]);
+      assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409]);
+      assert.equal(answers.find((a) => a.status === 409)!.body.code, "invitation_closed");
+      assert.deepEqual((await audit(sent.id)).map((e) => e.action), ["invitation.sent", "invitation.accepted"]);
+      const added = await sqlQuery(backend, "SELECT action FROM audit_events WHERE action = 'member.added' AND actor_email = 'max@invited.test'");
+      assert.equal(added.length, 2, "one organization and one project membership");
+    });
+
+    it("is a 404 once its organization is deleted", async () => {
+      const gone = expectStatus(await root.post("/v1/organizations", { name: `Gone ${dialect.name}` }), 201).id;
+      const sent = expectStatus(await root.post(`/v1/organizations/${gone}/invitations`, { email: "dee@invited.test", role: "member" }), 201);
+      expectStatus(await root.delete(`/v1/organizations/${gone}`), 204);
+      const res = await accept(await signIn("dee"), sent);
+      assert.equal(res.status, 404);
+      assert.equal(res.body.detail, `invitation "${sent.id}" not found`);
+    });
+
     it("is a 404 to anyone else signed in, to a wrong code and to an unknown id, and changes nothing", async () => {
       const sent = await invite({ email: "ivy@invited.test", role: "member" });
       const someoneElse = await accept(signedIn.mal, sent);
@@ -182,6 +228,19 @@ for (const dialect of DIALECTS) {
       const again = await invite({ email: "mal@invited.test", role: "viewer" });
       assert.notEqual(again.id, sent.id);
       assert.equal(expectStatus(await accept(signedIn.mal, again), 200).role, "viewer");
+    });
+
+    it("lists page by page, oldest first, and filters by status", async () => {
+      const listed = expectStatus(await root.get(`/v1/organizations/${orgId}/invitations?limit=100`), 200).data;
+      const first = expectStatus(await root.get(`/v1/organizations/${orgId}/invitations?limit=2`), 200);
+      assert.deepEqual(first.data, listed.slice(0, 2));
+      assert.equal(first.hasMore, true);
+      const second = expectStatus(await root.get(`/v1/organizations/${orgId}/invitations?limit=2&after=${first.nextCursor}`), 200);
+      assert.deepEqual(second.data, listed.slice(2, 4));
+      for (const status of ["pending", "accepted", "revoked", "expired"]) {
+        const only = expectStatus(await root.get(`/v1/organizations/${orgId}/invitations?limit=100&status=${status}`), 200).data;
+        assert.deepEqual(only, listed.filter((x: { status: string }) => x.status === status), status);
+      }
     });
   });
 }
