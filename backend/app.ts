@@ -14,7 +14,7 @@ import { pipeline, Principal } from "./http/pipeline";
 import { RateLimiter } from "./http/rate-limit";
 import { logCompleted, requestFields, requestLogger } from "./http/request-log";
 import { assertDeclared, RouteDef, toRouterPath } from "./http/route";
-import { API_ROUTES, authRoutes, systemRoutes } from "./routes";
+import { API_ROUTES, authRoutes, invitationRoutes, systemRoutes } from "./routes";
 import { pageRoutes } from "./sign-in/pages.routes";
 import { signInRuntime } from "./sign-in/sign-in.runtime";
 import type { Store } from "./store/db";
@@ -73,7 +73,7 @@ const NOBODY: Principal = Object.freeze({ kind: "none" });
 export function buildApp({ config, store, usage, logStream, routes: tableRoutes = API_ROUTES }: AppDeps): FastifyInstance {
   const metrics = new Metrics(usage.limits);
   const signIn = signInRuntime(config);
-  const apiRoutes = [...tableRoutes, ...authRoutes(signIn)];
+  const apiRoutes = [...tableRoutes, ...authRoutes(signIn), ...invitationRoutes(config.publicUrl)];
   const routes: RouteDef[] = [...apiRoutes, ...systemRoutes(metrics, apiRoutes)];
   // A route that forgot its scope or permission stops the server here, before it ever listens.
   for (const def of routes) assertDeclared(def);

@@ -21,6 +21,10 @@ export const AUDIT_ACTIONS = [
   "policy.updated",
   "login.succeeded",
   "login.failed",
+  "invitation.sent",
+  "invitation.accepted",
+  "invitation.revoked",
+  "invitation.expired",
   // Instance-wide (organization null): the gateway credentials of the data plane.
   "gateway_credential.created",
   "gateway_credential.revoked",

@@ -93,6 +93,7 @@ export const ID_PREFIX = {
   user: "user",
   apiKey: "key",
   token: "tok",
+  invitation: "inv",
   auditEvent: "evt",
   request: "req",
 } as const;

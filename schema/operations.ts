@@ -2,6 +2,7 @@ import { API_KEY_OPERATIONS } from "./api-keys.operations";
 import { AUDIT_OPERATIONS } from "./audit.operations";
 import { AUTH_OPERATIONS } from "./auth.operations";
 import { CLAIM_OPERATIONS } from "./claims.operations";
+import { INVITATION_OPERATIONS } from "./invitations.operations";
 import { MEMBER_OPERATIONS } from "./members.operations";
 import { ORGANIZATION_OPERATIONS } from "./organizations.operations";
 import { PROJECT_MEMBER_OPERATIONS } from "./project-members.operations";
@@ -18,6 +19,7 @@ export const OPERATIONS = {
   ...TOKEN_OPERATIONS,
   ...ORGANIZATION_OPERATIONS,
   ...MEMBER_OPERATIONS,
+  ...INVITATION_OPERATIONS,
   ...PROJECT_OPERATIONS,
   ...PROJECT_MEMBER_OPERATIONS,
   ...API_KEY_OPERATIONS,

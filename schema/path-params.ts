@@ -11,6 +11,7 @@ export const PATH_PARAMS = {
   userId: { kind: "user", label: "member" },
   keyId: { kind: "apiKey", label: "api key" },
   tokenId: { kind: "token", label: "token" },
+  invitationId: { kind: "invitation", label: "invitation" },
 } as const satisfies Record<string, { kind: IdKind; label: string }>;
 export type PathParam = keyof typeof PATH_PARAMS;
 

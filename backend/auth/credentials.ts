@@ -9,6 +9,8 @@ export const TOKEN_PREFIX = "tmt_";
 export const API_KEY_PREFIX = "tpk_";
 /** The data plane's callers, the platform operator's gateways (DESIGN.md "Credentials"). */
 export const GATEWAY_PREFIX = "tgw_";
+/** The one-time code of an invitation's accept link (DESIGN.md "Invitations"). */
+export const INVITATION_PREFIX = "tiv_";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -41,14 +43,14 @@ function checksum(body: string): string {
 }
 
 /** A new secret of the given kind: prefix + 43 base62 characters + 6-character checksum. */
-export function newSecret(prefix: typeof TOKEN_PREFIX | typeof API_KEY_PREFIX | typeof GATEWAY_PREFIX): string {
+export function newSecret(prefix: typeof TOKEN_PREFIX | typeof API_KEY_PREFIX | typeof GATEWAY_PREFIX | typeof INVITATION_PREFIX): string {
   const body = base62(randomBytes(32), 43);
   return `${prefix}${body}${checksum(body)}`;
 }
 
 /** True when the value has a known prefix and its checksum matches (no database needed). */
 export function hasValidChecksum(value: string): boolean {
-  const m = /^(tmt|tpk|tgw)_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/.exec(value);
+  const m = /^(tmt|tpk|tgw|tiv)_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/.exec(value);
   return m !== null && checksum(m[2]) === m[3];
 }
 
@@ -93,7 +95,7 @@ export function scrubSecrets(text: string): string {
   // Every credential has an underscore; a text without one (/healthz, /v1/me) skips the
   // regular expression, which every logged request pays for.
   if (!text.includes("_")) return text;
-  return text.replace(/\b(tmt|tpk|tgw)_[0-9A-Za-z]{8,}/g, "$1_[redacted]");
+  return text.replace(/\b(tmt|tpk|tgw|tiv)_[0-9A-Za-z]{8,}/g, "$1_[redacted]");
 }
 
 /** The credential of an `Authorization: Bearer …` header; undefined when absent, of another scheme or too long to be ours. */

@@ -25,7 +25,7 @@ export function idempotentRequest(header: string | string[] | undefined, userId:
 
 /** What may be stored and replayed: never a secret, which exists only in the first response. */
 function withoutSecrets(body: object): object {
-  const { secret: _secret, token: _token, ...rest } = body as Record<string, unknown>;
+  const { secret: _secret, token: _token, acceptUrl: _acceptUrl, ...rest } = body as Record<string, unknown>;
   return rest;
 }
 

@@ -26,3 +26,4 @@ export const API_ROUTES: readonly RouteDef[] = [
 
 export { systemRoutes } from "./system.routes";
 export { authRoutes } from "./auth.routes";
+export { invitationRoutes } from "./invitations.routes";

@@ -66,7 +66,7 @@ export async function findMember(db: Executor, orgId: string, userId: string): P
   return m;
 }
 
-function assertEmailDomain(allowed: readonly string[], email: string): void {
+export function assertEmailDomain(allowed: readonly string[], email: string): void {
   const domain = email.slice(email.lastIndexOf("@") + 1);
   if (domain === SERVICE_ACCOUNT_EMAIL_DOMAIN) {
     // Refused by domain, whether or not the account exists: no answer reveals another org's accounts.

@@ -11,7 +11,7 @@ export type Redactor = (text: string) => string;
 const REDACTED = "[redacted]";
 /** Shorter values would blank out ordinary words; every tenancy credential is far longer. */
 const MIN_SECRET_LENGTH = 8;
-const SHAPES = /\b(tpk|tmt|tgw|tsc)_[A-Za-z0-9]{8,}/g;
+const SHAPES = /\b(tpk|tmt|tgw|tsc|tiv)_[A-Za-z0-9]{8,}/g;
 
 /** Environment variables whose values a review job may hold as credentials. */
 export const CREDENTIAL_ENV = ["TENANCY_TOKEN", "TENANCY_BOOTSTRAP_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"] as const;

@@ -37,6 +37,9 @@ interface Ids {
   userId: string;
   keyId: string;
   tokenId: string;
+  invitationId: string;
+  /** The accept link's code of `invitationId`, sent as `?code=` where the row says `query`. */
+  code: string;
 }
 
 interface Row {
@@ -50,6 +53,8 @@ interface Row {
   denied?: Partial<Record<Actor, string>>;
   /** Calls with this token instead of the actor's own (a route that ends the calling token). */
   token?: (actor: Actor) => Promise<string | undefined>;
+  /** The query string the call sends (the accept link's code). */
+  query?: (v: Ids) => string;
 }
 
 const UNAUTHENTICATED = "authorization must be \"Bearer <management token>\" with an active token (tmt_…); create one with npm run token or POST /v1/tokens";
@@ -90,6 +95,11 @@ for (const dialect of DIALECTS) {
       const email = fresh("ptarget");
       expectStatus(await root.post(`/v1/organizations/${ids.orgId}/members`, { email, role: "member" }), 201);
       return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${projectId}/members`, { email, role: "viewer" }), 201).userId;
+    }
+    /** A pending invitation of organization A for a fresh address (no actor's), with its accept code. */
+    async function freshInvitation(): Promise<Pick<Ids, "invitationId" | "code">> {
+      const sent = expectStatus(await root.post(`/v1/organizations/${ids.orgId}/invitations`, { email: fresh("invitee"), role: "member" }), 201);
+      return { invitationId: sent.id, code: new URL(sent.acceptUrl).searchParams.get("code")! };
     }
     async function freshKey(projectId = ids.projectId): Promise<string> {
       return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${projectId}/api-keys`, { name: `k-${++counter}`, owner: emails.pmember }), 201).id;
@@ -133,6 +143,19 @@ for (const dialect of DIALECTS) {
       "GET /v1/organizations/{orgId}/members/{userId}": { expect: everyone(200) },
       "PATCH /v1/organizations/{orgId}/members/{userId}": { expect: adminOnly(200), body: () => ({ role: "billing" }), prepare: async () => ({ userId: await freshOrgMember() }) },
       "DELETE /v1/organizations/{orgId}/members/{userId}": { expect: adminOnly(204), prepare: async () => ({ userId: await freshOrgMember() }) },
+      // invitations (issue 22): sent and revoked by whoever may add members, listed by whoever may list them.
+      "GET /v1/organizations/{orgId}/invitations": { expect: everyone(200) },
+      "POST /v1/organizations/{orgId}/invitations": { expect: adminOnly(201), body: () => ({ email: fresh("invited"), role: "member" }) },
+      "GET /v1/organizations/{orgId}/invitations/{invitationId}": { expect: everyone(200) },
+      "DELETE /v1/organizations/{orgId}/invitations/{invitationId}": { expect: adminOnly(204), prepare: freshInvitation },
+      // Only the invited person may accept, with the link's code: to anyone else the invitation does not exist.
+      "POST /v1/invitations/{invitationId}/accept": {
+        expect: { ...everyone(404), robot: 403 },
+        ownScope: true,
+        prepare: freshInvitation,
+        query: (v) => `?code=${v.code}`,
+        denied: { robot: PERSON_ONLY },
+      },
       "GET /v1/organizations/{orgId}/service-accounts": { expect: everyone(200) },
       "POST /v1/organizations/{orgId}/service-accounts": { expect: adminOnly(201), body: () => ({ name: "bot", role: "member" }) },
       "POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens": { expect: adminOnly(201), body: () => ({ name: "ci" }), prepare: async () => ({ userId: serviceAccount }) },
@@ -228,11 +251,12 @@ for (const dialect of DIALECTS) {
       for (const a of INSIDERS) {
         expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: emails[a], role: orgRoleOf(a) }), 201);
       }
-      ids = { orgId: org, projectId: "", userId: "", keyId: "", tokenId: "" };
+      ids = { orgId: org, projectId: "", userId: "", keyId: "", tokenId: "", invitationId: "", code: "" };
       ids.projectId = await freshProject();
       await freshProject(); // a second project in the same organization
       ids.userId = await freshProjectMember();
       ids.keyId = await freshKey();
+      ids.invitationId = (await freshInvitation()).invitationId;
       serviceAccount = expectStatus(await root.post(`/v1/organizations/${org}/service-accounts`, { name: "deployer", role: "member" }), 201).userId;
       const revokedMe = expectStatus(await apis.revoked.get("/v1/me"), 200);
       expectStatus(await apis.revoked.delete(`/v1/tokens/${revokedMe.token.id}`), 204);
@@ -262,14 +286,18 @@ for (const dialect of DIALECTS) {
         for (const actor of ACTORS) {
           const own = actor !== "anonymous" && template.includes("{tokenId}") ? (await apis[actor === "revoked" || actor === "expired" ? "admin" : actor].get("/v1/me")).body.token.id : "";
           const v: Ids = { ...ids, tokenId: own, ...(row.prepare ? await row.prepare(actor) : {}) };
-          const res = await call(backend.url, method, fill(template, v), row.token ? await row.token(actor) : apis[actor].token, { body: row.body?.(actor) });
+          const res = await call(backend.url, method, fill(template, v) + (row.query?.(v) ?? ""), row.token ? await row.token(actor) : apis[actor].token, { body: row.body?.(actor) });
           checked++;
           const want = expected(row, actor);
           if (res.status !== want) failures.push(`${op} as ${actor}: expected ${want}, got ${res.status} ${res.text.slice(0, 200)}`);
           if (res.status >= 400) assert.equal(res.headers["content-type"], "application/problem+json; charset=utf-8", `${op} as ${actor}`);
           if (res.status !== want || want < 400) continue;
           // Refusals are compared whole: the code, and a detail that names what was refused.
-          const hidden = template.includes("{projectId}") && (actor !== "outsider" || !template.includes("{orgId}")) ? ["project", v.projectId] : ["organization", v.orgId];
+          const hidden = !template.includes("{orgId}") && template.includes("{invitationId}")
+            ? ["invitation", v.invitationId]
+            : template.includes("{projectId}") && (actor !== "outsider" || !template.includes("{orgId}"))
+              ? ["project", v.projectId]
+              : ["organization", v.orgId];
           const tooOld = actor === "fenced" && want === 401 && !row.ownScope;
           const detail = tooOld
             ? TOO_OLD

@@ -32,7 +32,7 @@ describe("the route table", () => {
     [
       "a path parameter of no known id kind",
       { path: "/v1/organizations/{orgId}/webhooks/{webhookId}" },
-      /^route GET \/v1\/organizations\/\{orgId\}\/webhooks\/\{webhookId\} names \{webhookId\} in its path: a path parameter is an id of a known kind \(orgId, projectId, userId, keyId, tokenId\); add it to PATH_PARAMS in schema\/path-params\.ts$/,
+      /^route GET \/v1\/organizations\/\{orgId\}\/webhooks\/\{webhookId\} names \{webhookId\} in its path: a path parameter is an id of a known kind \(orgId, projectId, userId, keyId, tokenId, invitationId\); add it to PATH_PARAMS in schema\/path-params\.ts$/,
     ],
     ["If-Match on a read", { ifMatch: ({ access }: { access: { org: { version: number } } }) => access.org } as unknown as Partial<RouteDef>, /^route GET \/v1\/organizations\/\{orgId\} declares ifMatch, which only a PATCH or DELETE/],
     ["activeProject outside project scope", { method: "POST", activeProject: true }, /^route POST \/v1\/organizations\/\{orgId\} declares activeProject, which only a write of project scope can honour$/],

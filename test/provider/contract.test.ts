@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { route } from "../../backend/http/route";
-import { API_ROUTES, authRoutes, systemRoutes } from "../../backend/routes";
+import { API_ROUTES, authRoutes, invitationRoutes, systemRoutes } from "../../backend/routes";
 import { Metrics } from "../../backend/http/metrics";
 import { TenancyClient } from "../../provider/client";
 import type { ArgsOf } from "../../provider/client/call";
@@ -86,8 +86,8 @@ export const operationDrifts = operations({
 });
 
 describe("one contract for server and client", () => {
-  // The sign-in routes are built from the app's sign-in runtime, which only their handlers read.
-  const served = [...API_ROUTES, ...authRoutes({} as never), ...systemRoutes(new Metrics({} as never), API_ROUTES)];
+  // The sign-in routes are built from the app's sign-in runtime, the invitation routes from its public URL: only their handlers read them.
+  const served = [...API_ROUTES, ...authRoutes({} as never), ...invitationRoutes("http://127.0.0.1:7410"), ...systemRoutes(new Metrics({} as never), API_ROUTES)];
   const contract = ["method", "path", "summary", "status", "query", "body", "response"] as const;
 
   it("serves every operation of schema/ exactly once, as the operation declares it", () => {

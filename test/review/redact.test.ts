@@ -29,6 +29,11 @@ describe("credential redaction by value", () => {
     });
   }
 
+  it("blanks out an invitation's accept code by its shape, though no job holds its value", () => {
+    const link = "https://tenancy.example/v1/invitations/inv_1/accept?code=tiv_0123456789abcdefghijABCDEFGHIJ0123456789abcdef";
+    assert.equal(redactor([])(link), "https://tenancy.example/v1/invitations/inv_1/accept?code=tiv_[redacted]");
+  });
+
   it("leaves ordinary text alone, and short values are not taken for secrets", () => {
     assert.equal(redactor([TOKEN, "abc"])("ben@acme.test gains abc"), "ben@acme.test gains abc");
   });

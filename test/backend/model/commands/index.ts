@@ -1,4 +1,5 @@
 import { editCommands } from "./edits";
+import { invitationCommands } from "./invitations";
 import { keyCommands } from "./keys";
 import { memberCommands } from "./members";
 import { observeCommands } from "./observe";
@@ -10,7 +11,8 @@ import { serviceAccountCommands } from "./service-accounts";
  * Every command kind. `fc.commands` picks kinds uniformly, so the reads are listed twice (about a
  * third of the steps look at the system, so a change that leaks is seen soon after it happens),
  * and so are the two policy changes, which fence actors out of organizations, and the member
- * and service-account commands, where the takeover of issue 7 lives.
+ * and service-account commands, where the takeover of issue 7 lives, and the invitations, whose
+ * five kinds need a few steps in a row (sent, then accepted, revoked or expired) to matter.
  */
 export const allCommands = [
   ...observeCommands,
@@ -25,4 +27,6 @@ export const allCommands = [
   ...organizationCommands,
   ...policyCommands,
   ...policyCommands,
+  ...invitationCommands,
+  ...invitationCommands,
 ];

@@ -1,0 +1,173 @@
+import type { z } from "zod";
+import { invalidFields, TenancyError } from "../../schema/errors";
+import type { Invitation, invitationInput, invitedProject } from "../../schema/invitation";
+import type { Membership } from "../../schema/membership";
+import type { OrgRole } from "../../schema/organization";
+import { notFound, OrgAccess } from "../auth/access";
+import { hashSecret, INVITATION_PREFIX, newId, newSecret } from "../auth/credentials";
+import { allow, mayGrantOrgRole } from "../auth/policy";
+import type { Executor } from "../store/db";
+import { closeInvitation, findInvitation, findInvitationByCode, insertInvitation, InvitationFilter, InvitationRow, listInvitations, markExpired } from "../store/invitations.repository";
+import { findOrgMember } from "../store/members.repository";
+import { findLiveOrganization } from "../store/organizations.repository";
+import type { PageRequest, RowPage } from "../store/page";
+import { findProject } from "../store/projects.repository";
+import { ensurePerson, findUserByEmail } from "../store/users.repository";
+import { addMembership } from "./add-membership.service";
+import { recordAudit } from "./audit.service";
+import { compact, Ctx } from "./context";
+import { assertEmailDomain, memberExists, toMembership } from "./members.service";
+
+type InvitedProject = z.output<typeof invitedProject>;
+type SentInvitation = Invitation & { acceptUrl?: string };
+
+const DAY_MS = 86_400_000;
+
+/** Row → API invitation; `now` tells an expiry nobody has seen yet (its row still says pending). */
+export function toInvitation(row: InvitationRow, now: string): Invitation {
+  const status = row.status === "pending" && row.expires_at <= now ? "expired" : row.status;
+  return compact({
+    id: row.id,
+    organizationId: row.organization_id,
+    email: row.email,
+    role: row.role as OrgRole,
+    projects: JSON.parse(row.projects) as InvitedProject[],
+    status,
+    expiresAt: row.expires_at,
+    acceptedAt: row.accepted_at,
+    invitedBy: { userId: row.invited_by_user_id, email: row.invited_by_email },
+    createdAt: row.created_at,
+  });
+}
+
+const target = (row: InvitationRow) => ({ type: "invitation", id: row.id });
+
+/**
+ * Invitations past their expiry that still say pending become `expired`, audited once, by
+ * whoever sees them first. A read has no transaction of its own: the mark and its audit event
+ * get one here, so neither is ever kept without the other.
+ */
+async function noticeExpiries(ctx: Ctx, db: Executor, rows: readonly InvitationRow[]): Promise<void> {
+  const due = rows.filter((r) => r.status === "pending" && r.expires_at <= ctx.now);
+  if (due.length === 0) return;
+  const mark = async (trx: Executor) => {
+    const expired = new Set(await markExpired(trx, due.map((r) => r.id), ctx.now));
+    for (const row of due.filter((r) => expired.has(r.id))) {
+      await recordAudit(ctx, trx, { organizationId: row.organization_id, action: "invitation.expired", target: target(row), changes: { status: { from: "pending", to: "expired" } } });
+    }
+  };
+  await (db.isTransaction ? mark(db) : ctx.store.db.transaction().execute(mark));
+}
+
+/** Each project must be an active project of this organization: a 400 names every one that is not. */
+async function assertProjects(db: Executor, orgId: string, projects: readonly InvitedProject[]): Promise<void> {
+  const problems: { path: string; message: string }[] = [];
+  for (const [i, p] of projects.entries()) {
+    const project = await findProject(db, p.projectId);
+    if (!project || project.organization_id !== orgId) problems.push({ path: `projects[${i}].projectId`, message: `must be a project of organization ${orgId}; ${p.projectId} is not` });
+    else if (project.status !== "active") problems.push({ path: `projects[${i}].projectId`, message: `must be an active project; ${p.projectId} is archived` });
+  }
+  if (problems.length > 0) throw invalidFields(problems);
+}
+
+/**
+ * `POST …/invitations`: a pending invitation and its one-time accept link. The organization's
+ * allowed email domains apply now; inviting someone who is already a member is 409 member_exists.
+ */
+export async function sendInvitation(ctx: Ctx, db: Executor, access: OrgAccess, input: z.output<typeof invitationInput>, publicUrl: string): Promise<SentInvitation> {
+  const orgId = access.org.id;
+  allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
+  assertEmailDomain(access.org.settings.allowedEmailDomains, input.email);
+  const member = await findUserByEmail(db, input.email);
+  const existing = member && (await findOrgMember(db, orgId, member.id));
+  if (existing) throw memberExists(existing, `organization ${orgId}`);
+  await assertProjects(db, orgId, input.projects);
+  const code = newSecret(INVITATION_PREFIX);
+  const row: InvitationRow = {
+    id: newId("inv"),
+    organization_id: orgId,
+    email: input.email,
+    role: input.role,
+    projects: JSON.stringify(input.projects),
+    status: "pending",
+    code_hash: hashSecret(code),
+    expires_at: new Date(Date.parse(ctx.now) + input.expiresInDays * DAY_MS).toISOString(),
+    accepted_at: null,
+    accepted_user_id: null,
+    invited_by_user_id: ctx.caller.user.id,
+    invited_by_email: ctx.caller.user.email,
+    created_at: ctx.now,
+    updated_at: ctx.now,
+  };
+  await insertInvitation(db, row);
+  const changes = { email: { from: null, to: row.email }, role: { from: null, to: row.role }, projects: { from: null, to: input.projects }, expiresAt: { from: null, to: row.expires_at } };
+  await recordAudit(ctx, db, { organizationId: orgId, action: "invitation.sent", target: target(row), changes });
+  return { ...toInvitation(row, ctx.now), acceptUrl: `${publicUrl}/v1/invitations/${row.id}/accept?code=${code}` };
+}
+
+export async function listOrgInvitations(ctx: Ctx, db: Executor, orgId: string, filter: Omit<InvitationFilter, "now">, page: PageRequest): Promise<RowPage<InvitationRow>> {
+  const rows = await listInvitations(db, orgId, { ...filter, now: ctx.now }, page);
+  await noticeExpiries(ctx, db, rows.rows);
+  return rows;
+}
+
+export async function getInvitation(ctx: Ctx, db: Executor, orgId: string, id: string): Promise<Invitation> {
+  const row = await findInvitation(db, orgId, id);
+  if (!row) throw notFound("invitation", id);
+  await noticeExpiries(ctx, db, [row]);
+  return toInvitation(row, ctx.now);
+}
+
+/** `DELETE`: a pending invitation is revoked; revoking a revoked or expired one changes nothing; an accepted one is 409. */
+export async function revokeInvitation(ctx: Ctx, db: Executor, orgId: string, id: string): Promise<void> {
+  const row = await findInvitation(db, orgId, id);
+  if (!row) throw notFound("invitation", id);
+  await noticeExpiries(ctx, db, [row]);
+  const status = toInvitation(row, ctx.now).status;
+  if (status === "accepted") throw new TenancyError("invitation_closed", `invitation ${id} was accepted at ${row.accepted_at}; remove the member instead (DELETE /v1/organizations/${orgId}/members/${row.accepted_user_id})`);
+  if (status !== "pending" || !(await closeInvitation(db, id, { status: "revoked" }, ctx.now))) return;
+  await recordAudit(ctx, db, { organizationId: orgId, action: "invitation.revoked", target: target(row), changes: { status: { from: "pending", to: "revoked" } } });
+}
+
+function closed(row: InvitationRow, status: Invitation["status"]): TenancyError {
+  const why = {
+    accepted: `was already accepted at ${row.accepted_at}`,
+    expired: `expired at ${row.expires_at}`,
+    revoked: "was revoked",
+    pending: "is pending",
+  }[status];
+  return new TenancyError("invitation_closed", `invitation ${row.id} ${why}; ask an admin of the organization for a new invitation`);
+}
+
+/**
+ * `POST /v1/invitations/{id}/accept`: the signed-in person whose verified email the invitation
+ * names joins the organization with its role and its projects with theirs, in the request's
+ * transaction. Anyone else, a wrong code or an unknown id: the same 404, so the route tells
+ * nobody which invitations exist. Projects archived since the invitation are passed over.
+ */
+export async function acceptInvitation(ctx: Ctx, db: Executor, id: string, code: string): Promise<Membership> {
+  const row = await findInvitationByCode(db, id, hashSecret(code));
+  const org = row && (await findLiveOrganization(db, row.organization_id));
+  if (!row || !org || row.email !== ctx.caller.user.email) throw notFound("invitation", id);
+  if (!ctx.caller.token.sso_issuer) {
+    throw new TenancyError("forbidden", `accept invitation ${id} signed in as ${row.email} (tenancy login): a management token that did not come from a sign-in does not prove that the address is yours`);
+  }
+  await noticeExpiries(ctx, db, [row]);
+  const status = toInvitation(row, ctx.now).status;
+  if (status !== "pending") throw closed(row, status);
+  const user = await ensurePerson(db, row.email, ctx.now);
+  // Closing first takes the invitation's row: a concurrent accept or revoke waits here for this
+  // one's outcome, and then finds it no longer pending.
+  if (!(await closeInvitation(db, id, { status: "accepted", accepted_at: ctx.now, accepted_user_id: user.id }, ctx.now))) {
+    throw new TenancyError("invitation_closed", `invitation ${id} was accepted or revoked by a concurrent request; read it again (GET /v1/organizations/${org.id}/invitations/${id})`);
+  }
+  const existing = await findOrgMember(db, org.id, user.id);
+  if (existing) throw memberExists(existing, `organization ${org.id}`);
+  await addMembership(ctx, db, { organizationId: org.id, user, role: row.role });
+  for (const p of JSON.parse(row.projects) as InvitedProject[]) {
+    const project = await findProject(db, p.projectId);
+    if (project?.status === "active") await addMembership(ctx, db, { organizationId: org.id, projectId: p.projectId, user, role: p.role });
+  }
+  await recordAudit(ctx, db, { organizationId: org.id, action: "invitation.accepted", target: target(row), changes: { status: { from: "pending", to: "accepted" } } });
+  return toMembership((await findOrgMember(db, org.id, user.id))!);
+}
