@@ -47,7 +47,8 @@ export type PolicyOrg = Pick<OrgRecord, "id" | "name" | "securityPolicy">;
  * inherit age). Whoever runs commands on the host holds the store anyway; their tokens are how an
  * organization is created and its policy switched on at all (`npm start`, the examples), and how
  * an operator gets back in when an identity provider fails. So sso.enforced and requireMfa do not
- * refuse them; `maxTokenLifetimeDays` still does, and `/v1/me` says `breakGlass: true`.
+ * refuse them; the IP allowlist, token age and idle timeout still do, and `/v1/me` says
+ * `breakGlass: true`.
  */
 export function isBreakGlass(caller: Caller): boolean {
   return caller.user.kind === "person" && caller.token.sso_issuer === null;
