@@ -3,6 +3,7 @@ import type { DestinationStream } from "pino";
 import { TenancyError } from "../schema/errors";
 import { AuthCache } from "./auth/auth-cache";
 import { resolveCaller } from "./auth/caller";
+import { signInDefaults } from "./auth/context";
 import { resolveGateway } from "./usage/gateway-caller";
 import { newRequestId, scrubSecrets } from "./auth/credentials";
 import type { Config } from "./config";
@@ -173,7 +174,7 @@ export function buildApp({ config, store, usage, logStream, routes: tableRoutes 
       await store.close();
     }
   });
-  const deps = { store, usage, authCache, principalOf: (req: FastifyRequest) => req.principal ?? NOBODY };
+  const deps = { store, usage, authCache, signIn: signInDefaults(config), principalOf: (req: FastifyRequest) => req.principal ?? NOBODY };
 
   for (const def of routes) {
     app.route({ method: def.method, url: toRouterPath(def.path), bodyLimit: def.bodyLimit, onRequest: def.rateLimit === false ? unlimited : authenticate(def), handler: pipeline(def, deps) });

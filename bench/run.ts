@@ -5,6 +5,7 @@ import { layoutBenchmarks } from "./layout.bench";
 import { Comparison, report } from "./measure";
 import { scaleBenchmarks } from "./scale.bench";
 import { signInBenchmarks } from "./sign-in.bench";
+import { signInPolicyBenchmarks } from "./sign-in-policy.bench";
 import { usageBenchmarks } from "./usage.bench";
 import { floodBenchmarks } from "./usage-flood.bench";
 
@@ -18,7 +19,7 @@ async function main() {
     if (!only || only === "cpu") done.push(...(await cpuBenchmarks(dialect)));
     if (!only || only === "http") done.push(...(await httpBenchmarks(dialect)));
     if (!only || only === "api") done.push(...(await apiBenchmarks(dialect)));
-    if (!only || only === "sign-in") done.push(...(await signInBenchmarks(dialect)));
+    if (!only || only === "sign-in") done.push(...(await signInBenchmarks(dialect)), ...(await signInPolicyBenchmarks(dialect)));
     report(done);
   }
   if (!only || only === "usage") for (const dialect of dialects) report(await usageBenchmarks(dialect));

@@ -103,6 +103,8 @@ export const problem = z.object({
   keys: z.array(z.unknown()).optional(),
   // limit_exceeded names the project limit that refused the request.
   limit: z.string().optional(),
+  // sso_required and mfa_required say where to sign in to meet the organization's policy.
+  signIn: z.strictObject({ issuer: z.string().optional(), url: z.string(), command: z.string() }).optional(),
 });
 export type Problem = z.infer<typeof problem>;
 
@@ -112,6 +114,7 @@ export interface ErrorExtras {
   keys?: unknown[];
   retryAfterSeconds?: number;
   limit?: string;
+  signIn?: Problem["signIn"];
 }
 
 /** A failure with a stable code; `message` is lowercase, names the input, says what is valid. */
@@ -129,7 +132,7 @@ export class TenancyError extends Error {
 
   /** The problem+json body; `requestId` ties it to the server's log line. */
   toProblem(requestId: string): Problem {
-    const { errors, existing, keys, limit } = this.extras;
+    const { errors, existing, keys, limit, signIn } = this.extras;
     return {
       type: `https://tenancy.dev/problems/${this.code.replace(/_/g, "-")}`,
       title: TITLES[this.code],
@@ -140,6 +143,7 @@ export class TenancyError extends Error {
       ...(existing !== undefined ? { existing } : {}),
       ...(keys ? { keys } : {}),
       ...(limit ? { limit } : {}),
+      ...(signIn ? { signIn } : {}),
       requestId,
     };
   }

@@ -69,8 +69,9 @@ export const organizationInput = z.strictObject({
 export type OrganizationInput = z.input<typeof organizationInput>;
 
 /**
- * Which stored policies the backend enforces today, so that nobody is falsely assured: `requireMfa`
- * and `sso.enforced` are kept, shown and audited, but enforced only once sign-in exists.
+ * Which stored policies the backend enforces, so that nobody is falsely assured. `sso.enforced`
+ * and `requireMfa` hold against people's signed-in tokens (backend/auth/org-policy.ts); SAML is
+ * refused when enforced, so no stored policy is shown as on while nothing enforces it.
  */
 export const ENFORCEMENT = Object.freeze({
   enforced: Object.freeze([
@@ -80,8 +81,10 @@ export const ENFORCEMENT = Object.freeze({
     "securityPolicy.ipAllowlist",
     "securityPolicy.session.maxTokenLifetimeDays",
     "securityPolicy.session.idleTimeoutMinutes",
+    "securityPolicy.sso",
+    "securityPolicy.session.requireMfa",
   ]),
-  notEnforced: Object.freeze(["securityPolicy.sso", "securityPolicy.session.requireMfa"]),
+  notEnforced: Object.freeze([] as string[]),
 });
 export const enforcement = z.strictObject({ enforced: z.array(z.string()), notEnforced: z.array(z.string()) });
 

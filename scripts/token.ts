@@ -1,5 +1,6 @@
 import { email as emailSchema } from "../schema/common";
 import { days } from "../schema/common";
+import { signInDefaults } from "../backend/auth/context";
 import { newId } from "../backend/auth/credentials";
 import { ConfigError, loadConfig } from "../backend/config";
 import { recordAudit } from "../backend/services/audit.service";
@@ -35,7 +36,8 @@ function parseArgs(argv: string[]): { email: string; expiresInDays?: number } {
  */
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const store = openStore(loadConfig().databaseUrl);
+  const config = loadConfig();
+  const store = openStore(config.databaseUrl);
   try {
     await migrateToLatest(store.db);
     const value = await store.db.transaction().execute(async (trx) => {
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
       const user = await ensurePerson(trx, args.email, now);
       const created = await mintToken(trx, user.id, "cli", now, args.expiresInDays);
       const token = (await findTokenByHash(trx, hashSecret(created.token!)))!;
-      const ctx = { store, caller: { user, token }, ip: "local", requestId: newId("req"), now };
+      const ctx = { store, caller: { user, token }, ip: "local", requestId: newId("req"), now, signIn: signInDefaults(config) };
       await recordAudit(ctx, trx, { organizationId: null, action: "token.created", target: { type: "token", id: created.id }, changes: tokenChanges(created) });
       return created.token!;
     });

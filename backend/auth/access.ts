@@ -36,7 +36,7 @@ export interface ProjectAccess extends OrgAccess {
 
 /**
  * The caller's standing in an organization, or 404; then the organization's policy (IP allowlist,
- * token age, idle timeout), enforced here and only here. Inside a write transaction the row is
+ * token age, idle timeout, SSO, MFA), enforced here and only here. Inside a write transaction the row is
  * locked first and the role read under that lock, so no decision rests on a role changed by a
  * concurrent request. Only the request pipeline calls this.
  */
@@ -44,7 +44,7 @@ export async function resolveOrganization(ctx: Ctx, db: Executor, orgId: string,
   if (!isIdOf("organization", orgId)) throw notFound("organization", orgId);
   const found = lock ? await lockedWithRole(ctx, db, orgId) : await readWithRole(ctx, db, orgId);
   if (!found?.role) throw notFound("organization", orgId);
-  const refusal = policyRefusal(found.org.securityPolicy, ctx.caller, ctx.ip, Date.parse(ctx.now));
+  const refusal = policyRefusal(found.org, ctx);
   if (refusal) throw refusal;
   return { org: found.org, orgRole: found.role as OrgRole };
 }

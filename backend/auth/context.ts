@@ -1,3 +1,4 @@
+import type { Config } from "../config";
 import type { Store } from "../store/db";
 import type { TokenRow, UserRow } from "../store/tables";
 import type { AuthCache } from "./auth-cache";
@@ -6,6 +7,18 @@ import type { AuthCache } from "./auth-cache";
 export interface Caller {
   readonly user: UserRow;
   readonly token: TokenRow;
+}
+
+/** Where this instance signs people in: what an organization's SSO policy falls back on and points people to. */
+export interface SignInDefaults {
+  /** The instance-wide identity provider (TENANCY_OIDC_ISSUER), for organizations that name none. */
+  readonly issuer?: string;
+  /** Where people reach this backend to sign in (TENANCY_PUBLIC_URL). */
+  readonly publicUrl: string;
+}
+
+export function signInDefaults(config: Pick<Config, "oidc" | "publicUrl">): SignInDefaults {
+  return Object.freeze({ issuer: config.oidc?.issuer, publicUrl: config.publicUrl });
 }
 
 /** Everything a service needs about one request; built by the pipeline, never stored. */
@@ -19,4 +32,5 @@ export interface Ctx {
   readonly now: string;
   /** Where reads may find the caller's standing in an organization (the pipeline's; none in tests that build a Ctx). */
   readonly authCache?: AuthCache;
+  readonly signIn: SignInDefaults;
 }

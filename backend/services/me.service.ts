@@ -1,3 +1,4 @@
+import { isBreakGlass } from "../auth/org-policy";
 import type { OrgRole } from "../../schema/organization";
 import type { ProjectRole } from "../../schema/project";
 import type { Executor } from "../store/db";
@@ -6,6 +7,7 @@ import { allUserProjects } from "../store/projects.repository";
 import type { Ctx } from "./context";
 import { compact } from "./context";
 import { isFenced } from "./organizations.service";
+import { signInOf } from "./tokens.service";
 
 /**
  * `/v1/me`: the caller and every live organization and project they hold a role in, except in
@@ -18,7 +20,7 @@ export async function describeMe(ctx: Ctx, db: Executor) {
   const projects = await allUserProjects(db, user.id);
   return {
     user: compact({ id: user.id, email: user.email, kind: user.kind, name: user.name }),
-    token: { id: ctx.caller.token.id, name: ctx.caller.token.name },
+    token: compact({ id: ctx.caller.token.id, name: ctx.caller.token.name, signIn: signInOf(ctx.caller.token), breakGlass: isBreakGlass(ctx.caller) }),
     organizations: organizations.map((o) => ({ id: o.id, name: o.name, role: o.role as OrgRole })),
     projects: projects.filter((p) => visible.has(p.organization_id)).map((p) => ({ id: p.id, organizationId: p.organization_id, name: p.name, status: p.status, role: p.role as ProjectRole })),
   };

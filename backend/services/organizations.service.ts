@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { TenancyError } from "../../schema/errors";
 import { notFound, OrgAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
-import { longestIdleMs, policyRefusal, tokenBornAt } from "../auth/org-policy";
+import { longestIdleMs, PolicyOrg, policyRefusal, requiredIssuer, tokenBornAt } from "../auth/org-policy";
 import { allow, policy } from "../auth/policy";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
@@ -56,19 +56,36 @@ async function assertExternalIdFree(db: Executor, ctx: Ctx, createdBy: string, e
 /**
  * A policy that would refuse the caller's own request locks out the very admin who sets it (with
  * no way back but `npm run token` on the server host): the field that would do it is refused.
+ * `before` is the policy in force, if any: an SSO policy already on is locked by its issuer.
  */
-function assertCallerAllowed(ctx: Ctx, securityPolicy: OrgRecord["securityPolicy"]): void {
-  const now = Date.parse(ctx.now);
-  const refusal = policyRefusal(securityPolicy, ctx.caller, ctx.ip, now);
+function assertCallerAllowed(ctx: Ctx, org: PolicyOrg, before?: OrgRecord["securityPolicy"]): void {
+  const refusal = policyRefusal(org, ctx);
   if (!refusal) return;
+  const now = Date.parse(ctx.now);
   const lockout = "or you would lock yourself out";
-  if (refusal.code === "ip_not_allowed") throw invalidField("securityPolicy.ipAllowlist", `must include your own address ${ctx.ip}, ${lockout}`);
-  if (refusal.code === "token_too_old") {
-    const days = Math.ceil((now - Date.parse(tokenBornAt(ctx.caller.token))) / 86_400_000);
-    throw invalidField("securityPolicy.session.maxTokenLifetimeDays", `must be at least ${days}, the age in days of the token you use (tokens minted from it count from the same day), ${lockout}; or first get a new token with npm run token on the server host`);
+  const token = ctx.caller.token;
+  switch (refusal.code) {
+    case "ip_not_allowed":
+      throw invalidField("securityPolicy.ipAllowlist", `must include your own address ${ctx.ip}, ${lockout}`);
+    case "token_too_old": {
+      const days = Math.ceil((now - Date.parse(tokenBornAt(token))) / 86_400_000);
+      throw invalidField("securityPolicy.session.maxTokenLifetimeDays", `must be at least ${days}, the age in days of the token you use (tokens minted from it count from the same day), ${lockout}; or first get a new token with npm run token on the server host`);
+    }
+    case "token_idle": {
+      const minutes = Math.ceil(longestIdleMs(token, now) / 60_000);
+      throw invalidField("securityPolicy.session.idleTimeoutMinutes", `must be at least ${minutes}: the token you use once went unused that long, ${lockout}; or first get a new token with npm run token on the server host`);
+    }
+    case "sso_required": {
+      const issuer = requiredIssuer(org.securityPolicy, ctx) ?? "(none: set securityPolicy.sso.issuer)";
+      const first = `or first sign in there with ${refusal.extras.signIn!.command}`;
+      if (before?.sso.enforced) throw invalidField("securityPolicy.sso.issuer", `must stay ${token.sso_issuer}, the identity provider your token comes from, while sso.enforced is true, ${lockout}; ${first}`);
+      throw invalidField("securityPolicy.sso.enforced", `cannot be true while your token comes from a sign-in at ${token.sso_issuer}, not at this organization's identity provider ${issuer}, ${lockout}; ${first}`);
+    }
+    case "mfa_required":
+      throw invalidField("securityPolicy.session.requireMfa", `cannot be true while your token comes from a sign-in without a second factor, ${lockout}; or first sign in again with ${refusal.extras.signIn!.command}, completing a second factor`);
+    default:
+      throw refusal;
   }
-  const minutes = Math.ceil(longestIdleMs(ctx.caller.token, now) / 60_000);
-  throw invalidField("securityPolicy.session.idleTimeoutMinutes", `must be at least ${minutes}: the token you use once went unused that long, ${lockout}; or first get a new token with npm run token on the server host`);
 }
 
 /**
@@ -84,7 +101,6 @@ export async function getOrganization(db: Executor, access: OrgAccess): Promise<
 /** Any authenticated user may create an organization and becomes its first admin. */
 export async function createOrganization(ctx: Ctx, db: Executor, input: z.output<typeof organizationInput>): Promise<Organization> {
   await assertExternalIdFree(db, ctx, ctx.caller.user.id, input.externalId);
-  assertCallerAllowed(ctx, input.securityPolicy);
   const rec: OrgRecord = {
     id: newId("org"),
     name: input.name,
@@ -98,6 +114,7 @@ export async function createOrganization(ctx: Ctx, db: Executor, input: z.output
     updated_at: ctx.now,
     deleted_at: null,
   };
+  assertCallerAllowed(ctx, rec);
   await insertOrganization(db, rec);
   await recordClaim(ctx, db, rec.id, input.externalId);
   const org = toOrganization(rec, "admin");
@@ -108,7 +125,7 @@ export async function createOrganization(ctx: Ctx, db: Executor, input: z.output
 
 /** Organizations whose policy would refuse this request appear in no list (a fence, not a filter). */
 export function isFenced(ctx: Ctx, org: OrgRecord): boolean {
-  return policyRefusal(org.securityPolicy, ctx.caller, ctx.ip, Date.parse(ctx.now)) !== undefined;
+  return policyRefusal(org, ctx) !== undefined;
 }
 
 export function listOrganizations(ctx: Ctx, db: Executor, filter: OrganizationFilter, page: PageRequest) {
@@ -133,7 +150,7 @@ export async function patchOrganization(ctx: Ctx, db: Executor, access: OrgAcces
     throw new TenancyError("forbidden", "only the organization's creator may change externalId: it is their own reference, unique among the organizations they created");
   }
   await assertExternalIdFree(db, ctx, access.org.created_by, after.externalId, access.org.id);
-  if (changes.securityPolicy) assertCallerAllowed(ctx, after.securityPolicy);
+  if (changes.securityPolicy) assertCallerAllowed(ctx, { ...access.org, securityPolicy: after.securityPolicy }, access.org.securityPolicy);
   const rec: OrgRecord = {
     ...access.org,
     name: after.name,

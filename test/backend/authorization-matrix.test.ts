@@ -14,7 +14,9 @@ import { Api, call, client, expectStatus, mintToken, Res, editStore, useBackend 
 // also the owner of every project: that project role must not let it write either.
 // `fenced` is an admin of organization A whose token is older than A's maxTokenLifetimeDays: A's
 // policy refuses it on every route of A, while its own routes still answer.
-const ACTORS = ["admin", "billing", "member", "owner", "pmember", "viewer", "auditor", "robot", "fenced", "outsider", "anonymous", "revoked", "expired"] as const;
+// `unsigned` is an admin of organization A whose token comes from a sign-in without a second
+// factor, while A requires MFA: refused alike, 403 mfa_required (issue 22).
+const ACTORS = ["admin", "billing", "member", "owner", "pmember", "viewer", "auditor", "robot", "fenced", "unsigned", "outsider", "anonymous", "revoked", "expired"] as const;
 type Actor = (typeof ACTORS)[number];
 type Expect = Partial<Record<Actor, number>>;
 
@@ -28,6 +30,7 @@ const projectManage = (ok: number): Expect => ({ admin: ok, billing: 403, member
 const INSIDERS = ["billing", "member", "owner", "pmember", "viewer", "auditor"] as const;
 const orgRoleOf = (a: (typeof INSIDERS)[number]) => (a === "billing" ? "billing" : a === "auditor" ? "viewer" : "member");
 const MAX_TOKEN_DAYS = 30;
+const PUBLIC_URL = "https://tenancy.matrix.test";
 const TOO_OLD = `this organization refuses management tokens older than ${MAX_TOKEN_DAYS} days (securityPolicy.session.maxTokenLifetimeDays); tokens minted with POST /v1/tokens keep their parent's age, so get a new one with npm run token on the server host`;
 const PERSON_ONLY = "do this as a service account: a service account acts only in its own organization, whose admins mint its tokens (POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens)";
 
@@ -71,7 +74,8 @@ function refusal(status: number, detail: string, [code, title] = TITLES[status])
 
 for (const dialect of DIALECTS) {
   describe(`authorization matrix (${dialect.name})`, function () {
-    const { backend, root } = useBackend({ dialect });
+    // Where sign-in refusals send people: fixed, as behind a proxy (the test server's port is chosen at start).
+    const { backend, root } = useBackend({ dialect, env: { TENANCY_PUBLIC_URL: PUBLIC_URL } });
     const apis = {} as Record<Actor, Api>;
     const emails = {} as Record<Actor, string>;
     let ids: Ids;
@@ -128,8 +132,8 @@ for (const dialect of DIALECTS) {
       "GET /v1/organizations/{orgId}": { expect: everyone(200) },
       "PATCH /v1/organizations/{orgId}": { expect: adminOnly(200), body: () => ({ name: `Org A ${++counter}` }), denied: { billing: "change name" } },
       "DELETE /v1/organizations/{orgId}": {
-        // The disposable organization is not the robot's (it can never be a member of another) nor the fenced admin's.
-        expect: { ...adminOnly(204), robot: 404, fenced: 404 },
+        // The disposable organization is not the robot's (it can never be a member of another) nor the fenced admins'.
+        expect: { ...adminOnly(204), robot: 404, fenced: 404, unsigned: 404 },
         prepare: async () => {
           const org = expectStatus(await root.post("/v1/organizations", { name: "Disposable" }), 201).id;
           for (const a of INSIDERS) {
@@ -220,6 +224,7 @@ for (const dialect of DIALECTS) {
       if (actor === "outsider") return row.ownScope ? row.expect.admin! : 404;
       if (actor === "robot") return row.expect.robot ?? row.expect.admin!;
       if (actor === "fenced") return row.ownScope ? row.expect.admin! : (row.expect.fenced ?? 401);
+      if (actor === "unsigned") return row.ownScope ? row.expect.admin! : (row.expect.unsigned ?? 403);
       return row.expect[actor]!;
     }
 
@@ -229,6 +234,12 @@ for (const dialect of DIALECTS) {
       // A service account's tokens are minted through its organization, then revoked by itself.
       const minted = actor === "robot" ? await root.post(`/v1/organizations/${ids.orgId}/service-accounts/${robot}/tokens`, { name: "doomed" }) : await apis[actor].post("/v1/tokens", { name: "doomed" });
       return expectStatus(minted, 201);
+    }
+
+    /** The refusal of A's requireMfa, naming A as it is called now (rows rename it). */
+    async function mfaRequired(): Promise<string> {
+      const name = expectStatus(await root.get(`/v1/organizations/${ids.orgId}`), 200).name;
+      return `organization ${JSON.stringify(name)} (${ids.orgId}) requires a sign-in with more than one factor (securityPolicy.session.requireMfa); the identity provider asserted no second factor (amr) at the sign-in your token comes from: sign in again with tenancy login --endpoint ${PUBLIC_URL} --email ${emails.unsigned}, then use the token it stores, completing a second factor there`;
     }
 
     const fill = (template: string, v: Ids) => template.replace(/\{(\w+)\}/g, (_, k: keyof Ids) => v[k]);
@@ -243,7 +254,10 @@ for (const dialect of DIALECTS) {
       [robot, emails.robot] = [sa.userId, sa.email];
       apis.robot = client(backend, expectStatus(await root.post(`/v1/organizations/${org}/service-accounts/${robot}/tokens`, { name: "matrix" }), 201).token);
       expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: emails.fenced, role: "admin" }), 201);
-      expectStatus(await root.patch(`/v1/organizations/${org}`, { securityPolicy: { session: { maxTokenLifetimeDays: MAX_TOKEN_DAYS } } }), 200);
+      expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: emails.unsigned, role: "admin" }), 201);
+      expectStatus(await root.patch(`/v1/organizations/${org}`, { securityPolicy: { session: { maxTokenLifetimeDays: MAX_TOKEN_DAYS, requireMfa: true } } }), 200);
+      // What a sign-in at a provider that asserted one factor records (sign-in*.test.ts signs in for real).
+      await editStore(backend, "UPDATE tokens SET sso_issuer = $1, sso_subject = $2, sso_mfa = 0 WHERE user_id = (SELECT id FROM users WHERE email = $3)", ["https://idp.matrix.test", "unsigned", emails.unsigned]);
       const born = new Date(Date.now() - 2 * MAX_TOKEN_DAYS * 86_400_000).toISOString();
       await editStore(backend, "UPDATE tokens SET created_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)", [born, emails.fenced]);
       emails.admin = backend.email;
@@ -299,16 +313,20 @@ for (const dialect of DIALECTS) {
               ? ["project", v.projectId]
               : ["organization", v.orgId];
           const tooOld = actor === "fenced" && want === 401 && !row.ownScope;
+          const noMfa = actor === "unsigned" && want === 403 && !row.ownScope;
           const detail = tooOld
             ? TOO_OLD
-            : want === 401
+            : noMfa
+              ? await mfaRequired()
+              : want === 401
               ? DATA_PLANE.includes(op)
                 ? DATA_PLANE_UNAUTHENTICATED
                 : UNAUTHENTICATED
               : want === 404
                 ? `${hidden[0]} "${hidden[1]}" not found`
                 : `your role does not allow you to ${row.denied?.[actor] ?? permission.denied}`;
-          const body = refusal(want, detail, tooOld ? ["token_too_old", "Token too old"] : undefined);
+          const { requestId, ...problem } = refusal(want, detail, tooOld ? ["token_too_old", "Token too old"] : noMfa ? ["mfa_required", "MFA required"] : undefined);
+          const body = noMfa ? { ...problem, signIn: { url: `${PUBLIC_URL}/v1/auth/device`, command: `tenancy login --endpoint ${PUBLIC_URL} --email ${emails.unsigned}` }, requestId } : { ...problem, requestId };
           bodies++;
           const got = { ...res.body, requestId: typeof res.body.requestId };
           if (JSON.stringify(got) !== JSON.stringify(body)) failures.push(`${op} as ${actor}: body ${JSON.stringify(got)}, expected ${JSON.stringify(body)}`);

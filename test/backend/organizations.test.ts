@@ -18,7 +18,7 @@ for (const dialect of DIALECTS) {
         billing: { plan: "free", financeContacts: [] },
         settings: { allowedEmailDomains: [], membersCanCreateProjects: false },
         securityPolicy: { sso: { enforced: false }, session: { requireMfa: false }, ipAllowlist: [] },
-        // Stored-only policies are named as such, so nobody is falsely assured.
+        // Every stored policy is enforced; one that were not would be named in notEnforced.
         enforcement: {
           enforced: [
             "settings.allowedEmailDomains",
@@ -27,8 +27,10 @@ for (const dialect of DIALECTS) {
             "securityPolicy.ipAllowlist",
             "securityPolicy.session.maxTokenLifetimeDays",
             "securityPolicy.session.idleTimeoutMinutes",
+            "securityPolicy.sso",
+            "securityPolicy.session.requireMfa",
           ],
-          notEnforced: ["securityPolicy.sso", "securityPolicy.session.requireMfa"],
+          notEnforced: [],
         },
         createdAt: org.createdAt,
         updatedAt: org.createdAt,

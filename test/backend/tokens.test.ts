@@ -72,7 +72,7 @@ for (const dialect of DIALECTS) {
       const me = expectStatus(await ana.get("/v1/me"), 200);
       assert.deepEqual(me, {
         user: { id: me.user.id, email: "ana@me.test", kind: "person" },
-        token: { id: me.token.id, name: "cli" },
+        token: { id: me.token.id, name: "cli", breakGlass: true },
         organizations: [{ id: org.id, name: "Me Org", role: "billing" }],
         projects: [{ id: p.id, organizationId: org.id, name: "me-proj", status: "active", role: "viewer" }],
       });

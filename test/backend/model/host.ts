@@ -26,6 +26,18 @@ export class Host {
     });
   }
 
+  /**
+   * The token a finished sign-in mints (backend/sign-in/device.service.ts), at `issuer`, with or
+   * without a second factor. The real flow runs against a real identity provider in
+   * sign-in.test.ts; here a sequence needs many sessions, at two providers, in a second each.
+   */
+  async mintSignedIn(userId: string, issuer: string, mfa: boolean): Promise<{ token: string; tokenId: string }> {
+    const now = new Date().toISOString();
+    const signIn = { issuer, subject: `${userId}-at-idp`, authTime: now, mfa };
+    const created = await mintToken(this.store.db, userId, "sign-in", now, 1, undefined, { ageFrom: now, idleMaxSeconds: 0, expiresAt: null, signIn });
+    return { token: created.token!, tokenId: created.id };
+  }
+
   /** Makes a token look `days` old, as `session.maxTokenLifetimeDays` measures it. */
   async age(tokenId: string, days: number): Promise<void> {
     const at = new Date(Date.now() - days * 86_400_000).toISOString();

@@ -18,6 +18,15 @@ export interface User {
   home?: number;
 }
 
+/** Where a token's person signed in, and whether with a second factor. */
+export interface SignIn {
+  issuer: string;
+  mfa: boolean;
+}
+
+/** The two identity providers of the model: organizations enforce one or the other. */
+export const ISSUERS = ["https://idp-a.model.test", "https://idp-b.model.test"];
+
 /** One management token: who holds it, where it comes from (X-Forwarded-For) and how old it is. */
 export interface Actor {
   label: string;
@@ -28,6 +37,11 @@ export interface Actor {
   ageDays: number;
   /** False once revoked (a removed service account) or its organization deleted. */
   live: boolean;
+  /**
+   * The sign-in the token comes from. A person's token without one was minted on the server host:
+   * the operator's break-glass credential, which SSO and MFA policies do not refuse.
+   */
+  signIn?: SignIn;
 }
 
 export interface Org {
@@ -35,8 +49,16 @@ export interface Org {
   members: Map<string, OrgRole>;
   allowlist: string[];
   maxDays?: number;
+  /** `securityPolicy.sso`: enforced at this issuer, when on (the issuer stays stored once off). */
+  sso: { enforced: boolean; issuer?: string };
+  requireMfa: boolean;
   membersCanCreate: boolean;
   deleted: boolean;
+}
+
+/** A new organization, as its creator (now its only admin) finds it. */
+export function newOrg(id: string, adminId: string): Org {
+  return { id, members: new Map([[adminId, "admin"]]), allowlist: [], sso: { enforced: false }, requireMfa: false, membersCanCreate: false, deleted: false };
 }
 
 export interface Project {
@@ -91,13 +113,25 @@ export function orgRole(m: Model, a: Actor, o: number): OrgRole | undefined {
   return org.deleted ? undefined : org.members.get(a.user.id);
 }
 
-/** The org's policy refusals for this token: token age and the IP allowlist. */
+/**
+ * What an organization's sign-in policy refuses in this token, if the organization were `org`:
+ * only a person's signed-in token (service accounts and break-glass tokens are exempt).
+ */
+export function signInFences(org: Pick<Org, "sso" | "requireMfa">, a: Actor): Refusal[] {
+  if (a.user.kind !== "person" || !a.signIn) return [];
+  const out: Refusal[] = [];
+  if (org.sso.enforced && a.signIn.issuer !== org.sso.issuer) out.push({ status: 403, code: "sso_required" });
+  if (org.requireMfa && !a.signIn.mfa) out.push({ status: 403, code: "mfa_required" });
+  return out;
+}
+
+/** The org's policy refusals for this token: token age, the IP allowlist, SSO and MFA. */
 export function fences(m: Model, a: Actor, o: number): Refusal[] {
   const org = m.orgs[o];
   const out: Refusal[] = [];
   if (org.maxDays !== undefined && a.ageDays > org.maxDays) out.push({ status: 401, code: "token_too_old" });
   if (!ipIn(a.ip, org.allowlist)) out.push({ status: 403, code: "ip_not_allowed" });
-  return out;
+  return [...out, ...signInFences(org, a)];
 }
 
 /** Organizations this token may see at all: a member, not fenced, org not deleted. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { checkMe, checkOrgList } from "./commands/observe";
 import { addActor } from "./commands/service-accounts";
-import { Actor, Model, OrgRole, ProjectRole, User } from "./model";
+import { Actor, ISSUERS, Model, newOrg, OrgRole, ProjectRole, User } from "./model";
 import { expectCall, Real } from "./real";
 
 const RUN = randomBytes(3).toString("hex");
@@ -13,7 +13,7 @@ export const AGES = [0, 3, 60];
 
 async function createOrg(m: Model, r: Real, admin: Actor): Promise<number> {
   const body = await expectCall(r, admin, { method: "POST", path: "/v1/organizations", body: { name: `Org ${m.tag} ${m.next++}` } }, null, 201);
-  m.orgs.push({ id: body.id, members: new Map([[admin.user.id, "admin" as OrgRole]]), allowlist: [], membersCanCreate: false, deleted: false });
+  m.orgs.push(newOrg(body.id, admin.user.id));
   return m.orgs.length - 1;
 }
 
@@ -35,7 +35,9 @@ async function createProject(m: Model, r: Real, admin: Actor, o: number, member:
  * A sequence's own world, so one backend serves the whole run: four people with fresh emails
  * (P0 admin of org0 with member P2; P1 admin of org1 with billing P2 and member P3), a project in
  * each org (P2 its member in org0, with a key; P3 its owner in org1), and an admin service account of org0 with a token — the account the takeover of
- * issue 7 goes after. People's tokens start at the given ages.
+ * issue 7 goes after. People's tokens start at the given ages; they are minted on the host
+ * (break-glass). P2 and P3 also hold a sign-in session each (issue 22): P2 at the first identity
+ * provider with MFA, P3 at the second without, for the SSO and MFA policies to tell apart.
  */
 export async function setUp(r: Real, ages: number[]): Promise<Model> {
   const m: Model = { tag: `${RUN}s${++sequences}`, users: [], actors: [], orgs: [], projects: [], keys: [], next: 0 };
@@ -64,6 +66,10 @@ export async function setUp(r: Real, ages: number[]): Promise<Model> {
   m.orgs[org0].members.set(saUser.id, "admin");
   const token = await expectCall(r, p0, { method: "POST", path: `/v1/organizations/${m.orgs[org0].id}/service-accounts/${sa.userId}/tokens`, body: { name: "ci" } }, null, 201);
   addActor(m, saUser, token.token, token.id);
+  for (const [user, at, mfa] of [[u2, 0, true], [u3, 1, false]] as const) {
+    const session = await r.host.mintSignedIn(user.id, ISSUERS[at], mfa);
+    addActor(m, user, session.token, session.tokenId, 0, { issuer: ISSUERS[at], mfa });
+  }
   return m;
 }
 
@@ -73,5 +79,5 @@ export async function sweep(m: Model, r: Real): Promise<void> {
     await checkOrgList(m, r, a);
     await checkMe(m, r, a);
   }
-  assert.ok(m.actors.length >= 5);
+  assert.ok(m.actors.length >= 7);
 }

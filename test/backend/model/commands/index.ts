@@ -6,6 +6,7 @@ import { observeCommands } from "./observe";
 import { organizationCommands, policyCommands } from "./organizations";
 import { projectCommands } from "./projects";
 import { serviceAccountCommands } from "./service-accounts";
+import { signInCommands } from "./sign-in";
 
 /**
  * Every command kind. `fc.commands` picks kinds uniformly, so the reads are listed twice (about a
@@ -13,6 +14,7 @@ import { serviceAccountCommands } from "./service-accounts";
  * and so are the two policy changes, which fence actors out of organizations, and the member
  * and service-account commands, where the takeover of issue 7 lives, and the invitations, whose
  * five kinds need a few steps in a row (sent, then accepted, revoked or expired) to matter.
+ * Sign-ins (issue 22) add sessions that the SSO and MFA policies then fence.
  */
 export const allCommands = [
   ...observeCommands,
@@ -29,4 +31,6 @@ export const allCommands = [
   ...policyCommands,
   ...invitationCommands,
   ...invitationCommands,
+  ...signInCommands,
+  ...signInCommands,
 ];

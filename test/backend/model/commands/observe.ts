@@ -32,6 +32,8 @@ export async function checkMe(m: Model, r: Real, a: Actor): Promise<void> {
   if (!body) return;
   assert.equal(body.user.id, a.user.id);
   assert.equal(body.user.kind, a.user.kind);
+  assert.equal(body.token.breakGlass, a.user.kind === "person" && !a.signIn, `/v1/me token.breakGlass of ${a.label}`);
+  assert.deepEqual(body.token.signIn && { issuer: body.token.signIn.issuer, mfa: body.token.signIn.mfa }, a.signIn, `/v1/me token.signIn of ${a.label}`);
   const orgs = m.orgs.flatMap((o, i) => (seesOrg(m, a, i) ? [`org${i}:${o.members.get(a.user.id)}`] : []));
   assert.deepEqual(sorted(body.organizations.map((x: any) => `${label(m, x.id)}:${x.role}`)), sorted(orgs), `/v1/me organizations of ${a.label}`);
   const projects = m.projects.flatMap((p, i) =>

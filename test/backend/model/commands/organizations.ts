@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Actor, actorIn, fences, invalid, ipIn, Model, orgGate, orgRole, pick, Refusal, unauthenticated } from "../model";
+import { Actor, actorIn, choose, fences, invalid, ipIn, ISSUERS, Model, newOrg, orgGate, orgRole, pick, Refusal, signInFences, unauthenticated } from "../model";
 import { expectCall, Real } from "../real";
 import { near, small, step } from "./command";
 import { addActor, MAX_ACTORS } from "./service-accounts";
@@ -24,7 +24,15 @@ async function patchOrg(m: Model, r: Real, a: Actor, o: number, body: unknown, v
   return res !== undefined;
 }
 
-/** The org's security policy: who is fenced out by address or token age. */
+/**
+ * Sign-in policies fence only the signed-in sessions, a few among the actors: so that a sequence
+ * often has one on, their changes come from the organization's admins three times in four.
+ */
+function adminIn(m: Model, a: number, n: number, o: number): Actor {
+  return choose(m.actors, a, n, m.actors.filter((x) => x.live && orgRole(m, x, o) === "admin"));
+}
+
+/** The org's security policy: who is fenced out by address, token age, sign-in provider or its want of MFA. */
 export const policyCommands = [
   step("setIpAllowlist", fc.record({ a: small, n: near, o: small, allow: fc.uniqueArray(small, { maxLength: 3 }), self: fc.boolean() }), hasOrgs, async (m, r, { a, n, o, allow, self }, say) => {
     const oi = o % m.orgs.length;
@@ -49,6 +57,30 @@ export const policyCommands = [
     if (!verdict && !same && days !== undefined && actor.ageDays > days) verdict = [invalid];
     if (await patchOrg(m, r, actor, oi, body, verdict)) m.orgs[oi].maxDays = days;
   }),
+  step("setSso", fc.record({ a: small, n: near, o: small, at: fc.constantFrom(undefined, 0, 1) }), hasOrgs, async (m, r, { a, n, o, at }, say) => {
+    const oi = o % m.orgs.length;
+    const actor = adminIn(m, a, n, oi);
+    const org = m.orgs[oi];
+    const issuer = at === undefined ? undefined : ISSUERS[at];
+    say(`${actor.label} sets securityPolicy.sso of org${oi} to ${issuer ? `enforced at ${issuer}` : "not enforced"}`);
+    const sso = issuer ? { enforced: true, issuer } : { ...org.sso, enforced: false };
+    const same = sso.enforced === org.sso.enforced && sso.issuer === org.sso.issuer;
+    let verdict = adminVerdict(m, actor, oi, same);
+    // Nor an SSO policy the admin's own sign-in does not meet (the same lockout guard).
+    if (!verdict && !same && signInFences({ ...org, sso }, actor).length > 0) verdict = [invalid];
+    const body = { securityPolicy: { sso: issuer ? { enforced: true, protocol: "oidc", issuer } : { enforced: false } } };
+    if (await patchOrg(m, r, actor, oi, body, verdict)) org.sso = sso;
+  }),
+  step("setRequireMfa", fc.record({ a: small, n: near, o: small, on: fc.boolean() }), hasOrgs, async (m, r, { a, n, o, on }, say) => {
+    const oi = o % m.orgs.length;
+    const actor = adminIn(m, a, n, oi);
+    const org = m.orgs[oi];
+    say(`${actor.label} sets securityPolicy.session.requireMfa of org${oi} to ${on}`);
+    const same = org.requireMfa === on;
+    let verdict = adminVerdict(m, actor, oi, same);
+    if (!verdict && !same && signInFences({ ...org, requireMfa: on }, actor).length > 0) verdict = [invalid];
+    if (await patchOrg(m, r, actor, oi, { securityPolicy: { session: { requireMfa: on } } }, verdict)) org.requireMfa = on;
+  }),
 ];
 
 export const organizationCommands = [
@@ -59,7 +91,7 @@ export const organizationCommands = [
     const verdict = !actor.live ? [unauthenticated] : actor.user.kind === "person" ? null : [forbidden];
     const body = await expectCall(r, actor, { method: "POST", path: "/v1/organizations", body: { name: `Org ${m.tag} ${m.next++}` } }, verdict, 201);
     if (!body) return;
-    m.orgs.push({ id: body.id, members: new Map([[actor.user.id, "admin"]]), allowlist: [], membersCanCreate: false, deleted: false });
+    m.orgs.push(newOrg(body.id, actor.user.id));
   }),
   step("deleteOrganization", fc.record({ a: small, n: near, o: small }), hasOrgs, async (m, r, { a, n, o }, say) => {
     const oi = o % m.orgs.length;
@@ -91,6 +123,7 @@ export const organizationCommands = [
     const res = await expectCall(r, actor, { method: "POST", path: "/v1/tokens", body: { name: "child" } }, verdict, 201, actor.live && person);
     if (!res) return;
     assert.equal(typeof res.token, "string");
-    addActor(m, actor.user, res.token, res.id, actor.ageDays);
+    // It keeps its parent's sign-in too (or its want of one: a break-glass token's child is one).
+    addActor(m, actor.user, res.token, res.id, actor.ageDays, actor.signIn);
   }),
 ];

@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Actor, actorIn, isAdmin, Model, notFound, ORG_ROLES, orgGate, Refusal, User, userIn } from "../model";
+import { Actor, actorIn, isAdmin, Model, notFound, ORG_ROLES, orgGate, Refusal, SignIn, User, userIn } from "../model";
 import { expectCall, Real } from "../real";
 import { near, small, step } from "./command";
 
 export const MAX_ACTORS = 12;
 
 /** Every token is an actor of its own, at its own address, so an allowlist can fence it alone. */
-export function addActor(m: Model, user: User, token: string, tokenId: string, ageDays = 0): Actor {
+export function addActor(m: Model, user: User, token: string, tokenId: string, ageDays = 0, signIn?: SignIn): Actor {
   const n = m.actors.length;
-  const actor: Actor = { label: `${user.kind === "person" ? "P" : "SA"}${n}`, user, token, tokenId, ip: `10.0.0.${n + 1}`, ageDays, live: true };
+  // A signed-in token's label says where and how: P5@idp-a+mfa.
+  const how = signIn ? `@${new URL(signIn.issuer).hostname.split(".")[0]}${signIn.mfa ? "+mfa" : ""}` : "";
+  const actor: Actor = { label: `${user.kind === "person" ? "P" : "SA"}${n}${how}`, user, token, tokenId, ip: `10.0.0.${n + 1}`, ageDays, live: true, signIn };
   m.actors.push(actor);
   return actor;
 }
