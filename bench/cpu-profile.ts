@@ -5,7 +5,8 @@ import { cpuSubjects, send, startCpuBackend } from "./cpu.bench";
 
 /**
  * Where a route's CPU goes: `npx ts-node bench/cpu-profile.ts "GET /v1/me" [requests] [file]`
- * starts the backend (SQLite) with a sampling profiler, sends the route of bench/cpu.bench.ts
+ * starts the backend (SQLite, or the store BENCH_DIALECT names: `postgres` needs TEST_DATABASE_URL)
+ * with a sampling profiler, sends the route of bench/cpu.bench.ts
  * `requests` times, and prints the functions with the most samples, their own and with callees
  * (start-up and idle left out). The .cpuprofile file opens in Chrome's DevTools.
  */
@@ -44,7 +45,10 @@ function summarize(file: string, top = 25): string {
 
 async function main() {
   const [route = "GET /v1/me", requests = "20000", file = join(process.cwd(), "tenancy.cpuprofile")] = process.argv.slice(2);
-  const b = await startCpuBackend(DIALECTS[0], { NODE_OPTIONS: `--require ${join(__dirname, "profiler.js")}`, BENCH_PROFILE_FILE: file });
+  const dialectName = process.env.BENCH_DIALECT ?? "sqlite";
+  const dialect = DIALECTS.find((d) => d.name === dialectName);
+  if (!dialect) throw new Error(`BENCH_DIALECT=${dialectName}: no such store here; one of ${DIALECTS.map((d) => d.name).join(", ")} (postgres needs TEST_DATABASE_URL)`);
+  const b = await startCpuBackend(dialect, { NODE_OPTIONS: `--require ${join(__dirname, "profiler.js")}`, BENCH_PROFILE_FILE: file });
   try {
     const subjects = await cpuSubjects(b);
     const subject = subjects.find((s) => s.name === route);

@@ -15,6 +15,8 @@ export interface Comparison {
   ratio: number;
   /** The unit of baselineValue and subjectValue: milliseconds per round unless said. */
   unit?: string;
+  /** Printed under the result: what the reader should know about it (where the time goes when a goal is missed). */
+  note?: string;
 }
 
 export async function compare(
@@ -69,6 +71,7 @@ export function report(results: Comparison[]): void {
       `${r.name}: ${r.subject} ${verb} ${r.ratio.toFixed(2)}x ${r.baseline} ` +
         `(${what}${r.subjectValue.toFixed(1)} ${unit} vs ${r.baselineValue.toFixed(1)} ${unit})`,
     );
+    if (r.note) console.log(`  ${r.note}`);
   }
 }
 

@@ -2,8 +2,7 @@ import { isBreakGlass } from "../auth/org-policy";
 import type { OrgRole } from "../../schema/organization";
 import type { ProjectRole } from "../../schema/project";
 import type { Executor } from "../store/db";
-import { allUserOrganizations } from "../store/organizations.repository";
-import { allUserProjects } from "../store/projects.repository";
+import { userMemberships } from "../store/me.repository";
 import type { Ctx } from "./context";
 import { compact } from "./context";
 import { isFenced } from "./organizations.service";
@@ -15,9 +14,10 @@ import { signInOf } from "./tokens.service";
  */
 export async function describeMe(ctx: Ctx, db: Executor) {
   const user = ctx.caller.user;
-  const organizations = (await allUserOrganizations(db, user.id)).filter((o) => !isFenced(ctx, o));
+  const memberships = await userMemberships(db, user.id);
+  const organizations = memberships.organizations.filter((o) => !isFenced(ctx, o));
   const visible = new Set(organizations.map((o) => o.id));
-  const projects = await allUserProjects(db, user.id);
+  const projects = memberships.projects;
   return {
     user: compact({ id: user.id, email: user.email, kind: user.kind, name: user.name }),
     token: compact({ id: ctx.caller.token.id, name: ctx.caller.token.name, signIn: signInOf(ctx.caller.token), breakGlass: isBreakGlass(ctx.caller) }),

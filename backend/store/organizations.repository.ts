@@ -95,24 +95,6 @@ export async function listUserOrganizations(db: Executor, userId: string, filter
   return { ...result, rows: result.rows.map(({ role, ...row }) => ({ ...toOrgRecord(row), role })) };
 }
 
-const userOrganizations = prepared((db: Executor, userId: string) =>
-  db
-    .selectFrom("organizations as o")
-    .innerJoin("org_members as m", "m.organization_id", "o.id")
-    .selectAll("o")
-    .select("m.role")
-    .where("m.user_id", "=", userId)
-    .where("o.deleted_at", "is", null)
-    .orderBy("o.created_at")
-    .orderBy("o.id"),
-);
-
-/** Every live organization of the user (for /v1/me and fencing), with the user's role. */
-export async function allUserOrganizations(db: Executor, userId: string) {
-  const rows = await userOrganizations(db, userId);
-  return rows.map(({ role, ...row }) => ({ ...toOrgRecord(row), role }));
-}
-
 export async function findOrganizationByExternalId(db: Executor, createdBy: string, externalId: string): Promise<OrgRecord | undefined> {
   return parsed(
     await db

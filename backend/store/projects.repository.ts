@@ -56,19 +56,6 @@ export async function findProjectWithRole(db: Executor, id: string, userId: stri
   return { project: toProjectRecord(project), role: role ?? undefined };
 }
 
-/** Every project of a live organization the user holds a role in, with that role (for /v1/me). */
-export const allUserProjects = prepared((db: Executor, userId: string) =>
-  db
-    .selectFrom("project_members as m")
-    .innerJoin("projects as p", "p.id", "m.project_id")
-    .innerJoin("organizations as o", "o.id", "p.organization_id")
-    .select(["p.id", "p.organization_id", "p.name", "p.status", "m.role"])
-    .where("m.user_id", "=", userId)
-    .where("o.deleted_at", "is", null)
-    .orderBy("p.created_at")
-    .orderBy("p.id"),
-);
-
 export async function findActiveProjectByName(db: Executor, orgId: string, name: string): Promise<ProjectRecord | undefined> {
   return parsed(await db.selectFrom("projects").selectAll().where("organization_id", "=", orgId).where("name", "=", name).where("status", "=", "active").executeTakeFirst());
 }

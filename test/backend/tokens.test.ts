@@ -77,5 +77,33 @@ for (const dialect of DIALECTS) {
         projects: [{ id: p.id, organizationId: org.id, name: "me-proj", status: "active", role: "viewer" }],
       });
     });
+
+    it("lists /v1/me's organizations and projects in creation order, each once, across organizations", async () => {
+      const eve = await person(backend, "eve@me.test");
+      const [first, second] = [expectStatus(await root.post("/v1/organizations", { name: "Me First" }), 201), expectStatus(await root.post("/v1/organizations", { name: "Me Second" }), 201)];
+      const project = async (org: { id: string }, name: string) => expectStatus(await root.post(`/v1/organizations/${org.id}/projects`, { name, environment: "development" }), 201);
+      const [a, b, c] = [await project(first, "me-a"), await project(second, "me-b"), await project(first, "me-c")];
+      await project(first, "me-unjoined");
+      // Joined in another order than created: the answer follows creation.
+      expectStatus(await root.post(`/v1/organizations/${second.id}/members`, { email: eve.email, role: "member" }), 201);
+      expectStatus(await root.post(`/v1/organizations/${first.id}/members`, { email: eve.email, role: "viewer" }), 201);
+      for (const [org, p, role] of [[first, c, "owner"], [second, b, "member"], [first, a, "viewer"]] as const) {
+        expectStatus(await root.post(`/v1/organizations/${org.id}/projects/${p.id}/members`, { email: eve.email, role }), 201);
+      }
+      const me = expectStatus(await eve.get("/v1/me"), 200);
+      assert.deepEqual(me, {
+        user: { id: me.user.id, email: "eve@me.test", kind: "person" },
+        token: { id: me.token.id, name: "cli" },
+        organizations: [
+          { id: first.id, name: "Me First", role: "viewer" },
+          { id: second.id, name: "Me Second", role: "member" },
+        ],
+        projects: [
+          { id: a.id, organizationId: first.id, name: "me-a", status: "active", role: "viewer" },
+          { id: b.id, organizationId: second.id, name: "me-b", status: "active", role: "member" },
+          { id: c.id, organizationId: first.id, name: "me-c", status: "active", role: "owner" },
+        ],
+      });
+    });
   });
 }
