@@ -126,7 +126,7 @@ for (const dialect of DIALECTS) {
     it("refuses every organization and project route alike, before reading the body or the object named", async () => {
       const org = await organization("Every Route Co", { session: { requireMfa: true } });
       const doc = expectStatus(await call(backend.url, "GET", "/openapi.json", undefined), 200);
-      const fill: Record<string, string> = { orgId: org.id, projectId: org.projectId, userId: "user_00000000nothere", keyId: "key_00000000nothere", tokenId: "tok_00000000nothere" };
+      const fill: Record<string, string> = { orgId: org.id, projectId: org.projectId, userId: "user_00000000nothere", keyId: "key_00000000nothere", tokenId: "tok_00000000nothere", invitationId: "inv_00000000nothere" };
       const checked: string[] = [];
       const wrong: string[] = [];
       for (const [template, ops] of Object.entries(doc.paths as Record<string, Record<string, { "x-tenancy-scope"?: string }>>)) {
