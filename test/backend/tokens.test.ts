@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
       const me = expectStatus(await eve.get("/v1/me"), 200);
       assert.deepEqual(me, {
         user: { id: me.user.id, email: "eve@me.test", kind: "person" },
-        token: { id: me.token.id, name: "cli" },
+        token: { id: me.token.id, name: "cli", breakGlass: true },
         organizations: [
           { id: first.id, name: "Me First", role: "viewer" },
           { id: second.id, name: "Me Second", role: "member" },
