@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { TenancyClient } from "../../provider/client";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { post, TestStack } from "../provider/support";
-import { assertGolden, deployedLayout } from "./support";
+import { assertGolden, deployedLayout, forEachDialect } from "./support";
 
 /**
  * Out-of-band changes on a real stack: deployed, then an admin promotes a member by hand through
@@ -25,7 +25,7 @@ projects:
       - { email: ben@acme.test, role: owner }
 `;
 
-describe("tenancy review shows out-of-band changes apart, with who made them", function () {
+forEachDialect("tenancy review shows out-of-band changes apart, with who made them", function (dialect) {
   this.timeout(10 * 60 * 1000);
   let backend: Backend;
   let t: TestStack;
@@ -33,7 +33,7 @@ describe("tenancy review shows out-of-band changes apart, with who made them", f
   const review = (...args: string[]) => spawnSync(process.execPath, [cli, "review", "--stack", "test", "--cwd", t.dir, ...args], { encoding: "utf8", env: { ...process.env, ...t.env } });
 
   before(async () => {
-    backend = await startBackend();
+    backend = await startBackend({ dialect });
     t = await deployedLayout(backend, "tenancy-drift-test", LAYOUT);
     // By hand, outside the stack, as another admin than the one who deploys: ben becomes an organization admin.
     const root = new TenancyClient({ endpoint: backend.url, token: backend.token });

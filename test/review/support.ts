@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromSteps, Preview } from "../../provider/review/preview";
-import { Backend, ROOT } from "../support/backend";
+import { Backend, DIALECTS, Dialect, ROOT } from "../support/backend";
 import { TestStack, testStack, workDir } from "../provider/support";
 
 /**
@@ -65,4 +65,19 @@ export async function deployedLayout(backend: Backend, projectName: string, layo
   const t = await testStack({ endpoint: backend.url, token: backend.token }, dir);
   await t.stack.up();
   return t;
+}
+
+/**
+ * A suite once per backend dialect, as the backend suites loop over DIALECTS. Without
+ * TEST_DATABASE_URL the PostgreSQL run is a pending test that says why: it never silently vanishes.
+ */
+export function forEachDialect(title: string, body: (this: Mocha.Suite, dialect: Dialect) => void): void {
+  for (const dialect of DIALECTS) {
+    describe(`${title} (${dialect.name})`, function () {
+      body.call(this, dialect);
+    });
+  }
+  if (!DIALECTS.some((d) => d.name === "postgres")) {
+    describe(`${title} (postgres)`, () => it("was NOT tested: TEST_DATABASE_URL is not set (.ci/run starts PostgreSQL and sets it)"));
+  }
 }
