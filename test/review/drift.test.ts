@@ -78,9 +78,11 @@ forEachDialect("tenancy drift", function (dialect) {
     const json = drift("--json", "--stack", "test", "--cwd", t.dir);
     assert.equal(json.status, 1, json.stderr);
     assert.deepEqual(JSON.parse(json.stdout), {
-      version: 1,
+      version: 2,
       stack: "test",
       drift: true,
+      // Refresh records the undeclared access in the organization's and project's outputs: listed below, not as field changes.
+      changes: [],
       scopes: [
         {
           scope: "organization",
