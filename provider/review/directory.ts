@@ -1,5 +1,6 @@
 import { TenancyClient } from "../client";
 import { TenancyError } from "../../schema";
+import { identify } from "../guardrails/identity";
 import { ResourceInput, TenancyModel } from "../guardrails/model";
 import { Preview } from "./preview";
 
@@ -122,16 +123,20 @@ export function externalOrganizations(resources: readonly ResourceInput[], direc
 
 /**
  * What resources name outside themselves: for each resource whose `organizationId` or `projectId`
- * is an id none of them holds (another stack's object), those references alone. Read through the
- * API, they are what `externalOrganizations` needs, and nothing more.
+ * is an id that none of them holds and that the program did not derive from one of them (another
+ * stack's object), those references alone. Read through the API, they are what
+ * `externalOrganizations` needs, and nothing more.
  */
 export function referencesOutside(resources: readonly ResourceInput[]): ResourceInput[] {
   const declared = declaredIds(resources);
+  // The policy pack sees no ids, only outputs: a value derived from a resource of the stack names that resource.
+  const kinds = new Map(resources.map((r) => [r.urn, identify(r).kind]));
+  const derived = (r: ResourceInput, field: string, kind: string) => (r.propertyDependencies?.[field] ?? []).some((u) => kinds.get(u) === kind);
+  const fields = [["organizationId", "Organization"], ["projectId", "Project"]] as const;
   return resources.flatMap((r) => {
-    const props = Object.fromEntries(["organizationId", "projectId"].filter((k) => str(r.props[k]) && !declared.has(r.props[k] as string)).map((k) => [k, r.props[k]]));
-    return Object.keys(props).length ? [{ urn: r.urn, type: r.type, props }] : [];
+    const outside = fields.filter(([field, kind]) => str(r.props[field]) && !declared.has(r.props[field] as string) && !derived(r, field, kind));
+    return outside.length ? [{ urn: r.urn, type: r.type, props: Object.fromEntries(outside.map(([field]) => [field, r.props[field]])) }] : [];
   });
 }
 
-// A preview's states carry the id; the policy pack sees only the outputs, which repeat it.
-const declaredIds = (resources: readonly ResourceInput[]) => new Set(resources.map((r) => r.id ?? r.props.id));
+const declaredIds = (resources: readonly ResourceInput[]) => new Set(resources.map((r) => r.id));
