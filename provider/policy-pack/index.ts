@@ -1,5 +1,6 @@
 import { EnforcementLevel, PolicyPack, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { evaluate, GuardrailOptions, LAYOUT_RULES, LayoutRuleName, ResourceInput, RULES } from "../guardrails";
+import { withIds } from "./ids";
 import { layoutOf } from "./outside";
 
 /**
@@ -55,7 +56,7 @@ function policy(rule: LayoutRuleName): StackValidationPolicy {
       : {}),
     validateStack: async (args, reportViolation) => {
       const options: GuardrailOptions = admins ? args.getConfig<GuardrailOptions>() : {};
-      const model = await layoutOf(args.resources.map(toInput));
+      const model = await layoutOf(withIds(args.resources.map(toInput)));
       for (const f of evaluate(model, options, [rule])) {
         reportViolation(`${f.message}. Fix: ${f.fix}.`, f.urn);
       }
