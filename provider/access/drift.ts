@@ -4,8 +4,9 @@ import { stackOf } from "./stack";
 import { Access, Kept, undeclaredAccess } from "./undeclared";
 
 /**
- * The drift report of a stack: the undeclared access of every organization and project its state
- * holds. Its JSON is `tenancy drift --json`'s output, a stable shape (README, "tenancy drift").
+ * The undeclared access of a stack: that of every organization and project its state holds. Its
+ * `scopes` are those of `tenancy drift --json` (`StackDrift`, provider/cli/drift.ts, which adds
+ * the fields changed outside the stack), a stable shape (README, "tenancy drift").
  */
 
 /** A resource of the stack's state, as `pulumi stack export` lists it. */
@@ -30,7 +31,6 @@ export interface ScopeDrift {
 }
 
 export interface DriftReport {
-  version: 1;
   stack: string;
   /** True when any scope has undeclared access: `tenancy drift` then exits 1. */
   drift: boolean;
@@ -49,5 +49,5 @@ export async function driftReport(client: TenancyClient, stack: string, resource
     const found = await undeclaredAccess(client, scope, stackOf(r.urn, urns), [out.deployedBy as string | undefined]);
     scopes.push({ scope: scope.projectId ? "project" : "organization", ...scope, name: String(out.name ?? r.id), undeclared: found.removable, kept: found.kept });
   }
-  return { version: 1, stack, drift: scopes.some((s) => s.undeclared.length > 0), scopes };
+  return { stack, drift: scopes.some((s) => s.undeclared.length > 0), scopes };
 }

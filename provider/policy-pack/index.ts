@@ -1,11 +1,14 @@
 import { EnforcementLevel, PolicyPack, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { buildModel, evaluate, GuardrailOptions, LAYOUT_RULES, LayoutRuleName, ResourceInput, RULES } from "../guardrails";
+import { evaluate, GuardrailOptions, LAYOUT_RULES, LayoutRuleName, ResourceInput, RULES } from "../guardrails";
+import { withIds } from "./ids";
+import { layoutOf } from "./outside";
 
 /**
  * The guardrails as a CrossGuard policy pack: `pulumi preview --policy-pack
  * node_modules/pulumi-tenancy/provider/policy-pack`. One stack policy per rule, mandatory or
  * advisory as the rule's severity says (overridable per policy with --policy-pack-config), each
- * violation naming the object and what to change. The same rules as `tenancy review`.
+ * violation naming the object and what to change. The same rules as `tenancy review`, over the
+ * same layout: organizations of other stacks are read through the API (outside.ts).
  */
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -51,9 +54,9 @@ function policy(rule: LayoutRuleName): StackValidationPolicy {
           },
         }
       : {}),
-    validateStack: (args, reportViolation) => {
+    validateStack: async (args, reportViolation) => {
       const options: GuardrailOptions = admins ? args.getConfig<GuardrailOptions>() : {};
-      const model = buildModel(args.resources.map(toInput));
+      const model = await layoutOf(withIds(args.resources.map(toInput)));
       for (const f of evaluate(model, options, [rule])) {
         reportViolation(`${f.message}. Fix: ${f.fix}.`, f.urn);
       }

@@ -5,7 +5,7 @@ import { DEFAULT_OVERLAP_HOURS } from "../overlap";
 import { organizationSpec } from "../organization";
 import { projectSpec } from "../project";
 import { Access, UNDECLARED } from "../access";
-import { Directory, EMPTY_DIRECTORY, labelOf, Resolved } from "./directory";
+import { Directory, EMPTY_DIRECTORY, externalOrganizations, labelOf, Resolved } from "./directory";
 
 /**
  * What a preview changes, in a reviewer's terms: who gains, loses or changes which role where;
@@ -249,16 +249,6 @@ function undeclaredRemoved(s: Step, where: string, changes: Changes): boolean {
 function overlapOf(props: Record<string, unknown> | undefined): number {
   const hours = props?.rotationOverlapHours;
   return typeof hours === "number" ? hours : DEFAULT_OVERLAP_HOURS;
-}
-
-/** The organizations the resources name by id only (another stack's), as the backend holds them, keyed `id:<id>` as the model refers to them. */
-function externalOrganizations(resources: ResourceInput[], directory: Directory): TenancyModel["organizations"] {
-  const declared = new Set(resources.map((r) => r.id));
-  const named = new Set(resources.flatMap((r) => [r.props.organizationId, directory.project(String(r.props.projectId ?? ""))?.organizationId]).filter((id): id is string => typeof id === "string" && !declared.has(id)));
-  return [...named].flatMap((id) => {
-    const o = directory.organization(id);
-    return o?.found ? [{ urn: `id:${id}`, name: o.name ?? id, settings: o.settings ?? {}, securityPolicy: o.securityPolicy ?? {} }] : [];
-  });
 }
 
 /** The `id:` reference of the organization of a project the stack does not declare. */

@@ -1,6 +1,8 @@
 import { TenancyClient } from "../client";
 import { TenancyError } from "../../schema";
-import { Preview, Step } from "./preview";
+import { identify } from "../guardrails/identity";
+import { ResourceInput, TenancyModel } from "../guardrails/model";
+import { Preview } from "./preview";
 
 /**
  * The backend's own objects behind the ids a preview names. A pull request's program says which
@@ -32,11 +34,10 @@ export const EMPTY_DIRECTORY: Directory = { organization: () => undefined, proje
 
 const str = (v: unknown) => (typeof v === "string" && /^(org|proj|user)_[A-Za-z0-9]+$/.test(v) ? v : undefined);
 
-/** The organization, project and user ids a step names: its inputs' and, for existing objects, its own. */
-function idsOf(step: Step): { orgs: string[]; projects: string[]; users: { id: string; orgId: string; projectId?: string }[] } {
+/** The organization, project and user ids resources name: their inputs' and, for existing objects, their own. */
+function idsOf(resources: readonly ResourceInput[]): { orgs: string[]; projects: string[]; users: { id: string; orgId: string; projectId?: string }[] } {
   const out = { orgs: [] as string[], projects: [] as string[], users: [] as { id: string; orgId: string; projectId?: string }[] };
-  for (const r of [step.old, step.new]) {
-    if (!r) continue;
+  for (const r of resources) {
     const orgId = str(r.props.organizationId);
     const projectId = str(r.props.projectId);
     if (orgId) out.orgs.push(orgId);
@@ -52,7 +53,14 @@ function idsOf(step: Step): { orgs: string[]; projects: string[]; users: { id: s
 }
 
 /** Reads through the API every id the preview's steps name; a 404 is a finding, any other error fails the review. */
-export async function resolveIds(preview: Preview, client: TenancyClient): Promise<Directory> {
+export function resolveIds(preview: Preview, client: TenancyClient): Promise<Directory> {
+  // Drift too: an object deleted outside the stack is named by its stored id, and shown as not found.
+  const steps = [...preview.steps, ...(preview.drift ?? [])];
+  return resolveResources(steps.flatMap((s) => [s.old, s.new].filter((r): r is ResourceInput => r !== undefined)), client);
+}
+
+/** Reads through the API every id the resources name (the policy pack's resources, a preview's states). */
+export async function resolveResources(resources: readonly ResourceInput[], client: TenancyClient): Promise<Directory> {
   const orgs = new Map<string, Promise<Resolved>>();
   const projects = new Map<string, Promise<Resolved>>();
   const users = new Map<string, Promise<Resolved>>();
@@ -64,21 +72,18 @@ export async function resolveIds(preview: Preview, client: TenancyClient): Promi
       const o = await client.organizations.get(id);
       return { name: o.name, settings: o.settings as Record<string, unknown>, securityPolicy: o.securityPolicy as Record<string, unknown> };
     });
-  // Drift too: an object deleted outside the stack is named by its stored id, and shown as not found.
-  for (const step of [...preview.steps, ...(preview.drift ?? [])]) {
-    const ids = idsOf(step);
-    ids.orgs.forEach(readOrg);
-    for (const id of ids.projects) {
-      once(projects, id, async () => {
-        const p = await client.projects.getById(id);
-        // The project's organization is read too: its key lifetime decides the project's key expiries.
-        readOrg(p.organizationId);
-        return { name: p.name, organizationId: p.organizationId, environment: p.environment };
-      });
-    }
-    for (const u of ids.users) {
-      once(users, u.id, async () => ({ name: (await client.members.get({ organizationId: u.orgId, projectId: u.projectId }, u.id)).email }));
-    }
+  const ids = idsOf(resources);
+  ids.orgs.forEach(readOrg);
+  for (const id of ids.projects) {
+    once(projects, id, async () => {
+      const p = await client.projects.getById(id);
+      // The project's organization is read too: its key lifetime decides the project's key expiries.
+      readOrg(p.organizationId);
+      return { name: p.name, organizationId: p.organizationId, environment: p.environment };
+    });
+  }
+  for (const u of ids.users) {
+    once(users, u.id, async () => ({ name: (await client.members.get({ organizationId: u.orgId, projectId: u.projectId }, u.id)).email }));
   }
   // Projects add organizations while they resolve: wait until no read is left.
   const all = () => [...orgs.values(), ...projects.values(), ...users.values()];
@@ -101,3 +106,37 @@ function isNotFound(err: unknown): boolean {
 export function labelOf(r: Resolved): string {
   return r.found ? `${r.name} (${r.id})` : `${r.id} (not found in the backend)`;
 }
+
+/**
+ * The organizations the resources name by id only (another stack's), as the backend holds them,
+ * keyed `id:<id>` as the model refers to them: their settings decide what a key's expiry will be
+ * and what the guardrails find, in the review and in the policy pack alike.
+ */
+export function externalOrganizations(resources: readonly ResourceInput[], directory: Directory): TenancyModel["organizations"] {
+  const declared = declaredIds(resources);
+  const named = new Set(resources.flatMap((r) => [r.props.organizationId, directory.project(String(r.props.projectId ?? ""))?.organizationId]).filter((id): id is string => typeof id === "string" && !declared.has(id)));
+  return [...named].flatMap((id) => {
+    const o = directory.organization(id);
+    return o?.found ? [{ urn: `id:${id}`, name: o.name ?? id, settings: o.settings ?? {}, securityPolicy: o.securityPolicy ?? {} }] : [];
+  });
+}
+
+/**
+ * What resources name outside themselves: for each resource whose `organizationId` or `projectId`
+ * is an id that none of them holds and that the program did not derive from one of them (another
+ * stack's object), those references alone. Read through the API, they are what
+ * `externalOrganizations` needs, and nothing more.
+ */
+export function referencesOutside(resources: readonly ResourceInput[]): ResourceInput[] {
+  const declared = declaredIds(resources);
+  // The policy pack sees no ids, only outputs: a value derived from a resource of the stack names that resource.
+  const kinds = new Map(resources.map((r) => [r.urn, identify(r).kind]));
+  const derived = (r: ResourceInput, field: string, kind: string) => (r.propertyDependencies?.[field] ?? []).some((u) => kinds.get(u) === kind);
+  const fields = [["organizationId", "Organization"], ["projectId", "Project"]] as const;
+  return resources.flatMap((r) => {
+    const outside = fields.filter(([field, kind]) => str(r.props[field]) && !declared.has(r.props[field] as string) && !derived(r, field, kind));
+    return outside.length ? [{ urn: r.urn, type: r.type, props: Object.fromEntries(outside.map(([field]) => [field, r.props[field]])) }] : [];
+  });
+}
+
+const declaredIds = (resources: readonly ResourceInput[]) => new Set(resources.map((r) => r.id));

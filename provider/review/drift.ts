@@ -1,4 +1,4 @@
-import { Changes, summarizeChanges } from "./changes";
+import { Changes, ObjectChange, summarizeChanges } from "./changes";
 import { Authorship } from "./audit";
 import { Directory } from "./directory";
 import { Preview } from "./preview";
@@ -29,11 +29,14 @@ export function describeDrift(preview: Preview, directory?: Directory, authors =
 
 function entries(c: Changes): { what: string; change: string }[] {
   const fields = (fs: { field: string; before: string; after: string }[]) => fs.map((f) => `${f.field}: ${f.before} → ${f.after}`).join("; ");
+  // An object whose outputs alone differ (its version, or the undeclared access a refresh records,
+  // which has its own section) changed nothing a reviewer sees: "updated" would say nothing true.
+  const seen = (o: ObjectChange) => o.change !== "updated" || o.fields.length > 0;
   return [
     ...c.access.map((a) => ({ what: `${a.who} in ${a.where}`, change: a.change === "changes" ? `role ${a.fromRole} → ${a.role}` : `${a.change} ${a.role}` })),
     ...c.keys.map((k) => ({ what: `key ${k.project ? `${k.project}/` : ""}${k.name}`, change: k.detail ? `${k.change}: ${k.detail}` : k.change })),
-    ...c.projects.map((p) => ({ what: `project ${p.name}`, change: p.change === "archived" ? "archived or deleted" : fields(p.fields) || p.change })),
-    ...c.organizations.map((o) => ({ what: `organization ${o.name}`, change: o.change === "deleted" ? "deleted" : fields(o.fields) || o.change })),
+    ...c.projects.filter(seen).map((p) => ({ what: `project ${p.name}`, change: p.change === "archived" ? "archived or deleted" : fields(p.fields) || p.change })),
+    ...c.organizations.filter(seen).map((o) => ({ what: `organization ${o.name}`, change: o.change === "deleted" ? "deleted" : fields(o.fields) || o.change })),
     ...c.others.map((o) => ({ what: o.name, change: o.op })),
   ];
 }

@@ -3,9 +3,8 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TenancyClient } from "../../provider/client";
-import { Backend, ROOT, startBackend } from "../support/backend";
-import { post, TestStack } from "../provider/support";
-import { assertGolden, deployedLayout } from "./support";
+import { ROOT } from "../support/backend";
+import { assertGolden, forEachDialect, opsConsole, useDeployedLayout } from "./support";
 
 /**
  * Out-of-band changes on a real stack: deployed, then an admin promotes a member by hand through
@@ -25,33 +24,21 @@ projects:
       - { email: ben@acme.test, role: owner }
 `;
 
-describe("tenancy review shows out-of-band changes apart, with who made them", function () {
+forEachDialect("tenancy review shows out-of-band changes apart, with who made them", function (dialect) {
   this.timeout(10 * 60 * 1000);
-  let backend: Backend;
-  let t: TestStack;
+  const d = useDeployedLayout(dialect, "tenancy-drift-test", LAYOUT);
   const cli = join(ROOT, "dist", "provider", "cli", "index.js");
-  const review = (...args: string[]) => spawnSync(process.execPath, [cli, "review", "--stack", "test", "--cwd", t.dir, ...args], { encoding: "utf8", env: { ...process.env, ...t.env } });
+  const review = (...args: string[]) => spawnSync(process.execPath, [cli, "review", "--stack", "test", "--cwd", d.t.dir, ...args], { encoding: "utf8", env: { ...process.env, ...d.t.env } });
 
   before(async () => {
-    backend = await startBackend();
-    t = await deployedLayout(backend, "tenancy-drift-test", LAYOUT);
     // By hand, outside the stack, as another admin than the one who deploys: ben becomes an organization admin.
-    const root = new TenancyClient({ endpoint: backend.url, token: backend.token });
+    const root = new TenancyClient({ endpoint: d.backend.url, token: d.backend.token });
     const [org] = (await root.organizations.list({})).data;
-    const ops = await post(backend, `/v1/organizations/${org.id}/service-accounts`, { name: "ops console", role: "admin" });
-    const { token } = await post(backend, `/v1/organizations/${org.id}/service-accounts/${ops.userId}/tokens`, { name: "by hand" });
+    const ops = await opsConsole(d.backend, org.id);
     const ben = (await root.members.list({ organizationId: org.id }, {})).data.find((m) => m.email === "ben@acme.test")!;
-    await new TenancyClient({ endpoint: backend.url, token }).members.setRole({ organizationId: org.id }, ben.userId, "admin");
+    await ops.client.members.setRole({ organizationId: org.id }, ben.userId, "admin");
     // The pull request's own change: cleo joins.
-    writeFileSync(join(t.dir, "tenancy.yaml"), LAYOUT.replace("  - { email: ben@acme.test, role: member }\n", "  - { email: ben@acme.test, role: member }\n  - { email: cleo@acme.test, role: member }\n"));
-  });
-
-  after(async () => {
-    if (t) {
-      await t.stack.destroy().catch(() => undefined);
-      await t.dispose();
-    }
-    await backend?.dispose();
+    writeFileSync(join(d.t.dir, "tenancy.yaml"), LAYOUT.replace("  - { email: ben@acme.test, role: member }\n", "  - { email: ben@acme.test, role: member }\n  - { email: cleo@acme.test, role: member }\n"));
   });
 
   it("shows the promotion by hand under out-of-band changes, with the admin who made it and when", () => {

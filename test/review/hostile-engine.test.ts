@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineBin } from "../support/engine";
 import { TestStack, testStack, workDir } from "../provider/support";
+import { forEachDialect } from "./support";
 import { HAS_CMARK_GFM, problemsOf, renderGfm, tableRows } from "./gfm";
 
 /**
@@ -32,14 +33,14 @@ new Fake("pulumi-nodejs:dynamic/ten\\u0430ncy:Membership", "lookalike");
 new tenancy.Membership("hidden", { organizationId: org.id, email: "eve@acme.test", role: "admin" });
 `;
 
-describe("the hostile corpus on a real engine preview of a new stack", function () {
+forEachDialect("the hostile corpus on a real engine preview of a new stack", function (dialect) {
   this.timeout(10 * 60 * 1000);
   let backend: Backend;
   let t: TestStack;
   const cli = join(ROOT, "dist", "provider", "cli", "index.js");
 
   before(async () => {
-    backend = await startBackend();
+    backend = await startBackend({ dialect });
     const dir = workDir();
     writeFileSync(join(dir, "Pulumi.yaml"), "name: tenancy-hostile\nruntime: nodejs\nmain: index.js\n");
     writeFileSync(join(dir, "index.js"), PROGRAM(join(ROOT, "dist")));

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromSteps, Preview } from "../../provider/review/preview";
-import { Backend, ROOT } from "../support/backend";
-import { TestStack, testStack, workDir } from "../provider/support";
+import { TenancyClient } from "../../provider/client";
+import { Backend, DIALECTS, Dialect, ROOT, startBackend } from "../support/backend";
+import { post, TestStack, testStack, workDir } from "../provider/support";
 
 /**
  * Saved previews of the real engine (test/review/fixtures, from `pulumi preview --json
@@ -65,4 +66,43 @@ export async function deployedLayout(backend: Backend, projectName: string, layo
   const t = await testStack({ endpoint: backend.url, token: backend.token }, dir);
   await t.stack.up();
   return t;
+}
+
+/**
+ * A suite once per backend dialect, as the backend suites loop over DIALECTS. Without
+ * TEST_DATABASE_URL the PostgreSQL run is a pending test that says why: it never silently vanishes.
+ */
+export function forEachDialect(title: string, body: (this: Mocha.Suite, dialect: Dialect) => void): void {
+  for (const dialect of DIALECTS) {
+    describe(`${title} (${dialect.name})`, function () {
+      body.call(this, dialect);
+    });
+  }
+  if (!DIALECTS.some((d) => d.name === "postgres")) {
+    describe(`${title} (postgres)`, () => it("was NOT tested: TEST_DATABASE_URL is not set (.ci/run starts PostgreSQL and sets it)"));
+  }
+}
+
+/** A backend of the dialect and a stack of `layout` deployed on it before the suite; both gone after it. */
+export function useDeployedLayout(dialect: Dialect, projectName: string, layout: string): { backend: Backend; t: TestStack } {
+  const d = {} as { backend: Backend; t: TestStack };
+  before(async () => {
+    d.backend = await startBackend({ dialect });
+    d.t = await deployedLayout(d.backend, projectName, layout);
+  });
+  after(async () => {
+    if (d.t) {
+      await d.t.stack.destroy().catch(() => undefined);
+      await d.t.dispose();
+    }
+    await d.backend?.dispose();
+  });
+  return d;
+}
+
+/** An admin service account of the organization, "ops console", and a client of its token: changes by hand, outside the stack, by another admin than the deployer. */
+export async function opsConsole(backend: Backend, orgId: string): Promise<{ client: TenancyClient; userId: string; email: string }> {
+  const ops = await post(backend, `/v1/organizations/${orgId}/service-accounts`, { name: "ops console", role: "admin" });
+  const { token } = await post(backend, `/v1/organizations/${orgId}/service-accounts/${ops.userId}/tokens`, { name: "by hand" });
+  return { client: new TenancyClient({ endpoint: backend.url, token }), userId: ops.userId, email: ops.email };
 }
