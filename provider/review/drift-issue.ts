@@ -1,3 +1,4 @@
+import { escapeMarkdownLines } from "./escape";
 import { GitHub } from "./github";
 import { markerOf } from "./pr-comment";
 import { Redactor } from "./redact";
@@ -35,7 +36,9 @@ export async function syncDriftIssue(gh: GitHub, input: DriftIssueInput, redact:
     await gh.send("PATCH", `/issues/${open.number}`, `issue ${open.number}`, { state: "closed", state_reason: "completed" });
     return { action: "closed", number: open.number };
   }
-  const body = `${marker}\n${redact(input.report.trimEnd())}${run}\n`;
+  // The report is text that names objects from the program and the backend: escaped, so no name
+  // can hide the rest of the issue, mention someone or link anywhere.
+  const body = `${marker}\n${escapeMarkdownLines(redact(input.report.trimEnd()))}${run}\n`;
   if (open) {
     await gh.send("PATCH", `/issues/${open.number}`, `issue ${open.number}`, { body });
     return { action: "updated", number: open.number };

@@ -29,3 +29,11 @@ export function escapeMarkdown(text: string): string {
     .replace(LEADING, (_m, space: string, mark: string) => `${space}${mark.slice(0, -1)}\\${mark.slice(-1)}`)
     .replace(/^ +/, (spaces) => "&#32;".repeat(spaces.length));
 }
+
+/**
+ * A multi-line plain-text report (`tenancy drift`'s) as inert Markdown: each line escaped as
+ * above, the lines kept apart by hard line breaks (a backslash at the line's end).
+ */
+export function escapeMarkdownLines(text: string): string {
+  return text.split("\n").map(escapeMarkdown).join("\\\n");
+}

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../support/backend";
 import { FakeGitHub, fakeGitHub } from "./fake-github";
+import { HAS_CMARK_GFM, problemsOf, renderGfm } from "./gfm";
 
 /**
  * The workflow's GitHub steps, `tenancy comment` and `tenancy drift-issue`, against a local
@@ -131,12 +132,12 @@ describe("tenancy comment and tenancy drift-issue against a GitHub-like API", ()
       assert.equal(opened.status, 0, opened.stderr);
       assert.equal(opened.stdout, "opened issue 1\n");
       assert.deepEqual(gh.issues.map((i) => [i.title, i.state, i.labels.map((l) => l.name)]), [["Drift in stack prod: the backend differs from the program", "open", ["tenancy-drift"]]]);
-      assert.equal(gh.issues[0].body, "<!-- tenancy-drift:prod -->\nben@acme.test became admin\n\n[run](https://github.com/acme/infra/actions/runs/4242)\n");
+      assert.equal(gh.issues[0].body, "<!-- tenancy-drift:prod -->\nben\\@\u2060acme.test became admin\n\n[run](https://github.com/acme/infra/actions/runs/4242)\n");
 
       const updated = await run(["drift-issue", "--key", "prod", "--report", file("drift.md", `mallory@acme.test was added ${DEPLOY_TOKEN}\n`)]);
       assert.equal(updated.stdout, "updated issue 1\n");
       assert.equal(gh.issues.length, 1);
-      assert.match(gh.issues[0].body, /^<!-- tenancy-drift:prod -->\nmallory@acme\.test was added \[redacted\]\n/);
+      assert.match(gh.issues[0].body, /^<!-- tenancy-drift:prod -->\nmallory\\@\u2060acme\.test was added \\\[redacted\\\]\n/);
 
       const closed = await run(["drift-issue", "--key", "prod", "--resolved"]);
       assert.equal(closed.stdout, "closed issue 1\n");
@@ -148,6 +149,22 @@ describe("tenancy comment and tenancy drift-issue against a GitHub-like API", ()
       const reopened = await run(["drift-issue", "--key", "prod", "--report", file("drift.md", "again\n")]);
       assert.equal(reopened.stdout, "opened issue 2\n");
       noToken(reopened);
+    });
+
+    it("escapes the report's names, so none hides the rest of the issue, mentions someone or links anywhere", async function () {
+      if (!HAS_CMARK_GFM) return this.skip();
+      const hostile = [
+        "undeclared access in stack prod:",
+        'organization "Acme <!-- hidden" (org_1):',
+        "  - mallory@evil.test admin @octocat [docs](https://evil.test) #12",
+        "  - eve@acme.test admin\rstill visible",
+        "",
+      ].join("\n");
+      const r = await run(["drift-issue", "--key", "hostile", "--report", file("drift.md", hostile)]);
+      assert.equal(r.status, 0, r.stderr);
+      const html = renderGfm(gh.issues.find((i) => i.body.startsWith("<!-- tenancy-drift:hostile -->"))!.body.replace(/^<!--[^>]*-->\n/, ""));
+      assert.deepEqual(problemsOf(html.replace(/<a href="https:\/\/github\.com\/acme\/infra\/actions\/runs\/4242">run<\/a>/, "")).filter((p) => !p.includes("<br />")), []);
+      for (const line of ["mallory@", "eve@", "still visible", "Acme &lt;!-- hidden"]) assert.ok(html.replace(/\u2060/g, "").includes(line), `${line} is visible in ${html}`);
     });
 
     it("needs either a report or --resolved", async () => {
