@@ -38,7 +38,7 @@ const DEVICE_CODE_PREFIX = "tdc_";
 
 /** `POST /v1/auth/device`: a device authorization for the person with this email (its domain picks the provider). */
 export async function startDevice(store: Store, providers: IdentityProviders, publicUrl: string, email: string): Promise<z.output<typeof deviceAuthorization>> {
-  const provider = providers.forEmail(email);
+  const provider = await providers.forEmail(store.db, email);
   const now = new Date();
   const deviceCode = `${DEVICE_CODE_PREFIX}${randomBytes(32).toString("base64url")}`;
   const row: DeviceAuthorizationRow = {
@@ -56,6 +56,7 @@ export async function startDevice(store: Store, providers: IdentityProviders, pu
     auth_time: null,
     mfa: null,
     failure: null,
+    organization_id: provider.organizationId ?? null,
     created_at: now.toISOString(),
   };
   await insertDevice(store.db, row);

@@ -2,6 +2,9 @@ import * as oidc from "openid-client";
 import { TenancyError } from "../../schema/errors";
 import { isSafeUrl, OidcProviderConfig } from "../config";
 import { invalidField } from "../http/validate";
+import type { Executor } from "../store/db";
+import { organizationProvider, organizationProviderFor, ProviderChoice } from "./organization-providers";
+import type { SecretBox } from "./secret-box";
 
 /** What a provider asserted about the person, once openid-client validated the ID token. */
 export interface Assertion {
@@ -41,17 +44,25 @@ export class IdentityProviders {
     private readonly instanceDefault: OidcProviderConfig | undefined,
     /** The backend's callback, registered at every provider. */
     readonly redirectUri: string,
+    /** Opens organizations' client secrets. */
+    private readonly secrets?: SecretBox,
   ) {}
 
-  /** Home-realm discovery: the provider that signs in this email. */
-  forEmail(email: string): OidcProviderConfig {
+  /**
+   * Home-realm discovery: the provider that signs in this email — the one of the organization that
+   * lists its domain and configured OIDC (organization-providers.ts), else the instance default.
+   */
+  async forEmail(db: Executor, email: string): Promise<ProviderChoice> {
+    const own = await organizationProviderFor(db, this.secrets, email);
+    if (own) return own;
     if (this.instanceDefault) return this.instanceDefault;
-    throw invalidField("email", `no identity provider signs in ${email.split("@")[1] ?? email}: this backend has no TENANCY_OIDC_ISSUER; ask its operator, or get a token with npm run token on the server host`);
+    throw invalidField("email", `no identity provider signs in ${email.split("@")[1] ?? email}: no organization lists that domain with its own OIDC provider, and this backend has no TENANCY_OIDC_ISSUER; ask its operator, or get a token with npm run token on the server host`);
   }
 
-  /** The provider a flow was started with (its issuer is all the flow kept). */
-  byIssuer(issuer: string): OidcProviderConfig | undefined {
-    return this.instanceDefault?.issuer === issuer ? this.instanceDefault : undefined;
+  /** The provider a flow was started with, if it is still configured with the same issuer. */
+  async forFlow(db: Executor, flow: { organization_id: string | null; issuer: string }): Promise<ProviderChoice | undefined> {
+    const provider = flow.organization_id ? await organizationProvider(db, this.secrets, flow.organization_id) : this.instanceDefault;
+    return provider?.issuer === flow.issuer ? provider : undefined;
   }
 
   /** Where the person's browser goes to sign in. */
@@ -96,7 +107,8 @@ export class IdentityProviders {
   }
 
   private configuration(provider: OidcProviderConfig): Promise<oidc.Configuration> {
-    const key = `${provider.issuer}\n${provider.clientId}`;
+    // The secret is part of the key: a rotated one must not keep using the old configuration.
+    const key = `${provider.issuer}\n${provider.clientId}\n${provider.clientSecret}`;
     let config = this.discovered.get(key);
     if (!config) {
       const issuer = new URL(provider.issuer);

@@ -20,10 +20,12 @@ export interface PageDeps {
   providerOrigins: readonly string[];
 }
 
-function send(reply: FastifyReply, deps: PageDeps, page: Page): FastifyReply {
+/** `leadsTo`: the issuer a page's form leads to, when it is not the instance default (an organization's provider). */
+function send(reply: FastifyReply, deps: PageDeps, page: Page, leadsTo?: string): FastifyReply {
+  const targets = new Set([...deps.providerOrigins, ...(leadsTo ? [new URL(leadsTo).origin] : [])]);
   return reply
     .status(page.status)
-    .header("content-security-policy", contentSecurityPolicy(deps.providerOrigins))
+    .header("content-security-policy", contentSecurityPolicy([...targets]))
     .header("x-frame-options", "DENY")
     .header("referrer-policy", "no-referrer")
     .header("cache-control", "no-store")
@@ -63,7 +65,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
       title: "Sign in to tenancy",
       lines: [`A command line asks to sign in as ${device.email}. Continue only if your terminal shows this code: ${device.user_code}`],
       confirm: { userCode: device.user_code, email: device.email },
-    });
+    }, device.issuer);
   });
 
   app.post(VERIFICATION_PATH, { onRequest: limited }, async (req, reply) => {

@@ -29,7 +29,7 @@ export async function pendingDevice(db: Executor, typed: string): Promise<Device
  * confirmed the code can finish the flow (a link to the provider sent to someone else cannot).
  */
 export async function beginSignIn(store: Store, providers: IdentityProviders, device: DeviceAuthorizationRow): Promise<{ url: URL; state: string }> {
-  const provider = providers.byIssuer(device.issuer);
+  const provider = await providers.forFlow(store.db, device);
   if (!provider) throw new SignInRefused(`the identity provider ${device.issuer} that this code was issued for is no longer configured; start again with tenancy login`);
   const { url, secrets } = await providers.authorizationUrl(provider, device.email);
   const now = new Date();
@@ -41,6 +41,9 @@ export async function beginSignIn(store: Store, providers: IdentityProviders, de
     code_verifier: secrets.codeVerifier,
     expires_at: new Date(now.getTime() + FLOW_SECONDS * 1000).toISOString(),
     created_at: now.toISOString(),
+    organization_id: device.organization_id,
+    email: null,
+    return_to: null,
   });
   return { url, state: secrets.state };
 }
@@ -68,7 +71,7 @@ export async function finishSignIn(store: Store, providers: IdentityProviders, c
     throw new SignInRefused(reason);
   };
 
-  const provider = providers.byIssuer(request.issuer);
+  const provider = await providers.forFlow(store.db, request);
   if (!provider) return refuse(`the identity provider ${request.issuer} is no longer configured`);
   let assertion: Assertion;
   try {

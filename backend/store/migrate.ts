@@ -7,6 +7,7 @@ import * as usageIngestion from "./migrations/005-usage-ingestion";
 import * as claims from "./migrations/006-claims";
 import * as gatewayCredentials from "./migrations/007-gateway-credentials";
 import * as signIn from "./migrations/008-sign-in";
+import * as orgIdentityProviders from "./migrations/010-org-identity-providers";
 import type { Db } from "./db";
 
 /** Migrations are listed here, in order, rather than read from disk: the compiled set is the set. */
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "006-claims": claims,
   "007-gateway-credentials": gatewayCredentials,
   "008-sign-in": signIn,
+  "010-org-identity-providers": orgIdentityProviders,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -41,12 +41,12 @@ function readBody(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** Starts the provider; `redirectUri` is the backend's callback, registered for its client. */
-export async function startIdentityProvider(accounts: Record<string, Account>, redirectUri: string): Promise<IdentityProvider> {
+export async function startIdentityProvider(accounts: Record<string, Account>, redirectUri: string, options: { clientSecret?: string } = {}): Promise<IdentityProvider> {
   // ESM-only, loaded through Node's require(esm).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Provider } = require("oidc-provider") as { Provider: new (issuer: string, config: unknown) => OidcProvider };
   const clientId = "tenancy-test";
-  const clientSecret = "test-client-secret-that-is-long-enough-for-hs256";
+  const clientSecret = options.clientSecret ?? "test-client-secret-that-is-long-enough-for-hs256";
   let provider: OidcProvider | undefined;
   const server: Server = createServer(async (req, res) => {
     try {
@@ -147,13 +147,13 @@ export interface Device {
 /**
  * The person opens the link, checks the code on the verification page, confirms it, and signs in
  * at the provider as `as` (or declines); returns where the provider sends the browser back, not
- * yet visited.
+ * yet visited. `formTargets`: the origins the page's policy lets its form lead to (the issuer's).
  */
-export async function signInAtProvider(browser: Browser, device: Device, as: string, issuer: string, backendUrl: string): Promise<{ browser: Browser; callback: string }> {
+export async function signInAtProvider(browser: Browser, device: Device, as: string, issuer: string, backendUrl: string, formTargets = [issuer]): Promise<{ browser: Browser; callback: string }> {
   const page = await browser.request(device.verificationUriComplete);
   assert.equal(page.status, 200, page.text);
   assert.match(page.text, new RegExp(device.userCode));
-  assert.equal(page.headers.get("content-security-policy"), `default-src 'none'; form-action 'self' ${issuer}; frame-ancestors 'none'; base-uri 'none'`);
+  assert.equal(page.headers.get("content-security-policy"), `default-src 'none'; form-action 'self' ${formTargets.join(" ")}; frame-ancestors 'none'; base-uri 'none'`);
   const confirmed = await browser.request(device.verificationUri, { form: { user_code: device.userCode.toLowerCase() } });
   assert.equal(confirmed.status, 303, confirmed.text);
   assert.ok(confirmed.location?.startsWith(`${issuer}/`), confirmed.location);
