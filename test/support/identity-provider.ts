@@ -157,7 +157,15 @@ export async function signInAtProvider(browser: Browser, device: Device, as: str
   const confirmed = await browser.request(device.verificationUri, { form: { user_code: device.userCode.toLowerCase() } });
   assert.equal(confirmed.status, 303, confirmed.text);
   assert.ok(confirmed.location?.startsWith(`${issuer}/`), confirmed.location);
-  let next = confirmed.location!;
+  return { browser, callback: await throughProvider(browser, confirmed.location!, as, backendUrl) };
+}
+
+/**
+ * From the provider's authorization URL through its login form (as `as`, or declining) to the
+ * backend's callback; returns the callback URL, not yet visited.
+ */
+export async function throughProvider(browser: Browser, authorizationUrl: string, as: string, backendUrl: string): Promise<string> {
+  let next = authorizationUrl;
   for (let hop = 0; hop < 10 && !next.startsWith(`${backendUrl}/v1/auth/callback`); hop++) {
     const res = await browser.request(next);
     if (res.status === 200 && next.includes("/interaction/")) {
@@ -168,7 +176,7 @@ export async function signInAtProvider(browser: Browser, device: Device, as: str
     }
   }
   assert.ok(next.startsWith(`${backendUrl}/v1/auth/callback`), next);
-  return { browser, callback: next };
+  return next;
 }
 
 function freePort(): Promise<number> {
