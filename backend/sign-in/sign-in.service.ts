@@ -1,8 +1,9 @@
-import { hashSecret, newId } from "../auth/credentials";
+import { hashSecret } from "../auth/credentials";
 import type { Executor, Store } from "../store/db";
-import { insertAuditEvent } from "../store/audit.repository";
 import type { UserRow } from "../store/tables";
 import { ensurePerson, findUserByEmail, findUserById } from "../store/users.repository";
+import { autoProvision } from "./auto-provision";
+import { audit, Origin } from "./sign-in.audit";
 import { mintSession, normalizeUserCode } from "./device.service";
 import { Assertion, IdentityProviders, SignInRefused } from "./identity-providers";
 import { consumeSignInRequest, findDevice, findDeviceByUserCode, findIdentity, findUserIdentity, insertIdentity, insertSignInRequest, moveDevice } from "./sign-in.repository";
@@ -11,12 +12,6 @@ import type { DeviceAuthorizationRow, SignInRequestRow } from "./sign-in.tables"
 
 /** How long the provider may take to call back after the person left for it. */
 const FLOW_SECONDS = 600;
-
-/** Where the request came from, for the audit log. */
-export interface Origin {
-  ip: string;
-  requestId: string;
-}
 
 /** A pending, unexpired device authorization for what the person typed, if any. */
 export async function pendingDevice(db: Executor, typed: string): Promise<DeviceAuthorizationRow | undefined> {
@@ -105,7 +100,7 @@ export async function finishSignIn(store: Store, providers: IdentityProviders, c
   if (!assertion.emailVerified) return refuse(`the identity provider has not verified ${assertion.email} (email_verified is not true): verify it there, then sign in again`);
 
   const linked = await store.db.transaction().execute(async (trx): Promise<SignedInPerson | string> => {
-    const user = await userOf(trx, assertion);
+    const user = await userOf(trx, assertion, origin);
     if (typeof user === "string") return user;
     const facts = { user_id: user.id, subject: assertion.subject, auth_time: assertion.authTime ?? null, mfa: Number(assertion.mfa) };
     if (device && !(await moveDevice(trx, device.id, "pending", { status: "approved", ...facts }))) return "the device code was used or refused meanwhile";
@@ -122,9 +117,10 @@ export async function finishSignIn(store: Store, providers: IdentityProviders, c
  * The user a sign-in is for: the one linked to this issuer and subject; else, at the subject's
  * first sign-in, the person with its verified email (made if missing), now linked. A string is a
  * refusal: an email whose user is linked to another subject of the same provider (the address was
- * given to someone else there), or a service account's.
+ * given to someone else there), or a service account's. A first sign-in also joins the
+ * organizations that provision people of their domain (auto-provision.ts).
  */
-async function userOf(trx: Executor, a: Assertion): Promise<UserRow | string> {
+async function userOf(trx: Executor, a: Assertion, origin: Origin): Promise<UserRow | string> {
   const identity = await findIdentity(trx, a.issuer, a.subject);
   if (identity) return (await findUserById(trx, identity.user_id))!;
   const existing = await findUserByEmail(trx, a.email!);
@@ -133,23 +129,6 @@ async function userOf(trx: Executor, a: Assertion): Promise<UserRow | string> {
   const now = new Date().toISOString();
   const user = existing ?? (await ensurePerson(trx, a.email!, now));
   await insertIdentity(trx, { issuer: a.issuer, subject: a.subject, user_id: user.id, created_at: now });
+  await autoProvision(trx, user, a.issuer, origin, now);
   return user;
-}
-
-async function audit(db: Executor, origin: Origin, action: "login.succeeded" | "login.failed", actor: { id: string; email: string }, changes: Record<string, unknown>): Promise<void> {
-  await insertAuditEvent(db, {
-    id: newId("evt"),
-    // Signing in happens outside any organization: the event is kept, served by no organization's log.
-    organization_id: null,
-    project_id: null,
-    actor_user_id: actor.id,
-    actor_email: actor.email,
-    actor_ip: origin.ip,
-    action,
-    target_type: "user",
-    target_id: actor.id,
-    changes: JSON.stringify(Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, { from: null, to: v }]))),
-    request_id: origin.requestId,
-    at: new Date().toISOString(),
-  });
 }

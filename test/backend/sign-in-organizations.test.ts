@@ -15,6 +15,8 @@ import { call, expectStatus, sqlQuery, useBackend } from "./helpers";
 const ACCOUNTS = {
   ana: { email: "ana@acme.test", emailVerified: true, amr: ["pwd", "otp"] },
   zoe: { email: "zoe@corp.test", emailVerified: true, amr: ["pwd"] },
+  max: { email: "max@auto.test", emailVerified: true, amr: ["pwd"] },
+  lou: { email: "lou@lax.test", emailVerified: true, amr: ["pwd"] },
 };
 const KEY = randomBytes(32).toString("base64");
 const SECRET = "org-client-secret-that-is-long-enough-for-hs256";
@@ -102,6 +104,43 @@ for (const dialect of DIALECTS) {
       const other = expectStatus(await call(backend.url, "POST", "/v1/auth/device", undefined, { body: { email: "ana@acme.test" } }), 200);
       const [otherRow] = await sqlQuery(backend, "SELECT issuer, organization_id FROM device_authorizations WHERE user_code = $1", [other.userCode]);
       assert.deepEqual(otherRow, { issuer: provider().issuer, organization_id: null });
+    });
+
+    /** Signs `as` in through the device grant at the organization's provider; answers the poll. */
+    async function signInAtCorp(email: string, as: string) {
+      const device = expectStatus(await call(backend.url, "POST", "/v1/auth/device", undefined, { body: { email } }), 200);
+      const browser = new Browser();
+      const { callback } = await signInAtProvider(browser, device, as, corp.issuer, backend.url, [provider().issuer, corp.issuer]);
+      assert.equal((await browser.request(callback)).status, 200);
+      return expectStatus(await call(backend.url, "POST", "/v1/auth/token", undefined, { body: { deviceCode: device.deviceCode } }), 200);
+    }
+    /** sso.enforced set in the store: turning it on through the API is refused while the admin doing it would be locked out. */
+    async function enforce(orgId: string) {
+      const policy = JSON.parse(await storedPolicy(orgId));
+      await sqlQuery(backend, "UPDATE organizations SET security_policy = $1 WHERE id = $2", [JSON.stringify({ ...policy, sso: { ...policy.sso, enforced: true } }), orgId]);
+    }
+    const provisioning = (domain: string, name: string) =>
+      root.post("/v1/organizations", { name, settings: { allowedEmailDomains: [domain] }, securityPolicy: { sso: { ...ssoOf(corp, SECRET), autoProvision: { role: "member" } } } });
+
+    it("auto-provisions a person of the organization's domain at their first sign-in with the configured role, audited, when SSO is enforced", async () => {
+      const org = expectStatus(await provisioning("auto.test", "Auto Co"), 201);
+      assert.deepEqual(org.securityPolicy.sso.autoProvision, { role: "member" });
+      await enforce(org.id);
+      const signedIn = await signInAtCorp("max@auto.test", "max");
+      const [member] = await sqlQuery(backend, "SELECT role FROM org_members WHERE organization_id = $1 AND user_id = $2", [org.id, signedIn.user.id]);
+      assert.deepEqual(member, { role: "member" });
+      const events = expectStatus(await root.get(`/v1/organizations/${org.id}/audit-events?action=member.added`), 200).data;
+      const added = events.find((e: any) => e.target.id === signedIn.user.id);
+      assert.deepEqual({ actor: added.actor.email, changes: added.changes }, {
+        actor: "max@auto.test",
+        changes: { email: { from: null, to: "max@auto.test" }, role: { from: null, to: "member" }, provisionedBy: { from: null, to: "securityPolicy.sso.autoProvision" } },
+      });
+    });
+
+    it("does not provision where SSO is not enforced", async () => {
+      const org = expectStatus(await provisioning("lax.test", "Lax Co"), 201);
+      const signedIn = await signInAtCorp("lou@lax.test", "lou");
+      assert.deepEqual(await sqlQuery(backend, "SELECT role FROM org_members WHERE organization_id = $1 AND user_id = $2", [org.id, signedIn.user.id]), []);
     });
 
     it("refuses an email whose domain two organizations claim with different providers, naming the domain", async () => {
