@@ -30,6 +30,8 @@ export interface FlowSecrets {
 const SECOND_FACTORS = new Set(["mfa", "otp", "hwk", "swk", "sms", "tel", "fpt", "face", "iris", "retina", "vbm"]);
 
 export const SCOPE = "openid email";
+/** How far the provider's clock may run ahead of this backend's. */
+const CLOCK_SKEW_SECONDS = 60;
 
 /**
  * The identity providers tenancy signs people in with, as their relying party: every protocol
@@ -95,6 +97,10 @@ export class IdentityProviders {
       throw new SignInRefused(refusalOf(error));
     }
     if (!claims) throw new SignInRefused("the identity provider returned no ID token");
+    // openid-client refuses an ID token issued too long ago, not one issued in the future (a
+    // provider's clock, or a token minted ahead to be used later): that one check is added here.
+    const ahead = claims.iat - Math.floor(Date.now() / 1000);
+    if (ahead > CLOCK_SKEW_SECONDS) throw new SignInRefused(`the identity provider's ID token failed its "iat" check: it says it was issued ${ahead} seconds in the future (more than the ${CLOCK_SKEW_SECONDS} allowed for clock skew)`);
     const amr = Array.isArray(claims.amr) ? claims.amr.map(String) : [];
     return {
       issuer: claims.iss,
@@ -113,7 +119,11 @@ export class IdentityProviders {
     if (!config) {
       const issuer = new URL(provider.issuer);
       // Plain http only reaches a provider on this machine (config.ts refuses any other).
-      const options = issuer.protocol === "http:" && isSafeUrl(issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined;
+      // The ID token's signature is checked against the provider's JWKS too: openid-client skips it
+      // by default for a token straight from the token endpoint (trusting TLS), and an organization's
+      // provider is configured by that organization's admins.
+      const execute = [oidc.enableNonRepudiationChecks, ...(issuer.protocol === "http:" && isSafeUrl(issuer) ? [oidc.allowInsecureRequests] : [])];
+      const options = { execute };
       config = oidc.discovery(issuer, provider.clientId, undefined, oidc.ClientSecretBasic(provider.clientSecret), options).catch((error: unknown) => {
         this.discovered.delete(key);
         throw new TenancyError("unavailable", `the identity provider ${provider.issuer} did not answer its discovery document (${error instanceof Error ? error.message : "no answer"}); try again shortly`, { retryAfterSeconds: 5 });
@@ -141,11 +151,18 @@ function failedClaim(error: unknown): string | undefined {
   return undefined;
 }
 
+/** An error's message and its causes' (openid-client wraps the one that says what failed, such as the signature). */
+function causes(error: Error): string[] {
+  const messages: string[] = [];
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) if (!messages.includes(e.message)) messages.push(e.message);
+  return messages;
+}
+
 function refusalOf(error: unknown): string {
   if (error instanceof oidc.AuthorizationResponseError) return `the identity provider answered ${error.error}${error.error_description ? `: ${error.error_description}` : ""}`;
   if (error instanceof oidc.ResponseBodyError) return `the identity provider refused the code: ${error.error}${error.error_description ? ` (${error.error_description})` : ""}`;
   const claim = failedClaim(error);
   if (claim) return `the identity provider's ID token failed its "${claim}" check: ${(error as Error).message}`;
-  if (error instanceof Error) return `the identity provider's answer did not validate: ${error.message}`;
+  if (error instanceof Error) return `the identity provider's answer did not validate: ${causes(error).join(": ")}`;
   return "the identity provider's answer did not validate";
 }
