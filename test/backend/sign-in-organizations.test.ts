@@ -91,7 +91,11 @@ for (const dialect of DIALECTS) {
       const device = expectStatus(await call(backend.url, "POST", "/v1/auth/device", undefined, { body: { email: "zoe@corp.test" } }), 200);
       const [row] = await sqlQuery(backend, "SELECT issuer, organization_id FROM device_authorizations WHERE user_code = $1", [device.userCode]);
       assert.deepEqual(row, { issuer: corp.issuer, organization_id: org.id });
+      // A code typed by hand: the entry form only leads to the confirmation page, whose policy names the organization's provider.
+      const entry = await new Browser().request(device.verificationUri);
+      assert.match(entry.text, /<form method="get" action="\/console\/device">/);
       const page = await new Browser().request(device.verificationUriComplete);
+      assert.match(page.text, /<form method="post" action="\/console\/device">/);
       assert.equal(page.headers.get("content-security-policy"), `default-src 'none'; form-action 'self' ${provider().issuer} ${corp.issuer}; frame-ancestors 'none'; base-uri 'none'`);
       const browser = new Browser();
       const { callback } = await signInAtProvider(browser, device, "zoe", corp.issuer, backend.url, [provider().issuer, corp.issuer]);
