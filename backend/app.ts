@@ -174,7 +174,7 @@ export function buildApp({ config, store, usage, logStream, routes: tableRoutes 
       await store.close();
     }
   });
-  const deps = { store, usage, authCache, signIn: signInDefaults(config), principalOf: (req: FastifyRequest) => req.principal ?? NOBODY };
+  const deps = { store, usage, authCache, signIn: signInDefaults(config), secrets: signIn.secrets, principalOf: (req: FastifyRequest) => req.principal ?? NOBODY };
 
   for (const def of routes) {
     app.route({ method: def.method, url: toRouterPath(def.path), bodyLimit: def.bodyLimit, onRequest: def.rateLimit === false ? unlimited : authenticate(def), handler: pipeline(def, deps) });

@@ -45,6 +45,8 @@ export interface Config {
   readonly oidc?: OidcProviderConfig;
   /** Where browsers and the command line reach this backend: the base of sign-in links and the OIDC redirect URI. */
   readonly publicUrl: string;
+  /** AES-256 key sealing the secrets the backend must use (organizations' SSO client secrets); absent: none can be stored. */
+  readonly encryptionKey?: Buffer;
 }
 
 /** An OpenID Connect provider tenancy signs people in with, as a confidential client. */
@@ -125,6 +127,13 @@ const redisPrefix = z
 
 const text = variable((raw) => raw);
 
+// The key itself is never quoted back: a refusal says only what shape was expected and what came.
+const encryptionKey = variable((raw) => {
+  if (raw === undefined) return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw) ? Buffer.from(raw, "base64") : undefined;
+  return key?.length === 32 ? key : { refused: `must be 32 random bytes, base64 (openssl rand -base64 32) or hex, got ${raw.length} characters that are neither` };
+});
+
 /** https, or plain http to this machine only (a local identity provider in development and tests). */
 export function isSafeUrl(url: URL): boolean {
   return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname));
@@ -172,6 +181,7 @@ const ENVIRONMENT = z
     TENANCY_OIDC_ISSUER: baseUrl("https://login.example.com", true),
     TENANCY_OIDC_CLIENT_ID: text,
     TENANCY_OIDC_CLIENT_SECRET: text,
+    TENANCY_ENCRYPTION_KEY: encryptionKey,
   })
   .superRefine((env, ctx) => {
     const { TENANCY_BOOTSTRAP_EMAIL: email, TENANCY_BOOTSTRAP_TOKEN: token } = env;
@@ -220,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.TENANCY_OIDC_ISSUER && e.TENANCY_OIDC_CLIENT_ID && e.TENANCY_OIDC_CLIENT_SECRET
         ? Object.freeze({ issuer: e.TENANCY_OIDC_ISSUER, clientId: e.TENANCY_OIDC_CLIENT_ID, clientSecret: e.TENANCY_OIDC_CLIENT_SECRET })
         : undefined,
+    encryptionKey: e.TENANCY_ENCRYPTION_KEY,
     publicUrl: e.TENANCY_PUBLIC_URL ?? `http://${hostForUrl(e.TENANCY_HOST ?? "127.0.0.1")}:${e.TENANCY_PORT}`,
     usage: Object.freeze({
       redisUrl: e.TENANCY_REDIS_URL,

@@ -6,6 +6,8 @@ import { bootstrapIfEmpty } from "./services/bootstrap.service";
 import { openStore } from "./store/db";
 import { pruneIdempotencyRecords } from "./store/idempotency.repository";
 import { migrateToLatest } from "./store/migrate";
+import { assertSecretsReadable } from "./sign-in/organization-providers";
+import { secretBoxOf } from "./sign-in/secret-box";
 import { startUsage } from "./usage/usage.runtime";
 
 const KEEP_IDEMPOTENCY_MS = 48 * 3600_000;
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const store = openStore(config.databaseUrl);
   await migrateToLatest(store.db);
+  await assertSecretsReadable(store.db, secretBoxOf(config));
   const bootstrapIgnored = config.bootstrap !== undefined && !(await bootstrapIfEmpty(store, config.bootstrap));
   const prune = () => pruneIdempotencyRecords(store.db, new Date(Date.now() - KEEP_IDEMPOTENCY_MS).toISOString());
   await prune();

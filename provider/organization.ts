@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { organization, organizationInput } from "../schema";
 import { withExclusiveAccess } from "./access";
@@ -29,6 +30,21 @@ type Spec = typeof organizationSpec;
 /** The inputs of an `Organization`: the API's organization fields. */
 export type OrganizationArgs = SpecArgs<Spec["own"], Spec["api"]>;
 
+type OrganizationObject = z.output<typeof organization>;
+type Sso = { clientSecret?: string; clientSecretSet?: true };
+
+/**
+ * The SSO client secret is write-only: the API answers `clientSecretSet: true`, never the secret.
+ * State keeps the secret the stack declared instead (a Pulumi secret, see `Organization`), so diff
+ * compares what was declared with what is declared; one set out of band is not the stack's.
+ */
+function asDeclared(object: OrganizationObject, declared: { securityPolicy?: { sso?: Sso } }): OrganizationObject {
+  const { clientSecretSet, ...sso } = object.securityPolicy.sso as typeof object.securityPolicy.sso & Sso;
+  const secret = declared.securityPolicy?.sso?.clientSecret;
+  if (!clientSecretSet || secret === undefined) return { ...object, securityPolicy: { ...object.securityPolicy, sso } };
+  return { ...object, securityPolicy: { ...object.securityPolicy, sso: { ...sso, clientSecret: secret } as typeof sso } };
+}
+
 /** The API fields the provider compares and patches (`exclusiveAccess` is the provider's own). */
 const patched = organizationSpec.compared.filter((k) => organizationSpec.bodyKeys.includes(k));
 /** The patch that makes `current` what `inputs` declare. */
@@ -46,10 +62,13 @@ export const organizationKind = defineResource(organizationSpec, {
       await assertRecoverable(client, { objectId: found.id, label: `organization ${found.id} ("${found.name}")` }, inputs.externalId!);
       return client.organizations.update(found.id, patchFor(found, inputs));
     });
-    return { id: org.id, object: org };
+    return { id: org.id, object: asDeclared(org, inputs) };
   },
-  read: ({ client, gone }, id) => gone(client.organizations.get(id)),
-  update: ({ client }, id, olds, news) => client.organizations.update(id, patchFor(olds, news)),
+  read: async ({ client, gone }, id, props) => {
+    const org = await gone(client.organizations.get(id));
+    return org && asDeclared(org, props);
+  },
+  update: async ({ client }, id, olds, news) => asDeclared(await client.organizations.update(id, patchFor(olds, news)), news),
   delete: async ({ client, gone }, id) => void (await gone(client.organizations.delete(id))),
   // The object a claim names: the organization itself.
   claimOf: (id) => id,
@@ -59,5 +78,18 @@ export const organizationKind = defineResource(organizationSpec, {
 
 export const organizationImplementation = organizationKind.implementation;
 
-/** An organization of the tenancy platform. */
-export class Organization extends organizationKind.Resource {}
+/**
+ * An organization of the tenancy platform. A `securityPolicy` holding an SSO client secret is a
+ * Pulumi secret as a whole (the engine then keeps it encrypted in state, and previews do not show
+ * it), whether or not the program marked it so.
+ */
+export class Organization extends organizationKind.Resource {
+  constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(name, { ...args, securityPolicy: secretWhileItHoldsOne(args.securityPolicy) }, opts);
+  }
+}
+
+function secretWhileItHoldsOne(policy: OrganizationArgs["securityPolicy"]): OrganizationArgs["securityPolicy"] {
+  if (policy === undefined) return undefined;
+  return pulumi.output(policy).apply((p) => ((p as { sso?: Sso } | undefined)?.sso?.clientSecret !== undefined ? pulumi.secret(p) : p)) as OrganizationArgs["securityPolicy"];
+}

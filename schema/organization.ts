@@ -27,13 +27,35 @@ export const settings = z.strictObject({
   membersCanCreateProjects: z.boolean().default(false),
 });
 
+/** https, or plain http to this machine only (a local provider in development and tests). */
+const issuerUrl = z
+  .url({ error: "must be the provider's issuer URL, such as https://login.acme.test" })
+  .max(512)
+  .refine((u) => {
+    const url = new URL(u);
+    return !url.search && !url.hash && (url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)));
+  }, "must be an https:// URL without query or fragment (plain http only on 127.0.0.1 or localhost)");
+
+/** The SSO fields every reader may see; `clientSecret` is write-only (see `sso` and `ssoView`). */
+const ssoShown = {
+  enforced: z.boolean().default(false),
+  protocol: z.enum(["saml", "oidc"]).optional(),
+  metadataUrl: z.url().max(2048).refine((u) => !unstorable(u), UNSTORABLE_MESSAGE).optional(),
+  issuer: issuerUrl.optional(),
+  clientId: text(512).optional(),
+  /** Just-in-time provisioning: a person of the organization's domains signing in at its provider gets this role. */
+  autoProvision: z.strictObject({ role: orgRole }).optional(),
+};
+
 export const sso = z
   .strictObject({
-    enforced: z.boolean().default(false),
-    protocol: z.enum(["saml", "oidc"]).optional(),
-    metadataUrl: z.url().max(2048).refine((u) => !unstorable(u), UNSTORABLE_MESSAGE).optional(),
-    issuer: text(512).optional(),
-    clientId: text(512).optional(),
+    ...ssoShown,
+    /**
+     * Write-only: sent in a create or PATCH, never answered (`clientSecretSet` says whether one is
+     * kept), encrypted at rest (so stored it is longer: a plain one is at most 2048 characters); a PATCH
+     * without it keeps the stored one, `null` removes it.
+     */
+    clientSecret: z.string().min(1).max(4096).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.enforced && !v.protocol) {
@@ -45,6 +67,9 @@ export const sso = z
       ctx.addIssue({ code: "custom", path: ["enforced"], message: "must be false with protocol saml: SAML sign-in is not supported yet (use protocol oidc to enforce sign-in)" });
     }
   });
+
+/** SSO as the API answers it: the client secret replaced by `clientSecretSet: true` while one is kept (absent otherwise). */
+export const ssoView = z.strictObject({ ...ssoShown, clientSecretSet: z.literal(true).optional() });
 
 export const session = z.strictObject({
   maxTokenLifetimeDays: days.optional(),
@@ -88,9 +113,13 @@ export const ENFORCEMENT = Object.freeze({
 });
 export const enforcement = z.strictObject({ enforced: z.array(z.string()), notEnforced: z.array(z.string()) });
 
+/** The security policy as the API answers it (no client secret). */
+export const securityPolicyView = securityPolicy.extend({ sso: ssoView });
+
 export const organization = z.strictObject({
   id: idOf("organization"),
   ...organizationInput.shape,
+  securityPolicy: securityPolicyView,
   // Only admins and billing see billing; for other members the field is absent.
   billing: billing.optional(),
   enforcement,

@@ -2,6 +2,7 @@ import type { Config } from "../config";
 import type { Store } from "../store/db";
 import type { TokenRow, UserRow } from "../store/tables";
 import type { AuthCache } from "./auth-cache";
+import type { SecretBox } from "../sign-in/secret-box";
 
 /** Who is calling: the user behind the management token, and that token. */
 export interface Caller {
@@ -33,4 +34,6 @@ export interface Ctx {
   /** Where reads may find the caller's standing in an organization (the pipeline's; none in tests that build a Ctx). */
   readonly authCache?: AuthCache;
   readonly signIn: SignInDefaults;
+  /** Seals the secrets a request stores (an organization's SSO client secret); absent without TENANCY_ENCRYPTION_KEY. */
+  readonly secrets?: SecretBox;
 }

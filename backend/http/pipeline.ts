@@ -15,6 +15,7 @@ import { earlierAnswer, idempotentRequest, rememberAnswer, winnerAnswer } from "
 import { isPathParam, PATH_PARAMS } from "./path-params";
 import { Guards, Reply, RouteDef, versionOf, Versioned } from "./route";
 import { invalidField, parseInput } from "./validate";
+import type { SecretBox } from "../sign-in/secret-box";
 
 /** Who the onRequest hook found behind the request, before the body was read. */
 export type Principal = { kind: "none" } | { kind: "user"; caller: Caller } | { kind: "gateway"; gateway: GatewayPrincipal };
@@ -93,6 +94,7 @@ export interface PipelineDeps {
   /** Forgotten whenever this instance commits a management write. */
   authCache: AuthCache;
   signIn: SignInDefaults;
+  secrets?: SecretBox;
   principalOf(req: FastifyRequest): Principal;
 }
 
@@ -101,7 +103,7 @@ export interface PipelineDeps {
  * here (the only place a transaction is opened for a request), and `db` passed down is that
  * transaction; reads get the plain connection. Services never resolve, authorize or parse.
  */
-export function pipeline(def: RouteDef, { store, usage, authCache, signIn, principalOf }: PipelineDeps) {
+export function pipeline(def: RouteDef, { store, usage, authCache, signIn, secrets, principalOf }: PipelineDeps) {
   const write = def.scope === "gateway" ? def.transaction === true : WRITES.has(def.method);
   const idempotent = def.method === "POST" && def.status === 201 && (def.scope === "user" || def.scope === "organization" || def.scope === "project");
 
@@ -120,7 +122,7 @@ export function pipeline(def: RouteDef, { store, usage, authCache, signIn, princ
       return answer(await (write ? store.db.transaction().execute(handle) : handle(store.db)));
     }
     if (principal.kind !== "user") throw new Error(`route ${def.method} ${def.path} ran without its caller`);
-    const ctx: Ctx = { store, caller: principal.caller, ip: req.ip, requestId: req.id, now: new Date().toISOString(), authCache, signIn };
+    const ctx: Ctx = { store, caller: principal.caller, ip: req.ip, requestId: req.id, now: new Date().toISOString(), authCache, signIn, secrets };
     const ifMatch = typeof req.headers["if-match"] === "string" ? req.headers["if-match"] : undefined;
     const userId = ctx.caller.user.id;
     // Scope, org policy (in resolveOrganization) and permission, in that order; then the input;

@@ -26,6 +26,7 @@ import { creationChanges, recordAudit } from "./audit.service";
 import { revokeTokenWithAudit } from "./tokens.service";
 import { compact, Ctx } from "./context";
 import { recordClaim } from "./claims.service";
+import { clientSecretIn, policyForAudit, policyView, sealNewPolicy, sealPatchedPolicy } from "../sign-in/sso-secret";
 
 /** The client-editable view of an organization: what a merge patch applies to. */
 function editable(rec: OrgRecord) {
@@ -36,7 +37,7 @@ function editable(rec: OrgRecord) {
 export function toOrganization(rec: OrgRecord, role: OrgRole): Organization {
   const view: Partial<ReturnType<typeof editable>> = editable(rec);
   if (!policy.readBilling({ orgRole: role })) delete view.billing;
-  return { id: rec.id, ...(view as ReturnType<typeof editable>), enforcement: { enforced: [...ENFORCEMENT.enforced], notEnforced: [...ENFORCEMENT.notEnforced] }, createdAt: rec.created_at, updatedAt: rec.updated_at, version: rec.version };
+  return { id: rec.id, ...(view as ReturnType<typeof editable>), securityPolicy: policyView(rec.securityPolicy), enforcement: { enforced: [...ENFORCEMENT.enforced], notEnforced: [...ENFORCEMENT.notEnforced] }, createdAt: rec.created_at, updatedAt: rec.updated_at, version: rec.version };
 }
 
 /**
@@ -101,6 +102,7 @@ export async function getOrganization(db: Executor, access: OrgAccess): Promise<
 /** Any authenticated user may create an organization and becomes its first admin. */
 export async function createOrganization(ctx: Ctx, db: Executor, input: z.output<typeof organizationInput>): Promise<Organization> {
   await assertExternalIdFree(db, ctx, ctx.caller.user.id, input.externalId);
+  const securityPolicy = sealNewPolicy(ctx.secrets, input.securityPolicy);
   const rec: OrgRecord = {
     id: newId("org"),
     name: input.name,
@@ -108,7 +110,7 @@ export async function createOrganization(ctx: Ctx, db: Executor, input: z.output
     created_by: ctx.caller.user.id,
     billing: input.billing,
     settings: input.settings,
-    securityPolicy: input.securityPolicy,
+    securityPolicy,
     version: 1,
     created_at: ctx.now,
     updated_at: ctx.now,
@@ -139,8 +141,11 @@ export function listOrganizations(ctx: Ctx, db: Executor, filter: OrganizationFi
  */
 export async function patchOrganization(ctx: Ctx, db: Executor, access: OrgAccess, patch: Record<string, unknown>): Promise<Organization> {
   const before = editable(access.org);
-  const after = mergeAndValidate(organizationInput, before, patch);
-  const changes = changedFields(before, compact(after));
+  const merged = mergeAndValidate(organizationInput, before, patch);
+  const sealed = sealPatchedPolicy(ctx.secrets, access.org.securityPolicy, merged.securityPolicy, clientSecretIn(patch));
+  const after = { ...merged, securityPolicy: sealed.policy };
+  // Compared as the audit keeps them: the client secret only as set or replaced, never its value.
+  const changes = changedFields({ ...before, securityPolicy: policyForAudit(access.org.securityPolicy) }, compact({ ...after, securityPolicy: policyForAudit(after.securityPolicy, sealed.replaced) }));
   const fields = Object.keys(changes);
   if (fields.length === 0) return toOrganization(access.org, access.orgRole);
   if (!fields.every((f) => f === "billing")) allow(policy.changeOrganization(access), `change ${fields.filter((f) => f !== "billing").join(", ")}`);

@@ -5,7 +5,7 @@ import { TenancyError } from "../../schema/errors";
 import { hashSecret, newId } from "../auth/credentials";
 import { invalidField } from "../http/validate";
 import { mintToken, SignInFacts } from "../services/tokens.service";
-import type { Store } from "../store/db";
+import type { Executor, Store } from "../store/db";
 import { findUserById } from "../store/users.repository";
 import type { IdentityProviders } from "./identity-providers";
 import { findDeviceByHash, insertDevice, moveDevice, updateDevice } from "./sign-in.repository";
@@ -38,7 +38,7 @@ const DEVICE_CODE_PREFIX = "tdc_";
 
 /** `POST /v1/auth/device`: a device authorization for the person with this email (its domain picks the provider). */
 export async function startDevice(store: Store, providers: IdentityProviders, publicUrl: string, email: string): Promise<z.output<typeof deviceAuthorization>> {
-  const provider = providers.forEmail(email);
+  const provider = await providers.forEmail(store.db, email);
   const now = new Date();
   const deviceCode = `${DEVICE_CODE_PREFIX}${randomBytes(32).toString("base64url")}`;
   const row: DeviceAuthorizationRow = {
@@ -56,6 +56,7 @@ export async function startDevice(store: Store, providers: IdentityProviders, pu
     auth_time: null,
     mfa: null,
     failure: null,
+    organization_id: provider.organizationId ?? null,
     created_at: now.toISOString(),
   };
   await insertDevice(store.db, row);
@@ -68,6 +69,12 @@ export async function startDevice(store: Store, providers: IdentityProviders, pu
     expiresIn: DEVICE_CODE_SECONDS,
     interval: POLL_INTERVAL_SECONDS,
   };
+}
+
+/** The management token a sign-in yields (device grant or browser), recording where and how the person signed in. */
+export async function mintSession(db: Executor, userId: string, signIn: SignInFacts, at: string): Promise<{ token: string; expiresAt: string }> {
+  const created = await mintToken(db, userId, "sign-in", at, SESSION_HOURS / 24, undefined, { ageFrom: at, idleMaxSeconds: 0, expiresAt: null, signIn });
+  return { token: created.token!, expiresAt: created.expiresAt! };
 }
 
 type PollOutcome = { refuse: TenancyError } | { signedIn: SignedIn };
@@ -98,8 +105,8 @@ export async function pollDevice(store: Store, deviceCode: string): Promise<Sign
     if (!(await moveDevice(trx, row.id, "approved", { status: "used", polled_at: at }))) throw invalidField("deviceCode", "was used already: it yields one token; start again with tenancy login");
     const user = (await findUserById(trx, row.user_id!))!;
     const signIn: SignInFacts = { issuer: row.issuer, subject: row.subject!, mfa: row.mfa === 1, ...(row.auth_time ? { authTime: row.auth_time } : {}) };
-    const created = await mintToken(trx, user.id, "sign-in", at, SESSION_HOURS / 24, undefined, { ageFrom: at, idleMaxSeconds: 0, expiresAt: null, signIn });
-    return { signedIn: { token: created.token!, expiresAt: created.expiresAt!, user: { id: user.id, email: user.email }, signIn } };
+    const session = await mintSession(trx, user.id, signIn, at);
+    return { signedIn: { ...session, user: { id: user.id, email: user.email }, signIn } };
   });
   if ("refuse" in outcome) throw outcome.refuse;
   return outcome.signedIn;

@@ -2,6 +2,9 @@ import * as oidc from "openid-client";
 import { TenancyError } from "../../schema/errors";
 import { isSafeUrl, OidcProviderConfig } from "../config";
 import { invalidField } from "../http/validate";
+import type { Executor } from "../store/db";
+import { organizationProvider, organizationProviderFor, ProviderChoice } from "./organization-providers";
+import type { SecretBox } from "./secret-box";
 
 /** What a provider asserted about the person, once openid-client validated the ID token. */
 export interface Assertion {
@@ -27,6 +30,8 @@ export interface FlowSecrets {
 const SECOND_FACTORS = new Set(["mfa", "otp", "hwk", "swk", "sms", "tel", "fpt", "face", "iris", "retina", "vbm"]);
 
 export const SCOPE = "openid email";
+/** How far the provider's clock may run ahead of this backend's. */
+const CLOCK_SKEW_SECONDS = 60;
 
 /**
  * The identity providers tenancy signs people in with, as their relying party: every protocol
@@ -41,17 +46,25 @@ export class IdentityProviders {
     private readonly instanceDefault: OidcProviderConfig | undefined,
     /** The backend's callback, registered at every provider. */
     readonly redirectUri: string,
+    /** Opens organizations' client secrets. */
+    private readonly secrets?: SecretBox,
   ) {}
 
-  /** Home-realm discovery: the provider that signs in this email. */
-  forEmail(email: string): OidcProviderConfig {
+  /**
+   * Home-realm discovery: the provider that signs in this email — the one of the organization that
+   * lists its domain and configured OIDC (organization-providers.ts), else the instance default.
+   */
+  async forEmail(db: Executor, email: string): Promise<ProviderChoice> {
+    const own = await organizationProviderFor(db, this.secrets, email);
+    if (own) return own;
     if (this.instanceDefault) return this.instanceDefault;
-    throw invalidField("email", `no identity provider signs in ${email.split("@")[1] ?? email}: this backend has no TENANCY_OIDC_ISSUER; ask its operator, or get a token with npm run token on the server host`);
+    throw invalidField("email", `no identity provider signs in ${email.split("@")[1] ?? email}: no organization lists that domain with its own OIDC provider, and this backend has no TENANCY_OIDC_ISSUER; ask its operator, or get a token with npm run token on the server host`);
   }
 
-  /** The provider a flow was started with (its issuer is all the flow kept). */
-  byIssuer(issuer: string): OidcProviderConfig | undefined {
-    return this.instanceDefault?.issuer === issuer ? this.instanceDefault : undefined;
+  /** The provider a flow was started with, if it is still configured with the same issuer. */
+  async forFlow(db: Executor, flow: { organization_id: string | null; issuer: string }): Promise<ProviderChoice | undefined> {
+    const provider = flow.organization_id ? await organizationProvider(db, this.secrets, flow.organization_id) : this.instanceDefault;
+    return provider?.issuer === flow.issuer ? provider : undefined;
   }
 
   /** Where the person's browser goes to sign in. */
@@ -84,6 +97,10 @@ export class IdentityProviders {
       throw new SignInRefused(refusalOf(error));
     }
     if (!claims) throw new SignInRefused("the identity provider returned no ID token");
+    // openid-client refuses an ID token issued too long ago, not one issued in the future (a
+    // provider's clock, or a token minted ahead to be used later): that one check is added here.
+    const ahead = claims.iat - Math.floor(Date.now() / 1000);
+    if (ahead > CLOCK_SKEW_SECONDS) throw new SignInRefused(`the identity provider's ID token failed its "iat" check: it says it was issued ${ahead} seconds in the future (more than the ${CLOCK_SKEW_SECONDS} allowed for clock skew)`);
     const amr = Array.isArray(claims.amr) ? claims.amr.map(String) : [];
     return {
       issuer: claims.iss,
@@ -96,12 +113,17 @@ export class IdentityProviders {
   }
 
   private configuration(provider: OidcProviderConfig): Promise<oidc.Configuration> {
-    const key = `${provider.issuer}\n${provider.clientId}`;
+    // The secret is part of the key: a rotated one must not keep using the old configuration.
+    const key = `${provider.issuer}\n${provider.clientId}\n${provider.clientSecret}`;
     let config = this.discovered.get(key);
     if (!config) {
       const issuer = new URL(provider.issuer);
       // Plain http only reaches a provider on this machine (config.ts refuses any other).
-      const options = issuer.protocol === "http:" && isSafeUrl(issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined;
+      // The ID token's signature is checked against the provider's JWKS too: openid-client skips it
+      // by default for a token straight from the token endpoint (trusting TLS), and an organization's
+      // provider is configured by that organization's admins.
+      const execute = [oidc.enableNonRepudiationChecks, ...(issuer.protocol === "http:" && isSafeUrl(issuer) ? [oidc.allowInsecureRequests] : [])];
+      const options = { execute };
       config = oidc.discovery(issuer, provider.clientId, undefined, oidc.ClientSecretBasic(provider.clientSecret), options).catch((error: unknown) => {
         this.discovered.delete(key);
         throw new TenancyError("unavailable", `the identity provider ${provider.issuer} did not answer its discovery document (${error instanceof Error ? error.message : "no answer"}); try again shortly`, { retryAfterSeconds: 5 });
@@ -129,11 +151,18 @@ function failedClaim(error: unknown): string | undefined {
   return undefined;
 }
 
+/** An error's message and its causes' (openid-client wraps the one that says what failed, such as the signature). */
+function causes(error: Error): string[] {
+  const messages: string[] = [];
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) if (!messages.includes(e.message)) messages.push(e.message);
+  return messages;
+}
+
 function refusalOf(error: unknown): string {
   if (error instanceof oidc.AuthorizationResponseError) return `the identity provider answered ${error.error}${error.error_description ? `: ${error.error_description}` : ""}`;
   if (error instanceof oidc.ResponseBodyError) return `the identity provider refused the code: ${error.error}${error.error_description ? ` (${error.error_description})` : ""}`;
   const claim = failedClaim(error);
   if (claim) return `the identity provider's ID token failed its "${claim}" check: ${(error as Error).message}`;
-  if (error instanceof Error) return `the identity provider's answer did not validate: ${error.message}`;
+  if (error instanceof Error) return `the identity provider's answer did not validate: ${causes(error).join(": ")}`;
   return "the identity provider's answer did not validate";
 }

@@ -29,8 +29,10 @@ export interface Page {
 
 export function renderPage({ title, lines, confirm }: Page): string {
   const paragraphs = lines.map((l) => `<p>${escapeHtml(l)}</p>`).join("\n");
+  // The entry form (a code typed by hand) only shows the confirmation page, whose policy allows
+  // the device's own provider (an organization's, maybe): only that page's form leads there.
   const form = confirm
-    ? `<form method="post" action="/console/device">
+    ? `<form method="${confirm.email ? "post" : "get"}" action="/console/device">
 <label for="user_code">Code shown in your terminal</label>
 <input id="user_code" name="user_code" value="${escapeHtml(confirm.userCode ?? "")}" autocomplete="off" autocapitalize="characters" required>
 <button type="submit">${confirm.email ? `Sign in as ${escapeHtml(confirm.email)}` : "Continue"}</button>

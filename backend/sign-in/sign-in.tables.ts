@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { Executor } from "../store/db";
 import type { Database } from "../store/tables";
 
-/** Row types of migration 008 (sign-in), kept beside the code that uses them. */
+/** Row types of migrations 008 (sign-in) and 010 (organizations' providers), kept beside the code that uses them. */
 
 /** A provider's subject, linked to a user at its first sign-in (then matched on issuer + subject). */
 export interface IdentityRow {
@@ -34,6 +34,8 @@ export interface DeviceAuthorizationRow {
   mfa: number | null;
   /** Why the sign-in was refused (denied), told to the polling command line. */
   failure: string | null;
+  /** The organization whose provider the email's domain picked (null: the instance default). */
+  organization_id: string | null;
   created_at: string;
 }
 
@@ -46,6 +48,12 @@ export interface SignInRequestRow {
   code_verifier: string;
   expires_at: string;
   created_at: string;
+  /** The organization whose provider the flow went to (null: the instance default). */
+  organization_id: string | null;
+  /** The email a browser sign-in (no device) was started for. */
+  email: string | null;
+  /** A browser sign-in's same-origin path to go back to once signed in. */
+  return_to: string | null;
 }
 
 export type SignInTables = {

@@ -8,6 +8,7 @@ import * as claims from "./migrations/006-claims";
 import * as gatewayCredentials from "./migrations/007-gateway-credentials";
 import * as signIn from "./migrations/008-sign-in";
 import * as invitations from "./migrations/009-invitations";
+import * as orgIdentityProviders from "./migrations/010-org-identity-providers";
 import type { Db } from "./db";
 
 /** Migrations are listed here, in order, rather than read from disk: the compiled set is the set. */
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "007-gateway-credentials": gatewayCredentials,
   "008-sign-in": signIn,
   "009-invitations": invitations,
+  "010-org-identity-providers": orgIdentityProviders,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

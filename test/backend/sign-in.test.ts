@@ -193,6 +193,6 @@ describe("sign-in without an identity provider", function () {
   it("refuses to start, naming the email and how else to get a token", async () => {
     const res = await call(backend.url, "POST", "/v1/auth/device", undefined, { body: { email: "ana@acme.test" } });
     assert.equal(res.status, 400);
-    assert.deepEqual(res.body.errors, [{ path: "email", message: "no identity provider signs in acme.test: this backend has no TENANCY_OIDC_ISSUER; ask its operator, or get a token with npm run token on the server host" }]);
+    assert.deepEqual(res.body.errors, [{ path: "email", message: "no identity provider signs in acme.test: no organization lists that domain with its own OIDC provider, and this backend has no TENANCY_OIDC_ISSUER; ask its operator, or get a token with npm run token on the server host" }]);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { apiKeyImplementation, apiKeySpec } from "../../provider/api-key";
@@ -22,7 +23,8 @@ describe("one spec per resource: every input field round-trips", function () {
   let backend: Backend;
   let root: TenancyClient;
   before(async () => {
-    backend = await startBackend();
+    // A key, so that the organization's write-only SSO client secret can be kept.
+    backend = await startBackend({ env: { TENANCY_ENCRYPTION_KEY: randomBytes(32).toString("base64") } });
     root = api(backend.url, backend.token);
   });
   after(async () => backend?.dispose());
@@ -36,7 +38,7 @@ describe("one spec per resource: every input field round-trips", function () {
       billing: { plan: "team", billingEmail: "ap@rt.test", financeContacts: ["fin@rt.test"], renewalDate: "2027-01-31" },
       settings: { allowedEmailDomains: ["rt.test"], apiKeyMaxLifetimeDays: 365, membersCanCreateProjects: true },
       securityPolicy: {
-        sso: { enforced: false, protocol: "oidc", metadataUrl: "https://idp.rt.test/.well-known/openid-configuration", issuer: "https://idp.rt.test", clientId: "tenancy" },
+        sso: { enforced: false, protocol: "oidc", metadataUrl: "https://idp.rt.test/.well-known/openid-configuration", issuer: "https://idp.rt.test", clientId: "tenancy", clientSecret: "rt-client-secret", autoProvision: { role: "member" } },
         session: { maxTokenLifetimeDays: 30, idleTimeoutMinutes: 60, requireMfa: false },
         ipAllowlist: ["127.0.0.0/8", "::1/128"],
       },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { createServer, IncomingMessage, Server } from "node:http";
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo, createServer as createNetServer } from "node:net";
+import { generateKeyPairSync, KeyObject, sign } from "node:crypto";
 
 /**
  * A real OpenID Provider for the tests: `oidc-provider` (the certified OP library) in this process
@@ -20,7 +21,21 @@ export interface IdentityProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * From now on, the ID token the token endpoint answers is re-signed after `change` edits its
+   * claims: with the provider's own key (a token the provider could have issued, but wrong), or
+   * with another key (`key: "other"`, a forged signature). `undefined` stops tampering.
+   */
+  tamper(change: ((claims: Record<string, unknown>) => { claims: Record<string, unknown>; key?: "own" | "other" }) | undefined): void;
   close(): Promise<void>;
+}
+
+const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+/** An RS256 JWS of `claims` under `key` (node:crypto: the test's forger, not the backend's checker). */
+function signJwt(claims: Record<string, unknown>, key: KeyObject, kid: string): string {
+  const input = `${b64url({ alg: "RS256", typ: "JWT", kid })}.${b64url(claims)}`;
+  return `${input}.${sign("sha256", Buffer.from(input), key).toString("base64url")}`;
 }
 
 // oidc-provider ships no types; the few calls made here are typed by this shape.
@@ -41,16 +56,21 @@ function readBody(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** Starts the provider; `redirectUri` is the backend's callback, registered for its client. */
-export async function startIdentityProvider(accounts: Record<string, Account>, redirectUri: string, port = 0): Promise<IdentityProvider> {
+export async function startIdentityProvider(accounts: Record<string, Account>, redirectUri: string, options: { clientSecret?: string; port?: number } = {}): Promise<IdentityProvider> {
   // ESM-only, loaded through Node's require(esm).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Provider } = require("oidc-provider") as { Provider: new (issuer: string, config: unknown) => OidcProvider };
   const clientId = "tenancy-test";
-  const clientSecret = "test-client-secret-that-is-long-enough-for-hs256";
+  const clientSecret = options.clientSecret ?? "test-client-secret-that-is-long-enough-for-hs256";
   let provider: OidcProvider | undefined;
+  const own = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+  const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+  const kid = "test-signing-key";
+  let tampering: Parameters<IdentityProvider["tamper"]>[0];
   const server: Server = createServer(async (req, res) => {
     try {
       const match = /^\/interaction\/([^/?]+)/.exec(req.url ?? "");
+      if (!match && tampering && req.url?.startsWith("/token")) return provider!.callback()(req, tamperedTokenResponse(res, tampering));
       if (!match) return provider!.callback()(req, res);
       const details = await provider!.interactionDetails(req, res);
       if (req.method === "GET") {
@@ -76,7 +96,7 @@ export async function startIdentityProvider(accounts: Record<string, Account>, r
       res.writeHead(500).end(String(error));
     }
   });
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(options.port ?? 0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   provider = new Provider(issuer, {
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "client_secret_basic", require_auth_time: true }],
@@ -91,14 +111,33 @@ export async function startIdentityProvider(accounts: Record<string, Account>, r
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     features: { devInteractions: { enabled: false } },
     pkce: { required: () => true },
+    jwks: { keys: [{ ...own.export({ format: "jwk" }), kid, use: "sig", alg: "RS256" }] },
     cookies: { keys: ["identity-provider-test-cookie-key"] },
   });
   return {
     issuer,
     clientId,
     clientSecret,
+    tamper: (change) => void (tampering = change),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+
+  /** The token endpoint's answer, its ID token re-signed after `change`; the rest as the provider wrote it. */
+  function tamperedTokenResponse(res: ServerResponse, change: NonNullable<typeof tampering>): ServerResponse {
+    const end = res.end.bind(res);
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name: string, value: number | string | readonly string[]) => (name.toLowerCase() === "content-length" ? res : setHeader(name, value));
+    res.end = ((body?: unknown, ...rest: unknown[]) => {
+      if (typeof body !== "string" && !Buffer.isBuffer(body)) return end(body as never, ...(rest as []));
+      const answer = JSON.parse(body.toString());
+      if (answer.id_token) {
+        const { claims, key } = change(JSON.parse(Buffer.from(answer.id_token.split(".")[1], "base64url").toString()));
+        answer.id_token = signJwt(claims, key === "other" ? other : own, kid);
+      }
+      return end(JSON.stringify(answer));
+    }) as typeof res.end;
+    return res;
+  }
 }
 
 /** A browser's cookies, one jar per test person: enough for two origins on 127.0.0.1. */
@@ -147,17 +186,25 @@ export interface Device {
 /**
  * The person opens the link, checks the code on the verification page, confirms it, and signs in
  * at the provider as `as` (or declines); returns where the provider sends the browser back, not
- * yet visited.
+ * yet visited. `formTargets`: the origins the page's policy lets its form lead to (the issuer's).
  */
-export async function signInAtProvider(browser: Browser, device: Device, as: string, issuer: string, backendUrl: string): Promise<{ browser: Browser; callback: string }> {
+export async function signInAtProvider(browser: Browser, device: Device, as: string, issuer: string, backendUrl: string, formTargets = [issuer]): Promise<{ browser: Browser; callback: string }> {
   const page = await browser.request(device.verificationUriComplete);
   assert.equal(page.status, 200, page.text);
   assert.match(page.text, new RegExp(device.userCode));
-  assert.equal(page.headers.get("content-security-policy"), `default-src 'none'; form-action 'self' ${issuer}; frame-ancestors 'none'; base-uri 'none'`);
+  assert.equal(page.headers.get("content-security-policy"), `default-src 'none'; form-action 'self' ${formTargets.join(" ")}; frame-ancestors 'none'; base-uri 'none'`);
   const confirmed = await browser.request(device.verificationUri, { form: { user_code: device.userCode.toLowerCase() } });
   assert.equal(confirmed.status, 303, confirmed.text);
   assert.ok(confirmed.location?.startsWith(`${issuer}/`), confirmed.location);
-  let next = confirmed.location!;
+  return { browser, callback: await throughProvider(browser, confirmed.location!, as, backendUrl) };
+}
+
+/**
+ * From the provider's authorization URL through its login form (as `as`, or declining) to the
+ * backend's callback; returns the callback URL, not yet visited.
+ */
+export async function throughProvider(browser: Browser, authorizationUrl: string, as: string, backendUrl: string): Promise<string> {
+  let next = authorizationUrl;
   for (let hop = 0; hop < 10 && !next.startsWith(`${backendUrl}/v1/auth/callback`); hop++) {
     const res = await browser.request(next);
     if (res.status === 200 && next.includes("/interaction/")) {
@@ -168,7 +215,7 @@ export async function signInAtProvider(browser: Browser, device: Device, as: str
     }
   }
   assert.ok(next.startsWith(`${backendUrl}/v1/auth/callback`), next);
-  return { browser, callback: next };
+  return next;
 }
 
 export function freePort(): Promise<number> {

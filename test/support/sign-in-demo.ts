@@ -20,7 +20,7 @@ const accounts = {
 
 async function main(): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
-  const idp = await startIdentityProvider(accounts, `${url}/v1/auth/callback`, port + 1).catch((error: Error) => {
+  const idp = await startIdentityProvider(accounts, `${url}/v1/auth/callback`, { port: port + 1 }).catch((error: Error) => {
     throw new Error(`the test identity provider cannot listen on 127.0.0.1:${port + 1} (${error.message}); set SIGN_IN_DEMO_PORT to another port`);
   });
   mkdirSync(join(ROOT, ".tenancy"), { recursive: true });
