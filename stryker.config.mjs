@@ -1,11 +1,23 @@
-// `npm run mutation` (then stryker.report.mjs prints the score per folder; SQLite only): StrykerJS over the backend's guards and billing path.
+// `npm run mutation`: StrykerJS (mocha runner) over the backend's guards and billing path, the
+// four folders of `folders` below, then stryker.report.mjs writes the score per folder and every
+// mutant left alive with why (reports/mutation/survivors.json) to reports/mutation/scores.md.
+// SQLite only (TEST_DATABASE_URL is unset); set TENANCY_TEST_REDIS_URL for the Redis paths.
+// How long: a folder is 300 (usage/limits*) to 900 (services) mutants; on a quiet 2-core
+// machine roughly half an hour to an hour per folder, so run one folder at a time:
+//   MUTATION_CHECK=off MUTATE='backend/auth/**/*.ts' MUTATION_RUN=auth npm run mutation
+// Environment:
+//   MUTATE          comma-separated globs narrowing the mutated files (default: all four folders)
+//   MUTATION_RUN    the run's report folder, reports/mutation/<run>/ (html, json, incremental)
+//   MUTATION_SUITES comma-separated suite names (test/backend or test/usage) narrowing the tests
+//   MUTATION_EXTRA_SPECS comma-separated extra spec files
+//   MUTATION_CHECK=off leaves out the TypeScript check of each mutant (its start takes minutes)
+// A run is incremental: run again, only mutants whose code or tests changed run again.
 // The backend runs inside the test process (test/support/in-process.ts), so per-test coverage
 // picks the tests that reach each mutant; a child server would hide them (every mutant would run
 // every test). access-model is left out: one test of a minute that reaches most of the backend
-// would be the test every surviving mutant waits for. The compiled dist/ stays in the sandbox for the CLIs some suites run (npm run token). Suites that need a real process (signals, kill -9, its own output) are left out.
-// MUTATE narrows a run to some folders (comma-separated globs), e.g. MUTATE=backend/auth/**/*.ts,
-// and MUTATION_RUN names its report folder (reports/mutation/<run>/); stryker.report.mjs reads
-// every run's report and prints the score per folder.
+// would be the test every surviving mutant waits for. The compiled dist/ stays in the sandbox for
+// the CLIs some suites run (npm run token). Suites that need a real process (signals, kill -9,
+// its own output) are left out.
 const run = process.env.MUTATION_RUN ?? "all";
 const out = `reports/mutation/${run}`;
 const folders = ["backend/http/**/*.ts", "backend/auth/**/*.ts", "backend/services/**/*.ts", "backend/usage/limits*.ts"];
@@ -46,6 +58,7 @@ export default {
   htmlReporter: { fileName: `${out}/mutation.html` },
   // The first run, with coverage per test, takes minutes on a shared 2-core machine.
   dryRunTimeoutMinutes: 20,
+  // Runs of different folders can go side by side: each has its own sandbox in here.
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
 };
