@@ -105,14 +105,15 @@ export const redisPrefix = () => `tenancy-test-${randomBytes(4).toString("hex")}
 export function refusalTests(backend: () => Backend): void {
   let t: Tenant;
   before(async () => {
-    t = await tenant(backend(), { tight: { requestsPerMinute: 3, monthlyBudgetUsd: 0.01 }, small: { tokensPerMinute: 100 }, held: { monthlyBudgetUsd: 0.01 } });
+    t = await tenant(backend(), { tight: { requestsPerMinute: 3, tokensPerMinute: 10_000, monthlyBudgetUsd: 0.01 }, small: { tokensPerMinute: 100 }, held: { monthlyBudgetUsd: 0.01 } });
   });
 
-  it("gives back a request's count when another limit refuses it", async () => {
+  it("gives back a request's count and tokens when another limit refuses it", async () => {
     const p = t.projects.tight.gateway;
     // 2,000 output tokens of gpt-4o are 0.02 USD, more than the whole 0.01 budget.
     for (let i = 0; i < 3; i++) assert.equal(expectStatus(await p.authorize({ model: "gpt-4o", maxOutputTokens: 2000 }), 429).limit, "monthlyBudgetUsd");
-    assert.equal(expectStatus(await p.authorize({ model: "gpt-4o" }), 200).limits.requestsPerMinute.remaining, 2);
+    const { requestsPerMinute, tokensPerMinute } = expectStatus(await p.authorize({ model: "gpt-4o", maxOutputTokens: 10 }), 200).limits;
+    assert.deepEqual([requestsPerMinute.remaining, tokensPerMinute.remaining], [2, 9_990]);
   });
 
   it("says without a Retry-After that an estimate over the whole tokens-per-minute limit never fits", async () => {
