@@ -10,6 +10,7 @@
 //   MUTATION_RUN    the run's report folder, reports/mutation/<run>/ (html, json, incremental)
 //   MUTATION_SUITES comma-separated suite names (test/backend or test/usage) narrowing the tests
 //   MUTATION_EXTRA_SPECS comma-separated extra spec files
+//   MUTATION_CONCURRENCY test workers side by side (default 3)
 //   MUTATION_CHECK=off leaves out the TypeScript check of each mutant (its start takes minutes)
 // A run is incremental: run again, only mutants whose code or tests changed run again.
 // The backend runs inside the test process (test/support/in-process.ts), so per-test coverage
@@ -40,7 +41,10 @@ export default {
   // Code reached outside any test (module loading, the first suite's before hook) is "static":
   // such a mutant would run every test (minutes each). They are reported as Ignored.
   ignoreStatic: true,
-  concurrency: 1,
+  // Most of a mutant's time is its tests waiting (Redis timers, polls), not CPU: several workers
+  // share two cores well. Each worker runs its own in-process backends (own SQLite file, port 0,
+  // Redis prefix), so they never meet.
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 3),
   mutate: process.env.MUTATE ? process.env.MUTATE.split(",") : folders,
   mochaOptions: {
     spec: [
