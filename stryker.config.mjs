@@ -57,7 +57,8 @@ export default {
   ignorePatterns: [".tenancy", ".pulumi-state", "reports", "examples", "bench", "*.log"],
   incremental: true,
   incrementalFile: `${out}/incremental.json`,
-  reporters: ["progress", "json", "html"],
+  plugins: ["@stryker-mutator/*", "./stryker.partial.mjs"],
+  reporters: ["progress", "json", "html", "partial"],
   jsonReporter: { fileName: `${out}/mutation.json` },
   htmlReporter: { fileName: `${out}/mutation.html` },
   // The first run, with coverage per test, takes minutes on a shared 2-core machine.

@@ -1,7 +1,8 @@
 // `npm run mutation`'s last step: the mutation score per folder of every run under
-// reports/mutation/ (each run's mutation.json, as Stryker's JSON reporter wrote it), written to
-// reports/mutation/scores.md (committed; the runs' html/json are not) with every mutant left
-// alive and why it was left (reports/mutation/survivors.json), and printed.
+// reports/mutation/ (each run's mutation.json, as Stryker's JSON reporter wrote it, or what a run
+// stopped early logged in partial.jsonl), written to reports/mutation/scores.md (committed; the
+// runs' html/json are not) with every mutant left alive and why it was left
+// (reports/mutation/survivors.json), and printed.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -24,14 +25,25 @@ const sourceFiles = (dir) =>
     return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith(".ts") && !path.endsWith(".d.ts") ? [relative(".", path)] : [];
   });
 
-const files = new Map();
-for (const run of existsSync(ROOT) ? readdirSync(ROOT) : []) {
+/**
+ * A run's mutants by file: Stryker's mutation.json when the run ended, else the mutants
+ * stryker.partial.mjs logged so far, the run then named "<run> (partial: tested of planned)".
+ */
+function readRun(run) {
   const report = join(ROOT, run, "mutation.json");
-  if (!existsSync(report)) continue;
-  const { files: results } = JSON.parse(readFileSync(report, "utf8"));
-  const at = statSync(report).mtimeMs;
+  if (existsSync(report)) return { name: run, at: statSync(report).mtimeMs, files: JSON.parse(readFileSync(report, "utf8")).files };
+  const partial = join(ROOT, run, "partial.jsonl");
+  if (!existsSync(partial)) return undefined;
+  const [head, ...lines] = readFileSync(partial, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const files = {};
+  for (const { file, ...m } of lines) (files[file] ??= { mutants: [] }).mutants.push(m);
+  return { name: `${run} (partial: ${lines.length} of ${head.planned} mutants tested)`, at: statSync(partial).mtimeMs, files };
+}
+
+const files = new Map();
+for (const run of (existsSync(ROOT) ? readdirSync(ROOT) : []).map(readRun).filter(Boolean)) {
   // The newest report of a file wins (a run narrowed to one file after its tests changed, say).
-  for (const [file, result] of Object.entries(results)) if (!files.has(file) || files.get(file).at < at) files.set(file, { run, at, ...result });
+  for (const [file, result] of Object.entries(run.files)) if (!files.has(file) || files.get(file).at < run.at) files.set(file, { run: run.name, at: run.at, ...result });
 }
 
 /** Why each mutant left alive was left: `file:line mutator` → reason (an equivalent mutant, or what would kill it). */
