@@ -151,6 +151,16 @@ for (const dialect of DIALECTS) {
       const { requestsPerMinute, tokensPerMinute } = expectStatus(admitted, 200).limits;
       assert.deepEqual([requestsPerMinute.remaining, tokensPerMinute.remaining], [1, 600]);
     });
+
+    it("counts a batch's tokens on top of the estimate when its reservation is out of reach: more, never less", async () => {
+      const t2 = await tenant(backend, { tpm: { tokensPerMinute: 1000 } });
+      const p = t2.projects.tpm;
+      const { reservationId } = expectStatus(await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 100 }), 200);
+      const events = [{ eventId: eventId(), model: "gpt-4o", inputTokens: 50, outputTokens: 60, reservationId }];
+      expectStatus(await p.gateway.usage(events), 200);
+      // Without the reservation the batch's 110 tokens count as unreserved, beside the estimate's 100.
+      assert.equal(expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200).limits.tokensPerMinute.remaining, 790);
+    });
   });
 }
 
