@@ -11,6 +11,7 @@
 //   MUTATION_SUITES comma-separated suite names (test/backend or test/usage) narrowing the tests
 //   MUTATION_EXTRA_SPECS comma-separated extra spec files
 //   MUTATION_CONCURRENCY test workers side by side (default 3)
+//   MUTATION_TIMEOUT_MS  what a mutant may take beyond its tests' own time before it is a timeout (default 30 s)
 //   MUTATION_CHECK=off leaves out the TypeScript check of each mutant (its start takes minutes)
 // A run is incremental: run again, only mutants whose code or tests changed run again.
 // The backend runs inside the test process (test/support/in-process.ts), so per-test coverage
@@ -45,6 +46,10 @@ export default {
   // share two cores well. Each worker runs its own in-process backends (own SQLite file, port 0,
   // Redis prefix), so they never meet.
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 3),
+  // A mutant is a timeout past this (plus 1.5 × its tests' time in the dry run) and counts as
+  // detected: on a loaded machine Stryker's 5 s let mutants that change nothing (if (false) on a
+  // line no test reaches with a bad value) pass as timeouts. Real hangs cost this much each.
+  timeoutMS: Number(process.env.MUTATION_TIMEOUT_MS ?? 30_000),
   mutate: process.env.MUTATE ? process.env.MUTATE.split(",") : folders,
   mochaOptions: {
     spec: [
