@@ -105,7 +105,7 @@ export const redisPrefix = () => `tenancy-test-${randomBytes(4).toString("hex")}
 export function refusalTests(backend: () => Backend): void {
   let t: Tenant;
   before(async () => {
-    t = await tenant(backend(), { tight: { requestsPerMinute: 3, tokensPerMinute: 10_000, monthlyBudgetUsd: 0.01 }, small: { tokensPerMinute: 100 }, held: { monthlyBudgetUsd: 0.01 } });
+    t = await tenant(backend(), { tight: { requestsPerMinute: 3, tokensPerMinute: 10_000, monthlyBudgetUsd: 0.01 }, small: { tokensPerMinute: 100 }, held: { monthlyBudgetUsd: 0.01 }, big: { monthlyBudgetUsd: 0.01 } });
   });
 
   it("gives back a request's count and tokens when another limit refuses it", async () => {
@@ -129,5 +129,16 @@ export function refusalTests(backend: () => Backend): void {
     const res = await p.authorize({ model: "gpt-4o", maxOutputTokens: 800 });
     assert.equal(expectStatus(res, 429).limit, "monthlyBudgetUsd");
     assert.equal(res.headers["retry-after"], "300");
+  });
+
+  it("tells a request that would not fit even once the holds lapse to retry at the month's end", async () => {
+    const p = t.projects.big.gateway;
+    expectStatus(await p.authorize({ model: "gpt-4o", maxOutputTokens: 800 }), 200);
+    // 0.02 USD: more than the whole 0.01 budget, held or not.
+    const res = await p.authorize({ model: "gpt-4o", maxOutputTokens: 2000 });
+    assert.equal(expectStatus(res, 429).limit, "monthlyBudgetUsd");
+    const now = new Date();
+    const monthEnd = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    assert.ok(Math.abs(Number(res.headers["retry-after"]) - (monthEnd - now.getTime()) / 1000) < 120, res.headers["retry-after"]);
   });
 }
