@@ -140,5 +140,8 @@ export function refusalTests(backend: () => Backend): void {
     const now = new Date();
     const monthEnd = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
     assert.ok(Math.abs(Number(res.headers["retry-after"]) - (monthEnd - now.getTime()) / 1000) < 120, res.headers["retry-after"]);
+    // 0.01 USD, the whole budget: it fits exactly once the hold lapses.
+    const exact = await p.authorize({ model: "gpt-4o", maxOutputTokens: 1000 });
+    assert.deepEqual([expectStatus(exact, 429).limit, exact.headers["retry-after"]], ["monthlyBudgetUsd", "300"]);
   });
 }
