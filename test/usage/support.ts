@@ -105,7 +105,7 @@ export const redisPrefix = () => `tenancy-test-${randomBytes(4).toString("hex")}
 export function refusalTests(backend: () => Backend): void {
   let t: Tenant;
   before(async () => {
-    t = await tenant(backend(), { tight: { requestsPerMinute: 3, tokensPerMinute: 10_000, monthlyBudgetUsd: 0.01 }, small: { tokensPerMinute: 100 }, held: { monthlyBudgetUsd: 0.01 }, big: { monthlyBudgetUsd: 0.01 } });
+    t = await tenant(backend(), { tight: { requestsPerMinute: 3, tokensPerMinute: 10_000, monthlyBudgetUsd: 0.01 }, small: { tokensPerMinute: 100 }, held: { monthlyBudgetUsd: 0.01 }, big: { monthlyBudgetUsd: 0.01 }, paced: { requestsPerMinute: 1, monthlyBudgetUsd: 10 } });
   });
 
   it("gives back a request's count and tokens when another limit refuses it", async () => {
@@ -114,6 +114,14 @@ export function refusalTests(backend: () => Backend): void {
     for (let i = 0; i < 3; i++) assert.equal(expectStatus(await p.authorize({ model: "gpt-4o", maxOutputTokens: 2000 }), 429).limit, "monthlyBudgetUsd");
     const { requestsPerMinute, tokensPerMinute } = expectStatus(await p.authorize({ model: "gpt-4o", maxOutputTokens: 10 }), 200).limits;
     assert.deepEqual([requestsPerMinute.remaining, tokensPerMinute.remaining], [2, 9_990]);
+  });
+
+  it("names the per-minute limit that refused, not the budget beside it, and resets the window ahead", async () => {
+    const p = t.projects.paced.gateway;
+    const before = Date.now();
+    const { requestsPerMinute } = expectStatus(await p.authorize({ model: "gpt-4o" }), 200).limits;
+    assert.ok(Date.parse(requestsPerMinute.resetAt) > before, requestsPerMinute.resetAt);
+    assert.equal(expectStatus(await p.authorize({ model: "gpt-4o" }), 429).limit, "requestsPerMinute");
   });
 
   it("says without a Retry-After that an estimate over the whole tokens-per-minute limit never fits", async () => {
