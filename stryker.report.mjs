@@ -87,6 +87,8 @@ const text = [
   `|---|---|---|${COLUMNS.map(() => "---").join("|")}|---|`,
   ...rows,
   "",
+  // How each run was narrowed and why (hand-written beside the generated table).
+  ...(existsSync(join(ROOT, "notes.md")) ? [readFileSync(join(ROOT, "notes.md"), "utf8").trim(), ""] : []),
   `## Mutants left alive (${survivors.length}), and why`,
   "",
   ...survivors,
