@@ -1,11 +1,26 @@
-// `npm run mutation` (then stryker.report.mjs prints the score per folder; SQLite only): StrykerJS over the backend's guards and billing path.
+// `npm run mutation`: StrykerJS (mocha runner) over the backend's guards and billing path, the
+// four folders of `folders` below, then stryker.report.mjs writes the score per folder and every
+// mutant left alive with why (reports/mutation/survivors.json) to reports/mutation/scores.md.
+// SQLite only (TEST_DATABASE_URL is unset); set TENANCY_TEST_REDIS_URL for the Redis paths.
+// How long: a folder is 300 (usage/limits*) to 900 (services) mutants; usage/limits* took about
+// 40 minutes with 4 workers on a busy 2-core machine, and a backend folder's first (coverage) run
+// of every backend suite alone over 15, so run one folder at a time:
+//   MUTATION_CHECK=off MUTATE='backend/auth/**/*.ts' MUTATION_RUN=auth npm run mutation
+// Environment:
+//   MUTATE          comma-separated globs narrowing the mutated files (default: all four folders)
+//   MUTATION_RUN    the run's report folder, reports/mutation/<run>/ (html, json, incremental)
+//   MUTATION_SUITES comma-separated suite names (test/backend or test/usage) narrowing the tests
+//   MUTATION_EXTRA_SPECS comma-separated extra spec files
+//   MUTATION_CONCURRENCY test workers side by side (default 3)
+//   MUTATION_TIMEOUT_MS  what a mutant may take beyond its tests' own time before it is a timeout (default 30 s)
+//   MUTATION_CHECK=off leaves out the TypeScript check of each mutant (its start takes minutes)
+// A run is incremental: run again, only mutants whose code or tests changed run again.
 // The backend runs inside the test process (test/support/in-process.ts), so per-test coverage
 // picks the tests that reach each mutant; a child server would hide them (every mutant would run
 // every test). access-model is left out: one test of a minute that reaches most of the backend
-// would be the test every surviving mutant waits for. The compiled dist/ stays in the sandbox for the CLIs some suites run (npm run token). Suites that need a real process (signals, kill -9, its own output) are left out.
-// MUTATE narrows a run to some folders (comma-separated globs), e.g. MUTATE=backend/auth/**/*.ts,
-// and MUTATION_RUN names its report folder (reports/mutation/<run>/); stryker.report.mjs reads
-// every run's report and prints the score per folder.
+// would be the test every surviving mutant waits for. The compiled dist/ stays in the sandbox for
+// the CLIs some suites run (npm run token). Suites that need a real process (signals, kill -9,
+// its own output) are left out.
 const run = process.env.MUTATION_RUN ?? "all";
 const out = `reports/mutation/${run}`;
 const folders = ["backend/http/**/*.ts", "backend/auth/**/*.ts", "backend/services/**/*.ts", "backend/usage/limits*.ts"];
@@ -28,7 +43,14 @@ export default {
   // Code reached outside any test (module loading, the first suite's before hook) is "static":
   // such a mutant would run every test (minutes each). They are reported as Ignored.
   ignoreStatic: true,
-  concurrency: 1,
+  // Most of a mutant's time is its tests waiting (Redis timers, polls), not CPU: several workers
+  // share two cores well. Each worker runs its own in-process backends (own SQLite file, port 0,
+  // Redis prefix), so they never meet.
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 3),
+  // A mutant is a timeout past this (plus 1.5 × its tests' time in the dry run) and counts as
+  // detected: on a loaded machine Stryker's 5 s let mutants that change nothing (if (false) on a
+  // line no test reaches with a bad value) pass as timeouts. Real hangs cost this much each.
+  timeoutMS: Number(process.env.MUTATION_TIMEOUT_MS ?? 30_000),
   mutate: process.env.MUTATE ? process.env.MUTATE.split(",") : folders,
   mochaOptions: {
     spec: [
@@ -41,11 +63,13 @@ export default {
   ignorePatterns: [".tenancy", ".pulumi-state", "reports", "examples", "bench", "*.log"],
   incremental: true,
   incrementalFile: `${out}/incremental.json`,
-  reporters: ["progress", "json", "html"],
+  plugins: ["@stryker-mutator/*", "./stryker.partial.mjs"],
+  reporters: ["progress", "json", "html", "partial"],
   jsonReporter: { fileName: `${out}/mutation.json` },
   htmlReporter: { fileName: `${out}/mutation.html` },
   // The first run, with coverage per test, takes minutes on a shared 2-core machine.
   dryRunTimeoutMinutes: 20,
+  // Runs of different folders can go side by side: each has its own sandbox in here.
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
 };

@@ -422,6 +422,13 @@ for (const dialect of DIALECTS) {
       const a = await apis.outsider.post(`/v1/organizations/${ids.orgId}/members`, { email: "x@y.test", role: "admin" });
       const b = await apis.outsider.post(`/v1/organizations/org_0000000000000000missing/members`, { email: "x@y.test", role: "admin" });
       assert.deepEqual(shape(a, ids.orgId), shape(b, "org_0000000000000000missing"));
+      // A malformed user id is named as its route names the user: a member, or a service account.
+      const org = `/v1/organizations/${ids.orgId}`;
+      for (const [template, label] of [[`${org}/members/{id}`, "member"], [`${org}/service-accounts/{id}/tokens`, "service account"]]) {
+        const malformed = await root.get(template.replace("{id}", "user_x"));
+        assert.equal(expectStatus(malformed, 404).detail, `${label} "user_x" not found`, template);
+        assert.deepEqual(shape(malformed, "user_x"), shape(await root.get(template.replace("{id}", "user_0000000000000000missing")), "user_0000000000000000missing"), template);
+      }
     });
 
     it("refuses escalation: granting above one's role, re-roling oneself, mass-assigning fields", async () => {

@@ -21,17 +21,25 @@ for (const dialect of DIALECTS) {
         assert.equal(r.body.code, "limit_exceeded");
         assert.equal(r.body.limit, "requestsPerMinute");
         assert.ok(Number(r.headers["retry-after"]) >= 1 && Number(r.headers["retry-after"]) <= 60, r.headers["retry-after"]);
+        assert.equal(r.body.detail, `requestsPerMinute exceeded: 5 requests per minute; retry after ${r.headers["retry-after"]} s`);
       }
       const prod = expectStatus(await t.projects.prod.gateway.authorize({ model: "gpt-4o" }), 200);
       assert.equal(prod.limits.requestsPerMinute.remaining, 4);
+      // Only the limits the project has: no headroom for a limit it does not set.
+      assert.deepEqual(Object.keys(prod.limits), ["requestsPerMinute"]);
     });
 
     it("counts tokens per minute from the estimate and corrects them when usage reports the real count", async () => {
       const p = await createProject(backend, t.root, t.orgId, "tpm", { tokensPerMinute: 1000 });
       const first = expectStatus(await p.gateway.authorize({ model: "gpt-4o-mini", inputTokens: 100, maxOutputTokens: 500 }), 200);
       assert.equal(first.limits.tokensPerMinute.remaining, 400);
-      const over = expectStatus(await p.gateway.authorize({ model: "gpt-4o-mini", inputTokens: 100, maxOutputTokens: 500 }), 429);
+      assert.deepEqual(Object.keys(first.limits), ["tokensPerMinute"]);
+      const refused = await p.gateway.authorize({ model: "gpt-4o-mini", inputTokens: 100, maxOutputTokens: 500 });
+      const over = expectStatus(refused, 429);
       assert.equal(over.limit, "tokensPerMinute");
+      const retry = Number(refused.headers["retry-after"]);
+      assert.ok(retry >= 1 && retry <= 60, refused.headers["retry-after"]);
+      assert.equal(over.detail, `tokensPerMinute exceeded: 1000 tokens per minute; retry after ${retry} s`);
       // The request used 100 tokens, not 600: the window gets 500 back.
       const events = [{ eventId: eventId(), model: "gpt-4o-mini", inputTokens: 60, outputTokens: 40, reservationId: first.reservationId }];
       expectStatus(await p.gateway.usage(events), 200);

@@ -139,6 +139,28 @@ for (const dialect of DIALECTS) {
       const rows = expectStatus(await client(backend, backend.token).get(`/v1/organizations/${t.orgId}/costs?projectId=${t.projects.budget.id}`), 200).data;
       assert.deepEqual(rows.map((r: any) => r.costUsd), ["0.002500"]);
     });
+
+    it("gives back the request and tokens a 503 took, so the windows hold only what was admitted", async () => {
+      const t2 = await tenant(backend, { both: { monthlyBudgetUsd: 10, requestsPerMinute: 2, tokensPerMinute: 1000 } });
+      const p = t2.projects.both;
+      // Kept, three of them would be over both windows (3 requests, 1,200 tokens) and answer 429.
+      for (let i = 0; i < 3; i++) assert.equal(expectStatus(await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 400 }), 503).code, "limits_unavailable");
+      expectStatus(await t2.root.patch(`/v1/organizations/${t2.orgId}/projects/${p.id}`, { limits: { monthlyBudgetUsd: null } }), 200);
+      let admitted: any;
+      await eventually(async () => (admitted = await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 400 })).status !== 503, "the budget's removal applied");
+      const { requestsPerMinute, tokensPerMinute } = expectStatus(admitted, 200).limits;
+      assert.deepEqual([requestsPerMinute.remaining, tokensPerMinute.remaining], [1, 600]);
+    });
+
+    it("counts a batch's tokens on top of the estimate when its reservation is out of reach: more, never less", async () => {
+      const t2 = await tenant(backend, { tpm: { tokensPerMinute: 1000 } });
+      const p = t2.projects.tpm;
+      const { reservationId } = expectStatus(await p.gateway.authorize({ model: "gpt-4o", maxOutputTokens: 100 }), 200);
+      const events = [{ eventId: eventId(), model: "gpt-4o", inputTokens: 50, outputTokens: 60, reservationId }];
+      expectStatus(await p.gateway.usage(events), 200);
+      // Without the reservation the batch's 110 tokens count as unreserved, beside the estimate's 100.
+      assert.equal(expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200).limits.tokensPerMinute.remaining, 790);
+    });
   });
 }
 
@@ -294,5 +316,23 @@ describeWithOwnRedis("limits when Redis restarts with its data", true, (redis, b
     // The counter was seeded before the failure: only the retry can add the 0.05 to it.
     await settled(backendOf());
     assert.equal(expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200).limits.monthlyBudgetUsd.remaining, "0.050000");
+  });
+
+  it("keeps what a failed retry round could not settle, two batches as one, and counts both once when Redis is back", async () => {
+    const failedRounds = () => backendOf().logs().split("budget settle retry failed").length - 1;
+    const t = await tenant(backendOf(), { retried: { monthlyBudgetUsd: 0.2 } });
+    const p = t.projects.retried;
+    assert.equal(expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200).limits.monthlyBudgetUsd.remaining, "0.200000");
+    await redis.kill();
+    const before = failedRounds();
+    for (let i = 0; i < 2; i++) expectStatus(await p.gateway.usage([{ eventId: eventId(), model: "gpt-4o", inputTokens: 0, outputTokens: 5000 }]), 200);
+    const pending = async () => [await gauge(backendOf(), "tenancy_budget_settles_pending"), await gauge(backendOf(), "tenancy_budget_settle_pending_usd")];
+    assert.deepEqual(await pending(), [1, 0.1]);
+    // The retry's own round, failing while Redis is away: what it took out must be kept, not lost.
+    await eventually(async () => failedRounds() > before, "a retry round failed while Redis was away", 800);
+    assert.deepEqual(await pending(), [1, 0.1]);
+    await redis.start();
+    await settled(backendOf());
+    assert.equal(expectStatus(await p.gateway.authorize({ model: "gpt-4o" }), 200).limits.monthlyBudgetUsd.remaining, "0.100000");
   });
 });

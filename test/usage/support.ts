@@ -105,14 +105,23 @@ export const redisPrefix = () => `tenancy-test-${randomBytes(4).toString("hex")}
 export function refusalTests(backend: () => Backend): void {
   let t: Tenant;
   before(async () => {
-    t = await tenant(backend(), { tight: { requestsPerMinute: 3, monthlyBudgetUsd: 0.01 }, small: { tokensPerMinute: 100 }, held: { monthlyBudgetUsd: 0.01 } });
+    t = await tenant(backend(), { tight: { requestsPerMinute: 3, tokensPerMinute: 10_000, monthlyBudgetUsd: 0.01 }, small: { tokensPerMinute: 100 }, held: { monthlyBudgetUsd: 0.01 }, big: { monthlyBudgetUsd: 0.01 }, paced: { requestsPerMinute: 1, monthlyBudgetUsd: 10 } });
   });
 
-  it("gives back a request's count when another limit refuses it", async () => {
+  it("gives back a request's count and tokens when another limit refuses it", async () => {
     const p = t.projects.tight.gateway;
     // 2,000 output tokens of gpt-4o are 0.02 USD, more than the whole 0.01 budget.
     for (let i = 0; i < 3; i++) assert.equal(expectStatus(await p.authorize({ model: "gpt-4o", maxOutputTokens: 2000 }), 429).limit, "monthlyBudgetUsd");
-    assert.equal(expectStatus(await p.authorize({ model: "gpt-4o" }), 200).limits.requestsPerMinute.remaining, 2);
+    const { requestsPerMinute, tokensPerMinute } = expectStatus(await p.authorize({ model: "gpt-4o", maxOutputTokens: 10 }), 200).limits;
+    assert.deepEqual([requestsPerMinute.remaining, tokensPerMinute.remaining], [2, 9_990]);
+  });
+
+  it("names the per-minute limit that refused, not the budget beside it, and resets the window ahead", async () => {
+    const p = t.projects.paced.gateway;
+    const before = Date.now();
+    const { requestsPerMinute } = expectStatus(await p.authorize({ model: "gpt-4o" }), 200).limits;
+    assert.ok(Date.parse(requestsPerMinute.resetAt) > before, requestsPerMinute.resetAt);
+    assert.equal(expectStatus(await p.authorize({ model: "gpt-4o" }), 429).limit, "requestsPerMinute");
   });
 
   it("says without a Retry-After that an estimate over the whole tokens-per-minute limit never fits", async () => {
@@ -128,5 +137,19 @@ export function refusalTests(backend: () => Backend): void {
     const res = await p.authorize({ model: "gpt-4o", maxOutputTokens: 800 });
     assert.equal(expectStatus(res, 429).limit, "monthlyBudgetUsd");
     assert.equal(res.headers["retry-after"], "300");
+  });
+
+  it("tells a request that would not fit even once the holds lapse to retry at the month's end", async () => {
+    const p = t.projects.big.gateway;
+    expectStatus(await p.authorize({ model: "gpt-4o", maxOutputTokens: 800 }), 200);
+    // 0.02 USD: more than the whole 0.01 budget, held or not.
+    const res = await p.authorize({ model: "gpt-4o", maxOutputTokens: 2000 });
+    assert.equal(expectStatus(res, 429).limit, "monthlyBudgetUsd");
+    const now = new Date();
+    const monthEnd = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    assert.ok(Math.abs(Number(res.headers["retry-after"]) - (monthEnd - now.getTime()) / 1000) < 120, res.headers["retry-after"]);
+    // 0.01 USD, the whole budget: it fits exactly once the hold lapses.
+    const exact = await p.authorize({ model: "gpt-4o", maxOutputTokens: 1000 });
+    assert.deepEqual([expectStatus(exact, 429).limit, exact.headers["retry-after"]], ["monthlyBudgetUsd", "300"]);
   });
 }
