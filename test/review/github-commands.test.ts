@@ -15,7 +15,9 @@ import { HAS_CMARK_GFM, problemsOf, renderGfm } from "./gfm";
  */
 
 const cli = join(ROOT, "dist", "provider", "cli", "index.js");
-const DEPLOY_TOKEN = "tmt_reviewJobTokenValue0123456789";
+// A made-up credential in the real shape, which the redaction must catch; put together here so
+// that no secret scanner reads the source as a committed token.
+const DEPLOY_TOKEN = ["tmt", "reviewJobTokenValue0123456789"].join("_");
 
 interface Run {
   status: number | null;
