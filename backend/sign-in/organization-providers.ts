@@ -3,7 +3,7 @@ import type { sso as ssoSchema } from "../../schema/organization";
 import { ConfigError, OidcProviderConfig } from "../config";
 import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
-import { findLiveOrganization, OrgRecord, toOrgRecord } from "../store/organizations.repository";
+import { findLiveOrganization, findLiveOrganizationsMentioning, OrgRecord } from "../store/organizations.repository";
 import { SecretBox, UnreadableSecret } from "./secret-box";
 
 /** A provider that signs people in, and the organization it belongs to (absent: the instance default). */
@@ -24,15 +24,8 @@ function oidcClientOf(sso: Sso): (Sso & { issuer: string; clientId: string; clie
  * records decide.
  */
 export async function organizationsClaiming(db: Executor, domain: string): Promise<OrgRecord[]> {
-  const rows = await db
-    .selectFrom("organizations")
-    .selectAll()
-    .where("deleted_at", "is", null)
-    .where("settings", "like", `%"${domain}"%`)
-    .where("security_policy", "like", '%"oidc"%')
-    .orderBy("id")
-    .execute();
-  return rows.map(toOrgRecord).filter((org) => org.settings.allowedEmailDomains.includes(domain) && oidcClientOf(org.securityPolicy.sso));
+  const candidates = await findLiveOrganizationsMentioning(db, { settings: `"${domain}"`, securityPolicy: '"oidc"' });
+  return candidates.filter((org) => org.settings.allowedEmailDomains.includes(domain) && oidcClientOf(org.securityPolicy.sso));
 }
 
 /**
@@ -71,8 +64,7 @@ function providerOf(org: OrgRecord, secrets: SecretBox | undefined): ProviderCho
  * not at some person's sign-in).
  */
 export async function assertSecretsReadable(db: Executor, secrets: SecretBox | undefined): Promise<void> {
-  const rows = await db.selectFrom("organizations").selectAll().where("deleted_at", "is", null).where("security_policy", "like", '%"clientSecret"%').execute();
-  for (const org of rows.map(toOrgRecord)) {
+  for (const org of await findLiveOrganizationsMentioning(db, { securityPolicy: '"clientSecret"' })) {
     const sealed = org.securityPolicy.sso.clientSecret;
     if (!sealed) continue;
     if (!secrets) throw new SecretsUnreadable(`TENANCY_ENCRYPTION_KEY must be set: organization ${org.id} (and maybe others) keeps an encrypted SSO client secret; set the key it was sealed with`);

@@ -80,3 +80,18 @@ export async function findApiKeyByHash(db: Executor, hash: string) {
 export async function touchApiKey(db: Executor, id: string, now: string): Promise<void> {
   await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
 }
+
+/**
+ * The keys `ids` with their project's whole row and their life's ends (revocation, expiry, the
+ * organization's deletion), for billing usage events to them (usage/billing-subjects.ts).
+ */
+export function findKeysWithTheirProjects(db: Executor, ids: string[]) {
+  return db
+    .selectFrom("api_keys as k")
+    .innerJoin("projects as p", "p.id", "k.project_id")
+    .innerJoin("organizations as o", "o.id", "k.organization_id")
+    .selectAll("p")
+    .select(["k.id as key_id", "k.created_at as key_created_at", "k.revoked_at as key_revoked_at", "k.expires_at as key_expires_at", "o.deleted_at as org_deleted_at"])
+    .where("k.id", "in", ids)
+    .execute();
+}

@@ -111,3 +111,15 @@ export async function updateOrganization(db: Executor, rec: OrgRecord): Promise<
   const { id, ...values } = toOrgRow(rec);
   await db.updateTable("organizations").set(values).where("id", "=", id).execute();
 }
+
+/**
+ * Live organizations whose stored settings / security policy JSON contain these texts, in id
+ * order: a coarse filter in SQL (a JSON column is text on both stores) that the caller refines
+ * on the parsed records.
+ */
+export async function findLiveOrganizationsMentioning(db: Executor, texts: { settings?: string; securityPolicy?: string }): Promise<OrgRecord[]> {
+  let q = db.selectFrom("organizations").selectAll().where("deleted_at", "is", null);
+  if (texts.settings !== undefined) q = q.where("settings", "like", `%${texts.settings}%`);
+  if (texts.securityPolicy !== undefined) q = q.where("security_policy", "like", `%${texts.securityPolicy}%`);
+  return (await q.orderBy("id").execute()).map(toOrgRecord);
+}

@@ -1,6 +1,7 @@
 import type { FieldError } from "../../schema/errors";
 import type { UsageEvent } from "../../schema/usage";
 import type { Executor } from "../store/db";
+import { findKeysWithTheirProjects } from "../store/api-keys.repository";
 import { toProjectRecord } from "../store/projects.repository";
 import type { ProjectRow } from "../store/tables";
 import type { ProjectLimits } from "./limits";
@@ -33,14 +34,7 @@ export interface Billed {
 
 async function findSubjects(db: Executor, ids: string[]): Promise<Map<string, KeySubject>> {
   if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("api_keys as k")
-    .innerJoin("projects as p", "p.id", "k.project_id")
-    .innerJoin("organizations as o", "o.id", "k.organization_id")
-    .selectAll("p")
-    .select(["k.id as key_id", "k.created_at as key_created_at", "k.revoked_at as key_revoked_at", "k.expires_at as key_expires_at", "o.deleted_at as org_deleted_at"])
-    .where("k.id", "in", ids)
-    .execute();
+  const rows = await findKeysWithTheirProjects(db, ids);
   return new Map(
     rows.map((r) => {
       const project = toProjectRecord(r as ProjectRow);
