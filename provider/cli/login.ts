@@ -121,7 +121,7 @@ export async function whoami(args: Record<string, string>, env: NodeJS.ProcessEn
     `endpoint:   ${credential.endpoint}`,
     `credential: ${credential.source}`,
     `expires:    ${t.expiresAt ?? "never"}`,
-    `sso:        ${t.signIn ? `${t.signIn.issuer} (subject ${t.signIn.subject})` : "no (not from a sign-in)"}`,
+    `sso:        ${t.signIn ? `${t.signIn.issuer} (subject ${t.signIn.subject})` : me.body.token.breakGlass ? "no: minted on the server host, the operator's break-glass credential (SSO and MFA do not apply)" : "no (not from a sign-in)"}`,
     `mfa:        ${t.signIn?.mfa ? "yes" : "no"}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

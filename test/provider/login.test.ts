@@ -68,4 +68,11 @@ describe("tenancy login, whoami and logout", function () {
     assert.equal((await call(backend.url, "GET", "/v1/me", session.token)).status, 401);
     assert.throws(() => credentialFor({ endpoint: backend.url }, personEnv()), /no tenancy token: .*or sign in with `tenancy login --endpoint http/);
   });
+
+  it("says in whoami that a token minted on the server host is the operator's break-glass credential", async () => {
+    const who = runCli(["whoami", "--endpoint", backend.url], { ...personEnv(), TENANCY_TOKEN: backend.token });
+    assert.equal(await exitOf(who.child), 0, who.stderr());
+    assert.match(who.stdout(), /^sso: {8}no: minted on the server host, the operator's break-glass credential \(SSO and MFA do not apply\)$/m);
+    assert.match(who.stdout(), /^mfa: {8}no$/m);
+  });
 });
