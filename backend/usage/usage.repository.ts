@@ -141,7 +141,12 @@ export async function prepareEvents(db: Executor, events: PricedEvent[], project
  */
 export async function writeEvents(trx: Executor, batch: PreparedEvents): Promise<PricedEvent[]> {
   const fresh = new Set<string>();
-  for (const insert of batch.inserts) for (const row of (await trx.executeQuery<PricedEvent>(insert)).rows) fresh.add(identity(row));
+  for (const [i, insert] of batch.inserts.entries()) {
+    // On SQLite a statement runs on the event loop: other requests are served between two (the
+    // transaction keeps the store's one connection meanwhile, so none of them writes in between).
+    if (i > 0) await nextTurn();
+    for (const row of (await trx.executeQuery<PricedEvent>(insert)).rows) fresh.add(identity(row));
+  }
   const kept = fresh.size === batch.events.length ? batch.events : batch.events.filter((e) => fresh.has(identity(e)));
   const { sums, orgMonths } = kept === batch.events ? batch.rollups : rollups(usageDb(trx as any), kept, batch.projectNames);
   for (const query of sums) await trx.executeQuery(query);
