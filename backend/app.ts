@@ -72,7 +72,7 @@ const NOBODY: Principal = Object.freeze({ kind: "none" });
 
 /** Builds the Fastify app (routes, error handling, logging, metrics); never listens. */
 export function buildApp({ config, store, usage, logStream, routes: tableRoutes = API_ROUTES }: AppDeps): FastifyInstance {
-  const metrics = new Metrics(usage.limits);
+  const metrics = new Metrics(usage);
   const signIn = signInRuntime(config);
   const apiRoutes = [...tableRoutes, ...authRoutes(signIn), ...invitationRoutes(config.publicUrl)];
   const routes: RouteDef[] = [...apiRoutes, ...systemRoutes(metrics, apiRoutes)];
@@ -139,7 +139,12 @@ export function buildApp({ config, store, usage, logStream, routes: tableRoutes 
         const gateway = await resolveGateway(store, req.headers.authorization, now, authCache);
         req.principal = { kind: "gateway", gateway };
         try {
-          await def.beforeBody?.(gateway, usage, now.getTime());
+          if (def.beforeBody) {
+            const ended = new AbortController();
+            reply.raw.once("close", () => ended.abort());
+            const length = Number(req.headers["content-length"]);
+            await def.beforeBody(gateway, usage, now.getTime(), { bytes: Number.isSafeInteger(length) && length >= 0 ? length : undefined, ended: ended.signal });
+          }
         } catch (error) {
           // Refused on its headers: closing the connection spares reading the body still on its
           // way (up to the route's body limit), which a sender that ignores Retry-After would

@@ -17,7 +17,7 @@ interface ProfileNode {
   children?: number[];
 }
 
-function summarize(file: string, top = 25): string {
+export function summarize(file: string, top = 25): string {
   const { nodes, samples } = JSON.parse(readFileSync(file, "utf8")) as { nodes: ProfileNode[]; samples: number[] };
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -60,7 +60,7 @@ async function main() {
   console.log(`${route}: ${file}\n${summarize(file)}`);
 }
 
-main().catch((err) => {
+if (require.main === module) main().catch((err) => {
   console.error(err);
   process.exit(1);
 });

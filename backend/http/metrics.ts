@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { GatewayTurns } from "../usage/turns";
 import type { LimitsEngine } from "../usage/limits";
 
 /** Every series' labels: route templates and status codes only, never tenant data. */
@@ -71,8 +72,11 @@ export class Metrics {
   private readonly requests = new RequestCounter("tenancy_http_requests_total", "HTTP requests by method, route template and status");
   private readonly duration = new RequestHistogram("tenancy_http_request_duration_seconds", "HTTP request duration by method and route template", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
 
-  /** Read when scraped: what the budget settle retry holds (settles the limits store refused, and their cost). */
-  constructor(limits: Pick<LimitsEngine, "pendingSettles">) {
+  /**
+   * Read when scraped: what the budget settle retry holds (settles the limits store refused, and
+   * their cost), and the usage batches in work and waiting their gateway's turn (turns.ts).
+   */
+  constructor({ limits, turns }: { limits: Pick<LimitsEngine, "pendingSettles">; turns: Pick<GatewayTurns, "counts"> }) {
     // The registry takes any object with prom-client's metric shape; its types name its own classes.
     this.registry.registerMetric(this.requests as never);
     this.registry.registerMetric(this.duration as never);
@@ -93,6 +97,19 @@ export class Metrics {
         this.set(limits.pendingSettles().costMicros / 1_000_000);
       },
     });
+    for (const [name, help, count] of [
+      ["tenancy_usage_batches_in_work", "usage batches being checked and recorded, one at most per gateway credential", "inWork"],
+      ["tenancy_usage_batches_waiting", "usage batches waiting, unread, for their gateway credential's turn", "waiting"],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(turns.counts()[count]);
+        },
+      });
+    }
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {

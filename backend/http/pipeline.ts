@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { unstorable, UNSTORABLE_MESSAGE } from "../../schema/common";
 import { Alternate } from "../../schema/operation";
 import { invalidFields, TenancyError } from "../../schema/errors";
@@ -105,7 +106,7 @@ export interface PipelineDeps {
  * transaction; reads get the plain connection. Services never resolve, authorize or parse.
  */
 export function pipeline(def: RouteDef, { store, usage, authCache, signIn, secrets, principalOf }: PipelineDeps) {
-  const write = def.scope === "gateway" ? def.transaction === true : WRITES.has(def.method);
+  const write = WRITES.has(def.method);
   const idempotent = def.method === "POST" && def.status === 201 && (def.scope === "user" || def.scope === "organization" || def.scope === "project");
 
   const answer = (result: unknown): Reply => {
@@ -123,9 +124,12 @@ export function pipeline(def: RouteDef, { store, usage, authCache, signIn, secre
     if (def.scope === "none") return answer(await guarded(def, { store, headers: req.headers, params, ...input(req) }, undefined));
     if (def.scope === "gateway") {
       if (principal.kind !== "gateway") throw new Error(`route ${def.method} ${def.path} ran without its gateway credential`);
-      const base = { gateway: principal.gateway, store, usage, authCache, now: new Date().toISOString(), params, ...input(req) };
-      const handle = (db: Executor) => guarded(def, { ...base, db }, undefined);
-      return answer(await (write ? store.db.transaction().execute(handle) : handle(store.db)));
+      // A batch's body waits a turn of the event loop before it is validated: what the parser
+      // did with it and what validation does are then two stretches, with other tenants' requests between.
+      if (def.bodyLimit) await nextTurn();
+      const transact = <T>(work: (trx: Executor) => Promise<T>) => store.db.transaction().execute(work);
+      const call = { gateway: principal.gateway, store, db: store.db, transact, usage, authCache, now: new Date().toISOString(), params, ...input(req) };
+      return answer(await guarded(def, call, undefined));
     }
     if (principal.kind !== "user") throw new Error(`route ${def.method} ${def.path} ran without its caller`);
     const ctx: Ctx = { store, caller: principal.caller, ip: req.ip, requestId: req.id, now: new Date().toISOString(), authCache, signIn, secrets };

@@ -55,7 +55,14 @@ export interface ProjectCall<P, Q, B> extends UserCall<P, Q, B> {
 /** The data plane as the operator's gateway calls it: the client's API key travels in the body. */
 export interface GatewayCall<P, Q, B> extends Parsed<P, Q, B> {
   gateway: GatewayPrincipal;
+  /** The plain connection: a data-plane call reads outside any transaction. */
   db: Executor;
+  /**
+   * Runs `work` in a transaction (opened here by the pipeline, like every request's): a handler
+   * that writes prepares all it can before, so the transaction, which on SQLite holds the
+   * store's one connection, lasts only as long as its statements.
+   */
+  transact<T>(work: (trx: Executor) => Promise<T>): Promise<T>;
   store: Store;
   usage: UsageRuntime;
   /** The instance's short memory of credentials, for the API key a call names. */
@@ -104,11 +111,6 @@ export interface ServerSpec<S extends Scope, C, T extends Versioned | undefined,
   /** What the caller must be allowed within that scope (auth/permissions.ts). */
   permission: PermissionOf<S>;
   /**
-   * Data-plane (gateway) routes run outside a transaction unless they ask for one; management
-   * POST, PATCH and DELETE always run in one.
-   */
-  transaction?: boolean;
-  /**
    * `false` exempts the route from the per-caller request limit. Only for unauthenticated routes
    * that cost no query (health checks): a load balancer answered 429 would take the instance out
    * of rotation, and the limit would protect nothing.
@@ -128,9 +130,11 @@ export interface ServerSpec<S extends Scope, C, T extends Versioned | undefined,
   answers?: readonly ErrorCode[];
   /**
    * Gateway scope: runs once the caller is known and before the body is read or parsed, so a
-   * refusal here (a flood's 429) costs the server a header check, not a body parse.
+   * refusal here (a flood's 429) costs the server a header check, not a body parse; it may also
+   * hold the request there (its body, of `bytes` by its Content-Length, unread); `ended` aborts
+   * when the answer is sent or the connection is gone.
    */
-  beforeBody?(gateway: GatewayPrincipal, usage: UsageRuntime, nowMs: number): Promise<void>;
+  beforeBody?(gateway: GatewayPrincipal, usage: UsageRuntime, nowMs: number, request: { bytes: number | undefined; ended: AbortSignal }): Promise<void>;
   /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
   bodyLimit?: number;
   /** The success answer's media type when it is not JSON (set by what produces it, such as the metrics registry). */

@@ -22,11 +22,15 @@ export const usageRoutes = [
     permission: "useDataPlane",
     answers: ["unknown_model", "rate_limited"],
     // A gateway whose second is full is refused on its headers: the 2 MB body is never parsed.
-    beforeBody: (gateway, usage, nowMs) => usage.gatewayIngestion.refuseWhenFull(gateway.id, nowMs),
+    // Otherwise the batch waits, unread, for its gateway's turn (turns.ts), and is checked again
+    // then, since its second may have filled while it waited.
+    async beforeBody(gateway, usage, nowMs, { bytes, ended }) {
+      await usage.gatewayIngestion.refuseWhenFull(gateway.id, nowMs);
+      await usage.turns.take(gateway.id, bytes, ended);
+      await usage.gatewayIngestion.refuseWhenFull(gateway.id, Date.now());
+    },
     bodyLimit: 2 * 1024 * 1024,
-    // A batch is all or nothing: the events, their rollups and the settled holds commit together.
-    transaction: true,
-    handler: ({ gateway, db, usage, body, now }) => recordUsage(usage, db, gateway, body, new Date(now)),
+    handler: ({ gateway, db, transact, usage, body, now }) => recordUsage(usage, { db, transact }, gateway, body, new Date(now)),
   }),
   // /usage and /costs carry the same rows: one reads them for tokens, the other for money.
   ...[OPS.getUsage, OPS.getCosts].map((operation) =>

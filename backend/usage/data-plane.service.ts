@@ -8,7 +8,8 @@ import type { GatewayPrincipal } from "./gateway-caller";
 import { monthKey } from "./limits";
 import { costMicros, formatUsd } from "./money";
 import { BOUND_NAMES, MONTH_BOUNDS } from "./month-bounds";
-import { MonthBoundError, monthOf, monthSpend, PricedEvent, recordedEventIds, recordEvents } from "./usage.repository";
+import { inSlices, SLICE } from "./slices";
+import { MonthBoundError, monthOf, monthSpend, PreparedEvents, prepareEvents, PricedEvent, recordedEventIds, writeEvents } from "./usage.repository";
 import type { UsageRuntime } from "./usage.runtime";
 
 /**
@@ -104,7 +105,8 @@ async function priceBatch(rt: UsageRuntime, db: Executor, gateway: GatewayPrinci
   const recorded = late.length > 0 ? await recordedLate(db, gateway, late) : new Set<string>();
   const seen = new Map<string, number>();
   const fresh: Priced[] = [];
-  input.events.forEach((e, i) => {
+  await inSlices(input.events, SLICE, (slice, start) => slice.forEach((e, k) => price(e, start + k)));
+  function price(e: UsageInput["events"][number], i: number) {
     const b = billed[i];
     if (!b) return;
     const { key } = b;
@@ -138,7 +140,7 @@ async function priceBatch(rt: UsageRuntime, db: Executor, gateway: GatewayPrinci
       received_at: nowIso,
     };
     fresh.push({ row, billed: b });
-  });
+  }
   if (errors.length > 0) {
     throw new TenancyError("invalid_request", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
   }
@@ -149,9 +151,9 @@ async function priceBatch(rt: UsageRuntime, db: Executor, gateway: GatewayPrinci
 }
 
 /** Records the batch, or refuses it whole when it would take an organization's month past MONTH_BOUNDS. */
-async function record(db: Executor, events: Priced[]): Promise<PricedEvent[]> {
+async function record(trx: Executor, batch: PreparedEvents): Promise<PricedEvent[]> {
   try {
-    return await recordEvents(db, events.map((e) => e.row), new Map(events.map((e) => [e.billed.key.projectId, e.billed.key.projectName])));
+    return await writeEvents(trx, batch);
   } catch (err) {
     if (!(err instanceof MonthBoundError)) throw err;
     const bound = MONTH_BOUNDS[err.column];
@@ -197,14 +199,21 @@ function settlements(kept: Priced[]): Map<string, Settlement> {
   return out;
 }
 
+/** Where a usage batch runs: reads on the plain connection, its write in a transaction of its own. */
+export interface BatchStore {
+  db: Executor;
+  transact<T>(work: (trx: Executor) => Promise<T>): Promise<T>;
+}
+
 /**
- * Runs inside the request's transaction (the pipeline commits before answering): the batch and
- * its rollups commit together or not at all. Settling the limits comes before that commit, so a
+ * Checks, prices and prepares the batch outside any transaction, in slices with other requests
+ * served between them (slices.ts), then writes it in one transaction: the batch and its rollups
+ * commit together or not at all. Settling the limits comes before that commit, so a
  * failed commit can only over-count a budget, never under-count it. On a month whose budget
  * counter is not seeded yet the cost is kept as pending and added by the seed, which may read the
  * database before this commit (budgets.ts says why that too can only over-count).
  */
-export async function recordUsage(rt: UsageRuntime, db: Executor, gateway: GatewayPrincipal, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
+export async function recordUsage(rt: UsageRuntime, { db, transact }: BatchStore, gateway: GatewayPrincipal, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
   const nowMs = now.getTime();
   // First, before any read of the store: a flood is refused for the price of a counter.
   await rt.gatewayIngestion.admit(gateway.id, input.events.length, nowMs);
@@ -219,12 +228,16 @@ export async function recordUsage(rt: UsageRuntime, db: Executor, gateway: Gatew
     await rt.gatewayIngestion.giveBack(gateway.id, input.events.length);
     throw err;
   }
-  const keptRows = fresh.length > 0 ? new Set(await record(db, fresh)) : new Set<PricedEvent>();
-  const kept = fresh.filter((e) => keptRows.has(e.row));
-  for (const [projectId, s] of settlements(kept)) {
-    // Budget counters are doubles (budgets.ts): exact below 2^53, far above every budget past it.
-    const budgetCost = new Map([...s.costByMonth].map(([month, cost]) => [month, Number(cost)]));
-    await rt.limits.settle({ projectId, costByMonth: budgetCost, tokensByReservation: s.tokensByReservation, unreservedTokens: s.unreservedTokens }, s.limits);
-  }
-  return { accepted: kept.length, duplicates: replayed + fresh.length - kept.length };
+  if (fresh.length === 0) return { accepted: 0, duplicates: replayed };
+  const batch = await prepareEvents(db, fresh.map((e) => e.row), new Map(fresh.map((e) => [e.billed.key.projectId, e.billed.key.projectName])));
+  return transact(async (trx) => {
+    const keptRows = new Set(await record(trx, batch));
+    const kept = fresh.filter((e) => keptRows.has(e.row));
+    for (const [projectId, s] of settlements(kept)) {
+      // Budget counters are doubles (budgets.ts): exact below 2^53, far above every budget past it.
+      const budgetCost = new Map([...s.costByMonth].map(([month, cost]) => [month, Number(cost)]));
+      await rt.limits.settle({ projectId, costByMonth: budgetCost, tokensByReservation: s.tokensByReservation, unreservedTokens: s.unreservedTokens }, s.limits);
+    }
+    return { accepted: kept.length, duplicates: replayed + fresh.length - kept.length };
+  });
 }

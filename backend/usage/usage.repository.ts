@@ -1,6 +1,8 @@
-import { sql } from "kysely";
+import { CompiledQuery, sql } from "kysely";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Executor } from "../store/db";
 import { BoundedColumn, boundConstraint, MONTH_BOUNDS } from "./month-bounds";
+import { inSlices, SLICE } from "./slices";
 import { MonthlyRow, RollupRow, UsageDb, UsageEventRow, usageDb } from "./usage.tables";
 
 /** What `/v1/usage` writes: one priced event, attributed to key → project → organization. */
@@ -53,63 +55,115 @@ function violatedBound(err: unknown): BoundedColumn | undefined {
 }
 
 /** Adds `rows` into `table`'s sums; `latest` columns take the batch's value where it has one. */
-async function upsert(db: UsageDb, table: "usage_hourly" | "usage_daily" | "usage_monthly" | "usage_org_monthly", rows: Totals[], conflict: string[], latest: string[] = []) {
-  if (rows.length === 0) return;
+function upsert(db: UsageDb, table: RollupTable, rows: Totals[], conflict: string[], latest: string[] = []): CompiledQuery {
   const sums = SUMS.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`]);
   const kept = latest.map((c) => [c, sql`coalesce(${sql.ref(`excluded.${c}`)}, ${sql.ref(`${table}.${c}`)})`]);
-  await db
+  return db
     .insertInto(table)
     .values(rows as any)
     .onConflict((oc) => oc.columns(conflict as any).doUpdateSet(Object.fromEntries([...sums, ...kept]) as any))
-    .execute();
+    .compile();
 }
 
-/** An event's identity: its eventId counts once per gateway credential and project. */
-const identity = (e: Pick<PricedEvent, "project_id" | "gateway_id" | "event_id">) => `${e.project_id}\u0000${e.gateway_id}\u0000${e.event_id}`;
+type RollupTable = "usage_hourly" | "usage_daily" | "usage_monthly" | "usage_org_monthly";
+/** One organization's month, its own statement so that a refusal names it. */
+type OrgMonth = { organizationId: string; month: string; query: CompiledQuery };
 
-/**
- * Records a batch: the events not seen before (an `eventId` the gateway already stored for the
- * project is a duplicate) and their sums into the hourly, daily and monthly rollups. Call it inside a
- * transaction (the request's), so a crash before commit leaves nothing behind. Returns the new events.
- * `projectNames` (by project id) are what the month's invoice lines will call the projects.
- */
-export async function recordEvents(db: Executor, events: PricedEvent[], projectNames: ReadonlyMap<string, string>): Promise<PricedEvent[]> {
-  const trx = usageDb(db as any);
-  // Rows in one order for every batch: two batches naming the same event ids in different orders
-  // would otherwise take the unique index's locks crosswise and deadlock on PostgreSQL.
-  const ordered = [...events].sort((a, b) => (identity(a) < identity(b) ? -1 : identity(a) > identity(b) ? 1 : 0));
-  const inserted = await trx
-    .insertInto("usage_events")
-    .values(ordered)
-    .onConflict((oc) => oc.columns(["project_id", "gateway_id", "event_id"]).doNothing())
-    .returning(["project_id", "gateway_id", "event_id"])
-    .execute();
-  const fresh = new Set(inserted.map(identity));
-  const kept = events.filter((e) => fresh.has(identity(e)));
+/** The rollup statements for `kept` events: hourly, daily and monthly rows, then each organization's month. */
+function rollups(db: UsageDb, kept: PricedEvent[], projectNames: ReadonlyMap<string, string>): { sums: CompiledQuery[]; orgMonths: OrgMonth[] } {
+  if (kept.length === 0) return { sums: [], orgMonths: [] };
   const rollup = (start: (at: string) => string) =>
     aggregate(
       kept,
       (e) => `${e.project_id}|${e.api_key_id}|${e.model}|${start(e.at)}`,
       (e) => ({ start: start(e.at), organization_id: e.organization_id, project_id: e.project_id, api_key_id: e.api_key_id, model: e.model }),
     );
-  await upsert(trx, "usage_hourly", rollup(hourOf), ["project_id", "api_key_id", "model", "start"]);
-  await upsert(trx, "usage_daily", rollup(dayOf), ["project_id", "api_key_id", "model", "start"]);
   const monthly = aggregate(
     kept,
     (e) => `${e.project_id}|${e.model}|${monthOf(e.at)}`,
     (e) => ({ month: monthOf(e.at), organization_id: e.organization_id, project_id: e.project_id, model: e.model, project_name: projectNames.get(e.project_id) ?? null }),
   );
-  await upsert(trx, "usage_monthly", monthly, ["project_id", "model", "month"], ["project_name"]);
-  // One statement per organization and month, in order, so a refusal names them.
-  for (const total of aggregate(kept, (e) => `${e.organization_id}|${monthOf(e.at)}`, (e) => ({ month: monthOf(e.at), organization_id: e.organization_id }))) {
+  const orgMonths = aggregate(kept, (e) => `${e.organization_id}|${monthOf(e.at)}`, (e) => ({ month: monthOf(e.at), organization_id: e.organization_id }));
+  return {
+    sums: [
+      upsert(db, "usage_hourly", rollup(hourOf), ["project_id", "api_key_id", "model", "start"]),
+      upsert(db, "usage_daily", rollup(dayOf), ["project_id", "api_key_id", "model", "start"]),
+      upsert(db, "usage_monthly", monthly, ["project_id", "model", "month"], ["project_name"]),
+    ],
+    orgMonths: orgMonths.map((total) => ({ organizationId: total.organization_id, month: total.month, query: upsert(db, "usage_org_monthly", [total], ["organization_id", "month"]) })),
+  };
+}
+
+/** An event's identity: its eventId counts once per gateway credential and project. */
+const identity = (e: Pick<PricedEvent, "project_id" | "gateway_id" | "event_id">) => `${e.project_id}\u0000${e.gateway_id}\u0000${e.event_id}`;
+
+/** Events per insert statement: each is built between two turns of the event loop (slices.ts). */
+export const INSERT_ROWS = SLICE;
+
+/** A batch's statements, built before its transaction (prepareEvents): the transaction only runs them. */
+export interface PreparedEvents {
+  events: PricedEvent[];
+  projectNames: ReadonlyMap<string, string>;
+  inserts: CompiledQuery[];
+  /** The rollups as if every event is new, which all but a replayed batch's are. */
+  rollups: ReturnType<typeof rollups>;
+}
+
+/**
+ * Builds a batch's statements, INSERT_ROWS events a statement, yielding the event loop between
+ * them (slices.ts): building SQL is most of a batch's work, and none of it needs the transaction.
+ */
+export async function prepareEvents(db: Executor, events: PricedEvent[], projectNames: ReadonlyMap<string, string>): Promise<PreparedEvents> {
+  const udb = usageDb(db as any);
+  // Rows in one order for every batch: two batches naming the same event ids in different orders
+  // would otherwise take the unique index's locks crosswise and deadlock on PostgreSQL.
+  const ordered = [...events].sort((a, b) => (identity(a) < identity(b) ? -1 : identity(a) > identity(b) ? 1 : 0));
+  const inserts: CompiledQuery[] = [];
+  await inSlices(ordered, INSERT_ROWS, (rows) => {
+    inserts.push(
+      udb
+        .insertInto("usage_events")
+        .values(rows)
+        .onConflict((oc) => oc.columns(["project_id", "gateway_id", "event_id"]).doNothing())
+        .returning(["project_id", "gateway_id", "event_id"])
+        .compile(),
+    );
+  });
+  const sums = rollups(udb, events, projectNames);
+  await nextTurn();
+  return { events, projectNames, inserts, rollups: sums };
+}
+
+/**
+ * Records a prepared batch: the events not seen before (an `eventId` the gateway already stored
+ * for the project is a duplicate) and their sums into the hourly, daily and monthly rollups. Call
+ * it inside a transaction, so a crash before commit leaves nothing behind. Returns the new events.
+ */
+export async function writeEvents(trx: Executor, batch: PreparedEvents): Promise<PricedEvent[]> {
+  const fresh = new Set<string>();
+  for (const [i, insert] of batch.inserts.entries()) {
+    // On SQLite a statement runs on the event loop: other requests are served between two (the
+    // transaction keeps the store's one connection meanwhile, so none of them writes in between).
+    if (i > 0) await nextTurn();
+    for (const row of (await trx.executeQuery<PricedEvent>(insert)).rows) fresh.add(identity(row));
+  }
+  const kept = fresh.size === batch.events.length ? batch.events : batch.events.filter((e) => fresh.has(identity(e)));
+  const { sums, orgMonths } = kept === batch.events ? batch.rollups : rollups(usageDb(trx as any), kept, batch.projectNames);
+  for (const query of sums) await trx.executeQuery(query);
+  for (const { organizationId, month, query } of orgMonths) {
     try {
-      await upsert(trx, "usage_org_monthly", [total], ["organization_id", "month"]);
+      await trx.executeQuery(query);
     } catch (err) {
       const column = violatedBound(err);
-      throw column ? new MonthBoundError(total.organization_id, total.month, column) : err;
+      throw column ? new MonthBoundError(organizationId, month, column) : err;
     }
   }
   return kept;
+}
+
+/** prepareEvents, then writeEvents in `db` (a transaction). `projectNames` (by project id) are what the month's invoice lines call the projects. */
+export async function recordEvents(db: Executor, events: PricedEvent[], projectNames: ReadonlyMap<string, string>): Promise<PricedEvent[]> {
+  return writeEvents(db, await prepareEvents(db, events, projectNames));
 }
 
 /** Which of `eventIds` the gateway has recorded for the project (a raw event is kept TENANCY_USAGE_RETENTION_DAYS, ingestion.ts). */

@@ -10,6 +10,7 @@ import { MemoryReservations } from "./reservations";
 import { RedisReservations } from "./reservations.redis";
 import { IngestionLimit, pruneExpired } from "./ingestion";
 import { ReservationSeal } from "./reservation-seal";
+import { GatewayTurns } from "./turns";
 import { Window } from "./windows";
 
 /**
@@ -26,6 +27,8 @@ export interface UsageRuntime {
   readonly ingestion: IngestionLimit;
   /** Events per second per gateway credential. */
   readonly gatewayIngestion: IngestionLimit;
+  /** One usage batch in work per gateway credential at a time (turns.ts). */
+  readonly turns: GatewayTurns;
   /** Seals the reservation ids authorize answers to the key they bill. */
   readonly seal: ReservationSeal;
   /** Limits-store failures since start (also logged); the 503s show in /metrics by route and status. */
@@ -88,6 +91,7 @@ export async function startUsage(store: Store, config: UsageConfig, log: (msg: s
     limits,
     ingestion,
     gatewayIngestion,
+    turns: new GatewayTurns(),
     seal: new ReservationSeal(store.db),
     failures,
     async close() {

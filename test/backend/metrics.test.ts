@@ -36,7 +36,7 @@ describe("request metrics", () => {
   it("expose the same text as prom-client's Counter and Histogram for any requests", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(request, { maxLength: 60 }), async (requests) => {
-        const ours = new Metrics({ pendingSettles: () => ({ settles: 0, costMicros: 0 }) });
+        const ours = new Metrics({ limits: { pendingSettles: () => ({ settles: 0, costMicros: 0 }) }, turns: { counts: () => ({ inWork: 0, waiting: 0 }) } });
         const theirs = reference();
         for (const r of requests) {
           ours.observe(r.method, r.route, r.status, r.seconds);

@@ -179,7 +179,7 @@ for (const dialect of DIALECTS) {
         await store.db.updateTable("api_keys").set({ created_at: "2020-01-01T00:00:00.000Z" }).where("id", "=", p.keyId).execute();
         const gw = { id: "gw_views", name: "views" };
         const event = (at: string) => ({ eventId: eventId("boundary"), model: "gpt-4o", inputTokens: 1000, outputTokens: 0, at, apiKeyId: p.keyId });
-        const record = (events: UsageEventInput[], now: string) => store.db.transaction().execute((trx) => recordUsage(rt, trx, gw, { events }, new Date(now)));
+        const record = (events: UsageEventInput[], now: string) => recordUsage(rt, { db: store.db, transact: (work) => store.db.transaction().execute(work) }, gw, { events }, new Date(now));
         const reader = (now: string) => ({ db: store.db, access: { org: { id: t.orgId }, orgRole: "admin" } as OrgAccess, userId: "", now });
         const status = async (now: string) => (await invoices(reader(now), "2025-03"))[0].status;
         // The gateway's last batch of March, reported just after midnight.
