@@ -15,15 +15,13 @@ import { pin, spawnTool } from "./load-processes";
  * server's isolation of tenants, not the load tools' contention with each other.
  *
  * 2026-12-07, quiet machine (`BENCH_ONLY=flood npm run bench`), the calm project's p99 with the
- * flood / without it: limits as shipped, flood honouring Retry-After: SQLite 14.1x (54.4 vs 4.2
- * ms), PostgreSQL 10.8x (29.3 vs 5.6 ms); ignoring Retry-After: 72.5x (750 vs 4.5 ms) and 10.5x
- * (39.7 vs 3.7 ms); limits off: 1534x and 17.8x. The goal (≤ 2x) is not met. The 1.6x/2.35x this
- * benchmark printed before was an artefact: autocannon paces a rate in bursts at each second's
- * start, so the p99 it read, with or without a flood, was the time to drain a 200-request burst.
- * Open loop, the tail is most likely one accepted 1,000-event batch (not yet profiled), handled in one go on the
- * event loop (parse, validation, pricing, inserts and rollups in one transaction), which every
- * other tenant's request waiting behind it pays: a per-call work bound that short (a smaller
- * batch, or a batch processed in slices that yield) is the fix this number asks for.
+ * flood / without it, flood honouring Retry-After: before SQLite 14.1x, PostgreSQL 10.8x; after a
+ * gateway's batches took turns before their bodies were read, a batch's work went in slices with
+ * other requests served between, and its transaction only ran its statements (backend/README.md,
+ * "Fair and bounded ingestion"): 1.56x and 2.00x on SQLite, 1.08x and 1.19x on PostgreSQL (two
+ * runs). Ignoring Retry-After: before 72.5x / 10.5x, now 2.98x, 2.99x / 1.58x, 8.26x: refused on
+ * its headers and closed, such a sender reconnects at once, and the accepts move the tail.
+ * bench/flood-profile.ts shows where a flood's server time goes.
  */
 const CALM_RATE = 200;
 const CALM_SECONDS = 3;

@@ -215,19 +215,15 @@ export interface BatchStore {
  */
 export async function recordUsage(rt: UsageRuntime, { db, transact }: BatchStore, gateway: GatewayPrincipal, input: UsageInput, now: Date): Promise<{ accepted: number; duplicates: number }> {
   const nowMs = now.getTime();
-  // First, before any read of the store: a flood is refused for the price of a counter.
+  // First, before any read of the store: a flood is refused for the price of a counter. What it
+  // takes stays taken even when another check refuses the batch: the gateway's second counts what
+  // the server read, so a sender that ignores Retry-After gets at most that much read a second,
+  // and the rest refused on its headers (ingestion.ts).
   await rt.gatewayIngestion.admit(gateway.id, input.events.length, nowMs);
-  let fresh: Priced[];
-  let replayed: number;
-  try {
-    ({ fresh, replayed } = await priceBatch(rt, db, gateway, input, now));
-    const counts = new Map<string, number>();
-    for (const e of fresh) counts.set(e.row.project_id, (counts.get(e.row.project_id) ?? 0) + 1);
-    await admitProjects(rt, counts, nowMs);
-  } catch (err) {
-    await rt.gatewayIngestion.giveBack(gateway.id, input.events.length);
-    throw err;
-  }
+  const { fresh, replayed } = await priceBatch(rt, db, gateway, input, now);
+  const counts = new Map<string, number>();
+  for (const e of fresh) counts.set(e.row.project_id, (counts.get(e.row.project_id) ?? 0) + 1);
+  await admitProjects(rt, counts, nowMs);
   if (fresh.length === 0) return { accepted: 0, duplicates: replayed };
   const batch = await prepareEvents(db, fresh.map((e) => e.row), new Map(fresh.map((e) => [e.billed.key.projectId, e.billed.key.projectName])));
   return transact(async (trx) => {

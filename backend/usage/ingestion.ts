@@ -9,7 +9,9 @@ import type { Window } from "./windows";
  * and so does each gateway credential, with a limit of its own (one-second windows shared through
  * Redis like the other limits). So one project's flood is refused with 429 before it reaches the
  * store that every project's authorize reads, and one gateway's flood is refused before its body
- * is even read (`refuseWhenFull`, run by the route's beforeBody). Raw events are kept for
+ * is even read (`refuseWhenFull`, run by the route's beforeBody). A gateway's second counts every
+ * event the server read, refused or not (a sender that ignores Retry-After gets that much read a
+ * second, and the rest refused unread); a project's counts what it was allowed. Raw events are kept for
  * `retentionDays`, then pruned in bounded steps (the rollups stay).
  */
 /**
@@ -42,15 +44,17 @@ export class IngestionLimit {
     private readonly eventsPerSecond: number,
     /** A one-second window. */
     private readonly window: Window,
+    /** Whether a batch refused here still counts (the gateway's: the server read it). */
+    private readonly refusedCounts = false,
   ) {}
 
-  /** Counts a batch against its owner's second, or refuses it whole (429, Retry-After) and takes nothing. */
+  /** Counts a batch against its owner's second, or refuses it whole (429, Retry-After), taking nothing unless `refusedCounts`. */
   async admit(id: string, events: number, nowMs: number): Promise<void> {
     if (this.eventsPerSecond === 0) return;
     const w = await this.window.add(id, events, nowMs);
     if (w.consumed <= this.eventsPerSecond) return;
-    // A refused batch gives its count back: a client that retries after the window is not punished for it.
-    await this.giveBack(id, events);
+    // A project's refused batch gives its count back, so the project's other reports that second still fit.
+    if (!this.refusedCounts) await this.giveBack(id, events);
     throw this.refusal(`this batch of ${events} would pass it; nothing in it was recorded`, w.resetAt.getTime() - nowMs);
   }
 

@@ -76,7 +76,7 @@ export async function startUsage(store: Store, config: UsageConfig, log: (msg: s
   const atomic = redis && redisBudgets && redisReservations ? new RedisAdmission(redis, requests, tokens, redisBudgets, redisReservations) : undefined;
   const reservations = redisReservations ?? new MemoryReservations(tokens);
   const ingestion = new IngestionLimit("usageEventsPerSecond", config.eventsPerSecond, new Window("eps:", shared, 1));
-  const gatewayIngestion = new IngestionLimit("gatewayEventsPerSecond", config.gatewayEventsPerSecond, new Window("gps:", shared, 1));
+  const gatewayIngestion = new IngestionLimit("gatewayEventsPerSecond", config.gatewayEventsPerSecond, new Window("gps:", shared, 1), true);
   const limits = new LimitsEngine(requests, tokens, budgets, reservations, config.holdSeconds * 1000, onFailure, atomic);
   const swallow = (what: string) => (err: unknown) => log(what, err);
   const timers = [

@@ -184,4 +184,30 @@ for (const dialect of DIALECTS) {
       await eventually(async () => (await other.usage([{ eventId: eventId(), model: "gpt-4o-mini", inputTokens: 1, outputTokens: 1 }])).status === 200, "the other gateway reported");
     });
   });
+
+  describe(`a gateway's second counts what the server read (${dialect.name})`, () => {
+    const { backend } = useBackend({ dialect, env: { TENANCY_USAGE_EVENTS_PER_SECOND: "1000", TENANCY_GATEWAY_EVENTS_PER_SECOND: "2000" } });
+
+    it("keeps a batch the project's limit refused on the gateway's second, so a flood past it is refused on its headers, not parsed again and again", async () => {
+      const t = await tenant(backend, { flood: {} });
+      const p = t.projects.flood;
+      const secret = await storeGateway(backend.databaseUrl);
+      const full = (tag: string) => ({ events: Array.from({ length: 1000 }, () => ({ eventId: eventId(tag), apiKeyId: p.keyId, model: "gpt-4o-mini", inputTokens: 1, outputTokens: 1 })) });
+      // In one second: a full batch fills the project's second, a second one is read and refused by
+      // the project's limit (the gateway's second now holds 2,000 read), and a third is refused on
+      // its headers: not JSON at all, it would be a 400 if it were read. Retried until all three
+      // land in one window.
+      let refusedUnread: Awaited<ReturnType<typeof call>> | undefined;
+      for (let i = 0; i < 20 && !refusedUnread; i++) {
+        if ((await call(backend.url, "POST", "/v1/usage", secret, { body: full("fill") })).status !== 200) continue;
+        const second = await call(backend.url, "POST", "/v1/usage", secret, { body: full("over") });
+        if (second.status !== 429 || second.body.limit !== "usageEventsPerSecond") continue;
+        const third = await call(backend.url, "POST", "/v1/usage", secret, { raw: "{not json", headers: { "content-type": "application/json" } });
+        if (third.status === 429) refusedUnread = third;
+        else expectStatus(third, 400);
+      }
+      assert.ok(refusedUnread, "a batch after one the project refused was never refused unread");
+      assert.deepEqual([refusedUnread.body.limit, refusedUnread.headers.connection], ["gatewayEventsPerSecond", "close"]);
+    });
+  });
 }
