@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { BodyIn, OperationSpec, QueryIn, ResponseOut } from "../../schema/operation";
 import { OPERATIONS, OperationId, Operations } from "../../schema/operations";
 import { fillPath, NamesIn, ParamsOf } from "../../schema/path-params";
-import type { Http } from "./http";
+import type { AnswerOf, Http } from "./http";
 
 /**
  * What a call of an operation takes, from the operation itself: its path parameters, its query
@@ -31,4 +31,11 @@ export function callOperation<K extends OperationId>(http: Http, id: K, args: { 
   const op: OperationSpec = OPERATIONS[id];
   const path = fillPath(op.path, (args.params ?? {}) as ParamsOf<string>);
   return http.send(op.response ?? (op.status === 204 ? NO_CONTENT : ANY), op.method, path, { query: queryString(args.query as Record<string, unknown>), body: args.body }) as Promise<Answer<K>>;
+}
+
+/** Sends operation `id`, whose success statuses answer different objects (`answers`: status → schema); says which it was. */
+export function callOperationFor<A extends Record<number, z.ZodType>>(http: Http, id: OperationId, answers: A, args: { params?: object; query?: object; body?: unknown } = {}): Promise<AnswerOf<A>> {
+  const op: OperationSpec = OPERATIONS[id];
+  const path = fillPath(op.path, (args.params ?? {}) as ParamsOf<string>);
+  return http.sendFor(answers, op.method, path, { query: queryString(args.query as Record<string, unknown>), body: args.body });
 }

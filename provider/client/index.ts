@@ -1,7 +1,9 @@
-import { Me, Membership, OrgRole, ProjectRole, TenancyError } from "../../schema";
+import { z } from "zod";
+import { Me, membership, Membership, OrgRole, ProjectRole, TenancyError } from "../../schema";
+import { Invitation, sentInvitation } from "../../schema/invitation";
 import type { BodyIn, QueryIn } from "../../schema/operation";
 import type { OperationId, Operations } from "../../schema/operations";
-import { Answer, CallArgs, callOperation } from "./call";
+import { Answer, CallArgs, callOperation, callOperationFor } from "./call";
 import { Http, HttpOptions, wrongEndpoint } from "./http";
 
 export { Http, HttpOptions } from "./http";
@@ -101,10 +103,24 @@ export class TenancyClient {
         : this.call("listOrganizationMembers", { params: { orgId: scope.organizationId }, query: { limit: 100, ...query } }),
     get: (scope: Scope, userId: string) =>
       scope.projectId ? this.call("getProjectMember", { params: { ...projectOf(scope), userId } }) : this.call("getOrganizationMember", { params: { orgId: scope.organizationId, userId } }),
-    add: (scope: Scope, body: MemberInput) =>
-      scope.projectId
-        ? this.call("addProjectMember", { params: projectOf(scope), body: body as BodyOf<"addProjectMember"> })
-        : this.call("addOrganizationMember", { params: { orgId: scope.organizationId }, body: body as BodyOf<"addOrganizationMember"> }),
+    /**
+     * Adds a person: a membership (201) when they have an account; else an invitation (202): a new
+     * one of the organization (with its acceptUrl), or for a project the organization's pending
+     * invitation of theirs that now grants the project too. 409 `invitation_pending` carries the
+     * pending invitation in `extras.existing`.
+     */
+    addOrInvite: async (scope: Scope, body: MemberInput): Promise<Added> => {
+      await this.me();
+      const [id, params] = scope.projectId ? (["addProjectMember", projectOf(scope)] as const) : (["addOrganizationMember", { orgId: scope.organizationId }] as const);
+      const answer = await callOperationFor(this.http, id, ADD_MEMBER_ANSWERS, { params, body });
+      return answer.status === 202 ? { invitation: answer.body } : { membership: answer.body };
+    },
+    /** Adds a person who has an account; one without is invited instead, which this call reports as an error. */
+    add: async (scope: Scope, body: MemberInput): Promise<Membership> => {
+      const added = await this.members.addOrInvite(scope, body);
+      if (added.membership) return added.membership;
+      throw new Error(`${body.email} has no account: invitation ${added.invitation.id} was sent instead of a membership`);
+    },
     setRole: (scope: Scope, userId: string, role: Membership["role"]) =>
       scope.projectId
         ? this.call("updateProjectMember", { params: { ...projectOf(scope), userId }, body: { role: role as ProjectRole } })
@@ -116,6 +132,19 @@ export class TenancyClient {
         : this.call("updateOrganizationMember", { params: { orgId: scope.organizationId, userId }, body: { role: role as OrgRole, externalId } }),
     remove: (scope: Scope, userId: string) =>
       scope.projectId ? this.call("removeProjectMember", { params: { ...projectOf(scope), userId } }) : this.call("removeOrganizationMember", { params: { orgId: scope.organizationId, userId } }),
+  };
+
+  /** An organization's invitations: pending ones are people a Membership declares who have no account yet. */
+  invitations = {
+    list: (orgId: string, query: QueryOf<"listInvitations"> = {}) => this.call("listInvitations", { params: { orgId }, query: { limit: 100, ...query } }),
+    get: (orgId: string, invitationId: string) => this.call("getInvitation", { params: { orgId, invitationId } }),
+    revoke: (orgId: string, invitationId: string) => this.call("revokeInvitation", { params: { orgId, invitationId } }),
+    /** Takes one project's grant out of a pending invitation (a no-op when it has none). */
+    dropProject: async (orgId: string, invitationId: string, projectId: string) => {
+      await this.me();
+      const path = `/v1/organizations/${encodeURIComponent(orgId)}/invitations/${encodeURIComponent(invitationId)}/projects/${encodeURIComponent(projectId)}`;
+      await this.http.send(NO_CONTENT, "DELETE", path);
+    },
   };
 
   apiKeys = {
@@ -148,6 +177,13 @@ export class TenancyClient {
       this.call("updateServiceAccountToken", { params: { orgId, userId, tokenId }, body: { expiresAt } }),
   };
 }
+
+/** What adding a person made: their membership, or (no account yet) the invitation that grants it once accepted. */
+export type Added = { membership: Membership; invitation?: undefined } | { invitation: Invitation & { acceptUrl?: string }; membership?: undefined };
+
+/** The add-member operations' answers: a membership for a person with an account, else their invitation. */
+const ADD_MEMBER_ANSWERS = { 200: membership, 201: membership, 202: sentInvitation };
+const NO_CONTENT = z.undefined();
 
 export interface Scope {
   organizationId: string;

@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TenancyClient } from "../../provider/client";
 import assert from "node:assert/strict";
+import { mintToken } from "../backend/helpers";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineEnv, pulumiCommand } from "../support/engine";
 import { failWhenMonitorLost, retryWhenMonitorLost } from "./monitor-guard";
@@ -86,6 +87,15 @@ export async function failure(op: Promise<unknown>): Promise<string> {
     return String((err as Error).message);
   }
   throw new Error("the operation succeeded; expected it to fail");
+}
+
+/**
+ * Gives `email` an account, as an operator does on the server host (`npm run token` makes the
+ * user): a stack that adds them then makes a membership at once, not an invitation. A person
+ * who owns a key needs one.
+ */
+export async function account(backend: Backend, email: string): Promise<void> {
+  await mintToken(backend, email);
 }
 
 /** A POST to the API with the backend's root token, for what the client has no method for; expects 201. */
