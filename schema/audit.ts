@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   "login.succeeded",
   "login.failed",
   "invitation.sent",
+  "invitation.updated",
   "invitation.accepted",
   "invitation.revoked",
   "invitation.expired",

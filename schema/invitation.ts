@@ -1,10 +1,13 @@
 import { z } from "zod";
-import { email, idOf, timestamp } from "./common";
+import { email, externalId, idOf, timestamp } from "./common";
 import { orgRole } from "./organization";
 import { projectRole } from "./project";
 
-/** The project roles an invitation grants with its organization role, at acceptance. */
-export const invitedProject = z.strictObject({ projectId: idOf("project"), role: projectRole });
+/**
+ * The project roles an invitation grants with its organization role, at acceptance. `externalId`
+ * becomes the project membership's (and its claim's) then, as if the person had been added with it.
+ */
+export const invitedProject = z.strictObject({ projectId: idOf("project"), role: projectRole, externalId: externalId.optional() });
 
 export const INVITATION_DAYS = { min: 1, max: 30, default: 7 } as const;
 
@@ -32,6 +35,8 @@ export const invitation = z.strictObject({
   role: orgRole,
   projects: z.array(invitedProject),
   status: z.enum(INVITATION_STATUSES),
+  /** Given when the invitation came from adding a member by email: the organization membership's at acceptance. */
+  externalId: externalId.optional(),
   expiresAt: timestamp,
   acceptedAt: timestamp.optional(),
   /** Who sent it: their user id and address at the time. */
@@ -45,6 +50,9 @@ export type Invitation = z.infer<typeof invitation>;
  * stored only as a hash) that the invitee's accept must present, signed in as the invited address.
  */
 export const sentInvitation = invitation.extend({ acceptUrl: z.string().optional() });
+
+/** How a list of invitations is ordered: `newest` first finds a person's latest invitation on the first page. */
+export const INVITATION_ORDERS = ["oldest", "newest"] as const;
 
 /** `POST /v1/invitations/{invitationId}/accept?code=…`: the code of the invitation's `acceptUrl`. */
 export const acceptQuery = z.strictObject({ code: z.string().min(1, "must be the code of the invitation's acceptUrl").max(200, "must be the code of the invitation's acceptUrl") });

@@ -1,5 +1,5 @@
 import { email, listQuery, page } from "./common";
-import { acceptQuery, INVITATION_STATUSES, invitation, invitationInput, sentInvitation } from "./invitation";
+import { acceptQuery, INVITATION_ORDERS, INVITATION_STATUSES, invitation, invitationInput, sentInvitation } from "./invitation";
 import { membership } from "./membership";
 import { operations } from "./operation";
 import { z } from "zod";
@@ -11,9 +11,9 @@ export const INVITATION_OPERATIONS = operations({
   listInvitations: {
     method: "GET",
     path: INVITATIONS,
-    summary: "The organization's invitations, oldest first (an expired one shows status expired)",
+    summary: "The organization's invitations, oldest first unless order=newest (an expired one shows status expired)",
     status: 200,
-    query: listQuery({ email: email.optional(), status: z.enum(INVITATION_STATUSES).optional() }),
+    query: listQuery({ email: email.optional(), status: z.enum(INVITATION_STATUSES).optional(), order: z.enum(INVITATION_ORDERS).default("oldest") }),
     response: page(invitation),
   },
   sendInvitation: {
@@ -35,6 +35,12 @@ export const INVITATION_OPERATIONS = operations({
     method: "DELETE",
     path: `${INVITATIONS}/{invitationId}`,
     summary: "Revoke a pending invitation (a no-op for one already revoked; 409 invitation_closed once accepted)",
+    status: 204,
+  },
+  removeInvitationProject: {
+    method: "DELETE",
+    path: `${INVITATIONS}/{invitationId}/projects/{projectId}`,
+    summary: "Drop one project from a pending invitation (a no-op when it does not name the project; 409 invitation_closed once it is no longer pending)",
     status: 204,
   },
   acceptInvitation: {

@@ -3,6 +3,7 @@ import { membership, orgMemberInput, orgMemberPatch, serviceAccountInput } from 
 import { mergePatchOf } from "./merge-patch";
 import { operations } from "./operation";
 import { createdToken, token, tokenInput, tokenPatch } from "./token";
+import { sentInvitation } from "./invitation";
 
 const MEMBERS = "/v1/organizations/{orgId}/members";
 const SERVICE_ACCOUNTS = "/v1/organizations/{orgId}/service-accounts";
@@ -21,10 +22,16 @@ export const MEMBER_OPERATIONS = operations({
   addOrganizationMember: {
     method: "POST",
     path: MEMBERS,
-    summary: "Add a person by email (created if missing; never a service account); 409 member_exists carries the existing membership",
+    summary:
+      "Add a person who has an account by email (never a service account); a person without one is invited instead (202), unless the organization provisions its own domain at sign-in (sso.enforced with autoProvision); 409 member_exists carries the existing membership, 409 invitation_pending the pending invitation",
     status: 201,
     body: orgMemberInput,
     response: membership,
+    alternate: {
+      status: 202,
+      when: "the person has no account: invited instead (expiring in 7 days), with the invitation's one-time acceptUrl; they join with the role and externalId once they accept",
+      response: sentInvitation,
+    },
   },
   getOrganizationMember: {
     method: "GET",

@@ -19,6 +19,20 @@ export interface OperationSpec {
   query?: z.ZodType;
   body?: z.ZodType;
   response?: z.ZodType;
+  /**
+   * The one other success answer the operation may give, with its own status and body (202: the
+   * request was taken, but what it asks for waits on someone, such as an invitation the person
+   * must accept). The handler chooses it by returning `alternate(body)` (backend/http/route.ts);
+   * the pipeline answers this status, /openapi.json documents it, a client validates its body.
+   */
+  alternate?: AlternateSpec;
+}
+
+export interface AlternateSpec {
+  status: number;
+  /** When the operation answers this instead of `status`. */
+  when: string;
+  response: z.ZodType;
 }
 
 /** An operation with its id: the name it has in its table, the generated clients' method name. */
@@ -43,6 +57,19 @@ export type QueryOut<O> = SchemaAt<O, "query"> extends z.ZodType ? z.output<Sche
 /** The body as sent, and as the handler gets it (undefined when the operation takes none). */
 export type BodyIn<O> = SchemaAt<O, "body"> extends z.ZodType ? z.input<SchemaAt<O, "body">> : undefined;
 export type BodyOut<O> = SchemaAt<O, "body"> extends z.ZodType ? z.output<SchemaAt<O, "body">> : undefined;
-/** What the handler returns (nothing for a 204), and what the client gets back after validating it. */
-export type ResponseIn<O> = SchemaAt<O, "response"> extends z.ZodType ? z.input<SchemaAt<O, "response">> : O extends { status: 204 } ? void : unknown;
+/**
+ * The body of an operation's alternate answer, as the handler returns it: wrapped, so the pipeline
+ * tells it from the usual answer and answers the alternate's status.
+ */
+export class Alternate<T = unknown> {
+  constructor(readonly body: T) {}
+}
+type AlternateAt<O> = O extends { readonly alternate: { response: infer S extends z.ZodType } } ? S : undefined;
+/** The alternate answer's body as the client gets it (never, when the operation has none). */
+export type AlternateOut<O> = AlternateAt<O> extends z.ZodType ? z.output<AlternateAt<O>> : never;
+
+/** What the handler returns (nothing for a 204; its alternate answer wrapped), and what the client gets back after validating it. */
+export type ResponseIn<O> =
+  | (SchemaAt<O, "response"> extends z.ZodType ? z.input<SchemaAt<O, "response">> : O extends { status: 204 } ? void : unknown)
+  | (AlternateAt<O> extends z.ZodType ? Alternate<z.input<AlternateAt<O>>> : never);
 export type ResponseOut<O> = SchemaAt<O, "response"> extends z.ZodType ? z.output<SchemaAt<O, "response">> : O extends { status: 204 } ? undefined : unknown;

@@ -2,6 +2,7 @@ import { email, externalId, listQuery, page } from "./common";
 import { membership, projectMemberInput, projectMemberPatch } from "./membership";
 import { mergePatchOf } from "./merge-patch";
 import { operations } from "./operation";
+import { invitation } from "./invitation";
 
 const MEMBERS = "/v1/organizations/{orgId}/projects/{projectId}/members";
 
@@ -17,10 +18,15 @@ export const PROJECT_MEMBER_OPERATIONS = operations({
   addProjectMember: {
     method: "POST",
     path: MEMBERS,
-    summary: "Add an organization member to the project; 409 member_exists carries the existing membership",
+    summary: "Add an organization member to the project; for a person without an account who has a pending invitation, the project is added to it (202); 409 member_exists carries the existing membership",
     status: 201,
     body: projectMemberInput,
     response: membership,
+    alternate: {
+      status: 202,
+      when: "the person has no account but a pending invitation to the organization: the project (with this role and externalId) is added to that invitation, granted when they accept",
+      response: invitation,
+    },
   },
   getProjectMember: {
     method: "GET",

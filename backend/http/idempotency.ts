@@ -34,7 +34,9 @@ function replay(record: IdempotencyRow, fingerprint: string): Reply {
     throw new TenancyError("idempotency_mismatch", "idempotency-key was already used with a different request; use a new key for a new request");
   }
   const body: unknown = JSON.parse(record.response);
-  return { status: 200, body, etag: versionOf(body) };
+  // A replayed creation is 200 (nothing was created this time); an alternate answer (202: an
+  // invitation instead of a membership) keeps its status, which says what the body is.
+  return { status: record.status === 201 ? 200 : record.status, body, etag: versionOf(body) };
 }
 
 /** Inside the request's transaction, before the create: the earlier answer to replay, if any. */

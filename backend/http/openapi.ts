@@ -92,6 +92,13 @@ function hasVersion(response: z.ZodType): boolean {
   return json.properties?.version !== undefined;
 }
 
+/** The operation's other success answer (`alternate`), documented with when it is given and its own body. */
+function alternateAnswer(r: RouteDef): Record<string, unknown> {
+  if (!r.alternate) return {};
+  const headers = headersOf(r, r.alternate.status);
+  return { [String(r.alternate.status)]: { description: r.alternate.when, ...(headers ? { headers } : {}), content: { "application/json": { schema: schemaOf(r.alternate.response, "output") } } } };
+}
+
 const IF_MATCH = { name: "If-Match", in: "header", required: false, description: "the ETag of the version this change was based on; another version answers 412", schema: { type: "string" } };
 
 const SECURITY: Record<RouteDef["scope"], unknown[]> = {
@@ -131,7 +138,7 @@ export function openApiDocument(routes: readonly RouteDef[]) {
       ...(r.activeProject ? { "x-tenancy-active-project": true } : {}),
       parameters: [...pathParameters(r.path), ...queryParameters(r.query), ...idempotency, ...(r.ifMatch ? [IF_MATCH] : [])],
       ...(r.body ? { requestBody: { required: true, content: { [r.method === "PATCH" ? "application/merge-patch+json" : "application/json"]: { schema: schemaOf(r.body, "input") } } } } : {}),
-      responses: { [String(r.status)]: success, ...Object.fromEntries(failed) },
+      responses: { [String(r.status)]: success, ...alternateAnswer(r), ...Object.fromEntries(failed) },
     };
   }
   const tags = [...new Set(Object.values(paths).flatMap((ops) => Object.values(ops).flatMap((op) => (op as { tags: string[] }).tags)))].sort();

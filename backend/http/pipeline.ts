@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { unstorable, UNSTORABLE_MESSAGE } from "../../schema/common";
+import { Alternate } from "../../schema/operation";
 import { invalidFields, TenancyError } from "../../schema/errors";
 import { assertProjectActive, isIdOf, notFound, OrgAccess, resolveOrganization, resolveProject } from "../auth/access";
 import type { AuthCache } from "../auth/auth-cache";
@@ -107,7 +108,12 @@ export function pipeline(def: RouteDef, { store, usage, authCache, signIn, secre
   const write = def.scope === "gateway" ? def.transaction === true : WRITES.has(def.method);
   const idempotent = def.method === "POST" && def.status === 201 && (def.scope === "user" || def.scope === "organization" || def.scope === "project");
 
-  const answer = (body: unknown): Reply => ({ status: def.status, body, etag: def.status < 300 ? versionOf(body) : undefined });
+  const answer = (result: unknown): Reply => {
+    if (!(result instanceof Alternate)) return { status: def.status, body: result, etag: def.status < 300 ? versionOf(result) : undefined };
+    // The type of `route()` allows an alternate only where the operation declares one; this holds it at run time too.
+    if (!def.alternate) throw new Error(`route ${def.method} ${def.path} answered an alternate its operation does not declare`);
+    return { status: def.alternate.status, body: result.body, etag: versionOf(result.body) };
+  };
   const input = (req: FastifyRequest) => ({ query: parseQuery(def, req.query), body: parseBody(def, req.body) });
 
   async function run(req: FastifyRequest): Promise<Reply> {

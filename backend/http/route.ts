@@ -8,7 +8,7 @@ import type { Executor, Store } from "../store/db";
 import type { UsageRuntime } from "../usage/usage.runtime";
 import type { GatewayPrincipal } from "../usage/gateway-caller";
 import type { AuthCache } from "../auth/auth-cache";
-import type { BodyOut, Operation, OperationSpec, PathParamsOf, QueryOut, ResponseIn } from "../../schema/operation";
+import { Alternate, BodyOut, Operation, OperationSpec, PathParamsOf, QueryOut, ResponseIn } from "../../schema/operation";
 import { isPathParam, paramNames, ParamsOf, PATH_PARAMS } from "./path-params";
 
 /** What the pipeline answers: the route's status, the handler's body, the ETag from its `version`. */
@@ -197,6 +197,11 @@ export function assertDeclared(def: Partial<RouteDef>): void {
   if (def.ifMatch && def.method !== "PATCH" && def.method !== "DELETE") throw new Error(`${name} declares ifMatch, which only a PATCH or DELETE of an existing object can honour`);
   if (def.beforeBody && def.scope !== "gateway") throw new Error(`${name} declares beforeBody, which only a gateway-scope route runs`);
   if (def.activeProject && (def.scope !== "project" || def.method === "GET")) throw new Error(`${name} declares activeProject, which only a write of project scope can honour`);
+}
+
+/** The handler's alternate answer: the pipeline answers it with the status its operation declares (`alternate`). */
+export function alternate<T>(body: T): Alternate<T> {
+  return new Alternate(body);
 }
 
 /** `/v1/organizations/{orgId}` → `/v1/organizations/:orgId` for Fastify's router. */

@@ -1,7 +1,7 @@
 import { INVITATION_OPERATIONS as OPS } from "../../schema/invitations.operations";
 import { pageRequest, toPage } from "../http/pagination";
 import { route, RouteDef } from "../http/route";
-import { acceptInvitation, getInvitation, listOrgInvitations, revokeInvitation, sendInvitation, toInvitation } from "../services/invitations.service";
+import { acceptInvitation, getInvitation, listOrgInvitations, removeInvitationProject, revokeInvitation, sendInvitation, toInvitation } from "../services/invitations.service";
 
 /**
  * Invitations. Who may invite is who may add organization members (admins: an invitation grants
@@ -14,7 +14,8 @@ export function invitationRoutes(publicUrl: string): RouteDef[] {
       scope: "organization",
       permission: "readOrganization",
       async handler({ ctx, db, access, query: q }) {
-        return toPage(await listOrgInvitations(ctx, db, access.org.id, { email: q.email, status: q.status }, pageRequest(q)), (r) => toInvitation(r, ctx.now));
+        const filter = { email: q.email, status: q.status, newestFirst: q.order === "newest" };
+        return toPage(await listOrgInvitations(ctx, db, access.org.id, filter, pageRequest(q)), (r) => toInvitation(r, ctx.now));
       },
     }),
     route(OPS.sendInvitation, {
@@ -34,6 +35,16 @@ export function invitationRoutes(publicUrl: string): RouteDef[] {
       answers: ["invitation_closed"],
       async handler({ ctx, db, access, params }) {
         await revokeInvitation(ctx, db, access.org.id, params.invitationId);
+      },
+    }),
+    // Whoever may add a member to the project may take the project out of an invitation
+    // (project owners for their projects, admins), as removing a project member.
+    route(OPS.removeInvitationProject, {
+      scope: "project",
+      permission: "manageProjectMembers",
+      answers: ["invitation_closed"],
+      async handler({ ctx, db, access, params }) {
+        await removeInvitationProject(ctx, db, access.project.organization_id, params.invitationId, access.project.id);
       },
     }),
     route(OPS.acceptInvitation, {

@@ -1,6 +1,6 @@
 import { MEMBER_OPERATIONS as OPS } from "../../schema/members.operations";
 import { pageRequest, toPage } from "../http/pagination";
-import { route } from "../http/route";
+import { alternate, route } from "../http/route";
 import { addMember, changeMemberRole, findMember, listMembers, removeMember, toMembership } from "../services/members.service";
 import { createServiceAccount, createServiceAccountToken, listServiceAccountTokens, revokeServiceAccountToken } from "../services/service-accounts.service";
 import { toToken } from "../services/tokens.service";
@@ -16,7 +16,11 @@ export const memberRoutes = [
   route(OPS.addOrganizationMember, {
     scope: "organization",
     permission: "manageOrgMembers",
-    handler: async ({ ctx, db, access, body }) => addMember(ctx, db, access, body),
+    answers: ["invitation_pending"],
+    async handler({ ctx, db, access, body }) {
+      const added = await addMember(ctx, db, access, body);
+      return added.invitation ? alternate(added.invitation) : added.membership;
+    },
   }),
   route(OPS.getOrganizationMember, {
     scope: "organization",

@@ -1,6 +1,6 @@
 import { PROJECT_MEMBER_OPERATIONS as OPS } from "../../schema/project-members.operations";
 import { pageRequest, toPage } from "../http/pagination";
-import { route } from "../http/route";
+import { alternate, route } from "../http/route";
 import { toMembership } from "../services/members.service";
 import { addProjectMember, changeProjectMemberRole, findProjectMembership, listMembersOfProject, removeProjectMember } from "../services/project-members.service";
 
@@ -16,7 +16,10 @@ export const projectMemberRoutes = [
     scope: "project",
     permission: "manageProjectMembers",
     activeProject: true,
-    handler: async ({ ctx, db, access, body }) => addProjectMember(ctx, db, access, body),
+    async handler({ ctx, db, access, body }) {
+      const added = await addProjectMember(ctx, db, access, body);
+      return added.invitation ? alternate(added.invitation) : added.membership;
+    },
   }),
   route(OPS.getProjectMember, {
     scope: "project",

@@ -10,6 +10,7 @@ import type { Executor } from "../store/db";
 import { ApiKeyFilter, ApiKeyView, findApiKey, findLiveKeyByExternalId, findUnrevokedKeys, insertApiKey, listApiKeys, updateApiKey } from "../store/api-keys.repository";
 import { findProjectMember } from "../store/members.repository";
 import { findUserByEmail } from "../store/users.repository";
+import { findPendingInvitation } from "../store/invitations.repository";
 import type { PageRequest } from "../store/page";
 import { creationChanges, recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
@@ -68,7 +69,10 @@ export async function createKey(ctx: Ctx, db: Executor, access: ProjectAccess, i
   const { project } = access;
   const owner = await findUserByEmail(db, input.owner);
   if (!owner || !(await findProjectMember(db, project.id, owner.id))) {
-    throw invalidField("owner", `must be the email of a member of project ${project.id}`);
+    // Declared together (a Membership and a key it owns), the invitation is what stands in between.
+    const invited = await findPendingInvitation(db, project.organization_id, input.owner, ctx.now);
+    const why = invited ? `; ${input.owner} was invited to organization ${project.organization_id} (invitation ${invited.id}) and has not accepted yet; a key can be owned once they have` : "";
+    throw invalidField("owner", `must be the email of a member of project ${project.id}${why}`);
   }
   allow(policy.manageAnyKey(access) || owner.id === ctx.caller.user.id, "create keys owned by someone else");
   const holder = input.externalId === undefined ? undefined : await findLiveKeyByExternalId(db, project.id, input.externalId);

@@ -1,13 +1,24 @@
 import type { z } from "zod";
 import { invalidFields, TenancyError } from "../../schema/errors";
-import type { Invitation, invitationInput, invitedProject } from "../../schema/invitation";
+import { Invitation, INVITATION_DAYS, invitationInput, invitedProject } from "../../schema/invitation";
 import type { Membership } from "../../schema/membership";
 import type { OrgRole } from "../../schema/organization";
 import { notFound, OrgAccess } from "../auth/access";
 import { hashSecret, INVITATION_PREFIX, newId, newSecret } from "../auth/credentials";
 import { allow, mayGrantOrgRole } from "../auth/policy";
 import type { Executor } from "../store/db";
-import { closeInvitation, findInvitation, findInvitationByCode, insertInvitation, InvitationFilter, InvitationRow, listInvitations, markExpired } from "../store/invitations.repository";
+import {
+  closeInvitation,
+  findInvitation,
+  findInvitationByCode,
+  findPendingInvitation,
+  insertInvitation,
+  InvitationFilter,
+  InvitationRow,
+  listInvitations,
+  markExpired,
+  setInvitationProjects,
+} from "../store/invitations.repository";
 import { findOrgMember } from "../store/members.repository";
 import { findLiveOrganization } from "../store/organizations.repository";
 import type { PageRequest, RowPage } from "../store/page";
@@ -16,10 +27,11 @@ import { ensurePerson, findUserByEmail } from "../store/users.repository";
 import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
-import { assertEmailDomain, memberExists, toMembership } from "./members.service";
+import { assertEmailDomain, assertMembershipExternalIdFree, memberExists, toMembership } from "./members.service";
+import { policyRefusal } from "../auth/org-policy";
 
 type InvitedProject = z.output<typeof invitedProject>;
-type SentInvitation = Invitation & { acceptUrl?: string };
+export type SentInvitation = Invitation & { acceptUrl?: string };
 
 const DAY_MS = 86_400_000;
 
@@ -33,6 +45,7 @@ export function toInvitation(row: InvitationRow, now: string): Invitation {
     role: row.role as OrgRole,
     projects: JSON.parse(row.projects) as InvitedProject[],
     status,
+    externalId: row.external_id,
     expiresAt: row.expires_at,
     acceptedAt: row.accepted_at,
     invitedBy: { userId: row.invited_by_user_id, email: row.invited_by_email },
@@ -82,6 +95,30 @@ export async function sendInvitation(ctx: Ctx, db: Executor, access: OrgAccess, 
   const existing = member && (await findOrgMember(db, orgId, member.id));
   if (existing) throw memberExists(existing, `organization ${orgId}`);
   await assertProjects(db, orgId, input.projects);
+  return invite(ctx, db, orgId, input, publicUrl);
+}
+
+/**
+ * Adding a member by an email with no account (members.service.ts): an invitation like `POST
+ * …/invitations` sends, for the default days, keeping the membership's `externalId` until the
+ * person accepts. The caller checked the role, the domain and that there is no pending one.
+ */
+export function inviteNewMember(ctx: Ctx, db: Executor, orgId: string, input: { email: string; role: OrgRole; externalId?: string }): Promise<SentInvitation> {
+  return invite(ctx, db, orgId, { ...input, projects: [], expiresInDays: INVITATION_DAYS.default }, ctx.signIn.publicUrl);
+}
+
+/** The organization's pending invitation for this address: 409 invitation_pending carries it, as member_exists carries a membership. */
+export async function assertNoPendingInvitation(ctx: Ctx, db: Executor, orgId: string, email: string): Promise<void> {
+  const pending = await findPendingInvitation(db, orgId, email, ctx.now);
+  if (!pending) return;
+  throw new TenancyError(
+    "invitation_pending",
+    `${email} has no account yet and was already invited to organization ${orgId} (invitation ${pending.id}, pending until ${pending.expires_at}); they join once they accept it, or revoke it first (DELETE /v1/organizations/${orgId}/invitations/${pending.id}) to invite them again`,
+    { existing: toInvitation(pending, ctx.now) },
+  );
+}
+
+async function invite(ctx: Ctx, db: Executor, orgId: string, input: z.output<typeof invitationInput> & { externalId?: string }, publicUrl: string): Promise<SentInvitation> {
   const code = newSecret(INVITATION_PREFIX);
   const row: InvitationRow = {
     id: newId("inv"),
@@ -96,11 +133,18 @@ export async function sendInvitation(ctx: Ctx, db: Executor, access: OrgAccess, 
     accepted_user_id: null,
     invited_by_user_id: ctx.caller.user.id,
     invited_by_email: ctx.caller.user.email,
+    external_id: input.externalId ?? null,
     created_at: ctx.now,
     updated_at: ctx.now,
   };
   await insertInvitation(db, row);
-  const changes = { email: { from: null, to: row.email }, role: { from: null, to: row.role }, projects: { from: null, to: input.projects }, expiresAt: { from: null, to: row.expires_at } };
+  const changes = {
+    email: { from: null, to: row.email },
+    role: { from: null, to: row.role },
+    projects: { from: null, to: input.projects },
+    expiresAt: { from: null, to: row.expires_at },
+    ...(input.externalId === undefined ? {} : { externalId: { from: null, to: input.externalId } }),
+  };
   await recordAudit(ctx, db, { organizationId: orgId, action: "invitation.sent", target: target(row), changes });
   return { ...toInvitation(row, ctx.now), acceptUrl: `${publicUrl}/v1/invitations/${row.id}/accept?code=${code}` };
 }
@@ -152,6 +196,9 @@ export async function acceptInvitation(ctx: Ctx, db: Executor, id: string, code:
   if (!ctx.caller.token.sso_issuer) {
     throw new TenancyError("forbidden", `accept invitation ${id} signed in as ${row.email} (tenancy login): a management token that did not come from a sign-in does not prove that the address is yours`);
   }
+  // The organization's sign-in policy holds for joining it as for everything done in it after.
+  const refusal = policyRefusal(org, ctx);
+  if (refusal) throw refusal;
   await noticeExpiries(ctx, db, [row]);
   const status = toInvitation(row, ctx.now).status;
   if (status !== "pending") throw closed(row, status);
@@ -163,11 +210,55 @@ export async function acceptInvitation(ctx: Ctx, db: Executor, id: string, code:
   }
   const existing = await findOrgMember(db, org.id, user.id);
   if (existing) throw memberExists(existing, `organization ${org.id}`);
-  await addMembership(ctx, db, { organizationId: org.id, user, role: row.role });
+  const externalId = row.external_id ?? undefined;
+  await assertMembershipExternalIdFree(db, "org_members", { column: "organization_id", id: org.id }, externalId);
+  await addMembership(ctx, db, { organizationId: org.id, user, role: row.role, externalId });
   for (const p of JSON.parse(row.projects) as InvitedProject[]) {
     const project = await findProject(db, p.projectId);
-    if (project?.status === "active") await addMembership(ctx, db, { organizationId: org.id, projectId: p.projectId, user, role: p.role });
+    if (project?.status !== "active") continue;
+    await assertMembershipExternalIdFree(db, "project_members", { column: "project_id", id: p.projectId }, p.externalId);
+    await addMembership(ctx, db, { organizationId: org.id, projectId: p.projectId, user, role: p.role, externalId: p.externalId });
   }
   await recordAudit(ctx, db, { organizationId: org.id, action: "invitation.accepted", target: target(row), changes: { status: { from: "pending", to: "accepted" } } });
   return toMembership((await findOrgMember(db, org.id, user.id))!);
+}
+
+/** The pending invitation, else 409 invitation_closed saying what became of it. */
+async function pendingInvitation(ctx: Ctx, db: Executor, orgId: string, id: string): Promise<InvitationRow> {
+  const row = await findInvitation(db, orgId, id);
+  if (!row) throw notFound("invitation", id);
+  await noticeExpiries(ctx, db, [row]);
+  const status = toInvitation(row, ctx.now).status;
+  if (status !== "pending") throw closed(row, status);
+  return row;
+}
+
+/** Writes an invitation's project grants, audited `invitation.updated` in the project it changed. */
+async function changeInvitedProjects(ctx: Ctx, db: Executor, row: InvitationRow, projectId: string, projects: InvitedProject[]): Promise<Invitation> {
+  const before = JSON.parse(row.projects) as InvitedProject[];
+  const json = JSON.stringify(projects);
+  if (!(await setInvitationProjects(db, row.id, json, ctx.now))) {
+    throw new TenancyError("invitation_closed", `invitation ${row.id} was accepted or revoked by a concurrent request; read it again (GET /v1/organizations/${row.organization_id}/invitations/${row.id})`);
+  }
+  await recordAudit(ctx, db, { organizationId: row.organization_id, projectId, action: "invitation.updated", target: target(row), changes: { projects: { from: before, to: projects } } });
+  return toInvitation({ ...row, projects: json, updated_at: ctx.now }, ctx.now);
+}
+
+/**
+ * Adding a project member by an email with no account who has a pending invitation to the
+ * organization: the project (or its new role) joins that invitation, granted when they accept.
+ */
+export async function inviteToProject(ctx: Ctx, db: Executor, row: InvitationRow, grant: InvitedProject): Promise<Invitation> {
+  const projects = JSON.parse(row.projects) as InvitedProject[];
+  const same = projects.find((p) => p.projectId === grant.projectId);
+  if (same && same.role === grant.role && same.externalId === grant.externalId) return toInvitation(row, ctx.now);
+  return changeInvitedProjects(ctx, db, row, grant.projectId, [...projects.filter((p) => p.projectId !== grant.projectId), compact(grant)]);
+}
+
+/** `DELETE …/invitations/{id}/projects/{projectId}`: the pending invitation no longer grants that project (nothing changes when it did not). */
+export async function removeInvitationProject(ctx: Ctx, db: Executor, orgId: string, id: string, projectId: string): Promise<void> {
+  const row = await pendingInvitation(ctx, db, orgId, id);
+  const projects = JSON.parse(row.projects) as InvitedProject[];
+  if (!projects.some((p) => p.projectId === projectId)) return;
+  await changeInvitedProjects(ctx, db, row, projectId, projects.filter((p) => p.projectId !== projectId));
 }

@@ -34,6 +34,8 @@ import { assertNoActiveKeys } from "./api-keys.service";
 import { compact, Ctx } from "./context";
 import { revokeTokenWithAudit } from "./tokens.service";
 import { emailDomainProblem } from "../../schema/organization-rules";
+import { provisionsAtSignIn } from "../sign-in/auto-provision";
+import { assertNoPendingInvitation, inviteNewMember, SentInvitation } from "./invitations.service";
 
 /** Row → API membership, for both scopes (a project membership carries `projectId`). */
 export function toMembership(m: OrgMemberView | ProjectMemberView): Membership {
@@ -96,8 +98,17 @@ export async function takeOverMembership(ctx: Ctx, db: Executor, table: Membersh
   return true;
 }
 
-/** Adds a person (created if missing); a service account can never join another organization. */
-export async function addMember(ctx: Ctx, db: Executor, access: OrgAccess, input: z.output<typeof orgMemberInput>): Promise<Membership> {
+/** What adding a member by email did: the membership, or the invitation of a person with no account. */
+export type Added = { membership: Membership; invitation?: undefined } | { invitation: SentInvitation; membership?: undefined };
+
+/**
+ * Adds a person who has an account (a user row: any sign-in, a host-minted token, an accepted
+ * invitation, an earlier add). A person without one is invited instead, so nobody is granted a
+ * role without consent — unless the organization provisions the email's domain at sign-in
+ * (provisionsAtSignIn): its identity provider vouches for them, the membership is made now and
+ * their first sign-in links to it. A service account can never join another organization.
+ */
+export async function addMember(ctx: Ctx, db: Executor, access: OrgAccess, input: z.output<typeof orgMemberInput>): Promise<Added> {
   const orgId = access.org.id;
   allow(mayGrantOrgRole(access, input.role), `grant the role ${input.role}`);
   // One of this organization's own members (its service accounts included) is a 409 as DESIGN.md says.
@@ -105,13 +116,18 @@ export async function addMember(ctx: Ctx, db: Executor, access: OrgAccess, input
   const member = known && (await findOrgMember(db, orgId, known.id));
   if (member) throw memberExists(member, `organization ${orgId}`);
   assertEmailDomain(access.org.settings.allowedEmailDomains, input.email);
+  if (!known && !provisionsAtSignIn(access.org, input.email)) {
+    await assertNoPendingInvitation(ctx, db, orgId, input.email);
+    await assertMembershipExternalIdFree(db, "org_members", { column: "organization_id", id: orgId }, input.externalId);
+    return { invitation: await inviteNewMember(ctx, db, orgId, input) };
+  }
   const user = await ensurePerson(db, input.email, ctx.now);
   if (user.kind !== "person") throw invalidField("email", "must be a person's address; service accounts belong to the one organization that created them");
   const existing = await findOrgMember(db, orgId, user.id);
   if (existing) throw memberExists(existing, `organization ${orgId}`);
   await assertMembershipExternalIdFree(db, "org_members", { column: "organization_id", id: orgId }, input.externalId);
   await addMembership(ctx, db, { organizationId: orgId, user, role: input.role, externalId: input.externalId });
-  return toMembership((await findOrgMember(db, orgId, user.id))!);
+  return { membership: toMembership((await findOrgMember(db, orgId, user.id))!) };
 }
 
 /** Demoting or removing the last admin would lock the organization out: 409 `last_admin`. */

@@ -8,6 +8,9 @@ import { invalidField } from "../http/validate";
 import type { Executor } from "../store/db";
 import { deleteProjectMember, findOrgMember, findProjectMember, listProjectMembers, MemberFilter, ProjectMemberView, setProjectMemberRole } from "../store/members.repository";
 import { findUserByEmail } from "../store/users.repository";
+import { findPendingInvitation } from "../store/invitations.repository";
+import type { Invitation } from "../../schema/invitation";
+import { inviteToProject } from "./invitations.service";
 import type { PageRequest } from "../store/page";
 import { assertNoActiveKeys } from "./api-keys.service";
 import { addMembership } from "./add-membership.service";
@@ -25,19 +28,35 @@ export async function findProjectMembership(db: Executor, access: ProjectAccess,
   return m;
 }
 
-/** Only members of the organization can join one of its projects (so never another org's service account). */
-export async function addProjectMember(ctx: Ctx, db: Executor, access: ProjectAccess, input: z.output<typeof projectMemberInput>): Promise<Membership> {
+/** What adding a project member did: the membership, or the invitation the project joined. */
+export type AddedToProject = { membership: Membership; invitation?: undefined } | { invitation: Invitation; membership?: undefined };
+
+/**
+ * Only members of the organization can join one of its projects (so never another org's service
+ * account). A person with no account whom the organization invited gets the project in that
+ * invitation instead, granted when they accept.
+ */
+export async function addProjectMember(ctx: Ctx, db: Executor, access: ProjectAccess, input: z.output<typeof projectMemberInput>): Promise<AddedToProject> {
   const { project } = access;
+  const orgId = project.organization_id;
   allow(mayGrantProjectRole(access, input.role), `grant the role ${input.role}`);
   const user = await findUserByEmail(db, input.email);
-  if (!user || !(await findOrgMember(db, project.organization_id, user.id))) {
-    throw invalidField("email", `must be a member of organization ${project.organization_id} first (POST /v1/organizations/${project.organization_id}/members)`);
+  if (!user) {
+    const pending = await findPendingInvitation(db, orgId, input.email, ctx.now);
+    if (pending) return { invitation: await inviteToProject(ctx, db, pending, { projectId: project.id, role: input.role, externalId: input.externalId }) };
+    throw invalidField(
+      "email",
+      `must be a member of organization ${orgId} first; ${input.email} has no account and no pending invitation to it: add them to the organization first (POST /v1/organizations/${orgId}/members invites them), then add them here, which adds this project to that invitation`,
+    );
+  }
+  if (!(await findOrgMember(db, orgId, user.id))) {
+    throw invalidField("email", `must be a member of organization ${orgId} first (POST /v1/organizations/${orgId}/members)`);
   }
   const existing = await findProjectMember(db, project.id, user.id);
   if (existing) throw memberExists(existing, `project ${project.id}`);
   await assertMembershipExternalIdFree(db, "project_members", { column: "project_id", id: project.id }, input.externalId);
-  await addMembership(ctx, db, { organizationId: project.organization_id, projectId: project.id, user, role: input.role, externalId: input.externalId });
-  return toMembership((await findProjectMember(db, project.id, user.id))!);
+  await addMembership(ctx, db, { organizationId: orgId, projectId: project.id, user, role: input.role, externalId: input.externalId });
+  return { membership: toMembership((await findProjectMember(db, project.id, user.id))!) };
 }
 
 /** `member` is the route's target: found and its version checked by the pipeline, in an active project. */

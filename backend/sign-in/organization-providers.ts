@@ -18,14 +18,18 @@ function oidcClientOf(sso: Sso): (Sso & { issuer: string; clientId: string; clie
   return sso.protocol === "oidc" && sso.issuer && sso.clientId && sso.clientSecret ? (sso as Sso & { issuer: string; clientId: string; clientSecret: string }) : undefined;
 }
 
+/** The organization lists `domain` in `allowedEmailDomains` and configured its own OIDC provider. */
+export function claimsDomain(org: Pick<OrgRecord, "settings" | "securityPolicy">, domain: string): boolean {
+  return org.settings.allowedEmailDomains.includes(domain) && oidcClientOf(org.securityPolicy.sso) !== undefined;
+}
+
 /**
- * The live organizations that list `domain` in `allowedEmailDomains` and configured their own
- * OIDC provider. The LIKEs only narrow the scan (domains hold no LIKE wildcards); the parsed
- * records decide.
+ * The live organizations that claim `domain` (claimsDomain). The LIKEs only narrow the scan
+ * (domains hold no LIKE wildcards); the parsed records decide.
  */
 export async function organizationsClaiming(db: Executor, domain: string): Promise<OrgRecord[]> {
   const candidates = await findLiveOrganizationsMentioning(db, { settings: `"${domain}"`, securityPolicy: '"oidc"' });
-  return candidates.filter((org) => org.settings.allowedEmailDomains.includes(domain) && oidcClientOf(org.securityPolicy.sso));
+  return candidates.filter((org) => claimsDomain(org, domain));
 }
 
 /**

@@ -5,7 +5,10 @@ import type { Database } from "./tables";
 
 export type InvitationStatus = "pending" | "accepted" | "expired" | "revoked";
 
-/** Migration 009's row. `projects` is JSON `[{projectId, role}]`; the accept code is kept only as its hash. */
+/**
+ * Migration 009's row (and 011's `external_id`). `projects` is JSON `[{projectId, role,
+ * externalId?}]`; the accept code is kept only as its hash.
+ */
 export interface InvitationRow {
   id: string;
   organization_id: string;
@@ -19,6 +22,7 @@ export interface InvitationRow {
   accepted_user_id: string | null;
   invited_by_user_id: string;
   invited_by_email: string;
+  external_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -29,6 +33,7 @@ const withInvitations = (db: Executor) => db.withTables<{ invitations: Invitatio
 export interface InvitationFilter {
   email?: string;
   status?: InvitationStatus;
+  newestFirst?: boolean;
   /** With `status`, pending and expired are told apart by this clock (an unseen expiry is not yet stored). */
   now: string;
 }
@@ -52,7 +57,27 @@ export function listInvitations(db: Executor, orgId: string, filter: InvitationF
   if (filter.status === "pending") q = q.where("status", "=", "pending").where("expires_at", ">", filter.now);
   else if (filter.status === "expired") q = q.where((eb) => eb.or([eb("status", "=", "expired"), eb.and([eb("status", "=", "pending"), eb("expires_at", "<=", filter.now)])]));
   else if (filter.status !== undefined) q = q.where("status", "=", filter.status);
-  return fetchPage(q, ["created_at", "id"], page, (r) => [r.created_at, r.id]);
+  return fetchPage(q, ["created_at", "id"], page, (r) => [r.created_at, r.id], filter.newestFirst ? "desc" : "asc");
+}
+
+/** The organization's newest invitation for this address that is pending and not past its expiry. */
+export function findPendingInvitation(db: Executor, orgId: string, email: string, now: string): Promise<InvitationRow | undefined> {
+  return withInvitations(db)
+    .selectFrom("invitations")
+    .selectAll()
+    .where("organization_id", "=", orgId)
+    .where("email", "=", email)
+    .where("status", "=", "pending")
+    .where("expires_at", ">", now)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+}
+
+/** A pending invitation's project grants (JSON); answers false when it was no longer pending. */
+export async function setInvitationProjects(db: Executor, id: string, projects: string, now: string): Promise<boolean> {
+  const result = await withInvitations(db).updateTable("invitations").set({ projects, updated_at: now }).where("id", "=", id).where("status", "=", "pending").executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /** Pending invitations of these ids that are past their expiry, marked expired; answers the ids this call changed. */

@@ -9,6 +9,7 @@ import * as gatewayCredentials from "./migrations/007-gateway-credentials";
 import * as signIn from "./migrations/008-sign-in";
 import * as invitations from "./migrations/009-invitations";
 import * as orgIdentityProviders from "./migrations/010-org-identity-providers";
+import * as invitationExternalIds from "./migrations/011-invitation-external-ids";
 import type { Db } from "./db";
 
 /** Migrations are listed here, in order, rather than read from disk: the compiled set is the set. */
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "008-sign-in": signIn,
   "009-invitations": invitations,
   "010-org-identity-providers": orgIdentityProviders,
+  "011-invitation-external-ids": invitationExternalIds,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

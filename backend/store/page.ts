@@ -19,11 +19,13 @@ export async function fetchPage<R>(
   columns: readonly [string, string],
   page: PageRequest,
   cursorOf: (row: R) => Cursor,
+  direction: "asc" | "desc" = "asc",
 ): Promise<RowPage<R>> {
   const [a, b] = columns;
   let q = query;
-  if (page.after) q = q.where(sql<boolean>`(${sql.ref(a)}, ${sql.ref(b)}) > (${page.after[0]}, ${page.after[1]})`);
-  const rows = await q.orderBy(sql.ref(a)).orderBy(sql.ref(b)).limit(page.limit + 1).execute();
+  const beyond = direction === "asc" ? sql.raw(">") : sql.raw("<");
+  if (page.after) q = q.where(sql<boolean>`(${sql.ref(a)}, ${sql.ref(b)}) ${beyond} (${page.after[0]}, ${page.after[1]})`);
+  const rows = await q.orderBy(sql.ref(a), direction).orderBy(sql.ref(b), direction).limit(page.limit + 1).execute();
   const hasMore = rows.length > page.limit;
   const kept = rows.slice(0, page.limit);
   return { rows: kept, hasMore, next: hasMore ? cursorOf(kept[kept.length - 1]) : null };
