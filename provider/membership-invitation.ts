@@ -73,15 +73,29 @@ async function memberByEmail(client: TenancyClient, scope: Declared) {
 }
 
 /**
+ * The invitation a Membership without a user id stands for. An organization's is the one it sent
+ * (state holds its id). A project's grant lives in the organization's invitation of the person,
+ * which is sent anew (carrying the grant) when it lapses or changes role: so it is the person's
+ * newest invitation in the organization, whichever the state names.
+ */
+async function invitationOf({ client, gone }: Call, props: Declared & { invitationId: string }): Promise<Invitation | undefined> {
+  if (props.projectId) {
+    const [newest] = (await client.invitations.list(props.organizationId, { email: props.email, order: "newest", limit: 1 })).data;
+    if (newest) return newest;
+  }
+  return gone(client.invitations.get(props.organizationId, props.invitationId));
+}
+
+/**
  * Refresh of a Membership that is (or was) an invitation. A project grant taken out of the
  * invitation outside the stack reads as revoked, like the invitation itself; an accepted
  * invitation is the membership it made, or gone when that membership was removed since.
  */
-export async function readInvited({ client, gone }: Call, props: Declared & { invitationId: string }): Promise<MembershipState | undefined> {
-  const inv = await gone(client.invitations.get(props.organizationId, props.invitationId));
+export async function readInvited(call: Call, props: Declared & { invitationId: string }): Promise<MembershipState | undefined> {
+  const inv = await invitationOf(call, props);
   if (!inv) return undefined;
   if (inv.status === "accepted") {
-    const m = await memberByEmail(client, props);
+    const m = await memberByEmail(call.client, props);
     return m && active(m);
   }
   const granted = !props.projectId || inv.projects.some((p) => p.projectId === props.projectId);
@@ -94,8 +108,8 @@ export async function readInvited({ client, gone }: Call, props: Declared & { in
  * (by `remove`, which knows the last admin and the deployer's own). Expired or revoked: nothing left.
  */
 export async function withdraw(call: Call, props: Declared & { invitationId: string }, remove: (userId: string) => Promise<void>): Promise<void> {
-  const { client, gone } = call;
-  const inv = await gone(client.invitations.get(props.organizationId, props.invitationId));
+  const { client } = call;
+  const inv = await invitationOf(call, props);
   if (inv?.status === "accepted") {
     const m = await memberByEmail(client, props);
     if (m) await remove(m.userId);

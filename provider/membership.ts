@@ -125,7 +125,7 @@ async function sendAnew(client: TenancyClient, olds: Outputs, news: Inputs): Pro
   const carried = !news.projectId && olds.invitationId ? await retire(client, news.organizationId, olds.invitationId) : [];
   const made = await createOrTakeOver(client, news);
   if (made.status !== "invited") return made;
-  for (const grant of carried) await client.members.addOrInvite({ organizationId: news.organizationId, projectId: grant.projectId }, { email: news.email, role: grant.role });
+  for (const grant of carried) await client.members.addOrInvite({ organizationId: news.organizationId, projectId: grant.projectId }, { email: news.email, role: grant.role, externalId: grant.externalId });
   return made;
 }
 

@@ -43,13 +43,11 @@ export class Http {
 
   /**
    * Sends one request whose success statuses mean different things (201 a membership, 202 an
-   * invitation); validates the answer with the schema of its status, and says which it was.
+   * invitation); validates the answer with the schema `schemaFor` gives its status, and says which status it was.
    */
-  async sendFor<A extends Record<number, z.ZodType>>(answers: A, method: string, path: string, opts: RequestOptions = {}): Promise<AnswerOf<A>> {
+  async sendFor(schemaFor: (status: number) => z.ZodType, method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: unknown }> {
     const { status, text } = await this.exchange(method, path, opts);
-    const schema = answers[status];
-    if (!schema) throw new TenancyError("internal", `unexpected ${status} answer to ${method} ${path} from ${this.endpoint}`);
-    return { status, body: parse(schema, text, method, path) } as AnswerOf<A>;
+    return { status, body: parse(schemaFor(status), text, method, path) };
   }
 
   /** The request with its retries; a failure answer becomes its `TenancyError`. */
@@ -126,9 +124,6 @@ export function wrongEndpoint(endpoint: string, evidence: string): string {
     "check tenancy:endpoint (or TENANCY_ENDPOINT): it is the API's root, such as http://127.0.0.1:7410, with no path"
   );
 }
-
-/** One answer of `sendFor`: its status and its body, as that status's schema reads it. */
-export type AnswerOf<A extends Record<number, z.ZodType>> = { [S in keyof A & number]: { status: S; body: z.infer<A[S]> } }[keyof A & number];
 
 function parse<T extends z.ZodType>(schema: T, text: string, method: string, path: string): z.infer<T> {
   const parsed = schema.safeParse(parseJson(text));

@@ -1,9 +1,8 @@
-import { z } from "zod";
-import { Me, membership, Membership, OrgRole, ProjectRole, TenancyError } from "../../schema";
-import { Invitation, sentInvitation } from "../../schema/invitation";
+import { Me, Membership, OrgRole, ProjectRole, TenancyError } from "../../schema";
+import { Invitation } from "../../schema/invitation";
 import type { BodyIn, QueryIn } from "../../schema/operation";
 import type { OperationId, Operations } from "../../schema/operations";
-import { Answer, CallArgs, callOperation, callOperationFor } from "./call";
+import { Answer, CallArgs, callEither, callOperation } from "./call";
 import { Http, HttpOptions, wrongEndpoint } from "./http";
 
 export { Http, HttpOptions } from "./http";
@@ -111,9 +110,10 @@ export class TenancyClient {
      */
     addOrInvite: async (scope: Scope, body: MemberInput): Promise<Added> => {
       await this.me();
-      const [id, params] = scope.projectId ? (["addProjectMember", projectOf(scope)] as const) : (["addOrganizationMember", { orgId: scope.organizationId }] as const);
-      const answer = await callOperationFor(this.http, id, ADD_MEMBER_ANSWERS, { params, body });
-      return answer.status === 202 ? { invitation: answer.body } : { membership: answer.body };
+      const answer = scope.projectId
+        ? await callEither(this.http, "addProjectMember", { params: projectOf(scope), body })
+        : await callEither(this.http, "addOrganizationMember", { params: { orgId: scope.organizationId }, body });
+      return answer.alternate ? { invitation: answer.body } : { membership: answer.body };
     },
     /** Adds a person who has an account; one without is invited instead, which this call reports as an error. */
     add: async (scope: Scope, body: MemberInput): Promise<Membership> => {
@@ -140,11 +140,7 @@ export class TenancyClient {
     get: (orgId: string, invitationId: string) => this.call("getInvitation", { params: { orgId, invitationId } }),
     revoke: (orgId: string, invitationId: string) => this.call("revokeInvitation", { params: { orgId, invitationId } }),
     /** Takes one project's grant out of a pending invitation (a no-op when it has none). */
-    dropProject: async (orgId: string, invitationId: string, projectId: string) => {
-      await this.me();
-      const path = `/v1/organizations/${encodeURIComponent(orgId)}/invitations/${encodeURIComponent(invitationId)}/projects/${encodeURIComponent(projectId)}`;
-      await this.http.send(NO_CONTENT, "DELETE", path);
-    },
+    dropProject: (orgId: string, invitationId: string, projectId: string) => this.call("removeInvitationProject", { params: { orgId, invitationId, projectId } }),
   };
 
   apiKeys = {
@@ -180,10 +176,6 @@ export class TenancyClient {
 
 /** What adding a person made: their membership, or (no account yet) the invitation that grants it once accepted. */
 export type Added = { membership: Membership; invitation?: undefined } | { invitation: Invitation & { acceptUrl?: string }; membership?: undefined };
-
-/** The add-member operations' answers: a membership for a person with an account, else their invitation. */
-const ADD_MEMBER_ANSWERS = { 200: membership, 201: membership, 202: sentInvitation };
-const NO_CONTENT = z.undefined();
 
 export interface Scope {
   organizationId: string;
