@@ -98,6 +98,11 @@ export async function account(backend: Backend, email: string): Promise<void> {
   await mintToken(backend, email);
 }
 
+/** `account` for each of `people`: a suite whose layout is not about invitations gives everyone in it an account, as before invitations. */
+export async function accounts(backend: Backend, people: readonly string[]): Promise<void> {
+  for (const email of people) await account(backend, email);
+}
+
 /** A POST to the API with the backend's root token, for what the client has no method for; expects 201. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each caller reads the fields of its own route's answer
 export async function post(backend: Backend, path: string, body: unknown): Promise<any> {
@@ -117,10 +122,11 @@ export interface Deployment {
   t: TestStack;
 }
 
-export function useDeployment(program: PulumiFn): Deployment {
+export function useDeployment(program: PulumiFn, people: readonly string[] = []): Deployment {
   const d = {} as Deployment;
   before(async () => {
     d.backend = await startBackend();
+    await accounts(d.backend, people);
     d.client = api(d.backend.url, d.backend.token);
     d.t = await testStack({ endpoint: d.backend.url, token: d.backend.token, program });
   });
@@ -139,10 +145,11 @@ export interface Stacks {
   stacks: TestStack[];
 }
 
-export function useStacks(): Stacks {
+export function useStacks(people: readonly string[] = []): Stacks {
   const s = { stacks: [] as TestStack[] } as Stacks;
   before(async () => {
     s.backend = await startBackend();
+    await accounts(s.backend, people);
     s.root = api(s.backend.url, s.backend.token);
   });
   after(async () => {
