@@ -109,14 +109,15 @@ async function main(): Promise<void> {
   process.stderr.write("tenancy: provisioning the Pulumi engine (built once, then cached)…\n");
   const bin = execFileSync("bash", [join(ROOT, "scripts", "engine.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
   const owners = keyOwnersOf(layoutFileOf(ROOT, STACK));
-  await ensureAccounts(DATABASE_URL, owners);
-  process.stderr.write(
-    `tenancy: made accounts on this host for the layout's key owners (${owners.join(", ") || "none"}), as npm run token does: ` +
-      "a key is owned only by a member, and a person without an account is invited rather than added\n",
-  );
   const { url, child } = await startBackend(token);
   process.stderr.write(`tenancy: backend on ${url} (store .tenancy/tenancy.db, log .tenancy/backend.log)\n`);
   try {
+    // After the backend started: on an empty store it first makes the deployer with the bootstrap token.
+    await ensureAccounts(DATABASE_URL, owners);
+    process.stderr.write(
+      `tenancy: made accounts on this host for the layout's key owners (${owners.join(", ") || "none"}), as npm run token does: ` +
+        "a key is owned only by a member, and a person without an account is invited rather than added\n",
+    );
     // Endpoint and token travel in the environment, not the stack config: the port changes per
     // run, and config changes would show up as changes of the provider.
     const envVars = {
