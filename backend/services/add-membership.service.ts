@@ -12,6 +12,8 @@ export interface NewMembership {
   user: { id: string; email: string };
   role: string;
   externalId?: string;
+  /** Whose claim the externalId is when not the caller's: an invitation's sender, at its acceptance. */
+  claimedBy?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function addMembership(ctx: Ctx, db: Executor, m: NewMembership, ev
   const row = { user_id: m.user.id, organization_id: m.organizationId, role: m.role, external_id: m.externalId ?? null, version: 1, created_at: ctx.now, updated_at: ctx.now };
   if (m.projectId) await insertProjectMember(db, { ...row, project_id: m.projectId });
   else await insertOrgMember(db, row);
-  await recordClaim(ctx, db, membershipClaimId(m.projectId ?? m.organizationId, m.user.id), m.externalId);
+  await recordClaim(ctx, db, membershipClaimId(m.projectId ?? m.organizationId, m.user.id), m.externalId, m.claimedBy);
   await recordAudit(ctx, db, {
     organizationId: m.organizationId,
     projectId: m.projectId,

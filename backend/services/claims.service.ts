@@ -15,9 +15,13 @@ import type { Ctx } from "./context";
  * learns of, another user's.
  */
 
-/** Called by each create: an object made with an `externalId` starts unconfirmed. */
-export async function recordClaim(ctx: Ctx, db: Executor, objectId: string, externalId: string | undefined): Promise<void> {
-  if (externalId !== undefined) await insertClaim(db, { object_id: objectId, created_by: ctx.caller.user.id, created_at: ctx.now });
+/**
+ * Called by each create: an object made with an `externalId` starts unconfirmed, claimed by the
+ * caller, or by `createdBy` when the object is made on someone else's request (an invitation's
+ * membership, made when the person accepts).
+ */
+export async function recordClaim(ctx: Ctx, db: Executor, objectId: string, externalId: string | undefined, createdBy = ctx.caller.user.id): Promise<void> {
+  if (externalId !== undefined) await insertClaim(db, { object_id: objectId, created_by: createdBy, created_at: ctx.now });
 }
 
 export function confirmClaims(ctx: Ctx, db: Executor, objectIds: readonly string[]): Promise<void> {

@@ -31,6 +31,14 @@ import { assertEmailDomain, assertMembershipExternalIdFree, memberExists, toMemb
 import { policyRefusal } from "../auth/org-policy";
 
 type InvitedProject = z.output<typeof invitedProject>;
+/**
+ * A project grant as the row keeps it: with who added it to the invitation when that was not its
+ * sender (a project add), whose claim its externalId becomes at acceptance.
+ */
+type StoredGrant = InvitedProject & { addedBy?: string };
+
+const grantsOf = (row: InvitationRow): StoredGrant[] => JSON.parse(row.projects) as StoredGrant[];
+const shown = (grants: readonly StoredGrant[]): InvitedProject[] => grants.map(({ addedBy: _addedBy, ...grant }) => grant);
 export type SentInvitation = Invitation & { acceptUrl?: string };
 
 const DAY_MS = 86_400_000;
@@ -43,7 +51,7 @@ export function toInvitation(row: InvitationRow, now: string): Invitation {
     organizationId: row.organization_id,
     email: row.email,
     role: row.role as OrgRole,
-    projects: JSON.parse(row.projects) as InvitedProject[],
+    projects: shown(grantsOf(row)),
     status,
     externalId: row.external_id,
     expiresAt: row.expires_at,
@@ -210,14 +218,16 @@ export async function acceptInvitation(ctx: Ctx, db: Executor, id: string, code:
   }
   const existing = await findOrgMember(db, org.id, user.id);
   if (existing) throw memberExists(existing, `organization ${org.id}`);
+  // An externalId is the claim of the deployment that asked for it (the sender, or whoever added
+  // the project), not of the person accepting: that deployment confirms it (claims.service.ts).
   const externalId = row.external_id ?? undefined;
   await assertMembershipExternalIdFree(db, "org_members", { column: "organization_id", id: org.id }, externalId);
-  await addMembership(ctx, db, { organizationId: org.id, user, role: row.role, externalId });
-  for (const p of JSON.parse(row.projects) as InvitedProject[]) {
+  await addMembership(ctx, db, { organizationId: org.id, user, role: row.role, externalId, claimedBy: row.invited_by_user_id });
+  for (const p of grantsOf(row)) {
     const project = await findProject(db, p.projectId);
     if (project?.status !== "active") continue;
     await assertMembershipExternalIdFree(db, "project_members", { column: "project_id", id: p.projectId }, p.externalId);
-    await addMembership(ctx, db, { organizationId: org.id, projectId: p.projectId, user, role: p.role, externalId: p.externalId });
+    await addMembership(ctx, db, { organizationId: org.id, projectId: p.projectId, user, role: p.role, externalId: p.externalId, claimedBy: p.addedBy ?? row.invited_by_user_id });
   }
   await recordAudit(ctx, db, { organizationId: org.id, action: "invitation.accepted", target: target(row), changes: { status: { from: "pending", to: "accepted" } } });
   return toMembership((await findOrgMember(db, org.id, user.id))!);
@@ -234,13 +244,13 @@ async function pendingInvitation(ctx: Ctx, db: Executor, orgId: string, id: stri
 }
 
 /** Writes an invitation's project grants, audited `invitation.updated` in the project it changed. */
-async function changeInvitedProjects(ctx: Ctx, db: Executor, row: InvitationRow, projectId: string, projects: InvitedProject[]): Promise<Invitation> {
-  const before = JSON.parse(row.projects) as InvitedProject[];
+async function changeInvitedProjects(ctx: Ctx, db: Executor, row: InvitationRow, projectId: string, projects: StoredGrant[]): Promise<Invitation> {
+  const before = shown(grantsOf(row));
   const json = JSON.stringify(projects);
   if (!(await setInvitationProjects(db, row.id, json, ctx.now))) {
     throw new TenancyError("invitation_closed", `invitation ${row.id} was accepted or revoked by a concurrent request; read it again (GET /v1/organizations/${row.organization_id}/invitations/${row.id})`);
   }
-  await recordAudit(ctx, db, { organizationId: row.organization_id, projectId, action: "invitation.updated", target: target(row), changes: { projects: { from: before, to: projects } } });
+  await recordAudit(ctx, db, { organizationId: row.organization_id, projectId, action: "invitation.updated", target: target(row), changes: { projects: { from: before, to: shown(projects) } } });
   return toInvitation({ ...row, projects: json, updated_at: ctx.now }, ctx.now);
 }
 
@@ -249,16 +259,17 @@ async function changeInvitedProjects(ctx: Ctx, db: Executor, row: InvitationRow,
  * organization: the project (or its new role) joins that invitation, granted when they accept.
  */
 export async function inviteToProject(ctx: Ctx, db: Executor, row: InvitationRow, grant: InvitedProject): Promise<Invitation> {
-  const projects = JSON.parse(row.projects) as InvitedProject[];
+  const projects = grantsOf(row);
   const same = projects.find((p) => p.projectId === grant.projectId);
   if (same && same.role === grant.role && same.externalId === grant.externalId) return toInvitation(row, ctx.now);
-  return changeInvitedProjects(ctx, db, row, grant.projectId, [...projects.filter((p) => p.projectId !== grant.projectId), compact(grant)]);
+  const added: StoredGrant = grant.externalId === undefined ? compact(grant) : { ...grant, addedBy: ctx.caller.user.id };
+  return changeInvitedProjects(ctx, db, row, grant.projectId, [...projects.filter((p) => p.projectId !== grant.projectId), added]);
 }
 
 /** `DELETE …/invitations/{id}/projects/{projectId}`: the pending invitation no longer grants that project (nothing changes when it did not). */
 export async function removeInvitationProject(ctx: Ctx, db: Executor, orgId: string, id: string, projectId: string): Promise<void> {
   const row = await pendingInvitation(ctx, db, orgId, id);
-  const projects = JSON.parse(row.projects) as InvitedProject[];
+  const projects = grantsOf(row);
   if (!projects.some((p) => p.projectId === projectId)) return;
   await changeInvitedProjects(ctx, db, row, projectId, projects.filter((p) => p.projectId !== projectId));
 }

@@ -43,7 +43,10 @@ export async function addProjectMember(ctx: Ctx, db: Executor, access: ProjectAc
   const user = await findUserByEmail(db, input.email);
   if (!user) {
     const pending = await findPendingInvitation(db, orgId, input.email, ctx.now);
-    if (pending) return { invitation: await inviteToProject(ctx, db, pending, { projectId: project.id, role: input.role, externalId: input.externalId }) };
+    if (pending) {
+      await assertMembershipExternalIdFree(db, "project_members", { column: "project_id", id: project.id }, input.externalId);
+      return { invitation: await inviteToProject(ctx, db, pending, { projectId: project.id, role: input.role, externalId: input.externalId }) };
+    }
     throw invalidField(
       "email",
       `must be a member of organization ${orgId} first; ${input.email} has no account and no pending invitation to it: add them to the organization first (POST /v1/organizations/${orgId}/members invites them), then add them here, which adds this project to that invitation`,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
 import { PERMISSIONS } from "../../backend/auth/permissions";
-import { Api, call, client, expectStatus, mintToken, Res, editStore, useBackend } from "./helpers";
+import { account, Api, call, client, expectStatus, mintToken, Res, editStore, useBackend } from "./helpers";
 
 /**
  * The role matrix of DESIGN.md, checked route by route against the router's own table
@@ -93,16 +93,16 @@ for (const dialect of DIALECTS) {
       return p;
     }
     async function freshOrgMember(): Promise<string> {
-      return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/members`, { email: fresh("target"), role: "member" }), 201).userId;
+      return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/members`, { email: await account(backend, fresh("target")), role: "member" }), 201).userId;
     }
     async function freshProjectMember(projectId = ids.projectId): Promise<string> {
-      const email = fresh("ptarget");
+      const email = await account(backend, fresh("ptarget"));
       expectStatus(await root.post(`/v1/organizations/${ids.orgId}/members`, { email, role: "member" }), 201);
       return expectStatus(await root.post(`/v1/organizations/${ids.orgId}/projects/${projectId}/members`, { email, role: "viewer" }), 201).userId;
     }
     /** A pending invitation of organization A for a fresh address (no actor's), with its accept code. */
-    async function freshInvitation(): Promise<Pick<Ids, "invitationId" | "code">> {
-      const sent = expectStatus(await root.post(`/v1/organizations/${ids.orgId}/invitations`, { email: fresh("invitee"), role: "member" }), 201);
+    async function freshInvitation(projects: { projectId: string; role: string }[] = []): Promise<Pick<Ids, "invitationId" | "code">> {
+      const sent = expectStatus(await root.post(`/v1/organizations/${ids.orgId}/invitations`, { email: fresh("invitee"), role: "member", projects }), 201);
       return { invitationId: sent.id, code: new URL(sent.acceptUrl).searchParams.get("code")! };
     }
     async function freshKey(projectId = ids.projectId): Promise<string> {
@@ -143,7 +143,8 @@ for (const dialect of DIALECTS) {
         },
       },
       "GET /v1/organizations/{orgId}/members": { expect: everyone(200) },
-      "POST /v1/organizations/{orgId}/members": { expect: adminOnly(201), body: () => ({ email: fresh("new"), role: "member" }) },
+      // A fresh address has no account: adding it invites the person (202).
+      "POST /v1/organizations/{orgId}/members": { expect: adminOnly(202), body: () => ({ email: fresh("new"), role: "member" }) },
       "GET /v1/organizations/{orgId}/members/{userId}": { expect: everyone(200) },
       "PATCH /v1/organizations/{orgId}/members/{userId}": { expect: adminOnly(200), body: () => ({ role: "billing" }), prepare: async () => ({ userId: await freshOrgMember() }) },
       "DELETE /v1/organizations/{orgId}/members/{userId}": { expect: adminOnly(204), prepare: async () => ({ userId: await freshOrgMember() }) },
@@ -151,12 +152,17 @@ for (const dialect of DIALECTS) {
       "GET /v1/organizations/{orgId}/invitations": { expect: everyone(200) },
       "POST /v1/organizations/{orgId}/invitations": { expect: adminOnly(201), body: () => ({ email: fresh("invited"), role: "member" }) },
       "GET /v1/organizations/{orgId}/invitations/{invitationId}": { expect: everyone(200) },
-      "DELETE /v1/organizations/{orgId}/invitations/{invitationId}": { expect: adminOnly(204), prepare: freshInvitation },
+      "DELETE /v1/organizations/{orgId}/invitations/{invitationId}": { expect: adminOnly(204), prepare: () => freshInvitation() },
+      // Taking a project out of an invitation is adding a project member's permission: the project's owners and admins.
+      "DELETE /v1/organizations/{orgId}/invitations/{invitationId}/projects/{projectId}": {
+        expect: projectManage(204),
+        prepare: () => freshInvitation([{ projectId: ids.projectId, role: "viewer" }]),
+      },
       // Only the invited person may accept, with the link's code: to anyone else the invitation does not exist.
       "POST /v1/invitations/{invitationId}/accept": {
         expect: { ...everyone(404), robot: 403 },
         ownScope: true,
-        prepare: freshInvitation,
+        prepare: () => freshInvitation(),
         query: (v) => `?code=${v.code}`,
         denied: { robot: PERSON_ONLY },
       },
@@ -370,8 +376,9 @@ for (const dialect of DIALECTS) {
 
     // Project-scoped writes an archived project still takes, and why; every other one is refused.
     const ARCHIVED_TAKES: Record<string, number> = {
-      // Taking access away stays possible.
+      // Taking access away stays possible, a grant an invitation holds included.
       "DELETE /v1/organizations/{orgId}/projects/{projectId}/members/{userId}": 204,
+      "DELETE /v1/organizations/{orgId}/invitations/{invitationId}/projects/{projectId}": 204,
       // Archiving twice, or revoking a key archiving revoked, is the no-op 204.
       "DELETE /v1/organizations/{orgId}/projects/{projectId}": 204,
       "DELETE /v1/organizations/{orgId}/projects/{projectId}/api-keys/{keyId}": 204,
@@ -395,7 +402,7 @@ for (const dialect of DIALECTS) {
         if (!want && res.status !== ARCHIVED_TAKES[name]) failures.push(`${name}: expected ${ARCHIVED_TAKES[name]}, got ${res.status} ${res.text.slice(0, 200)}`);
       }
       assert.deepEqual(failures, []);
-      assert.equal(writes.length, 8, writes.map((w) => `${w.method} ${w.template}`).join(", "));
+      assert.equal(writes.length, 9, writes.map((w) => `${w.method} ${w.template}`).join(", "));
     });
 
     it("answers an invisible object exactly as a missing or malformed id", async () => {

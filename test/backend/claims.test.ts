@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
-import { expectStatus, ISO, person, useBackend } from "./helpers";
+import { account, expectStatus, ISO, person, useBackend } from "./helpers";
 
 /** Claims (issue 20): a create with an externalId stays unconfirmed until its creator confirms it. */
 for (const dialect of DIALECTS) {
@@ -17,7 +17,7 @@ for (const dialect of DIALECTS) {
 
     it("leaves a pending claim of the creator on every kind of object created with an externalId, and none without one", async () => {
       const project = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "claimed", environment: "development", externalId: "urn:claims:p" }), 201);
-      const member = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "ann@claims.test", role: "member", externalId: "urn:claims:m" }), 201);
+      const member = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: await account(backend, "ann@claims.test"), role: "member", externalId: "urn:claims:m" }), 201);
       const projectMember = expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${project.id}/members`, { email: "ann@claims.test", role: "member", externalId: "urn:claims:pm" }), 201);
       const key = expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${project.id}/api-keys`, { name: "k", owner: "ann@claims.test", externalId: "urn:claims:k" }), 201);
       const robot = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts`, { name: "ci", role: "member", externalId: "urn:claims:sa" }), 201);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { call, client, expectStatus } from "./helpers";
+import { account, call, client, expectStatus } from "./helpers";
 
 const RACERS = 8;
 
@@ -37,10 +37,18 @@ for (const dialect of DIALECTS) {
     });
 
     it("adds a member once, answering member_exists with the winner's membership to the rest", async () => {
-      const results = await race(`/v1/organizations/${org}/members`, () => ({ email: "racer@racy.test", role: "member" }));
+      const email = await account(backend, "racer@racy.test");
+      const results = await race(`/v1/organizations/${org}/members`, () => ({ email, role: "member" }));
       const winner = results.find((r) => r.status === 201)!;
       assert.deepEqual(results.map((r) => r.status).sort(), [201, ...Array(RACERS - 1).fill(409)]);
       for (const r of results.filter((x) => x.status === 409)) assert.deepEqual(r.body.existing, winner.body);
+    });
+
+    it("invites a person without an account once, answering invitation_pending with the winner's invitation to the rest", async () => {
+      const results = await race(`/v1/organizations/${org}/members`, () => ({ email: "invitee@racy.test", role: "member" }));
+      assert.deepEqual(results.map((r) => r.status).sort(), [202, ...Array(RACERS - 1).fill(409)]);
+      const { acceptUrl: _url, ...winner } = results.find((r) => r.status === 202)!.body;
+      for (const r of results.filter((x) => x.status === 409)) assert.deepEqual([r.body.code, r.body.existing], ["invitation_pending", winner]);
     });
 
     it("answers one object for one Idempotency-Key sent many times at once", async () => {

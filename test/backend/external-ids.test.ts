@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
-import { expectStatus, useBackend } from "./helpers";
+import { account, expectStatus, useBackend } from "./helpers";
 
 /**
  * A 409 external_id_taken carries the live object holding that externalId (redacted like any
@@ -22,7 +22,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([projectAgain.code, projectAgain.existing], ["external_id_taken", project]);
       assert.equal(expectStatus(await root.post(projects, { name: "p", environment: "other", externalId: "urn:other" }), 409).code, "name_taken");
 
-      const member = expectStatus(await root.post(`/v1/organizations/${org.id}/members`, { email: "m@ext.test", role: "member", externalId: "urn:m" }), 201);
+      const member = expectStatus(await root.post(`/v1/organizations/${org.id}/members`, { email: await account(backend, "m@ext.test"), role: "member", externalId: "urn:m" }), 201);
       const memberAgain = expectStatus(await root.post(`/v1/organizations/${org.id}/members`, { email: "n@ext.test", role: "member", externalId: "urn:m" }), 409);
       assert.deepEqual([memberAgain.code, memberAgain.existing], ["external_id_taken", member]);
 

@@ -7,6 +7,8 @@ import BetterSqlite3 from "better-sqlite3";
 import { Client } from "pg";
 import { openStore, Store } from "../../backend/store/db";
 import { migrateToLatest } from "../../backend/store/migrate";
+import { ensurePerson } from "../../backend/store/users.repository";
+import { email as emailSchema } from "../../schema/common";
 import { Backend, ROOT, startBackend, StartOptions } from "../support/backend";
 
 /** A migrated SQLite store in a temporary folder, for tests that build the app in process. */
@@ -102,6 +104,22 @@ export async function mintToken(backend: Backend, email: string, expiresInDays?:
   const args = [join(ROOT, "dist", "scripts", "token.js"), email, ...(expiresInDays ? ["--expires-in-days", String(expiresInDays)] : [])];
   const { stdout } = await exec(process.execPath, args, { cwd: ROOT, env: { ...process.env, TENANCY_DATABASE_URL: backend.databaseUrl } });
   return stdout.trim();
+}
+
+const hostStores = new Map<string, Store>();
+
+/**
+ * Gives `email` an account the way an operator does on the server host: `npm run token` (mintToken)
+ * makes the user with ensurePerson before it mints the token, and so does this, on the backend's
+ * store from this process (spawning the script costs about a second per person on this machine).
+ * Adding a person with an account to an organization makes them a member at once (201); anyone
+ * else is invited (202). Answers the email as the store keeps it.
+ */
+export async function account(backend: Backend, email: string): Promise<string> {
+  let store = hostStores.get(backend.databaseUrl);
+  if (!store) hostStores.set(backend.databaseUrl, (store = openStore(backend.databaseUrl)));
+  const user = await store.db.transaction().execute((trx) => ensurePerson(trx, emailSchema.parse(email), new Date().toISOString()));
+  return user.email;
 }
 
 /** A user with a token and a client, minted on the host. */

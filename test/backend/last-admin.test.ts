@@ -25,8 +25,9 @@ for (const dialect of DIALECTS) {
       const admins = [{ api: root, userId: me as string }];
       for (let i = 1; i < n; i++) {
         const email = `admin-${orgId}-${i}@admins.test`;
+        const token = await mintToken(backend, email);
         const userId = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email, role: "admin" }), 201).userId;
-        admins.push({ api: client(i % 2 ? twin : backend, await mintToken(backend, email)), userId });
+        admins.push({ api: client(i % 2 ? twin : backend, token), userId });
       }
       return { orgId, admins };
     }

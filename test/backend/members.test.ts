@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
-import { client, expectStatus, ISO, person, useBackend } from "./helpers";
+import { account, client, expectStatus, ISO, person, useBackend } from "./helpers";
 
 for (const dialect of DIALECTS) {
   describe(`organization members and service accounts (${dialect.name})`, () => {
@@ -11,7 +11,8 @@ for (const dialect of DIALECTS) {
       orgId = expectStatus(await root.post("/v1/organizations", { name: "Members Inc", settings: { allowedEmailDomains: ["members.test"] } }), 201).id;
     });
 
-    it("adds a member by email, creating the user, and answers the membership", async () => {
+    it("adds a person who has an account by email, and answers the membership", async () => {
+      await account(backend, "ana@members.test");
       const m = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "Ana@Members.test", role: "member", externalId: "urn:ana" }), 201);
       assert.match(m.userId, /^user_/);
       assert.match(m.createdAt, ISO);
@@ -36,7 +37,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("answers 409 member_exists with the existing membership in the body", async () => {
-      const first = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "dup@members.test", role: "billing" }), 201);
+      const first = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: await account(backend, "dup@members.test"), role: "billing" }), 201);
       const res = await root.post(`/v1/organizations/${orgId}/members`, { email: "dup@members.test", role: "member" });
       const problem = expectStatus(res, 409);
       assert.equal(res.headers["content-type"], "application/problem+json; charset=utf-8");
@@ -57,7 +58,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("re-roles a member with If-Match, answering 412 on a stale version", async () => {
-      const m = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "ben@members.test", role: "member" }), 201);
+      const m = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: await account(backend, "ben@members.test"), role: "member" }), 201);
       const stale = await root.patch(`/v1/organizations/${orgId}/members/${m.userId}`, { role: "billing" }, { headers: { "if-match": '"7"' } });
       assert.equal(expectStatus(stale, 412).code, "version_mismatch");
       const res = await root.patch(`/v1/organizations/${orgId}/members/${m.userId}`, { role: "billing" }, { headers: { "if-match": '"1"' } });
@@ -66,11 +67,11 @@ for (const dialect of DIALECTS) {
     });
 
     it("takes a membership over with an externalId (a deployment adopting it), refusing one another membership holds", async () => {
-      const m = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "taken@members.test", role: "member" }), 201);
+      const m = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: await account(backend, "taken@members.test"), role: "member" }), 201);
       assert.equal(m.externalId, undefined);
       const taken = expectStatus(await root.patch(`/v1/organizations/${orgId}/members/${m.userId}`, { role: "member", externalId: "urn:taken" }), 200);
       assert.deepEqual([taken.externalId, taken.role, taken.version], ["urn:taken", "member", m.version + 1]);
-      const other = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "other@members.test", role: "member" }), 201);
+      const other = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: await account(backend, "other@members.test"), role: "member" }), 201);
       const clash = await root.patch(`/v1/organizations/${orgId}/members/${other.userId}`, { externalId: "urn:taken" });
       assert.equal(clash.status, 409);
       assert.equal(clash.body.code, "external_id_taken");
@@ -78,7 +79,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("removes a member together with their project memberships", async () => {
-      const m = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "gone@members.test", role: "member" }), 201);
+      const m = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: await account(backend, "gone@members.test"), role: "member" }), 201);
       const p = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "removal", environment: "other" }), 201);
       expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${p.id}/members`, { email: "gone@members.test", role: "viewer" }), 201);
       expectStatus(await root.delete(`/v1/organizations/${orgId}/members/${m.userId}`), 204);
@@ -129,7 +130,7 @@ for (const dialect of DIALECTS) {
       const revoked = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?action=token.revoked`), 200);
       assert.deepEqual(revoked.data.map((e: any) => e.target), [{ type: "token", id: sa2Token.id }]);
       // A person is not a service account: the token route answers 404 for them.
-      const person = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "notsa@members.test", role: "member" }), 201);
+      const person = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: await account(backend, "notsa@members.test"), role: "member" }), 201);
       expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts/${person.userId}/tokens`, { name: "x" }), 404);
     });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
-import { Api, client, expectStatus, useBackend } from "./helpers";
+import { account, Api, client, expectStatus, useBackend } from "./helpers";
 
 /**
  * The organization role `viewer` (DESIGN.md "Roles"): reads what an admin reads except billing and
@@ -23,7 +23,7 @@ for (const dialect of DIALECTS) {
       orgPath = `/v1/organizations/${orgId}`;
       const projectId = expectStatus(await root.post(`${orgPath}/projects`, { name: "audited", environment: "staging" }), 201).id;
       projectPath = `${orgPath}/projects/${projectId}`;
-      memberId = expectStatus(await root.post(`${orgPath}/members`, { email: DEV, role: "member" }), 201).userId;
+      memberId = expectStatus(await root.post(`${orgPath}/members`, { email: await account(backend, DEV), role: "member" }), 201).userId;
       expectStatus(await root.post(`${projectPath}/members`, { email: DEV, role: "member" }), 201);
       keySecret = expectStatus(await root.post(`${projectPath}/api-keys`, { name: "prod", owner: DEV }), 201).secret;
       const sa = expectStatus(await root.post(`${orgPath}/service-accounts`, { name: "pr-preview", role: "viewer" }), 201);
@@ -79,7 +79,7 @@ for (const dialect of DIALECTS) {
 
     it("counts as no admin for the last-admin rule", async () => {
       const orgId = expectStatus(await root.post("/v1/organizations", { name: "One admin" }), 201).id;
-      expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: "auditor@viewer.test", role: "viewer" }), 201);
+      expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: await account(backend, "auditor@viewer.test"), role: "viewer" }), 201);
       const me = expectStatus(await root.get("/v1/me"), 200).user.id;
       assert.equal(expectStatus(await root.patch(`/v1/organizations/${orgId}/members/${me}`, { role: "viewer" }), 409).code, "last_admin");
       assert.equal(expectStatus(await root.delete(`/v1/organizations/${orgId}/members/${me}`), 409).code, "last_admin");

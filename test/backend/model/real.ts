@@ -23,7 +23,7 @@ export function send(r: Real, a: Actor, req: Request): Promise<Res> {
   return call(r.backend.url, req.method, req.path, a.token, { body: req.body, headers: { "x-forwarded-for": a.ip } });
 }
 
-const EXTRA_PROBLEM_FIELDS: Record<string, string[]> = { invalid_request: ["errors"], member_exists: ["existing"], owns_active_keys: ["keys"], sso_required: ["signIn"], mfa_required: ["signIn"] };
+const EXTRA_PROBLEM_FIELDS: Record<string, string[]> = { invalid_request: ["errors"], member_exists: ["existing"], invitation_pending: ["existing"], owns_active_keys: ["keys"], sso_required: ["signIn"], mfa_required: ["signIn"] };
 
 function where(a: Actor, req: Request, res: Res): string {
   return `${a.label} ${req.method} ${req.path}${req.body === undefined ? "" : ` ${JSON.stringify(req.body)}`} → ${res.status} ${res.text.slice(0, 300)}`;

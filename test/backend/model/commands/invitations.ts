@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Actor, actorIn, forbidden, fresh, invalid, isAdmin, Model, notFound, ORG_ROLES, OrgRole, orgGate, pick, PROJECT_ROLES, ProjectRole, Refusal, unauthenticated, User } from "../model";
+import { Actor, actorIn, actorOf, fences, forbidden, fresh, invalid, isAdmin, managesProject, Model, notFound, ORG_ROLES, OrgRole, orgGate, pick, PROJECT_ROLES, projectGate, ProjectRole, Refusal, unauthenticated, User } from "../model";
 import { expectCall, Real } from "../real";
 import { sqlQuery } from "../../helpers";
 import { near, small, step } from "./command";
@@ -29,28 +29,48 @@ declare module "../model" {
   }
 }
 
-const invitationsOf = (m: Readonly<Model>): ModelInvitation[] => m.invitations ?? [];
+export const invitationsOf = (m: Readonly<Model>): ModelInvitation[] => m.invitations ?? [];
+
+/** Invitations of this organization to addresses that have no account (nobody accepted, signed in or was minted a token). */
+export const invitedWithoutAccount = (m: Readonly<Model>, o: number): ModelInvitation[] => invitationsOf(m).filter((x) => x.org === o && !m.users.some((u) => u.email === x.email));
+
+/** The organization's pending invitation for this address, if any. */
+export const pendingInvitation = (m: Readonly<Model>, o: number, email: string): ModelInvitation | undefined =>
+  invitationsOf(m).find((x) => x.org === o && x.email === email && x.status === "pending");
+
+/** An invitation the model now believes in, from the 201/202 that sent it (its accept code out of acceptUrl). */
+export function believeSent(m: Model, o: number, body: { id: string; email: string; role: OrgRole; acceptUrl: string }, projects: ModelInvitation["projects"]): void {
+  assert.equal(body.acceptUrl.includes(body.id), true, `acceptUrl of ${body.id}`);
+  const code = new URL(body.acceptUrl).searchParams.get("code")!;
+  (m.invitations ??= []).push({ id: body.id, org: o, email: body.email, role: body.role, projects, code, status: "pending" });
+}
 const hasOrgs = (m: Readonly<Model>) => m.orgs.length > 0;
 const hasInvitations = (m: Readonly<Model>) => invitationsOf(m).length > 0;
 const closed: Refusal = { status: 409, code: "invitation_closed" };
+/** Where the invitees of the model sign in: neither of the organizations' ISSUERS. */
+const SIGNED_IN_AT = "https://idp.model.test";
+const ACCEPT_IP = "10.0.1.1";
 
 /**
  * A token as a sign-in yields it (its issuer and subject recorded), minted on the host: signing in
  * through a real identity provider is sign-in.test.ts's; here only what the token proves matters.
  */
-async function signedInToken(r: Real, email: string): Promise<{ userId: string; token: string }> {
+async function signedInToken(r: Real, email: string): Promise<{ userId: string; token: string; tokenId: string }> {
   const minted = await r.host.mintPerson(email);
-  await sqlQuery(r.backend, "UPDATE tokens SET sso_issuer = $1, sso_subject = $2, sso_auth_time = $3, sso_mfa = 0 WHERE id = $4", ["https://idp.model.test", email, new Date().toISOString(), minted.tokenId]);
+  await sqlQuery(r.backend, "UPDATE tokens SET sso_issuer = $1, sso_subject = $2, sso_auth_time = $3, sso_mfa = 0 WHERE id = $4", [SIGNED_IN_AT, email, new Date().toISOString(), minted.tokenId]);
   return minted;
 }
 
 /** The model's verdict on accepting `inv` as this caller (a person's token, signed in or not). */
-function acceptVerdict(m: Model, inv: ModelInvitation, caller: { live: boolean; user: { email: string; kind: User["kind"] }; signedIn: boolean }): Refusal[] | null {
+function acceptVerdict(m: Model, inv: ModelInvitation, caller: Actor): Refusal[] | null {
   if (!caller.live) return [unauthenticated];
   if (caller.user.kind !== "person") return [forbidden];
   const org = m.orgs[inv.org];
   if (caller.user.email !== inv.email || org.deleted) return [{ ...notFound, hidden: inv.id }];
-  if (!caller.signedIn) return [forbidden];
+  if (!caller.signIn) return [forbidden];
+  // Joining is done in the organization: its policy (address, token age, SSO, MFA) holds for the token as it will after.
+  const fenced = fences(m, caller, inv.org);
+  if (fenced.length > 0) return fenced;
   if (inv.status !== "pending") return [closed];
   const user = m.users.find((u) => u.email === inv.email);
   return user && org.members.has(user.id) ? [{ status: 409, code: "member_exists" }] : null;
@@ -79,8 +99,7 @@ export const invitationCommands = [
       const body = await expectCall(r, actor, { method: "POST", path: `/v1/organizations/${org.id}/invitations`, body: { email, role, projects } }, verdict, 201);
       if (!body) return;
       assert.equal(body.status, "pending");
-      const code = new URL(body.acceptUrl).searchParams.get("code")!;
-      (m.invitations ??= []).push({ id: body.id, org: oi, email, role, projects: project ? [{ project: project.i, role: projectRole }] : [], code, status: "pending" });
+      believeSent(m, oi, body, project ? [{ project: project.i, role: projectRole }] : []);
     },
   ),
   step(
@@ -90,21 +109,21 @@ export const invitationCommands = [
     hasInvitations,
     async (m, r, { i, who, a, t }, say) => {
       const inv = pick(invitationsOf(m), i);
-      let caller: { live: boolean; user: { email: string; kind: User["kind"] }; signedIn: boolean; token: string };
+      let caller: Actor;
       if (who <= 2) {
         const other = m.users.filter((u) => u.kind === "person" && u.email !== inv.email);
         const email = who <= 1 || other.length === 0 ? inv.email : pick(other, t).email;
         const minted = await signedInToken(r, email);
         if (!m.users.some((u) => u.email === email)) m.users.push({ id: minted.userId, email, kind: "person" });
-        caller = { live: true, user: { email, kind: "person" }, signedIn: true, token: minted.token };
+        const user: User = { id: minted.userId, email, kind: "person" };
+        caller = { label: email, user, token: minted.token, tokenId: minted.tokenId, ip: ACCEPT_IP, ageDays: 0, live: true, signIn: { issuer: SIGNED_IN_AT, mfa: false } };
       } else {
-        const actor: Actor = pick(m.actors, a);
-        caller = { ...actor, signedIn: false };
+        // An actor's own token: from a sign-in at one of the ISSUERS, or the host's (break-glass).
+        caller = pick(m.actors, a);
       }
-      say(`${caller.user.email}${caller.signedIn ? " (signed in)" : ""} accepts invitation ${inv.id} (${inv.status}) of org${inv.org} for ${inv.email}`);
+      say(`${caller.user.email}${caller.signIn ? " (signed in)" : ""} accepts invitation ${inv.id} (${inv.status}) of org${inv.org} for ${inv.email}`);
       const verdict = acceptVerdict(m, inv, caller);
-      const as = { label: caller.user.email, user: { id: "", ...caller.user }, token: caller.token, tokenId: "", ip: "10.0.1.1", ageDays: 0, live: caller.live };
-      const body = await expectCall(r, as, { method: "POST", path: `/v1/invitations/${inv.id}/accept?code=${inv.code}` }, verdict, 200);
+      const body = await expectCall(r, caller, { method: "POST", path: `/v1/invitations/${inv.id}/accept?code=${inv.code}` }, verdict, 200);
       if (!body) return;
       assert.deepEqual([body.organizationId, body.email, body.role], [m.orgs[inv.org].id, inv.email, inv.role]);
       inv.status = "accepted";
@@ -120,6 +139,21 @@ export const invitationCommands = [
     if (!verdict && inv.status === "accepted") verdict = [closed];
     await expectCall(r, actor, { method: "DELETE", path: `/v1/organizations/${m.orgs[inv.org].id}/invitations/${inv.id}` }, verdict, 204);
     if (!verdict && inv.status === "pending") inv.status = "revoked";
+  }),
+  step("removeInvitationProject", fc.record({ i: small, a: small, n: near, p: small }), hasInvitations, async (m, r, { i, a, n, p }, say) => {
+    const inv = pick(invitationsOf(m), i);
+    // Mostly a project the invitation names; else any project of its organization (a no-op then).
+    const own = m.projects.map((x, pi) => ({ x, pi })).filter(({ x }) => x.org === inv.org);
+    if (own.length === 0) return say(`invitation ${inv.id} of org${inv.org}: its organization has no project to take out`);
+    const named = own.filter(({ pi }) => inv.projects.some((g) => g.project === pi));
+    const { pi } = pick(n > 0 && named.length > 0 ? named : own, p);
+    const actor = actorOf(m, a, n, pi);
+    say(`${actor.label} takes project${pi} out of invitation ${inv.id} (${inv.status}) of org${inv.org}`);
+    // As removing a project member: the project's owners and the admins, archived or not.
+    let verdict = projectGate(m, actor, pi) ?? (managesProject(m, actor, pi) ? null : [forbidden]);
+    if (!verdict && inv.status !== "pending") verdict = [closed];
+    await expectCall(r, actor, { method: "DELETE", path: `/v1/organizations/${m.orgs[inv.org].id}/invitations/${inv.id}/projects/${m.projects[pi].id}` }, verdict, 204);
+    if (!verdict) inv.projects = inv.projects.filter((g) => g.project !== pi);
   }),
   step("expireInvitation", fc.record({ i: small }), hasInvitations, async (m, r, { i }, say) => {
     const inv = pick(invitationsOf(m), i);

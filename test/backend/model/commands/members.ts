@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { activeKeysOf, actorIn, fresh, invalid, isAdmin, Model, notFound, ORG_ROLES, orgGate, pick, Refusal, User, userIn } from "../model";
 import { expectCall } from "../real";
 import { near, small, step } from "./command";
+import { believeSent, invitedWithoutAccount, pendingInvitation } from "./invitations";
 
 const hasOrgs = (m: Readonly<Model>) => m.orgs.length > 0;
 
@@ -41,19 +42,29 @@ export const memberCommands = [
       const oi = o % m.orgs.length;
       const actor = actorIn(m, a, n, oi);
       const org = m.orgs[oi];
+      // A newcomer has no account (every user of the model has one): half the time an address this
+      // organization invited before (pending or not), else a fresh one.
+      const invitees = invitedWithoutAccount(m, oi);
+      const email = newcomer ? (n % 2 === 0 && invitees.length > 0 ? pick(invitees, t).email : `${fresh(m, "new")}@model.test`) : undefined;
       // One time in four, another org's service account: the takeover of issue 7 starts there.
       const foreign = new Set(m.users.filter((u) => u.kind === "service_account" && u.home !== oi).map((u) => u.id));
-      const target: User = newcomer ? { id: "", email: `${fresh(m, "new")}@model.test`, kind: "person" } : n === 1 ? userIn(m, t, n, foreign) : pick(m.users, t);
-      say(`${actor.label} adds ${newcomer ? "a newcomer" : target.email} to org${oi} as ${role}`);
+      const target: User | undefined = email ? undefined : n === 1 ? userIn(m, t, n, foreign) : pick(m.users, t);
+      say(`${actor.label} adds ${email ? `the newcomer ${email}` : target!.email} to org${oi} as ${role}`);
       let verdict = orgGate(m, actor, oi) ?? (isAdmin(m, actor, oi) ? null : [{ status: 403, code: "forbidden" }]);
-      if (!verdict && target.kind === "service_account" && target.home !== oi) verdict = foreignServiceAccount;
-      else if (!verdict && org.members.has(target.id)) verdict = [{ status: 409, code: "member_exists" }];
-      const body = await expectCall(r, actor, { method: "POST", path: `/v1/organizations/${org.id}/members`, body: { email: target.email, role } }, verdict, 201);
+      if (!verdict && target?.kind === "service_account" && target.home !== oi) verdict = foreignServiceAccount;
+      else if (!verdict && target && org.members.has(target.id)) verdict = [{ status: 409, code: "member_exists" }];
+      // The model's organizations never provision at sign-in (sso.autoProvision): a newcomer is invited, once.
+      else if (!verdict && email && pendingInvitation(m, oi, email)) verdict = [{ status: 409, code: "invitation_pending" }];
+      const body = await expectCall(r, actor, { method: "POST", path: `/v1/organizations/${org.id}/members`, body: { email: email ?? target!.email, role } }, verdict, email ? 202 : 201);
       if (!body) return;
       assert.equal(body.organizationId, org.id);
       assert.equal(body.role, role);
-      if (newcomer) m.users.push({ ...target, id: body.userId });
-      else assert.equal(body.userId, target.id, `${target.email} added as another user`);
+      if (email) {
+        assert.deepEqual([body.email, body.status, body.projects], [email, "pending", []]);
+        believeSent(m, oi, body, []);
+        return;
+      }
+      assert.equal(body.userId, target!.id, `${target!.email} added as another user`);
       org.members.set(body.userId, role);
     },
   ),

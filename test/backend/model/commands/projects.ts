@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Actor, actorIn, actorOf, fresh, invalid, isAdmin, managesProject, Model, notFound, orgGate, orgRole, PROJECT_ROLES, projectGate, Refusal, User, userIn } from "../model";
+import { Actor, actorIn, actorOf, fresh, invalid, isAdmin, managesProject, Model, notFound, orgGate, orgRole, pick, PROJECT_ROLES, projectGate, Refusal, User, userIn } from "../model";
 import { expectCall } from "../real";
+import { invitedWithoutAccount, pendingInvitation } from "./invitations";
 import { near, small, step } from "./command";
 
 const forbidden: Refusal = { status: 403, code: "forbidden" };
@@ -22,6 +23,8 @@ function absent(m: Model, a: Actor, p: number, user: User): Refusal[] {
   const missing: Refusal = { ...notFound, hidden: user.id };
   return managesProject(m, a, p) && !m.projects[p].archived ? [missing] : [missing, forbidden, invalid];
 }
+
+const sortedGrants = (grants: { projectId: string; role: string }[]) => grants.map((g) => `${g.projectId} ${g.role}`).sort();
 
 export const projectCommands = [
   step("createProject", fc.record({ a: small, n: near, o: small, limits: fc.boolean() }), hasOrgs, async (m, r, { a, n, o, limits }, say) => {
@@ -52,10 +55,24 @@ export const projectCommands = [
     project.archived = true;
     for (const k of m.keys) if (k.project === pi) k.revoked = true;
   }),
-  step("addProjectMember", fc.record({ a: small, n: near, p: small, t: small, role: fc.constantFrom(...PROJECT_ROLES) }), hasProjects, async (m, r, { a, n, p, t, role }, say) => {
+  step("addProjectMember", fc.record({ a: small, n: near, p: small, t: small, role: fc.constantFrom(...PROJECT_ROLES), invitee: fc.nat({ max: 3 }).map((x) => x === 0) }), hasProjects, async (m, r, { a, n, p, t, role, invitee }, say) => {
     const pi = p % m.projects.length;
     const actor = actorOf(m, a, n, pi);
     const project = m.projects[pi];
+    const invitees = invitedWithoutAccount(m, project.org);
+    if (invitee && invitees.length > 0) {
+      // An address the organization invited that has no account: the project joins its pending invitation (202), if any.
+      const email = pick(invitees, t).email;
+      say(`${actor.label} adds the invitee ${email} to project${pi} as ${role}`);
+      const pending = pendingInvitation(m, project.org, email);
+      const verdict = manageVerdict(m, actor, pi) ?? (pending ? null : [invalid]);
+      const body = await expectCall(r, actor, { method: "POST", path: `${projectPath(m, pi)}/members`, body: { email, role } }, verdict, 202);
+      if (!body || !pending) return;
+      assert.deepEqual([body.id, body.status], [pending.id, "pending"]);
+      pending.projects = [...pending.projects.filter((x) => x.project !== pi), { project: pi, role }];
+      assert.deepEqual(sortedGrants(body.projects), sortedGrants(pending.projects.map((x) => ({ projectId: m.projects[x.project].id, role: x.role }))));
+      return;
+    }
     const target = userIn(m, t, n, m.orgs[project.org].members);
     say(`${actor.label} adds ${target.email} to project${pi} as ${role}`);
     let verdict = manageVerdict(m, actor, pi);
