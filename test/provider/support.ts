@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TenancyClient } from "../../provider/client";
 import assert from "node:assert/strict";
-import { mintToken } from "../backend/helpers";
+import { account } from "../backend/helpers";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineEnv, pulumiCommand } from "../support/engine";
 import { failWhenMonitorLost, retryWhenMonitorLost } from "./monitor-guard";
@@ -90,13 +90,11 @@ export async function failure(op: Promise<unknown>): Promise<string> {
 }
 
 /**
- * Gives `email` an account, as an operator does on the server host (`npm run token` makes the
- * user): a stack that adds them then makes a membership at once, not an invitation. A person
- * who owns a key needs one.
+ * Gives each of `people` an account, as an operator does on the server host (test/backend/helpers.ts
+ * `account`): a stack that adds them then makes a membership at once, not an invitation. A key
+ * owner needs one; a suite whose layout is not about invitations gives everyone in it one.
  */
-export async function account(backend: Backend, email: string): Promise<void> {
-  await mintToken(backend, email);
-}
+export { account };
 
 /** `account` for each of `people`: a suite whose layout is not about invitations gives everyone in it an account, as before invitations. */
 export async function accounts(backend: Backend, people: readonly string[]): Promise<void> {
