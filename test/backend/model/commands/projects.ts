@@ -55,14 +55,17 @@ export const projectCommands = [
     project.archived = true;
     for (const k of m.keys) if (k.project === pi) k.revoked = true;
   }),
-  step("addProjectMember", fc.record({ a: small, n: near, p: small, t: small, role: fc.constantFrom(...PROJECT_ROLES), invitee: fc.nat({ max: 3 }).map((x) => x === 0) }), hasProjects, async (m, r, { a, n, p, t, role, invitee }, say) => {
-    const pi = p % m.projects.length;
+  step("addProjectMember", fc.record({ a: small, n: near, p: small, t: small, role: fc.constantFrom(...PROJECT_ROLES), invitee: fc.boolean() }), hasProjects, async (m, r, { a, n, p, t, role, invitee }, say) => {
+    // Half the time, an address some organization invited that has no account (when there is one), and a project of that organization.
+    const invited = invitee ? m.orgs.flatMap((_, o) => invitedWithoutAccount(m, o)) : [];
+    const guest = invited.length > 0 ? pick(invited, t) : undefined;
+    const theirs = guest ? m.projects.map((_, i) => i).filter((i) => m.projects[i].org === guest.org) : [];
+    const pi = theirs.length > 0 ? pick(theirs, p) : p % m.projects.length;
     const actor = actorOf(m, a, n, pi);
     const project = m.projects[pi];
-    const invitees = invitedWithoutAccount(m, project.org);
-    if (invitee && invitees.length > 0) {
-      // An address the organization invited that has no account: the project joins its pending invitation (202), if any.
-      const email = pick(invitees, t).email;
+    if (guest && theirs.length > 0) {
+      // The project joins the person's pending invitation to its organization (202), if there is one.
+      const email = guest.email;
       say(`${actor.label} adds the invitee ${email} to project${pi} as ${role}`);
       const pending = pendingInvitation(m, project.org, email);
       const verdict = manageVerdict(m, actor, pi) ?? (pending ? null : [invalid]);
