@@ -4,10 +4,12 @@ import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { ensureAccounts, keyOwnersOf, layoutFileOf } from "./accounts";
 
 /**
- * `npm start`, the main job: starts a local backend (SQLite under .tenancy/), deploys tenancy.yaml
- * with the real Pulumi engine and a local state folder, prints the layout, stops the backend.
+ * `npm start`, the main job: starts a local backend (SQLite under .tenancy/), makes accounts for
+ * the layout's key owners on the host (accounts.ts says why), deploys tenancy.yaml with the real
+ * Pulumi engine and a local state folder, prints the layout and who is invited, stops the backend.
  * Everything it makes stays under .tenancy/; a second run reports no changes. The state, Pulumi
  * home and passphrase are the ones `npm run pulumi` uses, so `npm run pulumi -- stack output`
  * shows the same stack afterwards.
@@ -17,6 +19,7 @@ const ROOT = resolve(__dirname, "..", "..");
 const HOME = join(ROOT, ".tenancy");
 const DEFAULT_STACK = "dev";
 const DEPLOYER = "deployer@acme.test";
+const DATABASE_URL = `sqlite:${join(HOME, "tenancy.db")}`;
 
 /** A value made once and kept under .tenancy/, readable by its user only. */
 function kept(name: string, make: () => string): string {
@@ -34,7 +37,7 @@ function startBackend(token: string): Promise<{ url: string; child: ChildProcess
       ...process.env,
       TENANCY_HOST: "127.0.0.1",
       TENANCY_PORT: "0",
-      TENANCY_DATABASE_URL: `sqlite:${join(HOME, "tenancy.db")}`,
+      TENANCY_DATABASE_URL: DATABASE_URL,
       TENANCY_BOOTSTRAP_EMAIL: DEPLOYER,
       TENANCY_BOOTSTRAP_TOKEN: token,
     },
@@ -50,6 +53,15 @@ function startBackend(token: string): Promise<{ url: string; child: ChildProcess
     });
     child.once("exit", (code) => fail(new Error(`the backend exited (code ${code}) before listening; see .tenancy/backend.log`)));
   }).finally(() => closeSync(log)) as Promise<{ url: string; child: ChildProcess }>;
+}
+
+/** How many people the stack's Memberships invite (no account yet: they join once they accept). */
+function invitedLine(state: { deployment?: { resources?: { type?: string; outputs?: Record<string, unknown> }[] } }): string {
+  const memberships = (state.deployment?.resources ?? []).filter((r) => r.type?.endsWith(":Membership"));
+  const invited = new Set(memberships.filter((r) => r.outputs?.status === "invited").map((r) => String(r.outputs?.email)));
+  if (invited.size === 0) return "Invited: nobody; everyone in the layout has an account.";
+  const who = invited.size === 1 ? "1 person is" : `${invited.size} people are`;
+  return `Invited: ${who} invited (${[...invited].sort().join(", ")}): without an account yet, they join once they sign in (tenancy login) and accept.`;
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -96,9 +108,16 @@ async function main(): Promise<void> {
 
   process.stderr.write("tenancy: provisioning the Pulumi engine (built once, then cached)…\n");
   const bin = execFileSync("bash", [join(ROOT, "scripts", "engine.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  const owners = keyOwnersOf(layoutFileOf(ROOT, STACK));
   const { url, child } = await startBackend(token);
   process.stderr.write(`tenancy: backend on ${url} (store .tenancy/tenancy.db, log .tenancy/backend.log)\n`);
   try {
+    // After the backend started: on an empty store it first makes the deployer with the bootstrap token.
+    await ensureAccounts(DATABASE_URL, owners);
+    process.stderr.write(
+      `tenancy: made accounts on this host for the layout's key owners (${owners.join(", ") || "none"}), as npm run token does: ` +
+        "a key is owned only by a member, and a person without an account is invited rather than added\n",
+    );
     // Endpoint and token travel in the environment, not the stack config: the port changes per
     // run, and config changes would show up as changes of the provider.
     const envVars = {
@@ -118,6 +137,7 @@ async function main(): Promise<void> {
     const changes = Object.entries(up.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
     process.stdout.write(`\nThe tenancy layout (stack ${STACK}, ${((Date.now() - started) / 1000).toFixed(1)} s):\n\n${up.outputs.layout?.value ?? ""}\n\n`);
     process.stdout.write(changes.length === 0 ? "No changes: the backend already matches the layout.\n" : `Changes: ${changes.map(([op, n]) => `${n} ${op}`).join(", ")}.\n`);
+    process.stdout.write(`${invitedLine(await stack.exportStack())}\n`);
     process.stdout.write(`Key secrets: npm run -s pulumi -- stack output apiKeys --show-secrets --stack ${STACK}\n`);
   } finally {
     await stop(child);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { BodyIn, OperationSpec, QueryIn, ResponseOut } from "../../schema/operation";
+import type { AlternateOut, BodyIn, OperationSpec, QueryIn, ResponseOut } from "../../schema/operation";
 import { OPERATIONS, OperationId, Operations } from "../../schema/operations";
 import { fillPath, NamesIn, ParamsOf } from "../../schema/path-params";
 import type { Http } from "./http";
@@ -31,4 +31,17 @@ export function callOperation<K extends OperationId>(http: Http, id: K, args: { 
   const op: OperationSpec = OPERATIONS[id];
   const path = fillPath(op.path, (args.params ?? {}) as ParamsOf<string>);
   return http.send(op.response ?? (op.status === 204 ? NO_CONTENT : ANY), op.method, path, { query: queryString(args.query as Record<string, unknown>), body: args.body }) as Promise<Answer<K>>;
+}
+
+/** The answer of an operation that may answer its alternate (schema/operation.ts): which one it was, and its body. */
+export type EitherAnswer<K extends OperationId> = { alternate: false; body: Answer<K> } | { alternate: true; body: AlternateOut<Operations[K]> };
+
+/** Sends operation `id`, validating its answer with the schema of the status it came with: its usual answer's, or its alternate's. */
+export async function callEither<K extends OperationId>(http: Http, id: K, args: { params?: object; query?: object; body?: unknown } = {}): Promise<EitherAnswer<K>> {
+  const op: OperationSpec = OPERATIONS[id];
+  const path = fillPath(op.path, (args.params ?? {}) as ParamsOf<string>);
+  const alternate = (status: number) => status === op.alternate?.status;
+  const schemaFor = (status: number) => (alternate(status) ? op.alternate!.response : (op.response ?? ANY));
+  const { status, body } = await http.sendFor(schemaFor, op.method, path, { query: queryString(args.query as Record<string, unknown>), body: args.body });
+  return { alternate: alternate(status), body } as EitherAnswer<K>;
 }

@@ -37,6 +37,21 @@ export class Http {
 
   /** Sends one request, validates the answer with `schema`; `undefined` for a 204. */
   async send<T extends z.ZodType>(schema: T, method: string, path: string, opts: RequestOptions = {}): Promise<z.infer<T>> {
+    const { status, text } = await this.exchange(method, path, opts);
+    return status === 204 ? (undefined as z.infer<T>) : parse(schema, text, method, path);
+  }
+
+  /**
+   * Sends one request whose success statuses mean different things (201 a membership, 202 an
+   * invitation); validates the answer with the schema `schemaFor` gives its status, and says which status it was.
+   */
+  async sendFor(schemaFor: (status: number) => z.ZodType, method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: unknown }> {
+    const { status, text } = await this.exchange(method, path, opts);
+    return { status, body: parse(schemaFor(status), text, method, path) };
+  }
+
+  /** The request with its retries; a failure answer becomes its `TenancyError`. */
+  private async exchange(method: string, path: string, opts: RequestOptions): Promise<{ status: number; text: string }> {
     const url = new URL(this.endpoint + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, accept: "application/json" };
@@ -60,15 +75,9 @@ export class Http {
         await sleep(this.delay(attempt, res.headers.get("retry-after")));
         continue;
       }
-      if (res.status === 204) return undefined as z.infer<T>;
-      const text = await res.text();
+      const text = res.status === 204 ? "" : await res.text();
       if (!res.ok) throw toError(res, text, method, path, this.endpoint);
-      const parsed = schema.safeParse(parseJson(text));
-      if (!parsed.success) {
-        const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
-        throw new TenancyError("internal", `unexpected response to ${method} ${path}: ${where}`);
-      }
-      return parsed.data;
+      return { status: res.status, text };
     }
   }
 
@@ -114,6 +123,15 @@ export function wrongEndpoint(endpoint: string, evidence: string): string {
     `${endpoint} is not the base URL of a tenancy API (${evidence}); ` +
     "check tenancy:endpoint (or TENANCY_ENDPOINT): it is the API's root, such as http://127.0.0.1:7410, with no path"
   );
+}
+
+function parse<T extends z.ZodType>(schema: T, text: string, method: string, path: string): z.infer<T> {
+  const parsed = schema.safeParse(parseJson(text));
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+    throw new TenancyError("internal", `unexpected response to ${method} ${path}: ${where}`);
+  }
+  return parsed.data;
 }
 
 function parseJson(text: string): unknown {

@@ -1,7 +1,8 @@
 import { Me, Membership, OrgRole, ProjectRole, TenancyError } from "../../schema";
+import { Invitation } from "../../schema/invitation";
 import type { BodyIn, QueryIn } from "../../schema/operation";
 import type { OperationId, Operations } from "../../schema/operations";
-import { Answer, CallArgs, callOperation } from "./call";
+import { Answer, CallArgs, callEither, callOperation } from "./call";
 import { Http, HttpOptions, wrongEndpoint } from "./http";
 
 export { Http, HttpOptions } from "./http";
@@ -101,10 +102,25 @@ export class TenancyClient {
         : this.call("listOrganizationMembers", { params: { orgId: scope.organizationId }, query: { limit: 100, ...query } }),
     get: (scope: Scope, userId: string) =>
       scope.projectId ? this.call("getProjectMember", { params: { ...projectOf(scope), userId } }) : this.call("getOrganizationMember", { params: { orgId: scope.organizationId, userId } }),
-    add: (scope: Scope, body: MemberInput) =>
-      scope.projectId
-        ? this.call("addProjectMember", { params: projectOf(scope), body: body as BodyOf<"addProjectMember"> })
-        : this.call("addOrganizationMember", { params: { orgId: scope.organizationId }, body: body as BodyOf<"addOrganizationMember"> }),
+    /**
+     * Adds a person: a membership (201) when they have an account; else an invitation (202): a new
+     * one of the organization (with its acceptUrl), or for a project the organization's pending
+     * invitation of theirs that now grants the project too. 409 `invitation_pending` carries the
+     * pending invitation in `extras.existing`.
+     */
+    addOrInvite: async (scope: Scope, body: MemberInput): Promise<Added> => {
+      await this.me();
+      const answer = scope.projectId
+        ? await callEither(this.http, "addProjectMember", { params: projectOf(scope), body })
+        : await callEither(this.http, "addOrganizationMember", { params: { orgId: scope.organizationId }, body });
+      return answer.alternate ? { invitation: answer.body } : { membership: answer.body };
+    },
+    /** Adds a person who has an account; one without is invited instead, which this call reports as an error. */
+    add: async (scope: Scope, body: MemberInput): Promise<Membership> => {
+      const added = await this.members.addOrInvite(scope, body);
+      if (added.membership) return added.membership;
+      throw new Error(`${body.email} has no account: invitation ${added.invitation.id} was sent instead of a membership`);
+    },
     setRole: (scope: Scope, userId: string, role: Membership["role"]) =>
       scope.projectId
         ? this.call("updateProjectMember", { params: { ...projectOf(scope), userId }, body: { role: role as ProjectRole } })
@@ -116,6 +132,15 @@ export class TenancyClient {
         : this.call("updateOrganizationMember", { params: { orgId: scope.organizationId, userId }, body: { role: role as OrgRole, externalId } }),
     remove: (scope: Scope, userId: string) =>
       scope.projectId ? this.call("removeProjectMember", { params: { ...projectOf(scope), userId } }) : this.call("removeOrganizationMember", { params: { orgId: scope.organizationId, userId } }),
+  };
+
+  /** An organization's invitations: pending ones are people a Membership declares who have no account yet. */
+  invitations = {
+    list: (orgId: string, query: QueryOf<"listInvitations"> = {}) => this.call("listInvitations", { params: { orgId }, query: { limit: 100, ...query } }),
+    get: (orgId: string, invitationId: string) => this.call("getInvitation", { params: { orgId, invitationId } }),
+    revoke: (orgId: string, invitationId: string) => this.call("revokeInvitation", { params: { orgId, invitationId } }),
+    /** Takes one project's grant out of a pending invitation (a no-op when it has none). */
+    dropProject: (orgId: string, invitationId: string, projectId: string) => this.call("removeInvitationProject", { params: { orgId, invitationId, projectId } }),
   };
 
   apiKeys = {
@@ -148,6 +173,9 @@ export class TenancyClient {
       this.call("updateServiceAccountToken", { params: { orgId, userId, tokenId }, body: { expiresAt } }),
   };
 }
+
+/** What adding a person made: their membership, or (no account yet) the invitation that grants it once accepted. */
+export type Added = { membership: Membership; invitation?: undefined } | { invitation: Invitation & { acceptUrl?: string }; membership?: undefined };
 
 export interface Scope {
   organizationId: string;

@@ -24,6 +24,8 @@ export interface ResourceInput {
    * a provider at all. A preview's `__provider` is the stronger proof and leaves this unset.
    */
   custom?: boolean;
+  /** A Membership's `status` output as the state holds it (`invited` while the person has no account). */
+  status?: string;
 }
 
 export interface OrganizationModel {

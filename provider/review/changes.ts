@@ -20,7 +20,8 @@ import { Directory, EMPTY_DIRECTORY, externalOrganizations, labelOf, Resolved } 
 export interface AccessChange {
   who: string;
   kind: "person" | "serviceAccount";
-  change: "gains" | "loses" | "changes";
+  /** `invited`: the grant waits on the person's acceptance (they have no account yet), apart from `gains`. */
+  change: "gains" | "invited" | "loses" | "changes";
   role: string;
   fromRole?: string;
   where: string;
@@ -149,8 +150,11 @@ export function summarizeChanges(preview: Preview, directory: Directory = EMPTY_
         where: where(m),
         scope: m.projectUrn ? "project" : "organization",
       });
+      // An invitation: one pending (a new role sends it anew) or one that lapsed (the update sends it again).
+      const invitation = kind === "Membership" && ["invited", "expired", "revoked"].includes(s.new?.status ?? s.old?.status ?? "");
       if (o && n && o.email === n.email && where(o) === where(n)) {
-        if (o.role !== n.role) changes.access.push(entry(n, "changes", o.role));
+        if (invitation) changes.access.push(entry(n, "invited", o.role !== n.role ? o.role : undefined));
+        else if (o.role !== n.role) changes.access.push(entry(n, "changes", o.role));
         // A service account's token rotates (new before old is revoked) when its triggers change.
         const triggers = changedFields(s.old?.props ?? {}, s.new?.props ?? {}, ["rotationTriggers"]);
         if (kind === "ServiceAccount" && triggers.length) {
@@ -159,8 +163,8 @@ export function summarizeChanges(preview: Preview, directory: Directory = EMPTY_
           changes.keys.push({ change: "rotated", name: `token of ${n.email} (${where(n)})`, project: "", owner: n.email, permissions: n.role, expiry: "–", detail, overlapHours });
         }
       } else {
-        if (o) changes.access.push(entry(o, "loses"));
-        if (n) changes.access.push(entry(n, "gains"));
+        if (o && !(invitation && s.old?.status !== "invited")) changes.access.push(entry(o, "loses"));
+        if (n) changes.access.push(entry(n, s.new?.status === "invited" ? "invited" : "gains"));
       }
     } else if (kind === "ApiKey") {
       const orgMax = (urn?: string) => orgMaxLifetime(ix, ix.project(urn)?.orgUrn ?? orgOfExternalProject(directory, idOf(urn)));

@@ -51,6 +51,8 @@ export function summaryLine(c: Changes): string {
     else parts.push(gains ? `${loses} ${loses === 1 ? "loses it" : "lose it"}` : `${plural(loses, "person loses", "people lose")} access`);
   }
   if (changes) parts.push(`${plural(changes, "role changes", "roles change")}`);
+  // Invited people gain nothing until they accept: counted apart, by person.
+  if (count(c.access, "invited")) parts.push(plural(people("invited"), "person is invited", "people are invited"));
   const keys = (change: string) => c.keys.filter((k) => k.change === change).length;
   if (keys("created")) parts.push(`${plural(keys("created"), "key is created", "keys are created")}`);
   if (keys("rotated")) parts.push(`${plural(keys("rotated"), "key rotates", "keys rotate")}`);
@@ -115,7 +117,7 @@ export function renderReport(input: ReportInput): string {
   }
 
   if (c.access.length) {
-    const order = { gains: 0, changes: 1, loses: 2 };
+    const order = { gains: 0, invited: 1, changes: 2, loses: 3 };
     const rows = [...c.access]
       .sort((a, b) => order[a.change] - order[b.change] || a.where.localeCompare(b.where) || a.who.localeCompare(b.who))
       .map((a) => [a.kind === "serviceAccount" ? `${text(a.who)} (CI)` : text(a.who), a.change, text(a.fromRole ? `${a.fromRole} → ${a.role}` : a.role), text(a.where)]);

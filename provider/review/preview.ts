@@ -79,7 +79,16 @@ function resource(state: RawState | null | undefined, urn: string): ResourceInpu
   // Inputs are what the program declares. Outputs are the read only where there are no inputs:
   // merged, an input the program removed would live on in the outputs of the step before it.
   const { __provider: provider, ...props } = (state.inputs ?? state.outputs ?? {}) as Record<string, unknown>;
-  return { urn: state.urn ?? urn, type: state.type ?? "", id: state.id, props, propertyDependencies: state.propertyDependencies, ...(typeof provider === "string" ? { provider } : {}) };
+  const status = state.outputs?.status;
+  return {
+    urn: state.urn ?? urn,
+    type: state.type ?? "",
+    id: state.id,
+    props,
+    propertyDependencies: state.propertyDependencies,
+    ...(typeof provider === "string" ? { provider } : {}),
+    ...(typeof status === "string" ? { status } : {}),
+  };
 }
 
 export function fromSteps(raw: RawStep[]): Preview {

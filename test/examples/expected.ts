@@ -2,7 +2,18 @@
  * What each example leaves in the backend after `up`, as `backendLayout` reads it: the READMEs'
  * promises (an owner membership per project, a key owner who is a member, a key per environment,
  * production's checklist and limits), checked whole. root@tenancy.test is the deploying user.
+ * Key owners have accounts (KEY_OWNERS, made before the deploy); the other people the examples
+ * add have none, so they are invited (`… (invited)`).
  */
+
+/** The people who own keys in each example: they need accounts, made on the host before it deploys. */
+export const KEY_OWNERS: Record<string, string[]> = {
+  "small-team": ["lea@smallteam.test"],
+  "product-teams": ["sara@products.test", "dan@products.test"],
+  agency: ["mia@agency.test", "raj@agency.test"],
+  "security-sensitive": ["sam@secure.test"],
+  environments: ["kai@envs.test"],
+};
 
 const project = (environment: string, owner: string, keyOwner: string, escalationContact: string, spend: number, limits: object, members: string[], keys: string[]) => ({
   environment,
@@ -61,7 +72,7 @@ export const agency = {
 const [rita, omar, sam] = ["rita@secure.test", "omar@secure.test", "sam@secure.test"];
 export const securitySensitive = {
   "Secure Insurance": {
-    members: [`${omar} member`, `${rita} member`, "root@tenancy.test admin", `${sam} member`],
+    members: [`${omar} member (invited)`, `${rita} member (invited)`, "root@tenancy.test admin", `${sam} member`],
     projects: {
       "claims-prod": project(
         "production",
@@ -70,7 +81,7 @@ export const securitySensitive = {
         "secops@secure.test",
         1200,
         { requestsPerMinute: 120, tokensPerMinute: 60000, monthlyBudgetUsd: 1500 },
-        [`${omar} owner`, `${rita} owner`, `${sam} member`],
+        [`${omar} owner (invited)`, `${rita} owner (invited)`, `${sam} member`],
         [`reader ${sam} read_only 14d`],
       ),
     },
@@ -79,11 +90,11 @@ export const securitySensitive = {
 
 const [olivia, kai] = ["olivia@envs.test", "kai@envs.test"];
 const team = (environment: string, spend: number, limits: object, keyDays: number) =>
-  project(environment, olivia, kai, "oncall@envs.test", spend, limits, [`${kai} member`, `${olivia} owner`], [`assistant ${kai} all ${keyDays}d`]);
+  project(environment, olivia, kai, "oncall@envs.test", spend, limits, [`${kai} member`, `${olivia} owner (invited)`], [`assistant ${kai} all ${keyDays}d`]);
 /** The environments example after org, dev, staging and prod are up. */
 export const environments = {
   "Acme Assistants": {
-    members: [`${kai} member`, `${olivia} member`, "root@tenancy.test admin", "service account ci-deployer admin"],
+    members: [`${kai} member`, `${olivia} member (invited)`, "root@tenancy.test admin", "service account ci-deployer admin"],
     projects: {
       "assistant-dev": team("development", 50, { requestsPerMinute: 60, monthlyBudgetUsd: 100 }, 30),
       "assistant-staging": team("staging", 300, { requestsPerMinute: 300, monthlyBudgetUsd: 450 }, 30),

@@ -5,7 +5,9 @@ import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TenancyClient } from "../../provider/client";
-import { ROOT } from "../support/backend";
+import { account } from "../provider/support";
+import { Backend, ROOT } from "../support/backend";
+import { KEY_OWNERS } from "./expected";
 import { engineEnv, pulumiCommand } from "../support/engine";
 
 /**
@@ -22,7 +24,9 @@ export interface ExampleProgram {
   dispose(): void;
 }
 
-export async function exampleProgram(example: string, backend: { url: string; token: string }): Promise<ExampleProgram> {
+export async function exampleProgram(example: string, backend: Backend): Promise<ExampleProgram> {
+  // Its key owners have accounts, as its README says they must; everyone else it adds is invited.
+  for (const email of KEY_OWNERS[example] ?? []) await account(backend, email);
   const base = scratch();
   const dir = join(base, example);
   cpSync(join(ROOT, "examples", example), dir, { recursive: true, filter: (src) => !/node_modules|package-lock\.json/.test(src) });
@@ -69,7 +73,10 @@ export function changes(summary: Record<string, number | undefined>): Record<str
 export async function backendLayout(client: TenancyClient): Promise<Record<string, unknown>> {
   const result: Record<string, unknown> = {};
   for (const org of (await client.organizations.list({})).data) {
-    const members = (await client.members.list({ organizationId: org.id }, {})).data.map(who).sort();
+    // People without an account are invited: listed as such, with the project roles their invitation grants.
+    const invitations = (await client.invitations.list(org.id, { status: "pending" })).data;
+    const invitedTo = (projectId: string) => invitations.flatMap((i) => i.projects.filter((p) => p.projectId === projectId).map((p) => `${i.email} ${p.role} (invited)`));
+    const members = [...(await client.members.list({ organizationId: org.id }, {})).data.map(who), ...invitations.map((i) => `${i.email} ${i.role} (invited)`)].sort();
     const projects: Record<string, unknown> = {};
     for (const p of (await client.projects.list(org.id, {})).data.filter((p) => p.status === "active")) {
       const scope = { organizationId: org.id, projectId: p.id };
@@ -81,7 +88,7 @@ export async function backendLayout(client: TenancyClient): Promise<Record<strin
         escalationContact: p.escalationContact,
         expectedMonthlySpendUsd: p.expectedMonthlySpendUsd,
         limits: p.limits,
-        members: (await client.members.list(scope, {})).data.map(who).sort(),
+        members: [...(await client.members.list(scope, {})).data.map(who), ...invitedTo(p.id)].sort(),
         keys: keys.map((k) => `${k.name} ${k.owner} ${k.permissions} ${days(k.createdAt, k.expiresAt)}d`).sort(),
       };
     }

@@ -2,6 +2,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { account } from "../provider/support";
 import { Backend, startBackend } from "../support/backend";
 import { laneEnv, NodeLine, npmInstall, programDependencies, programStack, PROGRAM, scratch, writeFiles } from "./support";
 
@@ -80,6 +81,8 @@ export function describeLane(title: string, install: ReturnType<typeof laneInsta
       const installed = await install();
       ({ lane, folder } = installed);
       backend = await startBackend();
+      // The program's key owner: a person without an account would only be invited.
+      await account(backend, "ana@acme.test");
       stack = await programStack(installed.programDir, "dev", laneEnv(lane.node, join(folder.dir, "state")));
       await stack.setConfig("tenancy:endpoint", { value: backend.url });
       await stack.setConfig("tenancy:token", { value: backend.token, secret: true });

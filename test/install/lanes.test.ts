@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { account } from "../provider/support";
 import { Backend, startBackend } from "../support/backend";
 import { engineBin } from "../support/engine";
 import { apiGet, describeLane, laneInstall } from "./lane";
@@ -44,6 +45,8 @@ describe("pulumi-tenancy installed from its tarball", function () {
 
     before(async () => {
       backend = await startBackend();
+      // The program's key owner: a person without an account would only be invited.
+      await account(backend, "ana@acme.test");
     });
     after(async () => {
       await backend?.dispose();

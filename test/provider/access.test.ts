@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tenancy from "../../provider";
 import { TenancyClient } from "../../provider/client";
 import { Backend, startBackend } from "../support/backend";
-import { api, failure, post, TestStack, testStack } from "./support";
+import { accounts, api, failure, post, TestStack, testStack } from "./support";
 
 /** Taking over what already exists, and deploying with a project owner's narrower token. */
 describe("the provider with objects and people that already exist", function () {
@@ -14,6 +14,7 @@ describe("the provider with objects and people that already exist", function () 
 
   before(async () => {
     backend = await startBackend();
+    await accounts(backend, ["ana@globex.test", "ben@initech.test", "eve@umbrella.test", "mallory@umbrella.test"]);
     root = api(backend.url, backend.token);
   });
   after(async () => {

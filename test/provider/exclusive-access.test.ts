@@ -3,7 +3,7 @@ import * as tenancy from "../../provider";
 import { retire, stackOf, undeclaredAccess } from "../../provider/access";
 import { TenancyClient } from "../../provider/client";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { api, testStack, TestStack, useStacks } from "./support";
+import { accounts, api, testStack, TestStack, useStacks } from "./support";
 
 /**
  * `exclusiveAccess: true` (issue 20 item 2): access granted outside the stack is drift that
@@ -12,7 +12,7 @@ import { api, testStack, TestStack, useStacks } from "./support";
  */
 describe("exclusive access", function () {
   this.timeout(10 * 60 * 1000);
-  const s = useStacks();
+  const s = useStacks(["ana@acme.test", "eve@acme.test"]);
 
   /** An organization with one declared member, and a project with her and her key; exclusive or not. */
   async function deploy(exclusiveAccess: boolean): Promise<{ t: TestStack; orgId: string; projectId: string }> {
@@ -117,6 +117,7 @@ for (const dialect of DIALECTS) {
     let root: TenancyClient;
     before(async () => {
       backend = await startBackend({ dialect });
+      await accounts(backend, ["ana@acme.test", "eve@acme.test"]);
       root = api(backend.url, backend.token);
     });
     after(async () => backend?.dispose());

@@ -40,7 +40,7 @@ describe("a tenancy layout deployed with the Pulumi engine", function () {
     return { orgId: org.id, devId: dev.id, stagingId: staging.id, keyId: key.id, secret: key.secret, redacted: key.redactedValue, root: root.id };
   };
 
-  const deployment = useDeployment(program);
+  const deployment = useDeployment(program, ["ana@acme.test", "ben@acme.test"]);
   before(() => ({ backend, t, client } = deployment));
 
   const keysOf = async (projectId: string) => (await client.apiKeys.list(orgId, projectId, {})).data;

@@ -8,7 +8,7 @@ import { membershipImplementation } from "../../provider/membership";
 import { projectImplementation } from "../../provider/project";
 import { ORG_ROLES } from "../../schema";
 import { Backend, startBackend } from "../support/backend";
-import { api, failure, post, TestStack, testStack } from "./support";
+import { accounts, api, failure, post, TestStack, testStack } from "./support";
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -71,6 +71,7 @@ describe("the provider never takes a wrong endpoint or another user's token for 
 
   before(async () => {
     backend = await startBackend();
+    await accounts(backend, ["ana@globex.test", "ben@globex.test", "pat@initech.test"]);
     root = api(backend.url, backend.token);
     t = await testStack({ endpoint: backend.url, token: backend.token, program });
     outs = await firstUp(t, 6);
@@ -205,6 +206,7 @@ describe("the provider still drops what was deleted out of band when a token tha
 
   before(async () => {
     backend = await startBackend();
+    await accounts(backend, ["ana@globex.test", "ben@globex.test", "pat@initech.test"]);
     root = api(backend.url, backend.token);
     t = await testStack({ endpoint: backend.url, token: backend.token, program });
     outs = await firstUp(t, 8);

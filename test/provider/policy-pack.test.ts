@@ -6,7 +6,7 @@ import { TenancyClient } from "../../provider/client";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineBin } from "../support/engine";
 import { forEachDialect } from "../review/support";
-import { post, TestStack, testStack, workDir } from "./support";
+import { accounts, post, TestStack, testStack, workDir } from "./support";
 
 /**
  * The policy pack judges the organizations a stack names but does not declare (the environments
@@ -43,6 +43,7 @@ forEachDialect("the policy pack judges an organization of another stack as the b
 
   before(async () => {
     backend = await startBackend({ dialect });
+    await accounts(backend, ["ben@acme.test"]);
     // The organization stack's work, done here through the API: the organization and ben.
     const root = new TenancyClient({ endpoint: backend.url, token: backend.token });
     orgId = (await root.organizations.create({ name: "Acme" })).id;

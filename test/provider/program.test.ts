@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { UpResult } from "@pulumi/pulumi/automation";
 import { TenancyClient } from "../../provider/client";
 import { Backend, ROOT, startBackend } from "../support/backend";
-import { api, failure, TestStack, testStack, workDir } from "./support";
+import { accounts, api, failure, TestStack, testStack, workDir } from "./support";
 
 /**
  * The root program (dist/program/index.js, what Pulumi.yaml at the root runs) deploying a
@@ -22,6 +22,7 @@ describe("the tenancy.yaml program", function () {
 
   before(async () => {
     backend = await startBackend();
+    await accounts(backend, ["ana@umbrella.test"]);
     client = api(backend.url, backend.token);
     const dir = workDir();
     writeFileSync(join(dir, "Pulumi.yaml"), "name: tenancy-test\nruntime: nodejs\nmain: index.js\n");

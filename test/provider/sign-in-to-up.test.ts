@@ -41,7 +41,7 @@ describe("a new person, from tenancy login to pulumi up", function () {
     rmSync(config, { recursive: true, force: true });
   });
 
-  it("signs in with the CLI and deploys a layout under that session, which makes them its organization's first admin", async () => {
+  it("signs in with the CLI and deploys a layout under that session, which makes them its organization's first admin and invites the others", async () => {
     const personEnv = { ...process.env, XDG_CONFIG_HOME: config, TENANCY_TOKEN: "", TENANCY_ENDPOINT: "", TENANCY_NO_BROWSER: "1" };
     await cliLogin({ endpoint: backend.url, email: "ana@acme.test", account: "ana", issuer: idp.issuer, env: personEnv });
 
@@ -57,7 +57,10 @@ describe("a new person, from tenancy login to pulumi up", function () {
     const org = orgs.find((o) => o.name === "Ana's team");
     assert.ok(org, "the organization was created");
     const members = expectStatus(await call(backend.url, "GET", `/v1/organizations/${org.id}/members`, ana), 200).data as Array<{ email: string; role: string }>;
-    assert.deepEqual(members.map((m) => [m.email, m.role]).sort(), [["ana@acme.test", "admin"], ["ben@acme.test", "member"]]);
+    assert.deepEqual(members.map((m) => [m.email, m.role]).sort(), [["ana@acme.test", "admin"]]);
+    // Ben has no account: he is invited, to the organization and to chat, until he accepts.
+    const invited = expectStatus(await call(backend.url, "GET", `/v1/organizations/${org.id}/invitations?status=pending`, ana), 200).data as Array<{ email: string; role: string; projects: { role: string }[] }>;
+    assert.deepEqual(invited.map((i) => [i.email, i.role, i.projects.map((p) => p.role)]), [["ben@acme.test", "member", ["owner"]]]);
     const audit = expectStatus(await call(backend.url, "GET", `/v1/organizations/${org.id}/audit-events`, ana), 200).data as Array<{ action: string; actor: { email: string } }>;
     assert.deepEqual([...new Set(audit.map((e) => e.actor.email))], ["ana@acme.test"], "every change was Ana's, none the operator's");
   });

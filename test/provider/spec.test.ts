@@ -9,7 +9,7 @@ import { organizationImplementation, organizationSpec } from "../../provider/org
 import { projectImplementation, projectSpec } from "../../provider/project";
 import { Implementation } from "../../provider/resource";
 import { Backend, startBackend } from "../support/backend";
-import { api } from "./support";
+import { accounts, api } from "./support";
 
 /**
  * Every field of every resource's inputs, nested ones included, goes through check → create →
@@ -25,6 +25,7 @@ describe("one spec per resource: every input field round-trips", function () {
   before(async () => {
     // A key, so that the organization's write-only SSO client secret can be kept.
     backend = await startBackend({ env: { TENANCY_ENCRYPTION_KEY: randomBytes(32).toString("base64") } });
+    await accounts(backend, ["ana@rt.test", "ben@lost.test"]);
     root = api(backend.url, backend.token);
   });
   after(async () => backend?.dispose());

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { Backend, ROOT, startBackend } from "../support/backend";
-import { api, workDir } from "./support";
+import { accounts, api, workDir } from "./support";
 
 /**
  * `npm run pulumi` with the state where teams keep it: the root program deployed, refreshed and
@@ -94,6 +94,7 @@ describe("npm run pulumi with the state in PostgreSQL", function () {
   before(async () => {
     await admin((db) => db.query(`create database ${database}`));
     backend = await startBackend();
+    await accounts(backend, ["ana@statebox.test", "ben@statebox.test"]);
     dir = workDir();
     writeFileSync(join(dir, "Pulumi.yaml"), "name: tenancy-state-test\nruntime: nodejs\nmain: index.js\n");
     writeFileSync(join(dir, "index.js"), `module.exports = require(${JSON.stringify(join(ROOT, "dist", "program", "index.js"))});\n`);

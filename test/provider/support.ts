@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TenancyClient } from "../../provider/client";
 import assert from "node:assert/strict";
+import { account } from "../backend/helpers";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineEnv, pulumiCommand } from "../support/engine";
 import { failWhenMonitorLost, retryWhenMonitorLost } from "./monitor-guard";
@@ -88,6 +89,18 @@ export async function failure(op: Promise<unknown>): Promise<string> {
   throw new Error("the operation succeeded; expected it to fail");
 }
 
+/**
+ * Gives each of `people` an account, as an operator does on the server host (test/backend/helpers.ts
+ * `account`): a stack that adds them then makes a membership at once, not an invitation. A key
+ * owner needs one; a suite whose layout is not about invitations gives everyone in it one.
+ */
+export { account };
+
+/** `account` for each of `people`: a suite whose layout is not about invitations gives everyone in it an account, as before invitations. */
+export async function accounts(backend: Backend, people: readonly string[]): Promise<void> {
+  for (const email of people) await account(backend, email);
+}
+
 /** A POST to the API with the backend's root token, for what the client has no method for; expects 201. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each caller reads the fields of its own route's answer
 export async function post(backend: Backend, path: string, body: unknown): Promise<any> {
@@ -107,10 +120,11 @@ export interface Deployment {
   t: TestStack;
 }
 
-export function useDeployment(program: PulumiFn): Deployment {
+export function useDeployment(program: PulumiFn, people: readonly string[] = []): Deployment {
   const d = {} as Deployment;
   before(async () => {
     d.backend = await startBackend();
+    await accounts(d.backend, people);
     d.client = api(d.backend.url, d.backend.token);
     d.t = await testStack({ endpoint: d.backend.url, token: d.backend.token, program });
   });
@@ -129,10 +143,11 @@ export interface Stacks {
   stacks: TestStack[];
 }
 
-export function useStacks(): Stacks {
+export function useStacks(people: readonly string[] = []): Stacks {
   const s = { stacks: [] as TestStack[] } as Stacks;
   before(async () => {
     s.backend = await startBackend();
+    await accounts(s.backend, people);
     s.root = api(s.backend.url, s.backend.token);
   });
   after(async () => {

@@ -11,7 +11,7 @@ import { failure, post, testStack, useStacks } from "./support";
 describe("the provider never takes over another stack's objects", function () {
   this.timeout(10 * 60 * 1000);
 
-  const s = useStacks();
+  const s = useStacks(["ben@acme.test"]);
   /** The objects the backend's bootstrap user holds unconfirmed claims on. */
   const pending = async () => {
     const res = await fetch(`${s.backend.url}/v1/claims?limit=100`, { headers: { authorization: `Bearer ${s.backend.token}` } });

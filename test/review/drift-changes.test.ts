@@ -24,7 +24,7 @@ projects:
 
 forEachDialect("tenancy drift reports fields changed outside the stack, with who and when", function (dialect) {
   this.timeout(10 * 60 * 1000);
-  const d = useDeployedLayout(dialect, "tenancy-drift-fields-test", LAYOUT);
+  const d = useDeployedLayout(dialect, "tenancy-drift-fields-test", LAYOUT, ["ana@acme.test"]);
   let project: { id: string };
   let ops: Awaited<ReturnType<typeof opsConsole>>;
   const cli = join(ROOT, "dist", "provider", "cli", "index.js");

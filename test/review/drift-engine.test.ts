@@ -26,7 +26,7 @@ projects:
 
 forEachDialect("tenancy review shows out-of-band changes apart, with who made them", function (dialect) {
   this.timeout(10 * 60 * 1000);
-  const d = useDeployedLayout(dialect, "tenancy-drift-test", LAYOUT);
+  const d = useDeployedLayout(dialect, "tenancy-drift-test", LAYOUT, ["ana@acme.test", "ben@acme.test", "cleo@acme.test"]);
   const cli = join(ROOT, "dist", "provider", "cli", "index.js");
   const review = (...args: string[]) => spawnSync(process.execPath, [cli, "review", "--stack", "test", "--cwd", d.t.dir, ...args], { encoding: "utf8", env: { ...process.env, ...d.t.env } });
 

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { TenancyClient } from "../../provider/client";
 import { Backend, ROOT, startBackend } from "../support/backend";
-import { api, rootProgramDir, TestStack, testStack } from "../provider/support";
+import { accounts, api, rootProgramDir, TestStack, testStack } from "../provider/support";
 import { forEachDialect } from "./support";
 
 /**
@@ -36,6 +36,7 @@ forEachDialect("tenancy drift", function (dialect) {
 
   before(async () => {
     backend = await startBackend({ dialect });
+    await accounts(backend, ["ana@acme.test", "eve@acme.test"]);
     root = api(backend.url, backend.token);
     t = await testStack({ endpoint: backend.url, token: backend.token }, rootProgramDir("tenancy-drift-test", LAYOUT));
     await t.stack.up();

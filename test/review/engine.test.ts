@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { engineBin } from "../support/engine";
-import { TestStack } from "../provider/support";
+import { accounts, TestStack } from "../provider/support";
 import { assertGolden, deployedLayout, forEachDialect } from "./support";
 
 /**
@@ -62,6 +62,7 @@ forEachDialect("tenancy review and the policy pack on a real preview", function 
 
   before(async () => {
     backend = await startBackend({ dialect });
+    await accounts(backend, ["ana@acme.test", "ben@acme.test", "cleo@acme.test", "eve@acme.test"]);
     t = await deployedLayout(backend, "tenancy-review-test", BASE);
     writeFileSync(join(t.dir, "tenancy.yaml"), CHANGED);
   });

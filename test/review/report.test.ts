@@ -54,6 +54,20 @@ describe("tenancy review on saved previews", () => {
     assertGolden("member-replaced", reviewPreview(fromSteps(steps)).markdown);
   });
 
+  it("says a person without an account is invited, apart from who gains access, and counts them apart", () => {
+    // The role change of dev@acme.test, whose Membership is still an invitation: it is sent anew.
+    const steps = fixture(A).steps.filter((s) => s.op === "same" || String(s.urn).endsWith("::assistant-staging:member:dev@acme.test"));
+    const step = steps.find((s) => s.op === "update") as { oldState: { outputs?: Record<string, unknown> }; newState: { outputs?: Record<string, unknown> } };
+    step.oldState.outputs = { ...step.oldState.outputs, status: "invited" };
+    const invited = reviewPreview(fromSteps(steps)).markdown;
+    assert.match(invited, /\| dev\\@⁠acme\.test \| invited \| viewer → member \| project assistant-staging \|/);
+    assert.match(invited, /\*\*1 person is invited\.\*\*/);
+    assert.doesNotMatch(invited, /gain|role change/);
+    // Once they accepted (status active), the same step is a role change again.
+    step.oldState.outputs = { ...step.oldState.outputs, status: "active" };
+    assert.match(reviewPreview(fromSteps(steps)).markdown, /1 role changes/);
+  });
+
   it("exits 1 when a finding at or above --fail-on exists, else 0", () => {
     const admins = () => only(P, /^member:/); // only the too-many-admins warning
     assert.deepEqual(reviewPreview(admins()).findings.map((f) => [f.rule, f.severity]), [

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { TenancyClient } from "../../provider/client";
 import { fromSteps, resolveIds, reviewPreview, summarizeChanges } from "../../provider/review";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { post } from "../provider/support";
+import { accounts, post } from "../provider/support";
 import { tenancyProvider } from "./support";
 
 /**
@@ -47,6 +47,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       backend = await startBackend({ dialect });
+      await accounts(backend, ["ana@acme.test", "ben@acme.test", "cleo@acme.test", "eve@acme.test"]);
       root = new TenancyClient({ endpoint: backend.url, token: backend.token });
       org = await root.organizations.create({ name: "Acme" });
       capped = await root.organizations.create({ name: "Capped", settings: { apiKeyMaxLifetimeDays: 365 } });

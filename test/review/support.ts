@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fromSteps, Preview } from "../../provider/review/preview";
 import { TenancyClient } from "../../provider/client";
 import { Backend, DIALECTS, Dialect, ROOT, startBackend } from "../support/backend";
-import { post, TestStack, testStack, workDir } from "../provider/support";
+import { accounts, post, TestStack, testStack, workDir } from "../provider/support";
 
 /**
  * Saved previews of the real engine (test/review/fixtures, from `pulumi preview --json
@@ -84,10 +84,11 @@ export function forEachDialect(title: string, body: (this: Mocha.Suite, dialect:
 }
 
 /** A backend of the dialect and a stack of `layout` deployed on it before the suite; both gone after it. */
-export function useDeployedLayout(dialect: Dialect, projectName: string, layout: string): { backend: Backend; t: TestStack } {
+export function useDeployedLayout(dialect: Dialect, projectName: string, layout: string, people: readonly string[] = []): { backend: Backend; t: TestStack } {
   const d = {} as { backend: Backend; t: TestStack };
   before(async () => {
     d.backend = await startBackend({ dialect });
+    await accounts(d.backend, people);
     d.t = await deployedLayout(d.backend, projectName, layout);
   });
   after(async () => {
