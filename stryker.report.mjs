@@ -83,6 +83,7 @@ const summaries = readdirSync(ROOT)
  * several files together (`together`): a newer run of any of them replaces the whole group.
  */
 const entries = [];
+const testedIn = (g) => COLUMNS.reduce((n, c) => n + (g.counts[c] ?? 0), 0);
 const sameMutant = (a, b) => a.line === b.line && a.column === b.column && a.mutatorName === b.mutatorName && a.replacement === b.replacement;
 /** A recheck's results for `file`: each mutant the file's latest run left alive and the recheck detected moves to its new status. */
 function recheck(file, tested, run) {
@@ -96,20 +97,22 @@ function recheck(file, tested, run) {
     entry.alive.splice(i, 1);
     entry.rechecked = [...(entry.rechecked ?? []), run];
   }
-  if (entry.rechecked) entry.run = `${entry.run.replace(/, rechecked by .*$/, "")}, rechecked by ${[...new Set(entry.rechecked)].join(", ")}`;
 }
-for (const s of summaries) {
+for (const s of summaries.filter((s) => !isRecheck(s.run))) {
   const runName = s.tested < s.planned ? `${s.run} (partial: ${s.tested} of ${s.planned} mutants tested)` : s.run;
-  const groups = s.together ? [s.together] : Object.entries(s.files).map(([file, r]) => ({ ...r, files: [file] }));
-  if (isRecheck(s.run)) {
-    for (const [file, { tested }] of Object.entries(s.files)) recheck(file, tested, s.run);
-    continue;
+  let groups = s.together ? [s.together] : Object.entries(s.files).map(([file, r]) => ({ ...r, files: [file] }));
+  // A later run replaces what an earlier one found in the same files, unless it was stopped
+  // before testing as many of their mutants (a run cut short keeps the fuller figures before it).
+  for (const older of entries.filter((e) => e.files.some((f) => groups.some((g) => g.files.includes(f))))) {
+    const overlapping = groups.filter((g) => g.files.some((f) => older.files.includes(f)));
+    if (overlapping.reduce((n, g) => n + testedIn(g), 0) >= testedIn(older)) entries.splice(entries.indexOf(older), 1);
+    else groups = groups.filter((g) => !overlapping.includes(g));
   }
-  for (const g of groups) {
-    for (let i = entries.length - 1; i >= 0; i--) if (entries[i].files.some((f) => g.files.includes(f))) entries.splice(i, 1);
-    entries.push({ ...g, counts: { ...g.counts }, run: runName, alive: g.alive.map((m) => ({ file: g.files[0], ...m })) });
-  }
+  for (const g of groups) entries.push({ ...g, counts: { ...g.counts }, run: runName, alive: g.alive.map((m) => ({ file: g.files[0], ...m })) });
 }
+
+// Rechecks last, whenever they ran: what a later test kills stays killed.
+for (const s of summaries.filter((s) => isRecheck(s.run))) for (const [file, { tested }] of Object.entries(s.files)) recheck(file, tested, s.run);
 
 /** Why each mutant left alive was left: `file:line mutator` → reason (an equivalent mutant, or what would kill it). */
 const reasonsFile = join(ROOT, "survivors.json");
@@ -126,9 +129,10 @@ for (const folder of FOLDERS) {
   for (const e of entries) {
     if (!e.files.some(folder.holds)) continue;
     runs.add(e.run);
+    for (const r of e.rechecked ?? []) runs.add(r);
     e.files.forEach((f) => covered.add(f));
     for (const c of COLUMNS) count[c] += e.counts[c] ?? 0;
-    const tested = COLUMNS.reduce((n, c) => n + (e.counts[c] ?? 0), 0);
+    const tested = testedIn(e);
     if (e.planned && tested < e.planned) short.push(`${e.files.join(" + ")} ${tested} of ${e.planned}`);
     for (const m of e.alive) {
       const why = reasons[`${m.file}:${m.line} ${m.mutatorName}`] ?? "not looked at yet";
