@@ -56,5 +56,22 @@ for (const dialect of DIALECTS) {
       assert.ok(entry, "no audit entry for the key's creation");
       assert.deepEqual([entry.action, entry.target, entry.projectId], ["api_key.created", { type: "api_key", id: made.id }, project]);
     });
+    it("audits a rename and a revocation once each, with their changes; a patch that changes nothing and a second revocation leave no entry and no new version", async () => {
+      const key = expectStatus(await root.post(keys, { name: "lifecycle", owner: backend.email }), 201);
+      const entries = async () => expectStatus(await root.get(`/v1/organizations/${org}/audit-events?limit=100`), 200).data.filter((e: { target: { id: string } }) => e.target.id === key.id);
+      const same = expectStatus(await root.patch(`${keys}/${key.id}`, { name: "lifecycle" }), 200);
+      assert.equal(same.version, key.version);
+      const renamed = expectStatus(await root.patch(`${keys}/${key.id}`, { name: "renamed" }), 200);
+      assert.equal(renamed.version, key.version + 1);
+      expectStatus(await root.delete(`${keys}/${key.id}`), 204);
+      expectStatus(await root.delete(`${keys}/${key.id}`), 204);
+      const revoked = expectStatus(await root.get(`${keys}/${key.id}`), 200);
+      assert.equal(revoked.version, key.version + 2);
+      const log = (await entries()).map((e: { action: string; target: unknown; changes: unknown }) => [e.action, e.target, e.changes]);
+      assert.deepEqual(log.filter((e: unknown[]) => e[0] !== "api_key.created").sort(), [
+        ["api_key.revoked", { type: "api_key", id: key.id }, { status: { from: "active", to: "revoked" } }],
+        ["api_key.updated", { type: "api_key", id: key.id }, { name: { from: "lifecycle", to: "renamed" } }],
+      ]);
+    });
   });
 }
