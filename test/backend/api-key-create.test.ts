@@ -73,5 +73,12 @@ for (const dialect of DIALECTS) {
         ["api_key.updated", { type: "api_key", id: key.id }, { name: { from: "lifecycle", to: "renamed" } }],
       ]);
     });
+    it("renames a key that never expires, and gives it an expiry, where the organization sets no maximum lifetime", async () => {
+      const key = expectStatus(await root.post(keys, { name: "forever", owner: backend.email }), 201);
+      assert.equal(key.expiresAt ?? null, null);
+      assert.equal(expectStatus(await root.patch(`${keys}/${key.id}`, { name: "still-forever" }), 200).name, "still-forever");
+      const at = new Date(Date.now() + 86_400_000).toISOString();
+      assert.equal(expectStatus(await root.patch(`${keys}/${key.id}`, { expiresAt: at }), 200).expiresAt, at);
+    });
   });
 }
