@@ -22,7 +22,7 @@ class PartialReporter {
 
   onMutantTested(m) {
     const { id, mutatorName, replacement, location, status } = m;
-    appendFileSync(file, JSON.stringify({ file: relative(process.cwd(), m.fileName), id, mutatorName, replacement, location, status }) + "\n");
+    appendFileSync(file, JSON.stringify({ file: relative(process.cwd(), m.fileName), id, mutatorName, replacement, location, status, coveredBy: m.coveredBy?.length, testsCompleted: m.testsCompleted }) + "\n");
   }
 }
 
