@@ -2,9 +2,10 @@
 // four folders of `folders` below, then stryker.report.mjs writes the score per folder and every
 // mutant left alive with why (reports/mutation/survivors.json) to reports/mutation/scores.md.
 // SQLite only (TEST_DATABASE_URL is unset); set TENANCY_TEST_REDIS_URL for the Redis paths.
-// How long: a folder is 300 (usage/limits*) to 900 (services) mutants; usage/limits* took about
-// 40 minutes with 4 workers on a busy 2-core machine, and a backend folder's first (coverage) run
-// of every backend suite alone over 15, so run one folder at a time:
+// How long: a folder is 300 (usage/limits*) to 1200 (http) mutants; usage/limits* took about
+// 40 minutes with 4 workers on a busy 2-core machine; a backend folder's mutants are reached by
+// nearly every test, and none of auth, http or services finished in an hour with 2 workers
+// (reports/mutation/notes.md), so run one folder, or its guard files first, at a time:
 //   MUTATION_CHECK=off MUTATE='backend/auth/**/*.ts' MUTATION_RUN=auth npm run mutation
 // Environment:
 //   MUTATE          comma-separated globs narrowing the mutated files (default: all four folders)

@@ -33,7 +33,8 @@ async function startInProcess(options: support.StartOptions = {}): Promise<suppo
     let app: FastifyInstance | undefined;
     const usage = await startUsage(opened, config.usage, (msg, err) => app?.log.warn({ err }, msg));
     app = buildApp({ config, store: opened, usage, logStream: { write: (line: string) => void (logs += line) } });
-    await app.listen({ host: config.host, port: 0 });
+    // The configured port, as server.ts listens: 0 unless a suite fixes it (a sign-in's redirect URI names it).
+    await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
     app.log.info({ url }, "listening");
