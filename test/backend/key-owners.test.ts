@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
-import { expectStatus, sqlQuery, useBackend } from "./helpers";
+import { account, expectStatus, sqlQuery, useBackend } from "./helpers";
 
 /**
  * A member leaves only once no active API key of theirs would be left without its owner
@@ -17,6 +17,8 @@ for (const dialect of DIALECTS) {
       const org = expectStatus(await root.post("/v1/organizations", { name: "Owners Co" }), 201).id;
       const project = expectStatus(await root.post(`/v1/organizations/${org}/projects`, { name: "keys", environment: "other" }), 201).id;
       const keys = `/v1/organizations/${org}/projects/${project}/api-keys`;
+      // A key's owner is a member, so a person with an account (one without would be invited).
+      await account(backend, email);
       expectStatus(await root.post(`/v1/organizations/${org}/members`, { email, role: "member" }), 201);
       const member = expectStatus(await root.post(`/v1/organizations/${org}/projects/${project}/members`, { email, role: "member" }), 201);
       const made: Record<string, { id: string }> = {};

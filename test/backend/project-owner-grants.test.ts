@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
-import { expectStatus, person, useBackend } from "./helpers";
+import { account, expectStatus, person, useBackend } from "./helpers";
 
 /** A project owner who is no organization admin grants any project role up to their own, owner included. */
 for (const dialect of DIALECTS) {
@@ -12,6 +12,7 @@ for (const dialect of DIALECTS) {
       const org = expectStatus(await root.post("/v1/organizations", { name: "Owners Grant Co" }), 201).id;
       const project = expectStatus(await root.post(`/v1/organizations/${org}/projects`, { name: "shared", environment: "other" }), 201).id;
       const ana = await person(backend, "ana@grants.test");
+      await account(backend, "ben@grants.test");
       for (const email of [ana.email, "ben@grants.test"]) expectStatus(await root.post(`/v1/organizations/${org}/members`, { email, role: "member" }), 201);
       expectStatus(await root.post(`/v1/organizations/${org}/projects/${project}/members`, { email: ana.email, role: "owner" }), 201);
       const added = expectStatus(await ana.post(`/v1/organizations/${org}/projects/${project}/members`, { email: "ben@grants.test", role: "owner" }), 201);
