@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { keyOwnersOf } from "../../scripts/accounts";
+import { account } from "../backend/helpers";
 import { api } from "../provider/support";
 import { Backend, ROOT, startBackend } from "../support/backend";
 import { backendLayout, changes, ExampleProgram, programAt, scratch } from "./support";
@@ -36,6 +38,8 @@ describe("npm start -- --stack", function () {
     let program: ExampleProgram;
     before(async () => {
       backend = await startBackend();
+      // As npm start does: the layout's key owners have accounts (everyone else would be invited).
+      for (const email of keyOwnersOf(join(ROOT, "examples", "yaml", "acme-eu.yaml"))) await account(backend, email);
       // The root program as `npm start` runs it, from a copy of Pulumi.yaml's folder's files.
       const base = scratch();
       const dir = join(base, "root");
