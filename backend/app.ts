@@ -143,7 +143,7 @@ export function buildApp({ config, store, usage, logStream, routes: tableRoutes 
             const ended = new AbortController();
             reply.raw.once("close", () => ended.abort());
             const length = Number(req.headers["content-length"]);
-            await def.beforeBody(gateway, usage, now.getTime(), { bytes: Number.isSafeInteger(length) && length >= 0 ? length : undefined, ended: ended.signal });
+            await def.beforeBody(gateway, usage, { bytes: Number.isSafeInteger(length) && length >= 0 ? length : undefined, ended: ended.signal });
           }
         } catch (error) {
           // Refused on its headers: closing the connection spares reading the body still on its

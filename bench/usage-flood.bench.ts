@@ -19,8 +19,9 @@ import { pin, spawnTool } from "./load-processes";
  * gateway's batches took turns before their bodies were read, a batch's work went in slices with
  * other requests served between, and its transaction only ran its statements (backend/README.md,
  * "Fair and bounded ingestion"): 1.56x and 2.00x on SQLite, 1.08x and 1.19x on PostgreSQL (two
- * runs). Ignoring Retry-After: before 72.5x / 10.5x, now 2.98x, 2.99x / 1.58x, 8.26x: refused on
- * its headers and closed, such a sender reconnects at once, and the accepts move the tail.
+ * runs), then 1.27x and 1.26x. Ignoring Retry-After: before 72.5x / 10.5x; with its refusals sent at
+ * once 2.98x, 2.99x / 1.58x, 8.26x (it reconnected at once, some 600 times a second); with a full
+ * second's refusal sent when that second ends, 1.95x / 3.72x (one run).
  * bench/flood-profile.ts shows where a flood's server time goes.
  */
 const CALM_RATE = 200;

@@ -134,7 +134,7 @@ export interface ServerSpec<S extends Scope, C, T extends Versioned | undefined,
    * hold the request there (its body, of `bytes` by its Content-Length, unread); `ended` aborts
    * when the answer is sent or the connection is gone.
    */
-  beforeBody?(gateway: GatewayPrincipal, usage: UsageRuntime, nowMs: number, request: { bytes: number | undefined; ended: AbortSignal }): Promise<void>;
+  beforeBody?(gateway: GatewayPrincipal, usage: UsageRuntime, request: { bytes: number | undefined; ended: AbortSignal }): Promise<void>;
   /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
   bodyLimit?: number;
   /** The success answer's media type when it is not JSON (set by what produces it, such as the metrics registry). */

@@ -21,13 +21,13 @@ export const usageRoutes = [
     scope: "gateway",
     permission: "useDataPlane",
     answers: ["unknown_model", "rate_limited"],
-    // A gateway whose second is full is refused on its headers: the 2 MB body is never parsed.
-    // Otherwise the batch waits, unread, for its gateway's turn (turns.ts), and is checked again
-    // then, since its second may have filled while it waited.
-    async beforeBody(gateway, usage, nowMs, { bytes, ended }) {
-      await usage.gatewayIngestion.refuseWhenFull(gateway.id, nowMs);
+    // The batch waits, unread, for its gateway's turn (turns.ts); then a gateway whose second is
+    // full is refused on its headers, the 2 MB body never read (the refusal sent when that second
+    // ends, ingestion.ts), while its turn holds back the next of its batches, which that second
+    // would refuse too.
+    async beforeBody(gateway, usage, { bytes, ended }) {
       await usage.turns.take(gateway.id, bytes, ended);
-      await usage.gatewayIngestion.refuseWhenFull(gateway.id, Date.now());
+      await usage.gatewayIngestion.refuseWhenFull(gateway.id, Date.now(), ended);
     },
     bodyLimit: 2 * 1024 * 1024,
     handler: ({ gateway, db, transact, usage, body, now }) => recordUsage(usage, { db, transact }, gateway, body, new Date(now)),

@@ -1,3 +1,4 @@
+import { setTimeout } from "node:timers/promises";
 import { TenancyError } from "../../schema/errors";
 import { MAX_EVENTS } from "../../schema/usage";
 import type { Executor } from "../store/db";
@@ -63,11 +64,20 @@ export class IngestionLimit {
     if (this.eventsPerSecond > 0) await this.window.adjust(id, -events).catch(() => undefined);
   }
 
-  /** Refuses (429) when the owner's second is already full: no batch could pass, whatever its size. */
-  async refuseWhenFull(id: string, nowMs: number): Promise<void> {
+  /**
+   * Refuses (429) when the owner's second is already full: no batch could pass, whatever its size.
+   * The refusal is sent when that second ends (or the request is gone): a sender that ignores
+   * Retry-After would otherwise be answered at once and come straight back, hundreds of times a
+   * second, each an accepted connection and a parsed request that every other tenant waits behind.
+   * A sender that honours it loses nothing: it could not have been accepted before then.
+   */
+  async refuseWhenFull(id: string, nowMs: number, ended: AbortSignal): Promise<void> {
     if (this.eventsPerSecond === 0) return;
     const w = await this.window.read(id, nowMs);
-    if (w.consumed >= this.eventsPerSecond) throw this.refusal("this second's are all taken; the request body was not read", w.resetAt.getTime() - nowMs);
+    if (w.consumed < this.eventsPerSecond) return;
+    const refusal = this.refusal("this second's are all taken; the request body was not read", w.resetAt.getTime() - nowMs);
+    await setTimeout(Math.max(0, w.resetAt.getTime() - Date.now()), undefined, { signal: ended }).catch(() => undefined);
+    throw refusal;
   }
 
   private refusal(why: string, msLeft: number): TenancyError {

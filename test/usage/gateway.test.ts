@@ -183,6 +183,23 @@ for (const dialect of DIALECTS) {
       const other = gateway(backend, await mintGateway(backend.databaseUrl, "quiet"), p);
       await eventually(async () => (await other.usage([{ eventId: eventId(), model: "gpt-4o-mini", inputTokens: 1, outputTokens: 1 }])).status === 200, "the other gateway reported");
     });
+
+    it("sends the refusal of a full second when that second ends, so a sender that ignores Retry-After and comes straight back is accepted, not refused again and again", async () => {
+      const t = await tenant(backend, { flood: {} });
+      const p = t.projects.flood;
+      const secret = await mintGateway(backend.databaseUrl, "impatient");
+      const full = (tag: string) => ({ events: Array.from({ length: 1000 }, () => ({ eventId: eventId(tag), apiKeyId: p.keyId, model: "gpt-4o-mini", inputTokens: 1, outputTokens: 1 })) });
+      let refused = false;
+      for (let i = 0; i < 20 && !refused; i++) {
+        if ((await call(backend.url, "POST", "/v1/usage", secret, { body: full("fill") })).status !== 200) continue;
+        const flood = await call(backend.url, "POST", "/v1/usage", secret, { raw: "{not json", headers: { "content-type": "application/json" } });
+        if (flood.status !== 429) continue;
+        refused = true;
+        // Straight back, Retry-After ignored: the second it was refused for has ended by the time it was told.
+        assert.deepEqual(expectStatus(await call(backend.url, "POST", "/v1/usage", secret, { body: full("again") }), 200), { accepted: 1000, duplicates: 0 });
+      }
+      assert.ok(refused, "a request in a full second was refused");
+    });
   });
 
   describe(`a gateway's second counts what the server read (${dialect.name})`, () => {
