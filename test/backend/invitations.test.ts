@@ -183,7 +183,9 @@ for (const dialect of DIALECTS) {
       assert.equal(someoneElse.status, 404);
       assert.equal(someoneElse.body.detail, `invitation "${sent.id}" not found`);
       const ivy = await signIn("ivy");
-      const wrongCode = await ivy.post(`/v1/invitations/${sent.id}/accept?code=${codeOf(sent).slice(0, -1)}x`);
+      // The code with its last character changed (to "x", or "y" when it already ends in "x").
+      const code = codeOf(sent);
+      const wrongCode = await ivy.post(`/v1/invitations/${sent.id}/accept?code=${code.slice(0, -1)}${code.endsWith("x") ? "y" : "x"}`);
       assert.equal(wrongCode.status, 404);
       assert.equal(wrongCode.body.detail, `invitation "${sent.id}" not found`);
       assert.equal((await ivy.post(`/v1/invitations/inv_doesnotexist00/accept?code=${codeOf(sent)}`)).status, 404);
