@@ -15,6 +15,8 @@ export const MONITOR_LOST = "the engine's resource monitor was lost mid-program"
 // The SDK's own per-run state, internal: the only place that records that it cut its RPCs off.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { terminated?: boolean } };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isGrpcError } = require("@pulumi/pulumi/errors") as { isGrpcError(err: Error): boolean };
 
 /** `program`, failing (so the engine changes nothing) when the SDK cut its RPCs off, instead of ending quietly. */
 export function failWhenMonitorLost(program: PulumiFn): PulumiFn {
@@ -36,6 +38,41 @@ export function failWhenMonitorLost(program: PulumiFn): PulumiFn {
     return outputs;
   };
 }
+
+/**
+ * The inline host ends a run as a success when the stack's own start fails with UNAVAILABLE or
+ * CANCELLED (automation/server.js drops such errors): the monitor's feature queries and the
+ * engine's `setRootResource` are RPCs made after the Stack registers and before the program is
+ * called, so a guard inside the program never runs. A CI run met it in mistakes.test.ts: the up
+ * that puts the right token back counted 1 unchanged (the Stack alone, the program's first
+ * resource not registered) and went straight on to delete the stack's resources; the first
+ * delete failed only because it used the previous, wrong token. Every run of an inline program in
+ * this process goes through `runInPulumiStack`: this fails such a run instead, so the engine
+ * changes nothing and `retryWhenMonitorLost` runs it again.
+ */
+export function failWhenStartLost(run: (init: () => Promise<unknown>) => Promise<unknown>): (init: () => Promise<unknown>) => Promise<unknown> {
+  return async (init) => {
+    let called = false;
+    let outputs: unknown;
+    try {
+      outputs = await run(async () => {
+        called = true;
+        return init();
+      });
+    } catch (error) {
+      // The very test the host applies before dropping the error.
+      if (!isGrpcError(error as Error)) throw error;
+      throw new Error(`${MONITOR_LOST} (${(error as Error).message}): failing the run so that the engine does not read it as declaring nothing`);
+    }
+    if (!called) throw new Error(`${MONITOR_LOST}: the stack ended without calling its program`);
+    return outputs;
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stackModule = require("@pulumi/pulumi/runtime/stack") as { runInPulumiStack: (init: () => Promise<unknown>) => Promise<unknown> };
+export const guardedRunInPulumiStack = failWhenStartLost(stackModule.runInPulumiStack);
+stackModule.runInPulumiStack = guardedRunInPulumiStack;
 
 /**
  * Retries a preview or up once when its program failed that way: nothing was registered, so the
