@@ -11,10 +11,12 @@ import { spawnTool } from "./load-processes";
  * starts the backend (SQLite, or BENCH_DIALECT=postgres) with the sampling profiler, runs the
  * flood of bench/usage-flood.bench.ts (a gateway posting 1,000-event batches on four connections,
  * honouring Retry-After unless FLOOD_HONOURS=0) for `seconds`, and prints the functions with the
- * most samples. The tail that flood puts on another project's authorize is the longest stretch
+ * most samples (`--read FILE` analyses a profile taken before). The tail that flood puts on another project's authorize is the longest stretch
  * the event loop spends on one batch; this says what that stretch is made of.
  */
 async function main() {
+  // `--read FILE`: the analysis of a profile already taken.
+  if (process.argv[2] === "--read") return console.log(`${stretches(process.argv[3])}\n${summarize(process.argv[3], 40)}`);
   const [seconds = "6", file = join(process.cwd(), "flood.cpuprofile")] = process.argv.slice(2);
   const dialect = DIALECTS.find((d) => d.name === (process.env.BENCH_DIALECT ?? "sqlite"));
   if (!dialect) throw new Error(`BENCH_DIALECT=${process.env.BENCH_DIALECT}: no such store here (postgres needs TEST_DATABASE_URL)`);
@@ -77,10 +79,15 @@ function stretches(file: string): string {
       current.samples.push(id);
     }
   });
-  runs.sort((a, b) => b.us - a.us);
+  // The server's start (modules loading, buildApp) is one stretch too, before any request: not a tail.
+  const starting = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (/^(buildApp|Module\._compile)$/.test(byId.get(at)!.callFrame.functionName)) return true;
+    return false;
+  };
+  const work = runs.filter((r) => !r.samples.some(starting)).sort((a, b) => b.us - a.us);
   const ms = (us: number) => (us / 1000).toFixed(1);
-  const lines = [`busy stretches: ${runs.length}; longest ${runs.slice(0, 10).map((r) => ms(r.us)).join(", ")} ms`];
-  for (const r of runs.slice(0, 3)) {
+  const lines = [`busy stretches of request work: ${work.length} (${runs.length - work.length} of the start left out); longest ${work.slice(0, 10).map((r) => ms(r.us)).join(", ")} ms`];
+  for (const r of work.slice(0, 4)) {
     const share = new Map<string, number>();
     for (const id of r.samples) share.set(ours(id), (share.get(ours(id)) ?? 0) + 1);
     lines.push(`\nstretch of ${ms(r.us)} ms:`);

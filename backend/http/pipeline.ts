@@ -10,13 +10,14 @@ import type { Caller, Ctx } from "../services/context";
 import type { SignInDefaults } from "../auth/context";
 import type { Executor, Store } from "../store/db";
 import type { UsageRuntime } from "../usage/usage.runtime";
+import { SLICE } from "../usage/slices";
 import type { GatewayPrincipal } from "../usage/gateway-caller";
 import { findProject, ProjectRecord } from "../store/projects.repository";
 import { checkIfMatch, etagOf } from "./etag";
 import { earlierAnswer, idempotentRequest, rememberAnswer, winnerAnswer } from "./idempotency";
 import { isPathParam, PATH_PARAMS } from "./path-params";
 import { Guards, Reply, RouteDef, versionOf, Versioned } from "./route";
-import { invalidField, parseInput } from "./validate";
+import { invalidField, parseInput, slicedParser } from "./validate";
 import type { SecretBox } from "../sign-in/secret-box";
 
 /** Who the onRequest hook found behind the request, before the body was read. */
@@ -116,6 +117,7 @@ export function pipeline(def: RouteDef, { store, usage, authCache, signIn, secre
     return { status: def.alternate.status, body: result.body, etag: versionOf(result.body) };
   };
   const input = (req: FastifyRequest) => ({ query: parseQuery(def, req.query), body: parseBody(def, req.body) });
+  const slicedBody = def.sliced ? slicedParser(def.body, def.sliced, SLICE) : undefined;
 
   async function run(req: FastifyRequest): Promise<Reply> {
     const params = req.params as Record<string, string>;
@@ -124,11 +126,12 @@ export function pipeline(def: RouteDef, { store, usage, authCache, signIn, secre
     if (def.scope === "none") return answer(await guarded(def, { store, headers: req.headers, params, ...input(req) }, undefined));
     if (def.scope === "gateway") {
       if (principal.kind !== "gateway") throw new Error(`route ${def.method} ${def.path} ran without its gateway credential`);
-      // A batch's body waits a turn of the event loop before it is validated: what the parser
-      // did with it and what validation does are then two stretches, with other tenants' requests between.
-      if (def.bodyLimit) await nextTurn();
+      // A sliced body waits a turn of the event loop before it is validated, and is validated in
+      // slices: what the parser did with it and each slice are stretches of their own, with other
+      // tenants' requests between.
+      const given = slicedBody ? { query: parseQuery(def, req.query), body: (await nextTurn(), await slicedBody(req.body)) } : input(req);
       const transact = <T>(work: (trx: Executor) => Promise<T>) => store.db.transaction().execute(work);
-      const call = { gateway: principal.gateway, store, db: store.db, transact, usage, authCache, now: new Date().toISOString(), params, ...input(req) };
+      const call = { gateway: principal.gateway, store, db: store.db, transact, usage, authCache, now: new Date().toISOString(), params, ...given };
       return answer(await guarded(def, call, undefined));
     }
     if (principal.kind !== "user") throw new Error(`route ${def.method} ${def.path} ran without its caller`);

@@ -137,6 +137,12 @@ export interface ServerSpec<S extends Scope, C, T extends Versioned | undefined,
   beforeBody?(gateway: GatewayPrincipal, usage: UsageRuntime, request: { bytes: number | undefined; ended: AbortSignal }): Promise<void>;
   /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
   bodyLimit?: number;
+  /**
+   * Gateway scope: the body's list field validated in slices (usage/slices.ts), a turn of the
+   * event loop before and between them, so that a large batch is not one long stretch that every
+   * other tenant's request waits behind. The answer is the same as whole-body validation's.
+   */
+  sliced?: string;
   /** The success answer's media type when it is not JSON (set by what produces it, such as the metrics registry). */
   contentType?: string;
 }
@@ -200,6 +206,7 @@ export function assertDeclared(def: Partial<RouteDef>): void {
   if (unknown.length > 0) throw new Error(`${name} names {${unknown.join("}, {")}} in its path: a path parameter is an id of a known kind (${Object.keys(PATH_PARAMS).join(", ")}); add it to PATH_PARAMS in schema/path-params.ts`);
   if (def.ifMatch && def.method !== "PATCH" && def.method !== "DELETE") throw new Error(`${name} declares ifMatch, which only a PATCH or DELETE of an existing object can honour`);
   if (def.beforeBody && def.scope !== "gateway") throw new Error(`${name} declares beforeBody, which only a gateway-scope route runs`);
+  if (def.sliced && def.scope !== "gateway") throw new Error(`${name} declares sliced, which only a gateway-scope route validates`);
   if (def.activeProject && (def.scope !== "project" || def.method === "GET")) throw new Error(`${name} declares activeProject, which only a write of project scope can honour`);
 }
 

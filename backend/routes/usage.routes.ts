@@ -30,6 +30,7 @@ export const usageRoutes = [
       await usage.gatewayIngestion.refuseWhenFull(gateway.id, Date.now(), ended);
     },
     bodyLimit: 2 * 1024 * 1024,
+    sliced: "events",
     handler: ({ gateway, db, transact, usage, body, now }) => recordUsage(usage, { db, transact }, gateway, body, new Date(now)),
   }),
   // /usage and /costs carry the same rows: one reads them for tokens, the other for money.

@@ -36,6 +36,8 @@ describe("the route table", () => {
     ],
     ["If-Match on a read", { ifMatch: ({ access }: { access: { org: { version: number } } }) => access.org } as unknown as Partial<RouteDef>, /^route GET \/v1\/organizations\/\{orgId\} declares ifMatch, which only a PATCH or DELETE/],
     ["activeProject outside project scope", { method: "POST", activeProject: true }, /^route POST \/v1\/organizations\/\{orgId\} declares activeProject, which only a write of project scope can honour$/],
+    ["a sliced body outside gateway scope", { sliced: "events" }, /^route GET \/v1\/organizations\/\{orgId\} declares sliced, which only a gateway-scope route validates$/],
+    ["beforeBody outside gateway scope", { beforeBody: async () => undefined }, /^route GET \/v1\/organizations\/\{orgId\} declares beforeBody, which only a gateway-scope route runs$/],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses to build an app with a route that has ${what}`, () => {
