@@ -1,7 +1,8 @@
 import { MEMBER_OPERATIONS as OPS } from "../../schema/members.operations";
 import { pageRequest, toPage } from "../http/pagination";
 import { alternate, route } from "../http/route";
-import { addMember, changeMemberRole, findMember, listMembers, removeMember, toMembership } from "../services/members.service";
+import { addMember, changeMemberRole, findMember, listMembers, removeMember } from "../services/members.service";
+import { toMembership } from "../services/membership-rules";
 import { createServiceAccount, createServiceAccountToken, listServiceAccountTokens, revokeServiceAccountToken } from "../services/service-accounts.service";
 import { toToken } from "../services/tokens.service";
 

@@ -1,7 +1,7 @@
 import { PROJECT_MEMBER_OPERATIONS as OPS } from "../../schema/project-members.operations";
 import { pageRequest, toPage } from "../http/pagination";
 import { alternate, route } from "../http/route";
-import { toMembership } from "../services/members.service";
+import { toMembership } from "../services/membership-rules";
 import { addProjectMember, changeProjectMemberRole, findProjectMembership, listMembersOfProject, removeProjectMember } from "../services/project-members.service";
 
 export const projectMemberRoutes = [

@@ -27,7 +27,7 @@ import { ensurePerson, findUserByEmail } from "../store/users.repository";
 import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
-import { assertEmailDomain, assertMembershipExternalIdFree, memberExists, toMembership } from "./members.service";
+import { assertEmailDomain, assertMembershipExternalIdFree, memberExists, toMembership } from "./membership-rules";
 import { policyRefusal } from "../auth/org-policy";
 
 type InvitedProject = z.output<typeof invitedProject>;
@@ -172,10 +172,7 @@ export async function getInvitation(ctx: Ctx, db: Executor, orgId: string, id: s
 
 /** `DELETE`: a pending invitation is revoked; revoking a revoked or expired one changes nothing; an accepted one is 409. */
 export async function revokeInvitation(ctx: Ctx, db: Executor, orgId: string, id: string): Promise<void> {
-  const row = await findInvitation(db, orgId, id);
-  if (!row) throw notFound("invitation", id);
-  await noticeExpiries(ctx, db, [row]);
-  const status = toInvitation(row, ctx.now).status;
+  const { row, status } = await readInvitation(ctx, db, orgId, id);
   if (status === "accepted") throw new TenancyError("invitation_closed", `invitation ${id} was accepted at ${row.accepted_at}; remove the member instead (DELETE /v1/organizations/${orgId}/members/${row.accepted_user_id})`);
   if (status !== "pending" || !(await closeInvitation(db, id, { status: "revoked" }, ctx.now))) return;
   await recordAudit(ctx, db, { organizationId: orgId, action: "invitation.revoked", target: target(row), changes: { status: { from: "pending", to: "revoked" } } });
@@ -234,11 +231,16 @@ export async function acceptInvitation(ctx: Ctx, db: Executor, id: string, code:
 }
 
 /** The pending invitation, else 409 invitation_closed saying what became of it. */
-async function pendingInvitation(ctx: Ctx, db: Executor, orgId: string, id: string): Promise<InvitationRow> {
+/** An invitation of the organization and its status now (an expiry that passed is recorded first); 404 when there is none. */
+async function readInvitation(ctx: Ctx, db: Executor, orgId: string, id: string): Promise<{ row: InvitationRow; status: Invitation["status"] }> {
   const row = await findInvitation(db, orgId, id);
   if (!row) throw notFound("invitation", id);
   await noticeExpiries(ctx, db, [row]);
-  const status = toInvitation(row, ctx.now).status;
+  return { row, status: toInvitation(row, ctx.now).status };
+}
+
+async function pendingInvitation(ctx: Ctx, db: Executor, orgId: string, id: string): Promise<InvitationRow> {
+  const { row, status } = await readInvitation(ctx, db, orgId, id);
   if (status !== "pending") throw closed(row, status);
   return row;
 }

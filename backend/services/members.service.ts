@@ -1,5 +1,5 @@
 import type { Membership } from "../../schema/membership";
-import { orgMemberInput, orgMemberPatch, SERVICE_ACCOUNT_EMAIL_DOMAIN } from "../../schema/membership";
+import { orgMemberInput, orgMemberPatch } from "../../schema/membership";
 import type { z } from "zod";
 import { TenancyError } from "../../schema/errors";
 import type { OrgRole } from "../../schema/organization";
@@ -13,15 +13,12 @@ import {
   deleteOrgMember,
   deleteProjectMember,
   findOrgMember,
-  findProjectMember,
   listOrgMembers,
   listUserProjectMemberships,
   MemberFilter,
   OrgMemberView,
-  ProjectMemberView,
   setMembershipExternalId,
   setOrgMemberRole,
-  findMembershipUserByExternalId,
   MembershipScope,
   MembershipTable,
 } from "../store/members.repository";
@@ -31,33 +28,13 @@ import type { PageRequest } from "../store/page";
 import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import { assertNoActiveKeys } from "./api-keys.service";
-import { compact, Ctx } from "./context";
+import type { Ctx } from "./context";
 import { revokeTokenWithAudit } from "./tokens.service";
-import { emailDomainProblem } from "../../schema/organization-rules";
 import { provisionsAtSignIn } from "../sign-in/auto-provision";
 import { assertNoPendingInvitation, inviteNewMember, SentInvitation } from "./invitations.service";
+import { assertEmailDomain, assertMembershipExternalIdFree, memberExists, toMembership } from "./membership-rules";
 
 /** Row → API membership, for both scopes (a project membership carries `projectId`). */
-export function toMembership(m: OrgMemberView | ProjectMemberView): Membership {
-  return compact({
-    userId: m.user_id,
-    email: m.email,
-    kind: m.kind,
-    name: m.name,
-    role: m.role as Membership["role"],
-    organizationId: m.organization_id,
-    projectId: "project_id" in m ? m.project_id : undefined,
-    externalId: m.external_id,
-    createdAt: m.created_at,
-    updatedAt: m.updated_at,
-    version: m.version,
-  });
-}
-
-export function memberExists(existing: OrgMemberView | ProjectMemberView, scope: string): TenancyError {
-  return new TenancyError("member_exists", `${existing.email} is already a member of ${scope} with role ${existing.role}`, { existing: toMembership(existing) });
-}
-
 export function listMembers(db: Executor, orgId: string, filter: MemberFilter, page: PageRequest) {
   return listOrgMembers(db, orgId, filter, page);
 }
@@ -66,25 +43,6 @@ export async function findMember(db: Executor, orgId: string, userId: string): P
   const m = await findOrgMember(db, orgId, userId);
   if (!m) throw notFound("member", userId);
   return m;
-}
-
-export function assertEmailDomain(allowed: readonly string[], email: string): void {
-  const domain = email.slice(email.lastIndexOf("@") + 1);
-  if (domain === SERVICE_ACCOUNT_EMAIL_DOMAIN) {
-    // Refused by domain, whether or not the account exists: no answer reveals another org's accounts.
-    throw invalidField("email", `must be a person's address; service accounts (…@${SERVICE_ACCOUNT_EMAIL_DOMAIN}) belong to the one organization that created them`);
-  }
-  const outside = emailDomainProblem(email, allowed);
-  if (outside) throw invalidField("email", outside);
-}
-
-export async function assertMembershipExternalIdFree(db: Executor, table: MembershipTable, scope: MembershipScope, externalId?: string) {
-  if (externalId === undefined) return;
-  const clash = await findMembershipUserByExternalId(db, table, scope, externalId);
-  if (!clash) return;
-  // The membership holding it is visible to whoever may add members here: it goes in `existing`.
-  const holder = table === "org_members" ? await findOrgMember(db, scope.id, clash) : await findProjectMember(db, scope.id, clash);
-  throw new TenancyError("external_id_taken", `externalId ${JSON.stringify(externalId)} is already used by the membership of ${clash}`, holder ? { existing: toMembership(holder) } : {});
 }
 
 /**

@@ -16,7 +16,8 @@ import { assertNoActiveKeys } from "./api-keys.service";
 import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import { compact, Ctx } from "./context";
-import { assertMembershipExternalIdFree, memberExists, takeOverMembership, toMembership } from "./members.service";
+import { takeOverMembership } from "./members.service";
+import { assertMembershipExternalIdFree, memberExists, toMembership } from "./membership-rules";
 
 export function listMembersOfProject(db: Executor, access: ProjectAccess, filter: MemberFilter, page: PageRequest) {
   return listProjectMembers(db, access.project.id, filter, page);

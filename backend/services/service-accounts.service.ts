@@ -14,7 +14,7 @@ import { findUserById, insertUser } from "../store/users.repository";
 import { addMembership } from "./add-membership.service";
 import { recordAudit } from "./audit.service";
 import type { Ctx } from "./context";
-import { assertMembershipExternalIdFree, toMembership } from "./members.service";
+import { assertMembershipExternalIdFree, toMembership } from "./membership-rules";
 import { CreatedToken, lineageOf, mintToken, revokeTokenWithAudit, tokenChanges, toToken } from "./tokens.service";
 
 /** Service accounts have no mailbox; their address is unique, recognisable and undeliverable. */
