@@ -3,7 +3,7 @@ import { Backend, Dialect, startBackend } from "../test/support/backend";
 import { storeGateway } from "../test/support/gateway";
 import { tenant } from "../test/usage/support";
 import { openStore } from "../backend/store/db";
-import { PricedEvent, recordEvents } from "../backend/usage/usage.repository";
+import { prepareEvents, PricedEvent, writeEvents } from "../backend/usage/usage.repository";
 import { Comparison, compare, load, median } from "./measure";
 import { ofFloor, p99At, rate, ratios, startFloor, startHello } from "./http.bench";
 import { send } from "./usage-load";
@@ -83,7 +83,8 @@ async function loadEvents(b: Backend, projects: { id: string; name: string; keyI
         const at = new Date(now - (k % (30 * 24)) * 3600_000 - (k % 3600) * 1000).toISOString();
         return { project_id: p.id, gateway_id: "bench", event_id: `bulk-${k}`, api_key_id: p.keyId, organization_id: orgId, model: models[k % models.length], priced_as: models[k % models.length], input_tokens: 100 + (k % 900), output_tokens: k % 500, cost_micros: 37 + (k % 1000), at, received_at: at };
       });
-      await store.db.transaction().execute((trx) => recordEvents(trx, events, names));
+      const batch = await prepareEvents(store.db, events, names);
+      await store.db.transaction().execute((trx) => writeEvents(trx, batch));
     }
   } finally {
     await store.close();

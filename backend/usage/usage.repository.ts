@@ -112,6 +112,7 @@ export interface PreparedEvents {
 /**
  * Builds a batch's statements, INSERT_ROWS events a statement, yielding the event loop between
  * them (slices.ts): building SQL is most of a batch's work, and none of it needs the transaction.
+ * `projectNames` (by project id) are what the month's invoice lines call the projects.
  */
 export async function prepareEvents(db: Executor, events: PricedEvent[], projectNames: ReadonlyMap<string, string>): Promise<PreparedEvents> {
   const udb = usageDb(db as any);
@@ -159,11 +160,6 @@ export async function writeEvents(trx: Executor, batch: PreparedEvents): Promise
     }
   }
   return kept;
-}
-
-/** prepareEvents, then writeEvents in `db` (a transaction). `projectNames` (by project id) are what the month's invoice lines call the projects. */
-export async function recordEvents(db: Executor, events: PricedEvent[], projectNames: ReadonlyMap<string, string>): Promise<PricedEvent[]> {
-  return writeEvents(db, await prepareEvents(db, events, projectNames));
 }
 
 /** Which of `eventIds` the gateway has recorded for the project (a raw event is kept TENANCY_USAGE_RETENTION_DAYS, ingestion.ts). */
