@@ -59,6 +59,23 @@ function startFlood(b: Backend, credential: string, apiKeyId: string, honoursRet
   };
 }
 
+/**
+ * Waits until the server has no usage batch in work or waiting (its /metrics gauges), then a
+ * second more: a flood's sender is gone once stopped, but the server may still be working
+ * through what it sent, and the next quiet round must not measure that.
+ */
+async function drained(b: Backend): Promise<void> {
+  const gauge = (text: string, name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, "m"))?.[1] ?? NaN);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const text = await (await fetch(`${b.url}/metrics`)).text();
+    if (gauge(text, "tenancy_usage_batches_in_work") === 0 && gauge(text, "tenancy_usage_batches_waiting") === 0) break;
+    if (Date.now() > deadline) throw new Error("the server still had usage batches in work 30 s after the flood stopped");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 1_000));
+}
+
 async function floodRatio(dialect: Dialect, eventsPerSecond: string | undefined, honoursRetryAfter: boolean, label: string): Promise<Comparison> {
   const limits: Record<string, string> = eventsPerSecond ? { TENANCY_USAGE_EVENTS_PER_SECOND: eventsPerSecond, TENANCY_GATEWAY_EVENTS_PER_SECOND: eventsPerSecond } : {};
   const env: Record<string, string> = { TENANCY_RATE_LIMIT_PER_MINUTE: "0", ...limits };
@@ -87,6 +104,7 @@ async function floodRatio(dialect: Dialect, eventsPerSecond: string | undefined,
       const done = await flood.stop();
       accepted += done.accepted;
       refused += done.refused;
+      await drained(b);
     }
     const ratios = flooded.map((v, k) => v / quiet[k]);
     console.error(`${dialect.name}, ${label}: the flood had ${accepted} events accepted and ${refused} refused`);
