@@ -230,7 +230,6 @@ export async function acceptInvitation(ctx: Ctx, db: Executor, id: string, code:
   return toMembership((await findOrgMember(db, org.id, user.id))!);
 }
 
-/** The pending invitation, else 409 invitation_closed saying what became of it. */
 /** An invitation of the organization and its status now (an expiry that passed is recorded first); 404 when there is none. */
 async function readInvitation(ctx: Ctx, db: Executor, orgId: string, id: string): Promise<{ row: InvitationRow; status: Invitation["status"] }> {
   const row = await findInvitation(db, orgId, id);
@@ -239,6 +238,7 @@ async function readInvitation(ctx: Ctx, db: Executor, orgId: string, id: string)
   return { row, status: toInvitation(row, ctx.now).status };
 }
 
+/** The pending invitation, else 409 invitation_closed saying what became of it. */
 async function pendingInvitation(ctx: Ctx, db: Executor, orgId: string, id: string): Promise<InvitationRow> {
   const { row, status } = await readInvitation(ctx, db, orgId, id);
   if (status !== "pending") throw closed(row, status);
