@@ -1,28 +1,32 @@
 import type { Membership, Token } from "../../schema";
+import type { Invitation } from "../../schema/invitation";
 import type { Scope, TenancyClient } from "../client";
 import { overlapEnd } from "../overlap";
 import { allPages } from "./pages";
 import { declares, StackIdentity } from "./stack";
 
 /**
- * Undeclared access: in an organization, the members and service accounts; in a project, the
- * project members and API keys, that no resource of the stack declares (stack.ts). It is what
+ * Undeclared access: in an organization, the members, service accounts and pending invitations;
+ * in a project, the project members, API keys and pending invitations' grants of the project,
+ * that no resource of the stack declares (stack.ts). A pending invitation is access not yet
+ * taken: whoever holds its link gets the role when they accept, so it is listed (and revoked)
+ * before it becomes a membership. It is what
  * `exclusiveAccess: true` removes and what `tenancy drift` reports. Never removed, and so reported
  * apart as kept: the caller (the deployer), and the one admin an organization would otherwise be
  * left without. A key or service account whose credentials all expire within a rotation's overlap
  * is already on its way out (an earlier `up` shortened its expiry): it is no longer drift.
  */
 
-export type AccessKind = "member" | "serviceAccount" | "projectMember" | "apiKey";
+export type AccessKind = "member" | "serviceAccount" | "projectMember" | "apiKey" | "invitation";
 
 /** One grant no resource declares; plain JSON, kept in state and printed by `tenancy drift --json`. */
 export interface Access {
   kind: AccessKind;
-  /** The user's id (members, service accounts) or the key's id. */
+  /** The user's id (members, service accounts), the key's id or the invitation's id. */
   id: string;
-  /** The person's email, the service account's name, or the key's name. */
+  /** The person's email (members, invitations), the service account's name, or the key's name. */
   who: string;
-  /** The member's role, or the key's permissions. */
+  /** The member's role, the role the invitation grants in the scope, or the key's permissions. */
   role: string;
   organizationId: string;
   projectId?: string;
@@ -48,7 +52,11 @@ export interface UndeclaredAccess {
  * project, when a job of another token asks).
  */
 export async function undeclaredAccess(client: TenancyClient, scope: Scope, stack: StackIdentity, deployers: readonly (string | undefined)[] = [], now = Date.now()): Promise<UndeclaredAccess> {
-  const [caller, members] = await Promise.all([client.myUserId(), allPages((q) => client.members.list(scope, q))]);
+  const [caller, members, invitations] = await Promise.all([
+    client.myUserId(),
+    allPages((q) => client.members.list(scope, q)),
+    allPages((q) => client.invitations.list(scope.organizationId, { ...q, status: "pending" })),
+  ]);
   const kept = new Set([caller, ...deployers]);
   const retiredBy = overlapEnd(undefined, now)!;
   const out: UndeclaredAccess = { removable: [], kept: [] };
@@ -65,7 +73,28 @@ export async function undeclaredAccess(client: TenancyClient, scope: Scope, stac
   } else {
     keepOneAdmin(out, members);
   }
+  undeclaredInvitations(out, invitations, scope, stack);
   return out;
+}
+
+/**
+ * Pending invitations no resource declares. In an organization, the invitation itself (sent by
+ * hand, or by another stack); one that also carries a project grant this stack declares is kept:
+ * revoking it would take that grant too. In a project, an undeclared grant of the project that
+ * an invitation carries (taken out of it, the invitation stays).
+ */
+function undeclaredInvitations(out: UndeclaredAccess, invitations: Invitation[], scope: Scope, stack: StackIdentity): void {
+  for (const inv of invitations) {
+    const base = { kind: "invitation" as const, id: inv.id, who: inv.email, organizationId: inv.organizationId };
+    if (scope.projectId) {
+      const grant = inv.projects.find((p) => p.projectId === scope.projectId);
+      if (grant && !declares(stack, grant.externalId)) out.removable.push({ ...base, role: grant.role, projectId: scope.projectId });
+    } else if (!declares(stack, inv.externalId)) {
+      const access = { ...base, role: inv.role };
+      if (inv.projects.some((p) => declares(stack, p.externalId))) out.kept.push({ ...access, why: "it also carries a project grant this stack declares: declare the person in the organization too" });
+      else out.removable.push(access);
+    }
+  }
 }
 
 function memberAccess(m: Membership, scope: Scope): Access {
@@ -106,6 +135,8 @@ export function describeAccess(a: Access): string {
       return `key ${a.who} (${a.redactedValue}, ${a.role}) of ${where}`;
     case "serviceAccount":
       return `service account ${a.who} (${a.role} of ${where})`;
+    case "invitation":
+      return `invitation of ${a.who} (${a.role} of ${where}, pending)`;
     default:
       return `${a.who} (${a.role} of ${where})`;
   }

@@ -236,7 +236,7 @@ function keyChange(
 /**
  * Access no resource declares that the update takes away (`exclusiveAccess`, provider/access/):
  * what a refresh recorded in the old state as `undeclaredAccess`. Each person is named as losing
- * access; a key is retired by the rotation overlap. True when there was any.
+ * access (an invitee, the role their pending invitation grants); a key is retired by the rotation overlap. True when there was any.
  */
 function undeclaredRemoved(s: Step, where: string, changes: Changes): boolean {
   const removed = s.op === "update" && s.new?.props.exclusiveAccess === true ? s.old?.props[UNDECLARED] : undefined;
@@ -244,7 +244,7 @@ function undeclaredRemoved(s: Step, where: string, changes: Changes): boolean {
   for (const a of removed as Access[]) {
     const detail = `granted outside the stack; valid until ${DEFAULT_OVERLAP_HOURS} h after the up`;
     if (a.kind === "apiKey") changes.keys.push({ change: "revoked", name: a.who, project: where.replace(/^project /, ""), owner: "–", permissions: a.role, expiry: "–", detail });
-    else changes.access.push({ who: a.who, kind: a.kind === "serviceAccount" ? "serviceAccount" : "person", change: "loses", role: a.role, where, scope: a.projectId ? "project" : "organization" });
+    else changes.access.push({ who: a.who, kind: a.kind === "serviceAccount" ? "serviceAccount" : "person", change: "loses", role: a.kind === "invitation" ? `${a.role} (pending invitation)` : a.role, where, scope: a.projectId ? "project" : "organization" });
   }
   return true;
 }

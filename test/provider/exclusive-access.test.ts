@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import * as tenancy from "../../provider";
-import { retire, stackOf, undeclaredAccess } from "../../provider/access";
+import { describeAccess, retire, stackOf, undeclaredAccess } from "../../provider/access";
 import { TenancyClient } from "../../provider/client";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
-import { accounts, api, testStack, TestStack, useStacks } from "./support";
+import { accounts, api, post, testStack, TestStack, useStacks } from "./support";
 
 /**
  * `exclusiveAccess: true` (issue 20 item 2): access granted outside the stack is drift that
@@ -34,15 +34,22 @@ describe("exclusive access", function () {
     return { t, orgId: out.orgId.value, projectId: out.projectId.value };
   }
 
-  /** Access granted by hand, as an admin would through the API: an admin, and a key without expiry. */
+  /**
+   * Access granted by hand, as an admin would through the API: an admin, an invitation of a
+   * person without an account (an admin of the organization and owner of the project once they
+   * accept), and a key without expiry.
+   */
   async function grantByHand(orgId: string, projectId: string) {
     await s.root.members.add({ organizationId: orgId }, { email: "eve@acme.test", role: "admin" });
+    await post(s.backend, `/v1/organizations/${orgId}/invitations`, { email: "zed@acme.test", role: "admin", projects: [{ projectId, role: "owner" }] });
     return s.root.apiKeys.create(orgId, projectId, { name: "by-hand", owner: "ana@acme.test" });
   }
 
+  const pending = async (orgId: string) => (await s.root.invitations.list(orgId, { status: "pending" })).data.map((i) => i.email);
+
   const emails = async (orgId: string) => (await s.root.members.list({ organizationId: orgId }, {})).data.map((m) => `${m.email}:${m.role}`).sort();
 
-  it("shows hand-made access as drift, removes the admin on up and lets the key run out its overlap, keeping the deployer", async () => {
+  it("shows hand-made access as drift, removes the admin and revokes the invitation on up and lets the key run out its overlap, keeping the deployer", async () => {
     const { t, orgId, projectId } = await deploy(true);
     const key = await grantByHand(orgId, projectId);
 
@@ -50,15 +57,18 @@ describe("exclusive access", function () {
     assert.deepEqual(preview.changeSummary, { same: 4, update: 2 });
     assert.match(preview.stdout, /undeclaredAccess/);
     assert.match(preview.stdout, /eve@acme\.test/);
+    assert.match(preview.stdout, /zed@acme\.test/);
     assert.match(preview.stdout, new RegExp(`${key.id}[\\s\\S]*by-hand|by-hand[\\s\\S]*${key.id}`));
     // A preview changes nothing.
     assert.deepEqual(await emails(orgId), ["ana@acme.test:member", "eve@acme.test:admin", "root@tenancy.test:admin"]);
+    assert.deepEqual(await pending(orgId), ["zed@acme.test"]);
 
     const before = Date.now();
     const up = await t.stack.up({ refresh: true });
     assert.deepEqual(up.summary.resourceChanges, { same: 4, update: 2 });
     assert.match(up.stdout, /kept root@tenancy\.test \(admin of organization org_\w+\) although no resource declares it: it is the deployer's own/);
     assert.deepEqual(await emails(orgId), ["ana@acme.test:member", "root@tenancy.test:admin"]);
+    assert.deepEqual(await pending(orgId), [], "the invitation made by hand is revoked: its link no longer makes an admin");
     const retired = await s.root.apiKeys.get(orgId, projectId, key.id);
     assert.equal(retired.status, "active", "the key keeps working through the overlap");
     const hours = (Date.parse(retired.expiresAt!) - before) / 3_600_000;
@@ -163,6 +173,47 @@ for (const dialect of DIALECTS) {
       // On their way out, the key and the account are no longer drift; eve is gone.
       assert.deepEqual((await undeclaredAccess(root, scope, stack)).removable, []);
       assert.deepEqual((await undeclaredAccess(root, inProject, stack)).removable.map((a) => a.kind), ["projectMember"]);
+    });
+
+    it("lists pending invitations no resource declares, and a project grant one carries; revokes them, or takes the project out", async () => {
+      const org = await root.organizations.create({ name: "Invitees" });
+      const scope = { organizationId: org.id };
+      const [chat, batch] = [await root.projects.create(org.id, { name: "chat", environment: "development" }), await root.projects.create(org.id, { name: "batch", environment: "development" })];
+      const declared = (name: string) => `${stack.prefix}pulumi-nodejs:dynamic/tenancy:Membership::${name}`;
+      // Declared by the stack: an invitation made by adding a Membership, with a declared grant of chat and a grant of batch by hand.
+      await root.members.addOrInvite(scope, { email: "dee@acme.test", role: "member", externalId: declared("dee#dee@acme.test") });
+      await root.members.addOrInvite({ organizationId: org.id, projectId: chat.id }, { email: "dee@acme.test", role: "owner", externalId: declared("dee-chat#dee@acme.test") });
+      await root.members.addOrInvite({ organizationId: org.id, projectId: batch.id }, { email: "dee@acme.test", role: "member" });
+      // Sent by hand: zed's invitation, and one by hand that a declared project grant joined later (kept, saying why).
+      const zed = await post(backend, `/v1/organizations/${org.id}/invitations`, { email: "zed@acme.test", role: "admin", projects: [{ projectId: chat.id, role: "owner" }] });
+      const kim = await post(backend, `/v1/organizations/${org.id}/invitations`, { email: "kim@acme.test", role: "member" });
+      await root.members.addOrInvite({ organizationId: org.id, projectId: batch.id }, { email: "kim@acme.test", role: "member", externalId: declared("kim-batch#kim@acme.test") });
+      const dee = (await root.invitations.list(org.id, { email: "dee@acme.test" })).data[0];
+      const me = await root.myUserId();
+
+      const found = await undeclaredAccess(root, scope, stack);
+      assert.deepEqual(found.removable, [{ kind: "invitation", id: zed.id, who: "zed@acme.test", role: "admin", organizationId: org.id }]);
+      assert.deepEqual(found.kept, [
+        { kind: "member", id: me, who: "root@tenancy.test", role: "admin", organizationId: org.id, why: "it is the deployer's own" },
+        { kind: "invitation", id: kim.id, who: "kim@acme.test", role: "member", organizationId: org.id, why: "it also carries a project grant this stack declares: declare the person in the organization too" },
+      ]);
+      const inChat = await undeclaredAccess(root, { organizationId: org.id, projectId: chat.id }, stack);
+      assert.deepEqual(inChat.removable, [{ kind: "invitation", id: zed.id, who: "zed@acme.test", role: "owner", organizationId: org.id, projectId: chat.id }]);
+      const inBatch = await undeclaredAccess(root, { organizationId: org.id, projectId: batch.id }, stack);
+      assert.deepEqual(inBatch.removable, [{ kind: "invitation", id: dee.id, who: "dee@acme.test", role: "member", organizationId: org.id, projectId: batch.id }]);
+      assert.equal(describeAccess(inBatch.removable[0]), `invitation of dee@acme.test (member of project ${batch.id}, pending)`);
+
+      await retire(root, [...found.removable, ...inBatch.removable]);
+      const after = await root.invitations.list(org.id, { status: "pending" });
+      assert.deepEqual(
+        after.data.map((i) => [i.email, i.projects.map((p) => p.projectId)]).sort(),
+        [["dee@acme.test", [chat.id]], ["kim@acme.test", [batch.id]]],
+        "zed's invitation is revoked; dee's keeps the declared grant of chat and loses the grant of batch made by hand",
+      );
+      assert.deepEqual((await undeclaredAccess(root, scope, stack)).removable, []);
+      assert.deepEqual((await undeclaredAccess(root, { organizationId: org.id, projectId: batch.id }, stack)).removable, []);
+      // An invitation accepted or revoked between the refresh and the up is left alone, with a warning, not an error.
+      await retire(root, found.removable);
     });
 
     it("never counts the last admin as removable, saying why", async () => {

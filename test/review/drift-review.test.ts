@@ -13,6 +13,8 @@ describe("the review of undeclared access being removed", () => {
   const PROJECT = "urn:pulumi:prod::p::pulumi-nodejs:dynamic/tenancy:Project::chat";
   const eve: Access = { kind: "member", id: "user_eve00000", who: "eve@acme.test", role: "admin", organizationId: "org_acme0000" };
   const ci: Access = { kind: "serviceAccount", id: "user_ci000000", who: "ci-by-hand", role: "admin", organizationId: "org_acme0000" };
+  const zed: Access = { kind: "invitation", id: "inv_zed00000", who: "zed@acme.test", role: "admin", organizationId: "org_acme0000" };
+  const zedChat: Access = { kind: "invitation", id: "inv_zed00000", who: "zed@acme.test", role: "owner", organizationId: "org_acme0000", projectId: "proj_chat0000" };
   const key: Access = { kind: "apiKey", id: "key_hand0000", who: "by-hand", role: "all", organizationId: "org_acme0000", projectId: "proj_chat0000", redactedValue: "tpk_…abcd" };
   const step = (urn: string, kind: "Organization" | "Project", props: Record<string, unknown>, undeclared: Access[], exclusiveAccess = true) => ({
     op: "update",
@@ -22,22 +24,24 @@ describe("the review of undeclared access being removed", () => {
   });
   const preview = (exclusiveAccess = true) =>
     fromSteps([
-      step(ORG, "Organization", { id: "org_acme0000", name: "Acme" }, [eve, ci], exclusiveAccess),
-      step(PROJECT, "Project", { id: "proj_chat0000", organizationId: "org_acme0000", name: "chat", environment: "development" }, [key], exclusiveAccess),
+      step(ORG, "Organization", { id: "org_acme0000", name: "Acme" }, [eve, ci, zed], exclusiveAccess),
+      step(PROJECT, "Project", { id: "proj_chat0000", organizationId: "org_acme0000", name: "chat", environment: "development" }, [key, zedChat], exclusiveAccess),
     ]);
 
-  it("names each person and service account who loses access, and each key retired by the overlap", () => {
+  it("names each person, service account and invitee who loses access, and each key retired by the overlap", () => {
     const changes = summarizeChanges(preview());
     assert.deepEqual(changes.access, [
       { who: "eve@acme.test", kind: "person", change: "loses", role: "admin", where: "organization Acme", scope: "organization" },
       { who: "ci-by-hand", kind: "serviceAccount", change: "loses", role: "admin", where: "organization Acme", scope: "organization" },
+      { who: "zed@acme.test", kind: "person", change: "loses", role: "admin (pending invitation)", where: "organization Acme", scope: "organization" },
+      { who: "zed@acme.test", kind: "person", change: "loses", role: "owner (pending invitation)", where: "project chat", scope: "project" },
     ]);
     assert.deepEqual(changes.keys, [
       { change: "revoked", name: "by-hand", project: "chat", owner: "–", permissions: "all", expiry: "–", detail: "granted outside the stack; valid until 24 h after the up" },
     ]);
     // Told as the access it removes, not as organization and project updates with no field changed.
     assert.deepEqual([changes.organizations, changes.projects], [[], []]);
-    assert.match(reviewPreview(preview()).markdown, /^\*\*2 people lose access, 1 key is revoked\.\*\* No guardrail findings\.$/m);
+    assert.match(reviewPreview(preview()).markdown, /^\*\*3 people lose 4 grants, 1 key is revoked\.\*\* No guardrail findings\.$/m);
   });
 
   it("finds exclusiveAccess turned off on an organization a loosening of its policy", () => {
