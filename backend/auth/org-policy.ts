@@ -17,6 +17,15 @@ export function ipAllowed(ip: string, allowlist: readonly string[]): boolean {
 }
 
 /**
+ * Where a token refused as too old or idle is replaced: a person signs in again (or, on the
+ * server host, mints one); a service account's admins mint it a new one.
+ */
+export function newToken(org: { id: string }, caller: Caller): string {
+  if (caller.user.kind === "person") return "sign in again (tenancy login), or mint one with npm run token on the server host";
+  return `an admin of the organization mints the service account a new one (POST /v1/organizations/${org.id}/service-accounts/${caller.user.id}/tokens)`;
+}
+
+/**
  * When the token's age starts: a token minted with another token inherits its parent's start, so
  * `POST /v1/tokens` cannot turn a token an organization refuses as too old into a fresh one.
  */
@@ -102,7 +111,7 @@ export function policyRefusal(org: PolicyOrg, ctx: PolicyCtx): TenancyError | un
   if (maxDays !== undefined && now - Date.parse(tokenBornAt(caller.token)) > maxDays * 86_400_000) {
     return new TenancyError(
       "token_too_old",
-      `this organization refuses management tokens older than ${maxDays} days (securityPolicy.session.maxTokenLifetimeDays); tokens minted with POST /v1/tokens keep their parent's age, so get a new one with npm run token on the server host`,
+      `this organization refuses management tokens older than ${maxDays} days (securityPolicy.session.maxTokenLifetimeDays); tokens minted with POST /v1/tokens keep their parent's age, so get a new one: ${newToken(org, caller)}`,
     );
   }
   // Service accounts run unattended (CI, deployments): an idle timeout is for people's sessions.
@@ -110,7 +119,7 @@ export function policyRefusal(org: PolicyOrg, ctx: PolicyCtx): TenancyError | un
   if (idle !== undefined && caller.user.kind === "person" && longestIdleMs(caller.token, now) > idle * 60_000 + TOUCH_EVERY_MS) {
     return new TenancyError(
       "token_idle",
-      `this organization refuses management tokens that went unused for more than ${idle} minutes (securityPolicy.session.idleTimeoutMinutes); get a new one with npm run token on the server host`,
+      `this organization refuses management tokens that went unused for more than ${idle} minutes (securityPolicy.session.idleTimeoutMinutes); get a new one: ${newToken(org, caller)}`,
     );
   }
   return signInRefusal(org, ctx);

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { TenancyError } from "../../schema/errors";
 import { notFound, OrgAccess } from "../auth/access";
 import { newId } from "../auth/credentials";
-import { longestIdleMs, PolicyOrg, policyRefusal, requiredIssuer, tokenBornAt } from "../auth/org-policy";
+import { longestIdleMs, newToken, PolicyOrg, policyRefusal, requiredIssuer, tokenBornAt } from "../auth/org-policy";
 import { allow, policy } from "../auth/policy";
 import { changedFields, mergeAndValidate } from "../http/merge-patch";
 import { invalidField } from "../http/validate";
@@ -56,7 +56,7 @@ async function assertExternalIdFree(db: Executor, ctx: Ctx, createdBy: string, e
 
 /**
  * A policy that would refuse the caller's own request locks out the very admin who sets it (with
- * no way back but `npm run token` on the server host): the field that would do it is refused.
+ * no way back but a new token): the field that would do it is refused.
  * `before` is the policy in force, if any: an SSO policy already on is locked by its issuer.
  */
 function assertCallerAllowed(ctx: Ctx, org: PolicyOrg, before?: OrgRecord["securityPolicy"]): void {
@@ -70,11 +70,11 @@ function assertCallerAllowed(ctx: Ctx, org: PolicyOrg, before?: OrgRecord["secur
       throw invalidField("securityPolicy.ipAllowlist", `must include your own address ${ctx.ip}, ${lockout}`);
     case "token_too_old": {
       const days = Math.ceil((now - Date.parse(tokenBornAt(token))) / 86_400_000);
-      throw invalidField("securityPolicy.session.maxTokenLifetimeDays", `must be at least ${days}, the age in days of the token you use (tokens minted from it count from the same day), ${lockout}; or first get a new token with npm run token on the server host`);
+      throw invalidField("securityPolicy.session.maxTokenLifetimeDays", `must be at least ${days}, the age in days of the token you use (tokens minted from it count from the same day), ${lockout}; or first get a new token: ${newToken(org, ctx.caller)}`);
     }
     case "token_idle": {
       const minutes = Math.ceil(longestIdleMs(token, now) / 60_000);
-      throw invalidField("securityPolicy.session.idleTimeoutMinutes", `must be at least ${minutes}: the token you use once went unused that long, ${lockout}; or first get a new token with npm run token on the server host`);
+      throw invalidField("securityPolicy.session.idleTimeoutMinutes", `must be at least ${minutes}: the token you use once went unused that long, ${lockout}; or first get a new token: ${newToken(org, ctx.caller)}`);
     }
     case "sso_required": {
       const issuer = requiredIssuer(org.securityPolicy, ctx) ?? "(none: set securityPolicy.sso.issuer)";

@@ -71,6 +71,19 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(expectStatus(await bo.get("/v1/me"), 200).organizations, []);
     });
 
+    it("tells a service account whose token is too old where its admins mint a new one (it cannot sign in)", async () => {
+      const org = expectStatus(await root.post("/v1/organizations", { name: "Old robots", securityPolicy: { session: { maxTokenLifetimeDays: 7 } } }), 201).id;
+      const sa = expectStatus(await root.post(`/v1/organizations/${org}/service-accounts`, { name: "old-ci", role: "member" }), 201);
+      const bot = client(backend, expectStatus(await root.post(`/v1/organizations/${org}/service-accounts/${sa.userId}/tokens`, { name: "ci" }), 201).token);
+      await backdate("created_at", 8 * 24 * 60, sa.email);
+      const refused = expectStatus(await bot.get(`/v1/organizations/${org}`), 401);
+      assert.equal(refused.code, "token_too_old");
+      assert.equal(
+        refused.detail,
+        `this organization refuses management tokens older than 7 days (securityPolicy.session.maxTokenLifetimeDays); tokens minted with POST /v1/tokens keep their parent's age, so get a new one: an admin of the organization mints the service account a new one (POST /v1/organizations/${org}/service-accounts/${sa.userId}/tokens)`,
+      );
+    });
+
     it("gives a token minted with a token its parent's age, so a too-old token cannot be laundered", async () => {
       const org = expectStatus(await root.post("/v1/organizations", { name: "No laundering", securityPolicy: { session: { maxTokenLifetimeDays: 7 } } }), 201).id;
       const cy = await person(backend, "cy@holes.test");
@@ -98,7 +111,7 @@ for (const dialect of DIALECTS) {
         type: "https://tenancy.dev/problems/token-idle",
         title: "Token idle",
         status: 401,
-        detail: "this organization refuses management tokens that went unused for more than 5 minutes (securityPolicy.session.idleTimeoutMinutes); get a new one with npm run token on the server host",
+        detail: "this organization refuses management tokens that went unused for more than 5 minutes (securityPolicy.session.idleTimeoutMinutes); get a new one: sign in again (tenancy login), or mint one with npm run token on the server host",
         code: "token_idle",
         requestId: idle.requestId,
       });
@@ -259,14 +272,14 @@ for (const dialect of DIALECTS) {
       await backdate("created_at", 3 * 24 * 60, eve.email);
       const tooShort = expectStatus(await eve.patch(`/v1/organizations/${org}`, { securityPolicy: { session: { maxTokenLifetimeDays: 2 } } }), 400);
       assert.equal(tooShort.errors[0].path, "securityPolicy.session.maxTokenLifetimeDays");
-      assert.match(tooShort.errors[0].message, /^must be at least 4, the age in days of the token you use .*or you would lock yourself out/);
+      assert.match(tooShort.errors[0].message, /^must be at least 4, the age in days of the token you use .*or you would lock yourself out; or first get a new token: sign in again \(tenancy login\), or mint one with npm run token on the server host$/);
       expectStatus(await eve.patch(`/v1/organizations/${org}`, { securityPolicy: { session: { maxTokenLifetimeDays: 4 } } }), 200);
       const flo = await person(backend, "flo@holes.test");
       const flos = expectStatus(await flo.post("/v1/organizations", { name: "Idle lockout" }), 201).id;
       await backdate("last_used_at", 90, flo.email);
       const idle = expectStatus(await flo.patch(`/v1/organizations/${flos}`, { securityPolicy: { session: { idleTimeoutMinutes: 30 } } }), 400);
       assert.equal(idle.errors[0].path, "securityPolicy.session.idleTimeoutMinutes");
-      assert.match(idle.errors[0].message, /^must be at least 9[01]: the token you use once went unused that long, or you would lock yourself out/);
+      assert.match(idle.errors[0].message, /^must be at least 9[01]: the token you use once went unused that long, or you would lock yourself out; or first get a new token: sign in again \(tenancy login\), or mint one with npm run token on the server host$/);
       // Nothing was locked: the admin still reads the organization.
       expectStatus(await eve.get(`/v1/organizations/${org}`), 200);
       const fresh = expectStatus(await eve.post("/v1/organizations", { name: "Born strict", securityPolicy: { session: { maxTokenLifetimeDays: 1 } } }), 400);

@@ -31,7 +31,7 @@ const INSIDERS = ["billing", "member", "owner", "pmember", "viewer", "auditor"] 
 const orgRoleOf = (a: (typeof INSIDERS)[number]) => (a === "billing" ? "billing" : a === "auditor" ? "viewer" : "member");
 const MAX_TOKEN_DAYS = 30;
 const PUBLIC_URL = "https://tenancy.matrix.test";
-const TOO_OLD = `this organization refuses management tokens older than ${MAX_TOKEN_DAYS} days (securityPolicy.session.maxTokenLifetimeDays); tokens minted with POST /v1/tokens keep their parent's age, so get a new one with npm run token on the server host`;
+const TOO_OLD = `this organization refuses management tokens older than ${MAX_TOKEN_DAYS} days (securityPolicy.session.maxTokenLifetimeDays); tokens minted with POST /v1/tokens keep their parent's age, so get a new one: sign in again (tenancy login), or mint one with npm run token on the server host`;
 const PERSON_ONLY = "do this as a service account: a service account acts only in its own organization, whose admins mint its tokens (POST /v1/organizations/{orgId}/service-accounts/{userId}/tokens)";
 
 interface Ids {
