@@ -45,7 +45,6 @@ export const PROJECT_PERMISSIONS = {
   manageProjectMembers: { allows: (a: ProjectAccess) => policy.manageProjectMembers(a), denied: "manage this project's members" },
   /** Members manage the keys they own; owners and admins any key (decided by key). */
   manageKeys: { allows: (a: ProjectAccess) => policy.manageOwnKeys(a), denied: "manage API keys in this project" },
-  readUsage: { allows: (a: ProjectAccess) => policy.seeAllProjects(a) || a.projectRole !== undefined, denied: "read this project's usage and costs" },
 } satisfies Record<string, Permission<ProjectAccess>>;
 
 /**
