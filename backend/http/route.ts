@@ -138,7 +138,7 @@ export interface ServerSpec<S extends Scope, C, T extends Versioned | undefined,
   /** Largest accepted body in bytes, when this route needs more than TENANCY_BODY_LIMIT_BYTES. */
   bodyLimit?: number;
   /**
-   * Gateway scope: the body's list field validated in slices (usage/slices.ts), a turn of the
+   * Gateway scope: the body's list field validated in slices (http/slices.ts), a turn of the
    * event loop before and between them, so that a large batch is not one long stretch that every
    * other tenant's request waits behind. The answer is the same as whole-body validation's.
    */

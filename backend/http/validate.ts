@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { invalid, invalidFields, TenancyError } from "../../schema/errors";
-import { inSlices } from "../usage/slices";
+import { inSlices } from "./slices";
 
 /** Parses with a wire schema; a failure is a 400 whose `errors[]` names every bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefix = ""): z.output<S> {
@@ -16,7 +16,7 @@ export function invalidField(path: string, message: string): TenancyError {
 
 /**
  * `parseInput` of a body whose list `field` is validated in slices of `size` items, a turn of the
- * event loop between two (usage/slices.ts): a 1,000-event batch is otherwise one stretch of the
+ * event loop between two (slices.ts): a 1,000-event batch is otherwise one stretch of the
  * event loop that every other tenant's request waits behind. The answer is the same as
  * `parseInput`'s, value and errors alike (test/usage/sliced-validation.test.ts holds them equal):
  * the body without its items first (its keys, the list's length), where a failure of the list

@@ -8,7 +8,7 @@ import type { GatewayPrincipal } from "./gateway-caller";
 import { monthKey } from "./limits";
 import { costMicros, formatUsd } from "./money";
 import { BOUND_NAMES, MONTH_BOUNDS } from "./month-bounds";
-import { inSlices, SLICE } from "./slices";
+import { inSlices, SLICE } from "../http/slices";
 import { MonthBoundError, monthOf, monthSpend, PreparedEvents, prepareEvents, PricedEvent, recordedEventIds, writeEvents } from "./usage.repository";
 import type { UsageRuntime } from "./usage.runtime";
 

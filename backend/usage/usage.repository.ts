@@ -2,7 +2,7 @@ import { CompiledQuery, sql } from "kysely";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Executor } from "../store/db";
 import { BoundedColumn, boundConstraint, MONTH_BOUNDS } from "./month-bounds";
-import { inSlices, SLICE } from "./slices";
+import { inSlices, SLICE } from "../http/slices";
 import { MonthlyRow, RollupRow, UsageDb, UsageEventRow, usageDb } from "./usage.tables";
 
 /** What `/v1/usage` writes: one priced event, attributed to key → project → organization. */

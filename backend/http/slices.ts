@@ -1,9 +1,10 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 
 /**
- * Work on a usage batch (up to 1,000 events) goes in slices of this many, with a turn of the event
- * loop between two slices: the requests of other tenants that arrived meanwhile are served there,
- * so what one batch adds to their wait is one slice's work, not the batch's.
+ * Long work on one request's list (a usage batch: up to 1,000 events, validated by the pipeline,
+ * priced and written by the data plane) goes in slices of this many items, with a turn of the
+ * event loop between two slices: the requests of other tenants that arrived meanwhile are served
+ * there, so what one batch adds to their wait is one slice's work, not the batch's.
  */
 export const SLICE = 100;
 
