@@ -1,5 +1,6 @@
 import { Backend, Dialect, startBackend } from "../test/support/backend";
 import { mintGateway, storeGateway } from "../test/support/gateway";
+import { gauges } from "../test/support/metrics";
 import { tenant } from "../test/usage/support";
 import { Comparison, median } from "./measure";
 import { pin, spawnTool } from "./load-processes";
@@ -14,14 +15,9 @@ import { pin, spawnTool } from "./load-processes";
  * client and the flood are processes of their own on the other, so what is measured is the
  * server's isolation of tenants, not the load tools' contention with each other.
  *
- * 2026-12-07, quiet machine (`BENCH_ONLY=flood npm run bench`), the calm project's p99 with the
- * flood / without it, flood honouring Retry-After: before SQLite 14.1x, PostgreSQL 10.8x; after a
- * gateway's batches took turns before their bodies were read, a batch's work went in slices with
- * other requests served between, and its transaction only ran its statements (backend/README.md,
- * "Fair and bounded ingestion"): 1.56x and 2.00x on SQLite, 1.08x and 1.19x on PostgreSQL (two
- * runs), then 1.27x and 1.26x. Ignoring Retry-After: before 72.5x / 10.5x; with its refusals sent at
- * once 2.98x, 2.99x / 1.58x, 8.26x (it reconnected at once, some 600 times a second); with a full
- * second's refusal sent when that second ends, 1.95x / 3.72x (one run).
+ * Every run's ratios, and what they say, are in backend/README.md ("Fair and bounded ingestion"):
+ * on this 2-core machine the spread between runs of the same code (1.2x to 4.3x) is larger than
+ * any change measured, so one run proves little either way; compare several.
  * bench/flood-profile.ts shows where a flood's server time goes.
  */
 const CALM_RATE = 200;
@@ -65,11 +61,10 @@ function startFlood(b: Backend, credential: string, apiKeyId: string, honoursRet
  * through what it sent, and the next quiet round must not measure that.
  */
 async function drained(b: Backend): Promise<void> {
-  const gauge = (text: string, name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, "m"))?.[1] ?? NaN);
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const text = await (await fetch(`${b.url}/metrics`)).text();
-    if (gauge(text, "tenancy_usage_batches_in_work") === 0 && gauge(text, "tenancy_usage_batches_waiting") === 0) break;
+    const [inWork, waiting] = await gauges(b.url, "tenancy_usage_batches_in_work", "tenancy_usage_batches_waiting");
+    if (inWork === 0 && waiting === 0) break;
     if (Date.now() > deadline) throw new Error("the server still had usage batches in work 30 s after the flood stopped");
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -8,6 +8,7 @@ import { Backend, DIALECTS, startBackend } from "../support/backend";
 import { call, client, expectStatus } from "../backend/helpers";
 import { storeGateway } from "../support/gateway";
 import { createProject, eventId, eventually, gateway, micros, Project, REDIS_URL, redisPrefix, refusalTests, tenant, Tenant, UsageEventInput } from "./support";
+import { gauge, gauges } from "../support/metrics";
 
 /**
  * The limits shared by several instances through Redis (TENANCY_REDIS_URL), and what happens
@@ -228,14 +229,8 @@ class OwnRedis {
 
 const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
 
-/** A gauge of /metrics, as the server reports it now. */
-async function gauge(backend: Backend, name: string): Promise<number> {
-  const found = (await call(backend.url, "GET", "/metrics", undefined)).text.match(new RegExp(`^${name} (\\S+)$`, "m"));
-  if (!found) throw new Error(`${name} is not in /metrics`);
-  return Number(found[1]);
-}
 /** The budget settle retry, which runs every 5 s once a failed settle's batch has surely committed (2 s). */
-const settled = (backend: Backend) => eventually(async () => (await gauge(backend, "tenancy_budget_settles_pending")) === 0, "the retry settled what Redis refused", 800);
+const settled = (backend: Backend) => eventually(async () => (await gauge(backend.url, "tenancy_budget_settles_pending")) === 0, "the retry settled what Redis refused", 800);
 
 /** A suite on one backend and a redis-server of its own (on disk when `persistent`), pending without redis-server. */
 function describeWithOwnRedis(title: string, persistent: boolean, suite: (redis: OwnRedis, backendOf: () => Backend) => void): void {
@@ -316,7 +311,7 @@ describeWithOwnRedis("limits when Redis restarts with its data", true, (redis, b
     await redis.kill();
     const events = [{ eventId: eventId(), model: "gpt-4o", inputTokens: 0, outputTokens: 5000 }];
     assert.deepEqual(expectStatus(await p.gateway.usage(events), 200), { accepted: 1, duplicates: 0 });
-    assert.deepEqual([await gauge(backendOf(), "tenancy_budget_settles_pending"), await gauge(backendOf(), "tenancy_budget_settle_pending_usd")], [1, 0.05]);
+    assert.deepEqual(await gauges(backendOf().url, "tenancy_budget_settles_pending", "tenancy_budget_settle_pending_usd"), [1, 0.05]);
     await redis.start();
     // The counter was seeded before the failure: only the retry can add the 0.05 to it.
     await settled(backendOf());
@@ -331,7 +326,7 @@ describeWithOwnRedis("limits when Redis restarts with its data", true, (redis, b
     await redis.kill();
     const before = failedRounds();
     for (let i = 0; i < 2; i++) expectStatus(await p.gateway.usage([{ eventId: eventId(), model: "gpt-4o", inputTokens: 0, outputTokens: 5000 }]), 200);
-    const pending = async () => [await gauge(backendOf(), "tenancy_budget_settles_pending"), await gauge(backendOf(), "tenancy_budget_settle_pending_usd")];
+    const pending = async () => await gauges(backendOf().url, "tenancy_budget_settles_pending", "tenancy_budget_settle_pending_usd");
     assert.deepEqual(await pending(), [1, 0.1]);
     // The retry's own round, failing while Redis is away: what it took out must be kept, not lost.
     await eventually(async () => failedRounds() > before, "a retry round failed while Redis was away", 800);

@@ -3,8 +3,9 @@ import net from "node:net";
 import { GatewayTurns, MAX_WAITING } from "../../backend/usage/turns";
 import { Backend, DIALECTS } from "../support/backend";
 import { mintGateway } from "../support/gateway";
-import { call, expectStatus, useBackend } from "../backend/helpers";
+import { expectStatus, useBackend } from "../backend/helpers";
 import { eventId, eventually, gateway, tenant, Tenant } from "./support";
+import { gauge } from "../support/metrics";
 
 describe("a gateway credential's turns (how much of its usage batches is in work at once)", () => {
   const ended = () => new AbortController();
@@ -76,13 +77,6 @@ describe("a gateway credential's turns (how much of its usage batches is in work
   });
 });
 
-/** A gauge of /metrics, as the server reports it now. */
-async function gauge(backend: Backend, name: string): Promise<number> {
-  const found = (await call(backend.url, "GET", "/metrics", undefined)).text.match(new RegExp(`^${name} (\\S+)$`, "m"));
-  if (!found) throw new Error(`${name} is not in /metrics`);
-  return Number(found[1]);
-}
-
 /**
  * A usage POST that says its body is 100 KB (more than a credential's room, turns.ts) and sends
  * 10 bytes of it: the server takes it as far as its turn, then reads a body that never ends.
@@ -111,7 +105,7 @@ for (const dialect of DIALECTS) {
       credential = await mintGateway(backend.databaseUrl, "turns");
     });
     const turnsAre = (inWork: number, waiting: number, what: string) =>
-      eventually(async () => (await gauge(backend, "tenancy_usage_batches_in_work")) === inWork && (await gauge(backend, "tenancy_usage_batches_waiting")) === waiting, what);
+      eventually(async () => (await gauge(backend.url, "tenancy_usage_batches_in_work")) === inWork && (await gauge(backend.url, "tenancy_usage_batches_waiting")) === waiting, what);
 
     it("keeps a credential's next batch unread until the one in work is answered or gone, and never holds another credential back", async () => {
       const p = t.projects.dev;
