@@ -123,6 +123,19 @@ for (const dialect of DIALECTS) {
       expectStatus(await bot.get(`/v1/organizations/${org}`), 200);
     });
 
+    it("remembers a pause shorter than idleTimeoutMinutes as that long, not longer: the token keeps working after it", async () => {
+      const org = expectStatus(await root.post("/v1/organizations", { name: "Patient", securityPolicy: { session: { idleTimeoutMinutes: 60 } } }), 201).id;
+      const ed = await person(backend, "ed@holes.test");
+      expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: ed.email, role: "member" }), 201);
+      await backdate("last_used_at", 30, ed.email);
+      // This request ends a 30-minute pause, which is recorded as the token's longest; the next ones are judged on it.
+      expectStatus(await ed.get(`/v1/organizations/${org}`), 200);
+      const [{ idle_max_seconds: recorded }] = await sqlQuery(backend, "SELECT idle_max_seconds FROM tokens WHERE user_id = (SELECT id FROM users WHERE email = $1)", [ed.email]);
+      assert.ok(Number(recorded) >= 1800 && Number(recorded) < 1860, `the pause is recorded in seconds: ${recorded}`);
+      expectStatus(await ed.get(`/v1/organizations/${org}`), 200);
+      expectStatus(await ed.get("/v1/organizations"), 200);
+    });
+
     it("keeps a service account in its one organization: it creates no organization and mints no token of its own", async () => {
       const a = expectStatus(await root.post("/v1/organizations", { name: "Home" }), 201).id;
       const sa = expectStatus(await root.post(`/v1/organizations/${a}/service-accounts`, { name: "ci", role: "admin" }), 201);

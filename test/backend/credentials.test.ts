@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { API_KEY_PREFIX, hasValidChecksum, hashSecret, newSecret, redact, TOKEN_PREFIX } from "../../backend/auth/credentials";
+import { isIdOf } from "../../backend/auth/access";
+import { API_KEY_PREFIX, hasValidChecksum, hashSecret, newSecret, redact, statusOf, TOKEN_PREFIX } from "../../backend/auth/credentials";
 
 /** The credential format secret scanners rely on: prefix, 32 random bytes, CRC32 checksum. */
 describe("credential format", () => {
@@ -24,5 +25,31 @@ describe("credential format", () => {
     const v = newSecret(API_KEY_PREFIX);
     assert.match(hashSecret(v), /^[0-9a-f]{64}$/);
     assert.equal(redact(v), `tpk_…${v.slice(-4)}`);
+  });
+
+  it("takes only a whole credential for one: text before or after it makes it something else", () => {
+    const v = newSecret(TOKEN_PREFIX);
+    assert.equal(hasValidChecksum(`x${v}`), false);
+    assert.equal(hasValidChecksum(`${v}x`), false);
+  });
+});
+
+/** When a credential stops working, and what an id of a kind looks like: decided before any lookup. */
+describe("credential status and id shapes", () => {
+  it("calls a credential expired from the very instant of its expiry, and revoked over expired", () => {
+    const at = "2026-12-07T12:00:00.000Z";
+    assert.equal(statusOf({ revoked_at: null, expires_at: at }, "2026-12-07T11:59:59.999Z"), "active");
+    assert.equal(statusOf({ revoked_at: null, expires_at: at }, at), "expired");
+    assert.equal(statusOf({ revoked_at: null, expires_at: null }, at), "active");
+    assert.equal(statusOf({ revoked_at: at, expires_at: "2026-12-01T00:00:00.000Z" }, at), "revoked");
+  });
+
+  it("takes an id for one of a kind only with that kind's prefix and 8 to 40 letters and digits after it", () => {
+    assert.equal(isIdOf("organization", "org_1a2b3c4d"), true);
+    assert.equal(isIdOf("organization", "abc_1a2b3c4d"), false, "another prefix of the same length");
+    assert.equal(isIdOf("organization", "proj_1a2b3c4d"), false);
+    assert.equal(isIdOf("organization", "org_1a2b3c4"), false, "7 characters");
+    assert.equal(isIdOf("organization", `org_${"a".repeat(41)}`), false, "41 characters");
+    assert.equal(isIdOf("organization", "org_1a2b3c4d\u0000"), false);
   });
 });
