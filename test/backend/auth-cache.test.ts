@@ -50,6 +50,12 @@ describe("auth cache", () => {
     let reloaded = false;
     await small.get("a", 1, async () => ((reloaded = true), "a"));
     assert.ok(reloaded, "the oldest entry made room for the newest");
+    // …and only the oldest: the two newest stay remembered (the size is a bound, not a cache of one).
+    const fresh = new AuthCache(1000, 2);
+    for (const k of ["a", "b", "c"]) await fresh.get(k, 0, async () => k);
+    const asked: string[] = [];
+    for (const k of ["b", "c"]) await fresh.get(k, 1, async () => (asked.push(k), k));
+    assert.deepEqual(asked, [], "b and c were remembered");
   });
 });
 
