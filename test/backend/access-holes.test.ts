@@ -137,14 +137,14 @@ for (const dialect of DIALECTS) {
     });
 
     it("writes a token's last use at most once a minute: a read right after one is not a write", async () => {
-      const fay = await person(backend, "fay@holes.test");
-      const tokenId = expectStatus(await fay.get("/v1/me"), 200).token.id;
+      const hal = await person(backend, "hal@holes.test");
+      const tokenId = expectStatus(await hal.get("/v1/me"), 200).token.id;
       // An old token (made ten minutes ago) whose last use was just recorded.
-      await backdate("created_at", 10, fay.email);
-      const first = expectStatus(await fay.get(`/v1/tokens/${tokenId}`), 200).lastUsedAt;
+      await backdate("created_at", 10, hal.email);
+      const first = expectStatus(await hal.get(`/v1/tokens/${tokenId}`), 200).lastUsedAt;
       const start = Date.now();
       while (Date.now() === start) await new Promise((r) => setImmediate(r));
-      assert.equal(expectStatus(await fay.get(`/v1/tokens/${tokenId}`), 200).lastUsedAt, first, "the second read did not touch the token again");
+      assert.equal(expectStatus(await hal.get(`/v1/tokens/${tokenId}`), 200).lastUsedAt, first, "the second read did not touch the token again");
     });
 
     it("keeps a service account in its one organization: it creates no organization and mints no token of its own", async () => {

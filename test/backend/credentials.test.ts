@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isIdOf } from "../../backend/auth/access";
-import { API_KEY_PREFIX, hasValidChecksum, hashSecret, newSecret, redact, statusOf, TOKEN_PREFIX } from "../../backend/auth/credentials";
+import { API_KEY_PREFIX, bearer, hasValidChecksum, hashSecret, newId, newRequestId, newSecret, redact, scrubSecrets, statusOf, TOKEN_PREFIX } from "../../backend/auth/credentials";
 
 /** The credential format secret scanners rely on: prefix, 32 random bytes, CRC32 checksum. */
 describe("credential format", () => {
@@ -51,5 +51,43 @@ describe("credential status and id shapes", () => {
     assert.equal(isIdOf("organization", "org_1a2b3c4"), false, "7 characters");
     assert.equal(isIdOf("organization", `org_${"a".repeat(41)}`), false, "41 characters");
     assert.equal(isIdOf("organization", "org_1a2b3c4d\u0000"), false);
+  });
+});
+
+/** What reaches the logs and what is read from a request's Authorization header. */
+describe("credentials in requests and logs", () => {
+  it("redacts a whole credential in a logged text, not just its first character", () => {
+    const key = newSecret(API_KEY_PREFIX);
+    assert.equal(scrubSecrets(`/v1/things?key=${key}&x=1`), "/v1/things?key=tpk_[redacted]&x=1");
+    assert.equal(scrubSecrets("/v1/organizations/org_1a2b3c4d"), "/v1/organizations/org_1a2b3c4d", "an id is not a credential");
+  });
+
+  it("reads a bearer credential only from a whole `Bearer <credential>` header, up to 512 characters", () => {
+    assert.equal(bearer("Bearer tmt_abc"), "tmt_abc");
+    assert.equal(bearer("bearer   tmt_abc  "), "tmt_abc", "any case, any run of spaces around it");
+    assert.equal(bearer("Bearer tmt_abc extra"), undefined, "a second word");
+    assert.equal(bearer("xBearer tmt_abc"), undefined, "another scheme ending in Bearer");
+    assert.equal(bearer("Basic dXNlcjpwYXNz"), undefined);
+    assert.equal(bearer(undefined), undefined);
+    assert.equal(bearer(`Bearer ${"a".repeat(512)}`), "a".repeat(512));
+    assert.equal(bearer(`Bearer ${"a".repeat(513)}`), undefined, "longer than any credential of ours");
+  });
+});
+
+/** Ids sort in creation order and request ids are unique within a process. */
+describe("ids", () => {
+  it("makes ids of a fixed shape: the prefix, 11 hex digits of time, a 6-digit counter, 9 random characters", () => {
+    const [a, b] = [newId("org"), newId("org")];
+    assert.match(a, /^org_[0-9a-f]{11}[0-9a-f]{6}[0-9A-Za-z]{9}$/);
+    assert.ok(a < b, "a later id sorts after an earlier one");
+  });
+
+  it("numbers request ids one after the other behind the process's tag and the time", () => {
+    const [a, b] = [newRequestId(), newRequestId()];
+    const shape = /^req_([0-9A-Za-z]{9})([0-9a-f]{11})([0-9a-f]{8})$/;
+    const [, tagA, , countA] = shape.exec(a)!;
+    const [, tagB, , countB] = shape.exec(b)!;
+    assert.equal(tagA, tagB);
+    assert.equal((parseInt(countA, 16) + 1) % 0x100000000, parseInt(countB, 16));
   });
 });
