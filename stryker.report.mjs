@@ -103,9 +103,11 @@ for (const s of summaries.filter((s) => !isRecheck(s.run))) {
   let groups = s.together ? [s.together] : Object.entries(s.files).map(([file, r]) => ({ ...r, files: [file] }));
   // A later run replaces what an earlier one found in the same files, unless it was stopped
   // before testing as many of their mutants (a run cut short keeps the fuller figures before it).
+  // A later run that tested all of its mutants always replaces: the file may have shrunk since.
   for (const older of entries.filter((e) => e.files.some((f) => groups.some((g) => g.files.includes(f))))) {
     const overlapping = groups.filter((g) => g.files.some((f) => older.files.includes(f)));
-    if (overlapping.reduce((n, g) => n + testedIn(g), 0) >= testedIn(older)) entries.splice(entries.indexOf(older), 1);
+    const complete = s.tested >= s.planned || overlapping.every((g) => g.planned !== undefined && testedIn(g) >= g.planned);
+    if (complete || overlapping.reduce((n, g) => n + testedIn(g), 0) >= testedIn(older)) entries.splice(entries.indexOf(older), 1);
     else groups = groups.filter((g) => !overlapping.includes(g));
   }
   for (const g of groups) entries.push({ ...g, counts: { ...g.counts }, run: runName, alive: g.alive.map((m) => ({ file: g.files[0], ...m })) });

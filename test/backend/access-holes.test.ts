@@ -136,6 +136,15 @@ for (const dialect of DIALECTS) {
       expectStatus(await ed.get("/v1/organizations"), 200);
     });
 
+    it("lets a person's token idle up to a minute past idleTimeoutMinutes, the precision its last use is written with", async () => {
+      const org = expectStatus(await root.post("/v1/organizations", { name: "Minute grace", securityPolicy: { session: { idleTimeoutMinutes: 5 } } }), 201).id;
+      const ivy = await person(backend, "ivy@holes.test");
+      expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: ivy.email, role: "member" }), 201);
+      // Last written 5.5 minutes ago: it may have been used up to a minute later without a write.
+      await backdate("last_used_at", 5.5, ivy.email);
+      expectStatus(await ivy.get(`/v1/organizations/${org}`), 200);
+    });
+
     it("writes a token's last use at most once a minute: a read right after one is not a write", async () => {
       const hal = await person(backend, "hal@holes.test");
       const tokenId = expectStatus(await hal.get("/v1/me"), 200).token.id;
