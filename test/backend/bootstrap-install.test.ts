@@ -31,6 +31,11 @@ describe("bootstrap install", () => {
     assert.equal(await bootstrapIfEmpty(t.store, bootstrap), false);
   });
 
+  it("installs on an empty store, and answers false (ignored) on a store that has users", async () => {
+    assert.equal(await bootstrapIfEmpty(t.store, bootstrap), true);
+    assert.equal(await bootstrapIfEmpty(t.store, { ...bootstrap, token: "bootstrap-install-another-token-0123" }), false);
+  });
+
   it("fails with the store's error when the install fails for another reason", async () => {
     await sql`CREATE TRIGGER refuse_tokens BEFORE INSERT ON tokens BEGIN SELECT RAISE(ABORT, 'tokens are read-only here'); END`.execute(t.store.db);
     await assert.rejects(bootstrapIfEmpty(t.store, bootstrap), /tokens are read-only here/);
