@@ -54,6 +54,19 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(refused.errors, [{ path: "email", message: "must be a person's address; service accounts (…@service-accounts.tenancy.invalid) belong to the one organization that created them" }]);
     });
 
+    it("names the member in the refusals of adding them twice and of removing them while they own an active key", async () => {
+      const orgId = expectStatus(await root.post("/v1/organizations", { name: "Key holders" }), 201).id;
+      const projectId = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "chat", environment: "development" }), 201).id;
+      const nia = await person(backend, "nia@changes.test");
+      const userId = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: nia.email, role: "member" }), 201).userId;
+      const twice = expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: nia.email, role: "admin" }), 409);
+      assert.deepEqual([twice.code, twice.detail], ["member_exists", `${nia.email} is already a member of organization ${orgId} with role member`]);
+      expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${projectId}/members`, { email: nia.email, role: "owner" }), 201);
+      const key = expectStatus(await root.post(`/v1/organizations/${orgId}/projects/${projectId}/api-keys`, { name: "backend", owner: nia.email }), 201);
+      const held = expectStatus(await root.delete(`/v1/organizations/${orgId}/members/${userId}`), 409);
+      assert.deepEqual([held.code, held.detail], ["owns_active_keys", `${nia.email} still owns active API keys: backend (${key.id}); revoke them or create replacements owned by someone else first`]);
+    });
+
     it("refuses a project member who has an account but is not in the organization, saying where to add them first", async () => {
       const orgId = expectStatus(await root.post("/v1/organizations", { name: "Outsiders" }), 201).id;
       const projectId = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "chat", environment: "development" }), 201).id;
