@@ -67,6 +67,31 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([held.code, held.detail], ["owns_active_keys", `${nia.email} still owns active API keys: backend (${key.id}); revoke them or create replacements owned by someone else first`]);
     });
 
+    it("audits a project member's role change and removal; a take-over alone changes no role", async () => {
+      const orgId = expectStatus(await root.post("/v1/organizations", { name: "Project changes" }), 201).id;
+      const projectId = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "chat", environment: "development" }), 201).id;
+      const pam = await person(backend, "pam@changes.test");
+      expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: pam.email, role: "member" }), 201);
+      const members = `/v1/organizations/${orgId}/projects/${projectId}/members`;
+      const userId = expectStatus(await root.post(members, { email: pam.email, role: "member" }), 201).userId;
+      expectStatus(await root.patch(`${members}/${userId}`, { role: "owner" }), 200);
+      const externalId = "urn:pulumi:prod::acme::pulumi-nodejs:dynamic/tenancy:Membership::pam-chat#pam@changes.test";
+      const claimed = expectStatus(await root.patch(`${members}/${userId}`, { externalId }), 200);
+      assert.deepEqual([claimed.role, claimed.externalId], ["owner", externalId], "a PATCH of externalId alone keeps the role");
+      const twice = expectStatus(await root.post(members, { email: pam.email, role: "member" }), 409);
+      assert.equal(twice.detail, `${pam.email} is already a member of project ${projectId} with role owner`);
+      const unknown = "user_0000000000000000000000";
+      assert.equal(expectStatus(await root.get(`${members}/${unknown}`), 404).detail, `member "${unknown}" not found`);
+      expectStatus(await root.delete(`${members}/${userId}`), 204);
+      const log = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?limit=100`), 200).data;
+      const about = log.filter((e: { target: { id: string }; projectId?: string }) => e.target.id === userId && e.projectId === projectId).map(({ action, changes }: Record<string, unknown>) => ({ action, changes }));
+      assert.deepEqual(about, [
+        { action: "member.added", changes: { email: { from: null, to: pam.email }, role: { from: null, to: "member" } } },
+        { action: "member.role_changed", changes: { role: { from: "member", to: "owner" } } },
+        { action: "member.removed", changes: { role: { from: "owner", to: null } } },
+      ]);
+    });
+
     it("refuses a project member who has an account but is not in the organization, saying where to add them first", async () => {
       const orgId = expectStatus(await root.post("/v1/organizations", { name: "Outsiders" }), 201).id;
       const projectId = expectStatus(await root.post(`/v1/organizations/${orgId}/projects`, { name: "chat", environment: "development" }), 201).id;
