@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { DIALECTS } from "../support/backend";
+import { client, editStore, expectStatus, person, useBackend } from "./helpers";
+
+/**
+ * What a token's life leaves behind: a service account's token created and brought forward, each
+ * once in its organization's log; a token minted from a token carrying its parent's idle record
+ * as it is, no longer; an unknown token named in its 404.
+ */
+for (const dialect of DIALECTS) {
+  describe(`token changes (${dialect.name})`, () => {
+    const { backend, root } = useBackend({ dialect });
+
+    it("logs a service account's token created and its expiry brought forward, once each, and nothing for a PATCH that moves nothing", async () => {
+      const orgId = expectStatus(await root.post("/v1/organizations", { name: "Token log" }), 201).id;
+      const sa = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts`, { name: "deployer", role: "member" }), 201);
+      const tokens = `/v1/organizations/${orgId}/service-accounts/${sa.userId}/tokens`;
+      const minted = expectStatus(await root.post(tokens, { name: "ci", expiresInDays: 30 }), 201);
+      const sooner = new Date(Date.parse(minted.expiresAt) - 86_400_000).toISOString();
+      assert.equal(expectStatus(await root.patch(`${tokens}/${minted.id}`, { expiresAt: sooner }), 200).expiresAt, sooner);
+      assert.equal(expectStatus(await root.patch(`${tokens}/${minted.id}`, { expiresAt: sooner }), 200).expiresAt, sooner);
+      assert.equal(expectStatus(await root.patch(`${tokens}/${minted.id}`, {}), 200).expiresAt, sooner);
+      const log = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?limit=100`), 200).data;
+      const about = log.filter((e: { target: { id: string } }) => e.target.id === minted.id).map(({ action, target, changes }: Record<string, unknown>) => ({ action, target, changes }));
+      const target = { type: "token", id: minted.id };
+      assert.deepEqual(about, [
+        { action: "token.created", target, changes: { name: { from: null, to: "ci" }, userId: { from: null, to: sa.userId }, expiresAt: { from: null, to: minted.expiresAt } } },
+        { action: "token.updated", target, changes: { expiresAt: { from: minted.expiresAt, to: sooner } } },
+      ]);
+    });
+
+    it("names an unknown token in the 404 of reading and of revoking it", async () => {
+      const unknown = "tok_0000000000000000000000";
+      assert.equal(expectStatus(await root.get(`/v1/tokens/${unknown}`), 404).detail, `token "${unknown}" not found`);
+      assert.equal(expectStatus(await root.delete(`/v1/tokens/${unknown}`), 404).detail, `token "${unknown}" not found`);
+    });
+
+    it("gives a token minted from a token the parent's longest pause, in seconds: a child of a token that paused 30 minutes works where 60 are allowed", async () => {
+      const orgId = expectStatus(await root.post("/v1/organizations", { name: "Patient children", securityPolicy: { session: { idleTimeoutMinutes: 60 } } }), 201).id;
+      const uma = await person(backend, "uma@tokens.test");
+      expectStatus(await root.post(`/v1/organizations/${orgId}/members`, { email: uma.email, role: "member" }), 201);
+      await editStore(backend, "UPDATE tokens SET last_used_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)", [new Date(Date.now() - 30 * 60_000).toISOString(), uma.email]);
+      const child = client(backend, expectStatus(await uma.post("/v1/tokens", { name: "child" }), 201).token);
+      expectStatus(await child.get(`/v1/organizations/${orgId}`), 200);
+    });
+  });
+}
