@@ -29,6 +29,16 @@ for (const dialect of DIALECTS) {
       ]);
     });
 
+    it("logs a service account's creation with its name, address and role", async () => {
+      const orgId = expectStatus(await root.post("/v1/organizations", { name: "Robot log" }), 201).id;
+      const sa = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts`, { name: "deployer", role: "billing" }), 201);
+      const log = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?limit=100`), 200).data;
+      const about = log.filter((e: { target: { id: string } }) => e.target.id === sa.userId).map(({ action, target, changes }: Record<string, unknown>) => ({ action, target, changes }));
+      assert.deepEqual(about, [
+        { action: "service_account.created", target: { type: "user", id: sa.userId }, changes: { name: { from: null, to: "deployer" }, email: { from: null, to: sa.email }, role: { from: null, to: "billing" } } },
+      ]);
+    });
+
     it("names an unknown token in the 404 of reading and of revoking it", async () => {
       const unknown = "tok_0000000000000000000000";
       assert.equal(expectStatus(await root.get(`/v1/tokens/${unknown}`), 404).detail, `token "${unknown}" not found`);
