@@ -45,6 +45,7 @@ for (const dialect of DIALECTS) {
       const log = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?limit=100`), 200).data;
       const about = log.filter((e: { target: { id: string } }) => e.target.id === created.id).map(({ action, target, changes }: Record<string, unknown>) => ({ action, target, changes }));
       const target = { type: "project", id: created.id };
+      assert.deepEqual([about[0].action, about[0].target], ["project.created", target]);
       assert.deepEqual(about.slice(1), [
         { action: "project.updated", target, changes: { description: { from: null, to: "the chat workload" } } },
         { action: "project.archived", target, changes: { status: { from: "active", to: "archived" } } },
