@@ -116,21 +116,29 @@ export function pipeline(def: RouteDef, { store, usage, authCache, signIn, secre
     if (!def.alternate) throw new Error(`route ${def.method} ${def.path} answered an alternate its operation does not declare`);
     return { status: def.alternate.status, body: result.body, etag: versionOf(result.body) };
   };
-  // The route's query and body, validated. A sliced body (a gateway's usage batch) waits a turn of
-  // the event loop before it is validated, and is validated in slices: what the parser did with it
-  // and each slice are stretches of their own, with other tenants' requests between.
+  // The route's query and body, validated. A sliced body (a gateway's usage batch; route() allows
+  // `sliced` on gateway routes only) waits a turn of the event loop before it is validated, and is
+  // validated in slices: what the parser did with it and each slice are stretches of their own,
+  // with other tenants' requests between. Every other route validates synchronously: no promise
+  // added to its path.
   const slicedBody = def.sliced ? slicedParser(def.body, def.sliced, SLICE) : undefined;
-  const input = async (req: FastifyRequest) => ({ query: parseQuery(def, req.query), body: slicedBody ? (await nextTurn(), await slicedBody(req.body)) : parseBody(def, req.body) });
+  const input = (req: FastifyRequest) => ({ query: parseQuery(def, req.query), body: parseBody(def, req.body) });
+  const gatewayInput = async (req: FastifyRequest) => {
+    if (!slicedBody) return input(req);
+    const query = parseQuery(def, req.query);
+    await nextTurn();
+    return { query, body: await slicedBody(req.body) };
+  };
 
   async function run(req: FastifyRequest): Promise<Reply> {
     const params = req.params as Record<string, string>;
     checkParams(def, params);
     const principal = principalOf(req);
-    if (def.scope === "none") return answer(await guarded(def, { store, headers: req.headers, params, ...(await input(req)) }, undefined));
+    if (def.scope === "none") return answer(await guarded(def, { store, headers: req.headers, params, ...input(req) }, undefined));
     if (def.scope === "gateway") {
       if (principal.kind !== "gateway") throw new Error(`route ${def.method} ${def.path} ran without its gateway credential`);
       const transact = <T>(work: (trx: Executor) => Promise<T>) => store.db.transaction().execute(work);
-      const call = { gateway: principal.gateway, store, db: store.db, transact, usage, authCache, now: new Date().toISOString(), params, ...(await input(req)) };
+      const call = { gateway: principal.gateway, store, db: store.db, transact, usage, authCache, now: new Date().toISOString(), params, ...(await gatewayInput(req)) };
       return answer(await guarded(def, call, undefined));
     }
     if (principal.kind !== "user") throw new Error(`route ${def.method} ${def.path} ran without its caller`);
@@ -143,19 +151,19 @@ export function pipeline(def: RouteDef, { store, usage, authCache, signIn, secre
       switch (def.scope) {
         case "user": {
           await allow(PERMISSIONS.user[def.permission], ctx.caller, db, userId);
-          const call = { ctx, db, usage, params, ...(await input(req)) };
+          const call = { ctx, db, usage, params, ...input(req) };
           return () => guarded(def, call, ifMatch);
         }
         case "organization": {
           const access = await organizationOf(ctx, db, params, write);
           await allow(PERMISSIONS.organization[def.permission], access, db, userId);
-          const call = { ctx, db, usage, access, params, ...(await input(req)) };
+          const call = { ctx, db, usage, access, params, ...input(req) };
           return () => guarded(def, call, ifMatch);
         }
         case "project": {
           const access = await resolveProject(ctx, db, await organizationOf(ctx, db, params, write), params.projectId);
           await allow(PERMISSIONS.project[def.permission], access, db, userId);
-          const call = { ctx, db, usage, access, params, ...(await input(req)) };
+          const call = { ctx, db, usage, access, params, ...input(req) };
           return () => guarded(def, call, ifMatch, access.project);
         }
       }
