@@ -1,7 +1,7 @@
 import type { Scope, TenancyClient } from "../client";
 import { MODULE } from "../resource";
 import { stackOf } from "./stack";
-import { Access, Kept, undeclaredAccess } from "./undeclared";
+import { Access, Kept, pendingInvitations, undeclaredAccess } from "./undeclared";
 
 /**
  * The undeclared access of a stack: that of every organization and project its state holds. Its
@@ -42,11 +42,12 @@ const TYPE = (kind: string) => `pulumi-nodejs:dynamic/${MODULE}:${kind}`;
 export async function driftReport(client: TenancyClient, stack: string, resources: StateResource[]): Promise<DriftReport> {
   const urns = new Set(resources.map((r) => r.urn));
   const scopes: ScopeDrift[] = [];
+  const invitationsOf = pendingInvitations(client);
   for (const r of resources) {
     const out = r.outputs ?? {};
     if (!r.id || (r.type !== TYPE("Organization") && r.type !== TYPE("Project"))) continue;
     const scope: Scope = r.type === TYPE("Project") ? { organizationId: String(out.organizationId), projectId: r.id } : { organizationId: r.id };
-    const found = await undeclaredAccess(client, scope, stackOf(r.urn, urns), [out.deployedBy as string | undefined]);
+    const found = await undeclaredAccess(client, scope, stackOf(r.urn, urns), [out.deployedBy as string | undefined], invitationsOf);
     scopes.push({ scope: scope.projectId ? "project" : "organization", ...scope, name: String(out.name ?? r.id), undeclared: found.removable, kept: found.kept });
   }
   return { stack, drift: scopes.some((s) => s.undeclared.length > 0), scopes };

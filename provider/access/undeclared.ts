@@ -46,17 +46,37 @@ export interface UndeclaredAccess {
   kept: Kept[];
 }
 
+/** An organization's pending invitations, by its id. */
+export type InvitationsOf = (organizationId: string) => Promise<Invitation[]>;
+
+/**
+ * Reads each organization's pending invitations once, however many of its scopes ask: they are
+ * the organization's, and every project of it looks for its grants in the same list.
+ */
+export function pendingInvitations(client: TenancyClient): InvitationsOf {
+  const read = new Map<string, Promise<Invitation[]>>();
+  return (organizationId) => {
+    let invitations = read.get(organizationId);
+    if (!invitations) read.set(organizationId, (invitations = allPages((q) => client.invitations.list(organizationId, { ...q, status: "pending" }))));
+    return invitations;
+  };
+}
+
 /**
  * The undeclared access of `scope` (an organization, or a project of it) as the backend has it
  * now. `deployers`: users kept beside the caller (the one whose token made the organization or
- * project, when a job of another token asks).
+ * project, when a job of another token asks). `invitationsOf`: where the organization's pending
+ * invitations are read, shared when several scopes of one organization are asked in a row.
  */
-export async function undeclaredAccess(client: TenancyClient, scope: Scope, stack: StackIdentity, deployers: readonly (string | undefined)[] = [], now = Date.now()): Promise<UndeclaredAccess> {
-  const [caller, members, invitations] = await Promise.all([
-    client.myUserId(),
-    allPages((q) => client.members.list(scope, q)),
-    allPages((q) => client.invitations.list(scope.organizationId, { ...q, status: "pending" })),
-  ]);
+export async function undeclaredAccess(
+  client: TenancyClient,
+  scope: Scope,
+  stack: StackIdentity,
+  deployers: readonly (string | undefined)[] = [],
+  invitationsOf: InvitationsOf = pendingInvitations(client),
+  now = Date.now(),
+): Promise<UndeclaredAccess> {
+  const [caller, members, invitations] = await Promise.all([client.myUserId(), allPages((q) => client.members.list(scope, q)), invitationsOf(scope.organizationId)]);
   const kept = new Set([caller, ...deployers]);
   const retiredBy = overlapEnd(undefined, now)!;
   const out: UndeclaredAccess = { removable: [], kept: [] };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tenancy from "../../provider";
-import { describeAccess, retire, stackOf, undeclaredAccess } from "../../provider/access";
+import { describeAccess, driftReport, retire, stackOf, undeclaredAccess } from "../../provider/access";
 import { TenancyClient } from "../../provider/client";
 import { Backend, DIALECTS, startBackend } from "../support/backend";
 import { accounts, api, post, testStack, TestStack, useStacks } from "./support";
@@ -202,6 +202,24 @@ for (const dialect of DIALECTS) {
       const inBatch = await undeclaredAccess(root, { organizationId: org.id, projectId: batch.id }, stack);
       assert.deepEqual(inBatch.removable, [{ kind: "invitation", id: dee.id, who: "dee@acme.test", role: "member", organizationId: org.id, projectId: batch.id }]);
       assert.equal(describeAccess(inBatch.removable[0]), `invitation of dee@acme.test (member of project ${batch.id}, pending)`);
+
+      // tenancy drift over the organization and both projects finds the same, reading the pending invitations once.
+      const counting = api(backend.url, backend.token);
+      const list = counting.invitations.list.bind(counting.invitations);
+      let reads = 0;
+      counting.invitations.list = (...args: Parameters<typeof list>) => (reads++, list(...args));
+      const urn = (type: string, name: string) => `${stack.prefix}pulumi-nodejs:dynamic/tenancy:${type}::${name}`;
+      const state = [
+        { urn: urn("Organization", "invitees"), type: "pulumi-nodejs:dynamic/tenancy:Organization", id: org.id, outputs: { name: "Invitees" } },
+        ...[chat, batch].map((p) => ({ urn: urn("Project", p.name), type: "pulumi-nodejs:dynamic/tenancy:Project", id: p.id, outputs: { name: p.name, organizationId: org.id } })),
+        ...["dee", "dee-chat", "kim-batch"].map((name) => ({ urn: urn("Membership", name), type: "pulumi-nodejs:dynamic/tenancy:Membership" })),
+      ];
+      const report = await driftReport(counting, "prod", state);
+      assert.deepEqual(
+        report.scopes.map((s) => s.undeclared),
+        [found.removable, inChat.removable, inBatch.removable],
+      );
+      assert.equal(reads, 1, "one read of the organization's pending invitations (one page) for its three scopes");
 
       await retire(root, [...found.removable, ...inBatch.removable]);
       const after = await root.invitations.list(org.id, { status: "pending" });
