@@ -232,6 +232,15 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await undeclaredAccess(root, { organizationId: org.id, projectId: batch.id }, stack)).removable, []);
       // An invitation accepted or revoked between the refresh and the up is left alone, with a warning, not an error.
       await retire(root, found.removable);
+
+      // A co-admin may set any externalId, one that looks like this stack's included. A refresh, which
+      // knows the stack's prefix but not its state, takes such an invitation for declared (the limit
+      // memberships share, provider/access/stack.ts); tenancy drift, which has the state's URNs, does not.
+      const { invitation: mal } = await root.members.addOrInvite(scope, { email: "mal@acme.test", role: "admin", externalId: declared("ghost#mal@acme.test") });
+      assert.deepEqual((await undeclaredAccess(root, scope, stack)).removable, []);
+      const forged = await driftReport(root, "prod", state);
+      assert.deepEqual(forged.scopes[0].undeclared, [{ kind: "invitation", id: mal!.id, who: "mal@acme.test", role: "admin", organizationId: org.id }]);
+      assert.equal(forged.drift, true);
     });
 
     it("never counts the last admin as removable, saying why", async () => {
