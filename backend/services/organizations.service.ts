@@ -51,7 +51,9 @@ async function assertExternalIdFree(db: Executor, ctx: Ctx, createdBy: string, e
   const role = (await findOrgMember(db, other.id, ctx.caller.user.id))?.role as OrgRole | undefined;
   const used = `externalId ${JSON.stringify(externalId)} is already used by`;
   if (role && !isFenced(ctx, other)) throw new TenancyError("external_id_taken", `${used} organization ${other.id}`, { existing: toOrganization(other, role) });
-  throw new TenancyError("external_id_taken", `${used} another organization ${createdBy === ctx.caller.user.id ? "you" : "this organization's creator"} created`);
+  // Only the creator ever gets here with an externalId of theirs: a create is the caller's, and a
+  // PATCH that changes externalId is refused to anyone else first (patchOrganization).
+  throw new TenancyError("external_id_taken", `${used} another organization you created`);
 }
 
 /**

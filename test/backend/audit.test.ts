@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
+import { openStore } from "../../backend/store/db";
+import { recordAudit } from "../../backend/services/audit.service";
+import type { Ctx } from "../../backend/services/context";
 import { Api, expectStatus, ISO, person, useBackend } from "./helpers";
 
 for (const dialect of DIALECTS) {
@@ -29,6 +32,7 @@ for (const dialect of DIALECTS) {
       );
       const updated = log.data.find((e: any) => e.action === "project.updated");
       assert.match(updated.at, ISO);
+      assert.ok(log.data.every((e: any) => /^evt_[0-9a-f]{17}[0-9A-Za-z]{9}$/.test(e.id)), "every event id is an evt_ id");
       assert.deepEqual(updated, {
         id: updated.id,
         organizationId: orgId,
@@ -55,6 +59,21 @@ for (const dialect of DIALECTS) {
       const future = new Date(Date.now() + 3600_000).toISOString();
       assert.deepEqual(expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?from=${future}`), 200).data, []);
       assert.equal(expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?to=${future}&limit=100`), 200).data.length, 9);
+    });
+
+    it("never keeps a field named secret, token or hash in an event's changes, whatever its caller passes", async () => {
+      const store = openStore(backend.databaseUrl);
+      try {
+        const ctx = { caller: { user: { id: "usr_auditor", email: "auditor@audit.test" } }, ip: "127.0.0.1", requestId: "req-never-logged", now: new Date().toISOString() } as unknown as Ctx;
+        const leak = { from: null, to: "tpk_leaked" };
+        await recordAudit(ctx, store.db, { organizationId: orgId, action: "api_key.created", target: { type: "api_key", id: "key_never_logged" }, changes: { secret: leak, token: leak, hash: leak, name: { from: null, to: "k" } } });
+      } finally {
+        await store.close();
+      }
+      const log = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?limit=100`), 200);
+      const event = log.data.find((e: any) => e.requestId === "req-never-logged");
+      assert.deepEqual(event.changes, { name: { from: null, to: "k" } });
+      assert.ok(!JSON.stringify(log).includes("tpk_leaked"));
     });
 
     it("shows a project owner only the events of their projects, and billing nothing", async () => {

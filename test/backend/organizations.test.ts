@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
-import { expectStatus, ISO, person, useBackend } from "./helpers";
+import { expectStatus, ISO, person, sqlQuery, useBackend } from "./helpers";
 
 for (const dialect of DIALECTS) {
   describe(`organizations (${dialect.name})`, () => {
@@ -94,11 +94,21 @@ for (const dialect of DIALECTS) {
     it("refuses to delete an organization with active projects, then deletes it once they are archived", async () => {
       const org = expectStatus(await root.post("/v1/organizations", { name: "Doomed" }), 201);
       const project = expectStatus(await root.post(`/v1/organizations/${org.id}/projects`, { name: "p", environment: "development" }), 201);
-      const refused = await root.delete(`/v1/organizations/${org.id}`);
-      assert.equal(expectStatus(refused, 409).code, "has_active_projects");
+      const refused = expectStatus(await root.delete(`/v1/organizations/${org.id}`), 409);
+      assert.deepEqual([refused.code, refused.detail], ["has_active_projects", `organization ${org.id} still has 1 active project(s); archive them first (DELETE each project)`]);
       expectStatus(await root.delete(`/v1/organizations/${org.id}/projects/${project.id}`), 204);
       expectStatus(await root.delete(`/v1/organizations/${org.id}`), 204);
       assert.equal(expectStatus(await root.get(`/v1/organizations/${org.id}`), 404).code, "not_found");
+      // The row stays, one version on, and the deletion is the last event of its history (which no
+      // route serves once the organization is gone: it is the operator's, in the database).
+      const [row] = await sqlQuery(backend, "SELECT version, deleted_at FROM organizations WHERE id = $1", [org.id]);
+      assert.deepEqual([Number(row.version), typeof row.deleted_at], [2, "string"]);
+      const events = await sqlQuery(backend, "SELECT action, target_type, target_id, changes FROM audit_events WHERE organization_id = $1 ORDER BY at DESC, id DESC", [org.id]);
+      const deleted = events[0];
+      assert.deepEqual(
+        [deleted.action, deleted.target_type, deleted.target_id, typeof deleted.changes === "string" ? JSON.parse(deleted.changes) : deleted.changes],
+        ["organization.deleted", "organization", org.id, { deletedAt: { from: null, to: row.deleted_at } }],
+      );
       // The externalId of a deleted organization is free again.
       expectStatus(await root.post("/v1/organizations", { name: "Reborn", externalId: "urn:doomed" }), 201);
       expectStatus(await root.post("/v1/organizations", { name: "Reborn 2", externalId: "urn:doomed" }), 409);
