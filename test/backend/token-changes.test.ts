@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DIALECTS } from "../support/backend";
-import { client, editStore, expectStatus, person, useBackend } from "./helpers";
+import { client, editStore, expectStatus, person, sqlQuery, useBackend } from "./helpers";
 
 /**
  * What a token's life leaves behind: a service account's token created and brought forward, each
@@ -37,6 +37,15 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(about, [
         { action: "service_account.created", target: { type: "user", id: sa.userId }, changes: { name: { from: null, to: "deployer" }, email: { from: null, to: sa.email }, role: { from: null, to: "billing" } } },
       ]);
+    });
+
+    it("keeps a person's own token created in the instance's log, under no organization (no organization's log serves it)", async () => {
+      const minted = expectStatus(await root.post("/v1/tokens", { name: "laptop", expiresInDays: 7 }), 201);
+      const events = await sqlQuery(backend, "SELECT organization_id, action, target_type, changes FROM audit_events WHERE target_id = $1", [minted.id]);
+      assert.deepEqual(
+        events.map((e) => [e.organization_id, e.action, e.target_type, typeof e.changes === "string" ? JSON.parse(e.changes) : e.changes]),
+        [[null, "token.created", "token", { name: { from: null, to: "laptop" }, userId: { from: null, to: minted.userId }, expiresAt: { from: null, to: minted.expiresAt } }]],
+      );
     });
 
     it("names an unknown token in the 404 of reading and of revoking it", async () => {
