@@ -46,6 +46,10 @@ for (const dialect of DIALECTS) {
       const about = log.filter((e: { target: { id: string } }) => e.target.id === created.id).map(({ action, target, changes }: Record<string, unknown>) => ({ action, target, changes }));
       const target = { type: "project", id: created.id };
       assert.deepEqual([about[0].action, about[0].target], ["project.created", target]);
+      // The creation's changes: every field of the project as answered, from null, but its timestamps and version.
+      const { createdAt, updatedAt, version, ...fields } = created;
+      assert.deepEqual(about[0].changes, Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { from: null, to: v }])));
+      assert.ok(createdAt && updatedAt && version, "the project answered has the fields the creation's changes leave out");
       assert.deepEqual(about.slice(1), [
         { action: "project.updated", target, changes: { description: { from: null, to: "the chat workload" } } },
         { action: "project.archived", target, changes: { status: { from: "active", to: "archived" } } },
