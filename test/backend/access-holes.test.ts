@@ -16,6 +16,13 @@ for (const dialect of DIALECTS) {
 
     const backdate = (column: string, minutesAgo: number, email: string) =>
       editStore(backend, `UPDATE tokens SET ${column} = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)`, [new Date(Date.now() - minutesAgo * 60_000).toISOString(), email]);
+    /** An organization with `idleTimeoutMinutes` and a person, a member of it, with their client. */
+    const idleOrganization = async (name: string, idleTimeoutMinutes: number, email: string) => {
+      const org = expectStatus(await root.post("/v1/organizations", { name, securityPolicy: { session: { idleTimeoutMinutes } } }), 201).id as string;
+      const member = await person(backend, email);
+      expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: member.email, role: "member" }), 201);
+      return { org, member };
+    };
 
     it("never lets a service account be added to another organization or get tokens minted through it", async () => {
       const a = expectStatus(await root.post("/v1/organizations", { name: "Victim" }), 201).id;
@@ -97,9 +104,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("refuses a person's token idle for longer than idleTimeoutMinutes with token_idle, but not a service account's", async () => {
-      const org = expectStatus(await root.post("/v1/organizations", { name: "Idle", securityPolicy: { session: { idleTimeoutMinutes: 5 } } }), 201).id;
-      const di = await person(backend, "di@holes.test");
-      expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: di.email, role: "member" }), 201);
+      const { org, member: di } = await idleOrganization("Idle", 5, "di@holes.test");
       const sa = expectStatus(await root.post(`/v1/organizations/${org}/service-accounts`, { name: "deployer", role: "member" }), 201);
       const bot = client(backend, expectStatus(await root.post(`/v1/organizations/${org}/service-accounts/${sa.userId}/tokens`, { name: "ci" }), 201).token);
       expectStatus(await di.get(`/v1/organizations/${org}`), 200);
@@ -124,9 +129,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("remembers a pause shorter than idleTimeoutMinutes as that long, not longer: the token keeps working after it", async () => {
-      const org = expectStatus(await root.post("/v1/organizations", { name: "Patient", securityPolicy: { session: { idleTimeoutMinutes: 60 } } }), 201).id;
-      const ed = await person(backend, "ed@holes.test");
-      expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: ed.email, role: "member" }), 201);
+      const { org, member: ed } = await idleOrganization("Patient", 60, "ed@holes.test");
       await backdate("last_used_at", 30, ed.email);
       // This request ends a 30-minute pause, which is recorded as the token's longest; the next ones are judged on it.
       expectStatus(await ed.get(`/v1/organizations/${org}`), 200);
@@ -137,9 +140,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("lets a person's token idle up to a minute past idleTimeoutMinutes, the precision its last use is written with", async () => {
-      const org = expectStatus(await root.post("/v1/organizations", { name: "Minute grace", securityPolicy: { session: { idleTimeoutMinutes: 5 } } }), 201).id;
-      const ivy = await person(backend, "ivy@holes.test");
-      expectStatus(await root.post(`/v1/organizations/${org}/members`, { email: ivy.email, role: "member" }), 201);
+      const { org, member: ivy } = await idleOrganization("Minute grace", 5, "ivy@holes.test");
       // Last written 5.5 minutes ago: it may have been used up to a minute later without a write.
       await backdate("last_used_at", 5.5, ivy.email);
       expectStatus(await ivy.get(`/v1/organizations/${org}`), 200);
