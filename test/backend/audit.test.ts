@@ -61,6 +61,17 @@ for (const dialect of DIALECTS) {
       assert.equal(expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?to=${future}&limit=100`), 200).data.length, 9);
     });
 
+    it("records an organization's creation with every field it was created with, not its timestamps, version or enforcement list", async () => {
+      const created = expectStatus(await root.post("/v1/organizations", { name: "Created", externalId: "urn:created" }), 201);
+      const log = expectStatus(await root.get(`/v1/organizations/${created.id}/audit-events?limit=100`), 200).data;
+      const event = log.find((e: any) => e.action === "organization.created");
+      const { id, name, externalId, billing, settings, securityPolicy } = created;
+      assert.deepEqual([event.target, event.changes], [
+        { type: "organization", id: created.id },
+        Object.fromEntries(Object.entries({ id, name, externalId, billing, settings, securityPolicy }).map(([k, v]) => [k, { from: null, to: v }])),
+      ]);
+    });
+
     it("never keeps a field named secret, token or hash in an event's changes, whatever its caller passes", async () => {
       const store = openStore(backend.databaseUrl);
       try {
