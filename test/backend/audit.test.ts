@@ -72,6 +72,27 @@ for (const dialect of DIALECTS) {
       ]);
     });
 
+    it("logs a PATCH of an organization as organization.updated and policy.updated, each for what it changed, and nothing for a PATCH that changes nothing", async () => {
+      const org = expectStatus(await root.post("/v1/organizations", { name: "Patched" }), 201).id;
+      const path = `/v1/organizations/${org}`;
+      expectStatus(await root.patch(path, { name: "Patched Co" }), 200);
+      expectStatus(await root.patch(path, { securityPolicy: { session: { idleTimeoutMinutes: 600 } } }), 200);
+      expectStatus(await root.patch(path, { name: "Patched Co", securityPolicy: { session: { idleTimeoutMinutes: 600 } } }), 200);
+      expectStatus(await root.patch(path, { settings: { apiKeyMaxLifetimeDays: 30 }, securityPolicy: { ipAllowlist: ["127.0.0.1/32"] } }), 200);
+      const log = expectStatus(await root.get(`${path}/audit-events?limit=100`), 200).data;
+      const target = { type: "organization", id: org };
+      const policyOf = (e: any) => e.changes.securityPolicy && { from: e.changes.securityPolicy.from.session.idleTimeoutMinutes ?? null, to: e.changes.securityPolicy.to.session.idleTimeoutMinutes, ipAllowlist: e.changes.securityPolicy.to.ipAllowlist };
+      assert.deepEqual(
+        log.filter((e: any) => e.action !== "organization.created" && e.action !== "member.added").map((e: any) => [e.action, e.target, e.changes.securityPolicy ? policyOf(e) : e.changes]),
+        [
+          ["organization.updated", target, { name: { from: "Patched", to: "Patched Co" } }],
+          ["policy.updated", target, { from: null, to: 600, ipAllowlist: [] }],
+          ["policy.updated", target, { from: 600, to: 600, ipAllowlist: ["127.0.0.1/32"] }],
+          ["organization.updated", target, { settings: { from: log.at(-1).changes.settings.from, to: { ...log.at(-1).changes.settings.from, apiKeyMaxLifetimeDays: 30 } } }],
+        ],
+      );
+    });
+
     it("never keeps a field named secret, token or hash in an event's changes, whatever its caller passes", async () => {
       const store = openStore(backend.databaseUrl);
       try {

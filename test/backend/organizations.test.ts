@@ -69,6 +69,13 @@ for (const dialect of DIALECTS) {
       assert.equal(changed.billing.plan, "enterprise");
       assert.equal(changed.version, 2);
       assert.equal(expectStatus(await biller.patch(`/v1/organizations/${org.id}`, { name: "Renamed" }), 403).code, "forbidden");
+      // Billing beside another field is judged by every field: the other one is refused, named, and nothing changes.
+      const mixed = expectStatus(await biller.patch(`/v1/organizations/${org.id}`, { billing: { plan: "free" }, name: "Renamed", settings: { membersCanCreateProjects: true } }), 403);
+      assert.equal(mixed.detail, "your role does not allow you to change name, settings");
+      const after = expectStatus(await root.get(`/v1/organizations/${org.id}`), 200);
+      assert.deepEqual([after.name, after.billing.plan, after.version], ["Billed", "enterprise", 2]);
+      // A PATCH that changes nothing writes nothing: same version, no event.
+      assert.equal(expectStatus(await root.patch(`/v1/organizations/${org.id}`, { name: "Billed", billing: { plan: "enterprise" } }), 200).version, 2);
     });
 
     it("applies a JSON merge patch: absent fields stay, null clears, nested objects merge", async () => {
