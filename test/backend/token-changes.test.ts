@@ -48,6 +48,16 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it("logs a token minted without an expiry with no expiresAt among its changes", async () => {
+      const orgId = expectStatus(await root.post("/v1/organizations", { name: "Endless log" }), 201).id;
+      const sa = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts`, { name: "forever", role: "member" }), 201);
+      const minted = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts/${sa.userId}/tokens`, { name: "ci" }), 201);
+      assert.equal(minted.expiresAt, undefined, "minted without an expiry");
+      const log = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?limit=100`), 200).data;
+      const created = log.find((e: { action: string; target: { id: string } }) => e.action === "token.created" && e.target.id === minted.id);
+      assert.deepEqual(created.changes, { name: { from: null, to: "ci" }, userId: { from: null, to: sa.userId } });
+    });
+
     it("names an unknown token in the 404 of reading and of revoking it", async () => {
       const unknown = "tok_0000000000000000000000";
       assert.equal(expectStatus(await root.get(`/v1/tokens/${unknown}`), 404).detail, `token "${unknown}" not found`);
