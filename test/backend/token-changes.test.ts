@@ -58,6 +58,25 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(created.changes, { name: { from: null, to: "ci" }, userId: { from: null, to: sa.userId } });
     });
 
+    it("revokes a token once: a second revocation changes nothing and logs nothing", async () => {
+      const orgId = expectStatus(await root.post("/v1/organizations", { name: "Revoke log" }), 201).id;
+      const sa = expectStatus(await root.post(`/v1/organizations/${orgId}/service-accounts`, { name: "rotating", role: "member" }), 201);
+      const tokens = `/v1/organizations/${orgId}/service-accounts/${sa.userId}/tokens`;
+      const current = client(backend, expectStatus(await root.post(tokens, { name: "current" }), 201).token);
+      const old = expectStatus(await root.post(tokens, { name: "old" }), 201);
+      // The service account retires its old token with its current one, twice.
+      expectStatus(await current.delete(`/v1/tokens/${old.id}`), 204);
+      const read = async () => expectStatus(await root.get(`${tokens}?limit=100`), 200).data.find((t: { id: string }) => t.id === old.id);
+      const revoked = await read();
+      assert.equal(revoked.status, "revoked");
+      await new Promise((r) => setTimeout(r, 5));
+      expectStatus(await current.delete(`/v1/tokens/${old.id}`), 204);
+      assert.deepEqual(await read(), revoked, "the second revocation left the token as the first did");
+      const log = expectStatus(await root.get(`/v1/organizations/${orgId}/audit-events?limit=100`), 200).data;
+      const about = log.filter((e: { action: string; target: { id: string } }) => e.action === "token.revoked").map(({ target, changes }: Record<string, unknown>) => ({ target, changes }));
+      assert.deepEqual(about, [{ target: { type: "token", id: old.id }, changes: { status: { from: "active", to: "revoked" } } }]);
+    });
+
     it("names an unknown token in the 404 of reading and of revoking it", async () => {
       const unknown = "tok_0000000000000000000000";
       assert.equal(expectStatus(await root.get(`/v1/tokens/${unknown}`), 404).detail, `token "${unknown}" not found`);
