@@ -118,6 +118,9 @@ for (const dialect of DIALECTS) {
       for (const api of [robot, host, root]) expectStatus(await api.get(`/v1/organizations/${org.id}/projects/${org.projectId}`), 200);
       assert.deepEqual(expectStatus(await host.get("/v1/me"), 200).token.breakGlass, true);
       assert.deepEqual(expectStatus(await robot.get("/v1/me"), 200).token.breakGlass, false);
+      // A token from no sign-in says none: no signIn at all, not one with only mfa false.
+      assert.equal("signIn" in expectStatus(await host.get("/v1/me"), 200).token, false);
+      assert.equal("signIn" in expectStatus(await robot.get("/v1/me"), 200).token, false);
       const signedIn = expectStatus(await ana.get("/v1/me"), 200).token;
       assert.equal(signedIn.breakGlass, false);
       assert.deepEqual({ ...signedIn.signIn, authTime: typeof signedIn.signIn.authTime }, { issuer: idp.issuer, subject: "ana", authTime: "string", mfa: true });
