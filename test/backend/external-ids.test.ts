@@ -26,6 +26,14 @@ for (const dialect of DIALECTS) {
       const memberAgain = expectStatus(await root.post(`/v1/organizations/${org.id}/members`, { email: "n@ext.test", role: "member", externalId: "urn:m" }), 409);
       assert.deepEqual([memberAgain.code, memberAgain.existing], ["external_id_taken", member]);
 
+      // A service account's membership holds its externalId among the organization's members, whoever holds it.
+      const robots = `/v1/organizations/${org.id}/service-accounts`;
+      const robot = expectStatus(await root.post(robots, { name: "ci", role: "member", externalId: "urn:sa" }), 201);
+      const robotAgain = expectStatus(await root.post(robots, { name: "ci-2", role: "member", externalId: "urn:sa" }), 409);
+      assert.deepEqual([robotAgain.code, robotAgain.existing], ["external_id_taken", robot]);
+      const robotOverMember = expectStatus(await root.post(robots, { name: "ci-3", role: "member", externalId: "urn:m" }), 409);
+      assert.deepEqual([robotOverMember.code, robotOverMember.existing], ["external_id_taken", member]);
+
       expectStatus(await root.post(`${projects}/${project.id}/members`, { email: backend.email, role: "owner" }), 201);
       const keys = `${projects}/${project.id}/api-keys`;
       const { secret, ...key } = expectStatus(await root.post(keys, { name: "k", owner: backend.email, externalId: "urn:k" }), 201);
