@@ -24,6 +24,11 @@ import { Comparison, median } from "./measure";
  * | GET one project (≤ 4x)        | 6.04x → 4.90x         | 7.91x → 9.61x (noise)     |
  * | POST /v1/authorize (≤ 3x)     | 6.48x → 6.92x         | 7.61x → 6.77x             |
  *
+ * Later the same day (555b753, after the pipeline validated every management request's input
+ * synchronously again), quiet machine, one run each, /healthz, /v1/me, one project, authorize:
+ * SQLite 2.47x, 7.12x, 5.62x, 6.33x; PostgreSQL 1.93x, 9.49x, 7.39x, 7.84x (hello-world 31–46 µs
+ * between rounds), within the spread of the runs above.
+ *
  * Only /v1/me changed in this work (one query instead of two; side by side in one sitting,
  * 10,000 requests × 2 rounds: PostgreSQL 12.73x → 8.16x, SQLite 5.80x → 6.10x, within noise).
  * The other moves are not this work's: that same sitting, before the change, read SQLite 1.84x,
