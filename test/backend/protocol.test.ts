@@ -140,6 +140,8 @@ for (const dialect of DIALECTS) {
       assert.equal(counted.headers["ratelimit-limit"], "400");
       assert.equal(counted.headers["ratelimit-remaining"], "399");
       assert.match(counted.headers["ratelimit-reset"], /^\d+$/);
+      // The seconds until the window (one minute) ends, rounded up: a fresh window has nearly all of it left.
+      assert.ok(Number(counted.headers["ratelimit-reset"]) > 50 && Number(counted.headers["ratelimit-reset"]) <= 60, counted.headers["ratelimit-reset"]);
       // The second token of the same account draws on the same window.
       assert.equal((await second.get("/v1/me")).headers["ratelimit-remaining"], "398");
       let limited;
